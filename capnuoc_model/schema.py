@@ -1,0 +1,401 @@
+"""The data package's registry of tables and columns, and its validation.
+
+Every column is declared once here, with its type, unit, description and
+rules; ``data/README.md`` documents the same columns for people (a test checks
+that the two agree). Validation runs in two passes over the raw text of each
+CSV file: first each cell is parsed to its type (so "abc" in a number column is
+reported where it stands), then pandera checks ranges, allowed values,
+uniqueness and missing values, and the cross-table rules below check the
+relations between rows and tables. Every problem becomes a
+:class:`~capnuoc_model.errors.Violation` naming file, row and column.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+
+import pandas as pd
+import pandera.pandas as pa
+
+from capnuoc_model.errors import Violation
+
+SYSTEM_STATUSES = ("operating", "stopped", "under_construction")
+SYSTEM_KINDS = ("plant", "station", "scheme")
+LOSS_GROUPS = ("le_15", "gt_15")
+UTILISATION_GROUPS = ("low", "near_capacity", "medium")
+PROJECT_KINDS = ("new_service", "capacity", "network", "quality", "transmission")
+BENEFICIARY_BASES = ("additional", "none")
+HISTORY_SCOPES_EXTRA = ("province", "city_cao_bang")
+ESTIMATE_PREFIX = "estimate:"
+ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+SHARE_TOLERANCE = 1e-6
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its type, unit, meaning and rules."""
+
+    name: str
+    kind: str  # "str", "int", "float" or "bool"
+    description: str
+    unit: str = ""
+    required: bool = True
+    checks: tuple[pa.Check, ...] = ()
+    unique: bool = False
+    provenance: bool = False  # a "<name>_source" column carries this value's provenance
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    description: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]
+    row_provenance: str | None = "source"  # a column giving the provenance of the whole row
+    extra_rules: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def file(self) -> str:
+        return f"{self.name}.csv"
+
+    def columns(self) -> list[Field]:
+        """Declared fields plus the provenance column of each field that has one."""
+        out: list[Field] = []
+        for f in self.fields:
+            out.append(f)
+            if f.provenance:
+                out.append(
+                    Field(
+                        f"{f.name}_source",
+                        "str",
+                        f"provenance of {f.name}: a source id (with an optional locator) "
+                        f"or '{ESTIMATE_PREFIX}<method_id>'",
+                        required=False,
+                    )
+                )
+        return out
+
+
+def _ge(value: float) -> pa.Check:
+    return pa.Check.ge(value, error=f"a value ≥ {value:g}")
+
+
+def _gt(value: float) -> pa.Check:
+    return pa.Check.gt(value, error=f"a value > {value:g}")
+
+
+def _between(lo: float, hi: float) -> pa.Check:
+    return pa.Check.in_range(lo, hi, error=f"a value between {lo:g} and {hi:g}")
+
+
+def _one_of(values: tuple[str, ...]) -> pa.Check:
+    return pa.Check.isin(list(values), error="one of " + ", ".join(values))
+
+
+def _id() -> pa.Check:
+    return pa.Check.str_matches(ID_PATTERN, error="a lower-case ASCII id (a-z, 0-9, _)")
+
+
+TABLES: tuple[Table, ...] = (
+    Table(
+        "sources",
+        "Every published source a value cites.",
+        (
+            Field("source_id", "str", "id cited in provenance columns", checks=(_id(),), unique=True),
+            Field("title", "str", "title of the document or page"),
+            Field("publisher", "str", "who published it"),
+            Field("year", "int", "year of publication", "year", checks=(_between(1990, 2100),)),
+            Field("link_or_document", "str", "web address (without scheme) or document reference"),
+            Field("note", "str", "what the source gives", required=False),
+        ),
+        key=("source_id",),
+        row_provenance=None,
+    ),
+    Table(
+        "methods",
+        "Every estimation method an 'estimate:' provenance names.",
+        (
+            Field("method_id", "str", "id used as estimate:<method_id>", checks=(_id(),), unique=True),
+            Field("title", "str", "short name of the method"),
+            Field("description", "str", "how the estimate is made, step by step"),
+        ),
+        key=("method_id",),
+        row_provenance=None,
+    ),
+    Table(
+        "operators",
+        "The four water-supply operators of §II.1.",
+        (
+            Field("operator_id", "str", "stable id", checks=(_id(),), unique=True),
+            Field("name_vi", "str", "full Vietnamese name"),
+            Field("short_name_vi", "str", "short Vietnamese name for tables"),
+            Field("kind", "str", "legal form", checks=(_one_of(("company", "public_centre", "cooperative")),)),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("operator_id",),
+    ),
+    Table(
+        "orientation_groups",
+        "The orientation groups of §IV.1 (plus the centre and the project areas the plan names elsewhere).",
+        (
+            Field("group_id", "str", "stable id", checks=(_id(),), unique=True),
+            Field("label_vi", "str", "Vietnamese label"),
+            Field("direction_vi", "str", "the plan's direction for the group"),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("group_id",),
+    ),
+    Table(
+        "urban_areas",
+        "The 16 urban areas (đô thị): the three wards of the provincial centre and 13 old district towns.",
+        (
+            Field("area_id", "str", "stable ASCII id", checks=(_id(),), unique=True),
+            Field("name_vi", "str", "Vietnamese name"),
+            Field("unit_kind", "str", "kind of the 2025 unit", checks=(_one_of(("phường", "xã")),)),
+            Field("commune_2025_vi", "str", "the 2025 ward/commune the area belongs to (Resolution 1657/NQ-UBTVQH15)"),
+            Field("old_towns_vi", "str", "old towns, wards or communes that form the area"),
+            Field("orientation_group", "str", "group_id in orientation_groups.csv"),
+            Field(
+                "population_2025_persons", "int", "urban population in 2025", "persons",
+                checks=(_gt(0),), provenance=True,
+            ),
+            Field(
+                "served_2025_persons", "int", "people served by piped (centralised) systems in 2025", "persons",
+                checks=(_ge(0),), provenance=True,
+            ),
+            Field("note", "str", "remark", required=False),
+        ),
+        key=("area_id",),
+        row_provenance=None,
+    ),
+    Table(
+        "systems",
+        "The water systems (công trình): the 14 that report a loss rate, Trà Lĩnh (stopped) and Pác Miều (under construction).",
+        (
+            Field("system_id", "str", "stable ASCII id", checks=(_id(),), unique=True),
+            Field("name_vi", "str", "Vietnamese name"),
+            Field("operator_id", "str", "operator_id in operators.csv (empty only while under construction)", required=False),
+            Field("kind", "str", "plant (nhà máy), station (trạm) or scheme (công trình)", checks=(_one_of(SYSTEM_KINDS),)),
+            Field("status", "str", "operating, stopped or under_construction", checks=(_one_of(SYSTEM_STATUSES),)),
+            Field("plan_loss_group", "str", "loss set of the §V.2 footnotes: le_15 (≤ 15 %) or gt_15 (> 15 %)", required=False, checks=(_one_of(LOSS_GROUPS),)),
+            Field("is_plan_high_loss", "bool", "named by §V.2 among the high/very high loss systems"),
+            Field("plan_utilisation_group", "str", "placement of §IV.1: low, near_capacity or medium", required=False, checks=(_one_of(UTILISATION_GROUPS),)),
+            Field("design_capacity_m3_per_day", "int", "design capacity", "m³/day", required=False, checks=(_gt(0),), provenance=True),
+            Field("production_m3_per_day", "int", "actual production (system input volume)", "m³/day", required=False, checks=(_ge(0),), provenance=True),
+            Field("billed_m3_per_day", "int", "billed (revenue) volume", "m³/day", required=False, checks=(_ge(0),), provenance=True),
+            Field("note", "str", "remark", required=False),
+        ),
+        key=("system_id",),
+        row_provenance=None,
+    ),
+    Table(
+        "area_systems",
+        "Which systems serve which area, with the share of the area's served people each supplies.",
+        (
+            Field("area_id", "str", "area_id in urban_areas.csv"),
+            Field("system_id", "str", "system_id in systems.csv"),
+            Field("share_of_area_served", "float", "share of the area's served people supplied by this system", "fraction 0-1", checks=(_between(0, 1),)),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("area_id", "system_id"),
+    ),
+    Table(
+        "projects",
+        "The 8 projects of §VI exactly as written.",
+        (
+            Field("project_no", "int", "number in the plan's list", checks=(_between(1, 99),), unique=True),
+            Field("project_id", "str", "stable ASCII id", checks=(_id(),), unique=True),
+            Field("name_vi", "str", "name as written in the plan"),
+            Field("investor_vi", "str", "investor (chủ đầu tư)"),
+            Field("cost_billion_vnd", "float", "total investment", "billion VND", checks=(_gt(0),)),
+            Field("cost_as_written", "str", "the cost exactly as printed in the plan"),
+            Field("funding_vi", "str", "sources of funds"),
+            Field("completion_year", "int", "year of completion", "year", checks=(_between(2020, 2040),)),
+            Field("beneficiaries_persons", "int", "people to be served, where stated", "persons", required=False, checks=(_ge(0),)),
+            Field("beneficiaries_basis", "str", "additional (new people served) or none (no number stated)", checks=(_one_of(BENEFICIARY_BASES),)),
+            Field("expected_effect_vi", "str", "expected effect as written"),
+            Field("kind", "str", "what the project does", checks=(_one_of(PROJECT_KINDS),)),
+            Field("area_ids", "str", "area_id(s) affected, separated by ';'"),
+            Field("system_ids", "str", "system_id(s) affected, separated by ';'"),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("project_id",),
+    ),
+    Table(
+        "targets_province",
+        "The six province targets of §III.3 for 2026.",
+        (
+            Field("target_id", "str", "stable id", checks=(_id(),), unique=True),
+            Field("year", "int", "target year", "year", checks=(_between(2020, 2040),)),
+            Field("indicator_vi", "str", "indicator as worded in the plan"),
+            Field("indicator_en", "str", "indicator in English"),
+            Field("is_numeric", "bool", "whether the target has a number"),
+            Field("baseline_value", "float", "value in the baseline year, where the plan gives one", "see unit", required=False),
+            Field("baseline_year", "int", "year of the baseline value", "year", required=False),
+            Field("target_min", "float", "lowest value that meets the target", "see unit", required=False),
+            Field("target_max", "float", "highest value that meets the target", "see unit", required=False),
+            Field("unit", "str", "unit of the three values", checks=(_one_of(("pct_population", "pct_production", "pct_systems", "pct_operators", "hours_per_day", "none")),)),
+            Field("scope", "str", "what the target applies to"),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("target_id",),
+    ),
+    Table(
+        "targets_area",
+        "Per-area 2026 coverage targets reconstructing Biểu 04 (an estimate).",
+        (
+            Field("area_id", "str", "area_id in urban_areas.csv", unique=True),
+            Field("year", "int", "target year", "year", checks=(_between(2020, 2040),)),
+            Field("population_2026_persons", "int", "population the target is computed on", "persons", checks=(_gt(0),)),
+            Field("served_target_2026_persons", "int", "people to be served", "persons", checks=(_ge(0),)),
+            Field("coverage_target_pct", "float", "coverage target", "%", checks=(_between(0, 100),)),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("area_id",),
+    ),
+    Table(
+        "population_history",
+        "Published population figures, for the projection and the carried-forward 2025 values.",
+        (
+            Field("scope", "str", "province, city_cao_bang (the old city, now the three wards) or an area_id"),
+            Field("unit_vi", "str", "the unit the figure covers"),
+            Field("year", "int", "year of the figure", "year", checks=(_between(1900, 2100),)),
+            Field("population_persons", "int", "population", "persons", checks=(_gt(0),)),
+            Field("measure", "str", "total or urban population", checks=(_one_of(("total", "urban")),)),
+            Field("covers", "str", "whole: the figure covers the whole scope; part: only part of it", checks=(_one_of(("whole", "part")),)),
+            Field("source", "str", "provenance of the row"),
+            Field("note", "str", "remark", required=False),
+        ),
+        key=("scope", "unit_vi", "year", "measure"),
+    ),
+)
+
+TABLES_BY_NAME = {t.name: t for t in TABLES}
+
+
+# ---------------------------------------------------------------------------
+# pass 1: parse text cells into typed columns
+
+
+def _parse_cell(text: str, kind: str) -> tuple[object, str | None]:
+    """(value, problem) for one non-empty cell."""
+    if kind == "str":
+        return text, None
+    if kind == "bool":
+        lowered = text.strip().lower()
+        if lowered in ("true", "1", "yes"):
+            return True, None
+        if lowered in ("false", "0", "no"):
+            return False, None
+        return None, f"'{text}' is not true/false"
+    try:
+        number = float(text)
+    except ValueError:
+        return None, f"'{text}' is not a number"
+    if not math.isfinite(number):
+        return None, f"'{text}' is not a finite number"
+    if kind == "int":
+        if number != int(number):
+            return None, f"'{text}' is not a whole number"
+        return int(number), None
+    return number, None
+
+
+_EXPECTED_FORM = {
+    "int": "a whole number",
+    "float": "a number with '.' as decimal mark",
+    "bool": "true or false",
+}
+
+
+def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.DataFrame, list[Violation]]:
+    """Typed frame (index = file line numbers) and the cells that could not be parsed."""
+    violations: list[Violation] = []
+    typed = pd.DataFrame(index=raw.index)
+    declared = {f.name for f in table.columns()}
+    for f in table.columns():
+        if f.name not in raw.columns:
+            violations.append(Violation(file_label, 1, f.name, "column is missing", f"a column '{f.name}' ({f.description})"))
+            continue
+        values: list[object] = []
+        for line, text in raw[f.name].items():
+            if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
+                values.append(None)
+                continue
+            value, problem = _parse_cell(str(text).strip(), f.kind)
+            if problem:
+                unit = f" in {f.unit}" if f.unit else ""
+                violations.append(Violation(file_label, int(line), f.name, problem, _EXPECTED_FORM[f.kind] + unit))
+            values.append(value)
+        dtype = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}[f.kind]
+        typed[f.name] = pd.array(values, dtype=dtype)
+    for column in raw.columns:
+        if column not in declared:
+            violations.append(
+                Violation(file_label, 1, str(column), "unknown column", "only the columns of data/README.md")
+            )
+    return typed, violations
+
+
+# ---------------------------------------------------------------------------
+# pass 2: pandera rules on typed columns
+
+
+def pandera_schema(table: Table) -> pa.DataFrameSchema:
+    columns = {
+        f.name: pa.Column(
+            None,
+            checks=list(f.checks),
+            nullable=not f.required,
+            unique=f.unique,
+            required=False,
+            description=f.description,
+            title=f.unit or None,
+        )
+        for f in table.columns()
+    }
+    return pa.DataFrameSchema(columns, unique=list(table.key) if len(table.key) > 1 else None)
+
+
+def check_rules(typed: pd.DataFrame, table: Table, file_label: str, unparsed: set[tuple[int, str]]) -> list[Violation]:
+    """Run the pandera schema lazily and turn its failure cases into violations."""
+    schema = pandera_schema(table)
+    present = [c for c in schema.columns if c in typed.columns]
+    schema = schema.select_columns(present) if present else schema
+    try:
+        schema.validate(typed[present], lazy=True)
+        return []
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+    fields = {f.name: f for f in table.columns()}
+    violations = []
+    for case in cases.to_dict("records"):
+        column = case.get("column")
+        index = case.get("index")
+        row = None if index is None or (isinstance(index, float) and math.isnan(index)) else int(index)
+        check = str(case.get("check"))
+        value = case.get("failure_case")
+        if check == "multiple_fields_uniqueness":
+            key = ", ".join(table.key)
+            violations.append(Violation(file_label, row, table.key[-1], f"duplicate key ({key})", f"each ({key}) once"))
+            continue
+        if not isinstance(column, str) or column not in fields:
+            continue
+        if row is not None and (row, column) in unparsed:
+            continue  # already reported by the parser
+        f = fields[column]
+        if check == "not_nullable":
+            violations.append(Violation(file_label, row, column, "missing value", f"a value ({f.description})"))
+        elif check == "field_uniqueness":
+            violations.append(Violation(file_label, row, column, f"duplicate value '{value}'", "each value once"))
+        else:
+            violations.append(Violation(file_label, row, column, f"'{_show(value)}' is not allowed", check))
+    return violations
+
+
+def _show(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
