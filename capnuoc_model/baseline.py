@@ -1,0 +1,187 @@
+"""The current state (2025): per-area coverage, per-system loss and utilisation, province aggregates, Biểu 01-03."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pandas as pd
+
+from capnuoc_model.classes import classify, coverage_class, loss_class, utilisation_class
+from capnuoc_model.io import DataPackage
+
+BASE_YEAR = 2025
+
+
+def _ratio_pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
+    num = numerator.astype(float)
+    den = denominator.astype(float)
+    return (100 * num / den.where(den > 0)).astype(float)
+
+
+def area_state(package: DataPackage) -> pd.DataFrame:
+    """One row per urban area: population, served, coverage % and its class."""
+    groups = package.orientation_groups.set_index("group_id")["label_vi"]
+    areas = package.urban_areas
+    out = pd.DataFrame(
+        {
+            "area_id": areas["area_id"].astype(str),
+            "name_vi": areas["name_vi"].astype(str),
+            "orientation_group": areas["orientation_group"].astype(str),
+            "orientation_group_vi": areas["orientation_group"].map(groups).astype(str),
+            "population_persons": areas["population_2025_persons"].astype("int64"),
+            "served_persons": areas["served_2025_persons"].astype("int64"),
+        }
+    )
+    out["coverage_pct"] = _ratio_pct(out["served_persons"], out["population_persons"])
+    out["coverage_class"] = classify(out["coverage_pct"], coverage_class)
+    return out
+
+
+def system_state(package: DataPackage) -> pd.DataFrame:
+    """One row per system: volumes, loss and utilisation (null where the system does not operate)."""
+    systems = package.systems
+    operators = package.operators.set_index("operator_id")["short_name_vi"]
+    out = pd.DataFrame(
+        {
+            "system_id": systems["system_id"].astype(str),
+            "name_vi": systems["name_vi"].astype(str),
+            "operator_id": systems["operator_id"].astype(object),
+            "operator_vi": systems["operator_id"].map(operators).astype(object),
+            "kind": systems["kind"].astype(str),
+            "status": systems["status"].astype(str),
+            "design_capacity_m3_per_day": systems["design_capacity_m3_per_day"].astype(float),
+            "production_m3_per_day": systems["production_m3_per_day"].astype(float),
+            "billed_m3_per_day": systems["billed_m3_per_day"].astype(float),
+        }
+    )
+    operating = out["status"] == "operating"
+    for column in ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day"):
+        out[column] = out[column].where(operating)
+    out["loss_m3_per_day"] = out["production_m3_per_day"] - out["billed_m3_per_day"]
+    out["loss_pct"] = _ratio_pct(out["loss_m3_per_day"], out["production_m3_per_day"])
+    out["loss_class"] = classify(out["loss_pct"], loss_class)
+    out["utilisation_pct"] = _ratio_pct(out["production_m3_per_day"], out["design_capacity_m3_per_day"])
+    out["utilisation_class"] = classify(out["utilisation_pct"], utilisation_class)
+    total_loss = out["loss_m3_per_day"].sum()
+    # Which systems move the province figure: each system's share of the province's lost volume.
+    out["share_of_province_loss_pct"] = 100 * out["loss_m3_per_day"] / total_loss if total_loss else np.nan
+    return out
+
+
+def province_coverage_pct(areas: pd.DataFrame) -> float:
+    """Population-weighted coverage: Σ served / Σ population."""
+    return float(100 * areas["served_persons"].sum() / areas["population_persons"].sum())
+
+
+def province_loss_pct(systems: pd.DataFrame) -> float:
+    """Production-weighted loss: Σ(production − billed) / Σ production over operating systems."""
+    production = systems["production_m3_per_day"].sum()
+    return float(100 * (systems["production_m3_per_day"] - systems["billed_m3_per_day"]).sum() / production)
+
+
+def coverage_by(areas: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Coverage aggregated over a grouping column of ``area_state``."""
+    grouped = areas.groupby(key, sort=False)[["population_persons", "served_persons"]].sum()
+    grouped["coverage_pct"] = _ratio_pct(grouped["served_persons"], grouped["population_persons"])
+    return grouped.reset_index()
+
+
+def loss_by(systems: pd.DataFrame, key: str) -> pd.DataFrame:
+    """Loss and utilisation aggregated over a grouping column of ``system_state`` (operating systems)."""
+    running = systems.dropna(subset=["production_m3_per_day"])
+    columns = ["design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day", "loss_m3_per_day"]
+    grouped = running.groupby(key, sort=False)[columns].sum()
+    grouped["loss_pct"] = _ratio_pct(grouped["loss_m3_per_day"], grouped["production_m3_per_day"])
+    grouped["utilisation_pct"] = _ratio_pct(grouped["production_m3_per_day"], grouped["design_capacity_m3_per_day"])
+    return grouped.reset_index()
+
+
+def bieu01_utilisation(systems: pd.DataFrame) -> pd.DataFrame:
+    """Biểu 01: capacity utilisation of each system, Vietnamese headers."""
+    table = systems[systems["status"] == "operating"]
+    return pd.DataFrame(
+        {
+            "Công trình cấp nước": table["name_vi"],
+            "Đơn vị quản lý": table["operator_vi"],
+            "Công suất thiết kế (m³/ngày đêm)": table["design_capacity_m3_per_day"],
+            "Sản lượng khai thác (m³/ngày đêm)": table["production_m3_per_day"],
+            "Tỷ lệ khai thác (%)": table["utilisation_pct"],
+            "Mức độ khai thác": table["utilisation_class"],
+        }
+    ).reset_index(drop=True)
+
+
+def bieu02_loss(systems: pd.DataFrame) -> pd.DataFrame:
+    """Biểu 02: loss rate of each system, Vietnamese headers."""
+    table = systems[systems["status"] == "operating"]
+    return pd.DataFrame(
+        {
+            "Công trình cấp nước": table["name_vi"],
+            "Nước sản xuất (m³/ngày đêm)": table["production_m3_per_day"],
+            "Nước thương phẩm (m³/ngày đêm)": table["billed_m3_per_day"],
+            "Nước thất thoát (m³/ngày đêm)": table["loss_m3_per_day"],
+            "Tỷ lệ thất thoát (%)": table["loss_pct"],
+            "Mức độ thất thoát": table["loss_class"],
+            "Tỷ trọng trong thất thoát toàn tỉnh (%)": table["share_of_province_loss_pct"],
+        }
+    ).reset_index(drop=True)
+
+
+def bieu03_coverage(areas: pd.DataFrame) -> pd.DataFrame:
+    """Biểu 03: coverage of each urban area, Vietnamese headers."""
+    return pd.DataFrame(
+        {
+            "Đô thị": areas["name_vi"],
+            "Dân số đô thị (người)": areas["population_persons"],
+            "Dân số được cấp nước sạch (người)": areas["served_persons"],
+            "Tỷ lệ bao phủ (%)": areas["coverage_pct"],
+            "Mức độ bao phủ": areas["coverage_class"],
+        }
+    ).reset_index(drop=True)
+
+
+def _nfc(text: object) -> object:
+    return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
+
+
+def _number_or_none(value: object, digits: int = 4) -> float | None:
+    return None if value is None or pd.isna(value) else round(float(value), digits)
+
+
+def baseline_document(package: DataPackage) -> dict:
+    """The machine-readable baseline (``capnuoc baseline --json``)."""
+    areas = area_state(package)
+    systems = system_state(package)
+    running = systems.dropna(subset=["production_m3_per_day"])
+    return {
+        "year": BASE_YEAR,
+        "coverage_pct": round(province_coverage_pct(areas), 4),
+        "loss_pct": round(province_loss_pct(running), 4),
+        "population_persons": int(areas["population_persons"].sum()),
+        "served_persons": int(areas["served_persons"].sum()),
+        "areas": [
+            {
+                "id": row.area_id,
+                "name": _nfc(row.name_vi),
+                "population": int(row.population_persons),
+                "served": int(row.served_persons),
+                "coverage_pct": _number_or_none(row.coverage_pct),
+                "coverage_class": _nfc(row.coverage_class),
+            }
+            for row in areas.itertuples()
+        ],
+        "systems": [
+            {
+                "id": row.system_id,
+                "name": _nfc(row.name_vi),
+                "operator": _nfc(row.operator_vi) if isinstance(row.operator_vi, str) else None,
+                "status": row.status,
+                "loss_pct": _number_or_none(row.loss_pct),
+                "loss_class": _nfc(row.loss_class),
+                "utilisation_pct": _number_or_none(row.utilisation_pct),
+                "utilisation_class": _nfc(row.utilisation_class),
+            }
+            for row in systems.itertuples()
+        ],
+    }

@@ -1,0 +1,56 @@
+"""Vietnamese number formats through Babel (locale vi): 17,9 %; 2.600 người; 42,43 tỷ đồng.
+
+Every number shown to a person, in the terminal, a table or a document, goes
+through :func:`vn`; the other helpers are its common shapes.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_HALF_UP, Decimal
+
+from babel.numbers import format_decimal
+
+LOCALE = "vi_VN"
+MISSING = "—"
+NOT_REPORTED = "chưa có số liệu"
+
+
+def _pattern(decimals: int, trim: bool) -> str:
+    if decimals <= 0:
+        return "#,##0"
+    return "#,##0." + ("#" if trim else "0") * decimals
+
+
+def vn(value: float | int | None, decimals: int = 0, *, trim: bool = False, unit: str = "") -> str:
+    """A number in Vietnamese format: '.' groups thousands, ',' marks decimals.
+
+    ``trim`` drops trailing zero decimals (0,169 and 0,2 from the same call);
+    ``unit`` is appended after a space. Missing values give '—'.
+    """
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return MISSING
+    # Reports round half away from zero (2,5 -> 3); Babel alone would round half to even.
+    rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    text = format_decimal(rounded, format=_pattern(decimals, trim), locale=LOCALE)
+    return f"{text} {unit}" if unit else text
+
+
+def pct(value: float | None, decimals: int = 1) -> str:
+    """17,9 %"""
+    return vn(value, decimals, unit="%")
+
+
+def persons(value: float | None) -> str:
+    """2.600 người"""
+    return vn(value, 0, unit="người")
+
+
+def billion_vnd(value: float | None) -> str:
+    """42,43 tỷ đồng (up to three decimals, as the plan prints 0,169)."""
+    return vn(value, 3, trim=True, unit="tỷ đồng")
+
+
+def m3_per_day(value: float | None) -> str:
+    """4.829 m³/ngày đêm"""
+    return vn(value, 0, unit="m³/ngày đêm")

@@ -1,0 +1,54 @@
+"""Shared fixtures: the shipped data package, writable copies of it, and the CLI in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from capnuoc_model import io
+
+REPO = Path(__file__).resolve().parent.parent
+DATA = REPO / "data"
+
+
+@pytest.fixture(scope="session")
+def package() -> io.DataPackage:
+    return io.load_package(DATA)
+
+
+@pytest.fixture()
+def data_copy(tmp_path: Path) -> Path:
+    """A writable copy of the data package."""
+    target = tmp_path / "data"
+    shutil.copytree(DATA, target)
+    return target
+
+
+def edit_cell(path: Path, key_column: str, key: str, column: str, value: str) -> int:
+    """Set one cell of a CSV in place (through the csv module); returns the line number edited."""
+    import csv
+
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    header = rows[0]
+    k, c = header.index(key_column), header.index(column)
+    for number, row in enumerate(rows[1:], start=2):
+        if row[k] == key:
+            row[c] = value
+            with path.open("w", encoding="utf-8", newline="") as handle:
+                csv.writer(handle, lineterminator="\n").writerows(rows)
+            return number
+    raise KeyError(key)
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    env = dict(os.environ, PYTHONPATH=str(REPO), COLUMNS="200")
+    return subprocess.run(
+        [sys.executable, "-m", "capnuoc_model.cli", *args],
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
+    )
