@@ -15,7 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, io
+from capnuoc_model import fmt, io, projection, runs
+from capnuoc_model import scenario as sc
 from capnuoc_model.errors import CapnuocInputError
 
 app = typer.Typer(
@@ -29,6 +30,14 @@ out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 DataOption = Annotated[Path, typer.Option("--data", help="Thư mục gói dữ liệu (data package).")]
+DEFAULT_SCENARIO = io.REPO_ROOT / "analysis" / "scenarios" / "baseline.yaml"
+ScenarioOption = Annotated[Path, typer.Option("--scenario", help="Tệp kịch bản YAML (analysis/scenarios/).")]
+SetOption = Annotated[
+    list[str] | None,
+    typer.Option("--set", help="Thay một giả định cho lần chạy này, dạng path.to.key=value (lặp lại được)."),
+]
+DrawsOption = Annotated[int, typer.Option("--draws", min=100, max=1_000_000, help="Số lần mô phỏng Monte Carlo.")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (cùng seed, cùng kết quả).")]
 EXIT_BAD_INPUT = 2
 
 
@@ -127,6 +136,159 @@ def baseline(
         f"tỷ lệ thất thoát bình quân {fmt.pct(document['loss_pct'])}.",
         soft_wrap=True,
     )
+
+
+def _load_scenario(scenario: Path, sets: list[str] | None) -> sc.Scenario:
+    return sc.load_scenario(scenario, sets or [])
+
+
+def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
+    """Run ``task(step)`` with a spinner and elapsed time on stderr when it is a terminal."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                  console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
+        handle = progress.add_task("Đọc dữ liệu", total=None)
+        return task(lambda label: progress.update(handle, description=label))
+
+
+@app.command("project")
+@handles_input_errors
+def project_command(
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    set_: SetOption = None,
+    draws: DrawsOption = projection.DEFAULT_DRAWS,
+    seed: SeedOption = projection.DEFAULT_SEED,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>).")] = None,
+    data: DataOption = io.DEFAULT_DATA_DIR,
+) -> None:
+    """Dự báo 2025-2030 cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
+    started = time.perf_counter()
+    package = io.load_package(data)
+    chosen = _load_scenario(scenario, set_)
+    run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
+    target = out or io.REPO_ROOT / "output" / "projection" / scenario.stem
+    with io.AtomicFolder(target) as folder:
+        io.write_tables(run.tables, folder)
+        io.write_json(runs.manifest(run, package), folder / "manifest.json")
+    out_console.print(
+        f"Kịch bản «{chosen.name}»: đã ghi {len(run.tables) + 1} tệp vào {io.display_path(target)}/ "
+        f"({fmt.vn(draws)} lần mô phỏng, {fmt.vn(time.perf_counter() - started, 1)} giây).",
+        soft_wrap=True,
+    )
+
+
+def _verdict(p_meet: float) -> str:
+    return "[bold green]CÓ[/]" if p_meet >= 0.5 else "[bold red]KHÔNG[/]"
+
+
+@app.command()
+@handles_input_errors
+def check(
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    set_: SetOption = None,
+    draws: DrawsOption = projection.DEFAULT_DRAWS,
+    seed: SeedOption = projection.DEFAULT_SEED,
+    data: DataOption = io.DEFAULT_DATA_DIR,
+) -> None:
+    """Kết luận ngắn: hai mục tiêu chính năm 2026 có đạt được không, với xác suất nào, và cần gì để đạt."""
+    package = io.load_package(data)
+    chosen = _load_scenario(scenario, set_)
+    run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
+    for line in verdict_lines(run):
+        out_console.print(line, soft_wrap=True)
+
+
+def verdict_lines(run: runs.ProjectionRun) -> list[str]:
+    """The terminal verdict, in Vietnamese, every number from the run."""
+    province = run.tables["province"].set_index("year")
+    row = province.loc[projection.PLAN_YEAR]
+    first_met = {
+        key: next((int(y) for y, r in province.iterrows() if y > 2025 and r[col] >= 0.5), None)
+        for key, col in (("coverage", "p_coverage_target"), ("loss", "p_loss_target"))
+    }
+    uptake, loss = run.uptake, run.loss
+    lines = [f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}"]
+    lines.append(
+        f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm 2026 (mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)}):[/] "
+        f"{_verdict(row['p_coverage_target'])}"
+    )
+    lines.append(
+        f"   Dự báo {fmt.pct(row['coverage_pct'])} (khoảng 90 %: {fmt.pct(row['coverage_p5'])} – {fmt.pct(row['coverage_p95'])}); "
+        f"xác suất đạt mục tiêu: {fmt.pct(100 * row['p_coverage_target'], 0)}."
+    )
+    if uptake.reachable:
+        lines.append(
+            f"   Cần gì: ít nhất {fmt.pct(100 * uptake.share, 0)} số người hưởng lợi của các dự án "
+            f"({fmt.persons(uptake.people_to_connect)}) được đấu nối trước 31/12/2026."
+        )
+    else:
+        lines.append(
+            f"   Cần gì: kể cả khi toàn bộ {fmt.persons(uptake.people_to_connect)} hưởng lợi của các dự án được đấu nối "
+            f"trước 31/12/2026, tỷ lệ chỉ đạt {fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm "
+            f"{fmt.persons(uptake.shortfall_persons)} được cấp nước qua mở rộng mạng lưới."
+        )
+    if first_met["coverage"]:
+        lines.append(f"   Năm đầu tiên xác suất đạt ≥ 50 %: {first_met['coverage']}.")
+    lines.append(
+        f"\n[bold]2. Tỷ lệ thất thoát bình quân năm 2026 (mục tiêu ≤ {fmt.pct(projection.LOSS_TARGET_PCT, 0)}):[/] "
+        f"{_verdict(row['p_loss_target'])}"
+    )
+    lines.append(
+        f"   Dự báo {fmt.pct(row['loss_pct'])} (khoảng 90 %: {fmt.pct(row['loss_p5'])} – {fmt.pct(row['loss_p95'])}); "
+        f"xác suất đạt mục tiêu: {fmt.pct(100 * row['p_loss_target'], 0)}."
+    )
+    if loss.cut_needed_m3_per_day <= 0:
+        lines.append("   Cần gì: đạt ngay cả khi không có chương trình giảm thất thoát.")
+    elif loss.feasible:
+        lines.append(
+            f"   Cần gì: giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát (so với không có chương trình, "
+            f"{fmt.pct(loss.loss_pct_without_programme)}); phương án chi phí thấp nhất: {fmt.billion_vnd(loss.cost_billion_vnd)}."
+        )
+    else:
+        lines.append(
+            f"   Cần gì: giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát (không có chương trình: "
+            f"{fmt.pct(loss.loss_pct_without_programme)}), nhưng các giải pháp của Mục V.2 chỉ giảm được tối đa "
+            f"{fmt.m3_per_day(loss.cut_achievable_m3_per_day)} trước 31/12/2026 ({fmt.billion_vnd(loss.cost_billion_vnd)})."
+        )
+    top = (run.tables["systems"].query("year == @projection.PLAN_YEAR")
+           .sort_values("share_of_province_loss_pct", ascending=False).head(3))
+    names = ", ".join(f"{r.name_vi} ({fmt.pct(r.share_of_province_loss_pct, 0)})" for r in top.itertuples())
+    lines.append(f"   Công trình chiếm phần lớn lượng nước thất thoát năm 2026: {names}.")
+    if first_met["loss"]:
+        lines.append(f"   Năm đầu tiên xác suất đạt ≥ 50 %: {first_met['loss']}.")
+    return lines
+
+
+@app.command()
+@handles_input_errors
+def compare(
+    scenarios: Annotated[list[Path], typer.Argument(help="Hai tệp kịch bản trở lên.")],
+    draws: DrawsOption = 2_000,
+    seed: SeedOption = projection.DEFAULT_SEED,
+    data: DataOption = io.DEFAULT_DATA_DIR,
+) -> None:
+    """So sánh các kịch bản: các con số chính đặt cạnh nhau."""
+    package = io.load_package(data)
+    loaded = [_load_scenario(path, None) for path in scenarios]
+    table = Table(title="So sánh kịch bản (năm 2026 và 2030)", title_justify="left")
+    table.add_column("Chỉ tiêu")
+    columns = []
+    for chosen in loaded:
+        table.add_column(chosen.name, justify="right", overflow="fold")
+        p = projection.project(package, chosen, draws, seed)
+        columns.append(projection.province_table(p).set_index("year"))
+    rows = [
+        ("Bao phủ 2026", lambda c: fmt.pct(c.loc[2026, "coverage_pct"])),
+        ("Xác suất ≥ 87,4 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_coverage_target"], 0)),
+        ("Thất thoát 2026", lambda c: fmt.pct(c.loc[2026, "loss_pct"])),
+        ("Xác suất ≤ 15 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_loss_target"], 0)),
+        ("Bao phủ 2030", lambda c: fmt.pct(c.loc[2030, "coverage_pct"])),
+        ("Thất thoát 2030", lambda c: fmt.pct(c.loc[2030, "loss_pct"])),
+    ]
+    for label, cell in rows:
+        table.add_row(label, *[cell(c) for c in columns])
+    out_console.print(table)
 
 
 def main() -> None:  # pragma: no cover - console entry point

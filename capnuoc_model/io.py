@@ -155,3 +155,37 @@ class AtomicFolder:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
         return False
+
+
+def sha256_file(path: Path) -> str:
+    import hashlib
+
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 16), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def git_commit(directory: Path = REPO_ROOT) -> str | None:
+    """The commit of the working tree, with '+dirty' when it has uncommitted changes; None outside git."""
+    import subprocess
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=directory, capture_output=True, text=True, timeout=10)
+        if commit.returncode != 0:
+            return None
+        status = subprocess.run(["git", "status", "--porcelain"], cwd=directory, capture_output=True, text=True, timeout=10)
+        return commit.stdout.strip() + ("+dirty" if status.stdout.strip() else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: int = 6) -> None:
+    """Each frame as <name>.csv, floats rounded so that reruns give byte-identical files."""
+    for name, frame in tables.items():
+        rounded = frame.copy()
+        for column in rounded.columns:
+            if pd.api.types.is_float_dtype(rounded[column]):
+                rounded[column] = rounded[column].round(decimals)
+        write_csv(rounded, folder / f"{name}.csv")

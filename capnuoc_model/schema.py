@@ -181,6 +181,7 @@ TABLES: tuple[Table, ...] = (
             Field("status", "str", "operating, stopped or under_construction", checks=(_one_of(SYSTEM_STATUSES),)),
             Field("plan_loss_group", "str", "loss set of the §V.2 footnotes: le_15 (≤ 15 %) or gt_15 (> 15 %)", required=False, checks=(_one_of(LOSS_GROUPS),)),
             Field("is_plan_high_loss", "bool", "named by §V.2 among the high/very high loss systems"),
+            Field("is_recent_system", "bool", "newly built: losses come from design, connections and customer records rather than ageing pipes (§V.2)"),
             Field("plan_utilisation_group", "str", "placement of §IV.1: low, near_capacity or medium", required=False, checks=(_one_of(UTILISATION_GROUPS),)),
             Field("design_capacity_m3_per_day", "int", "design capacity", "m³/day", required=False, checks=(_gt(0),), provenance=True),
             Field("production_m3_per_day", "int", "actual production (system input volume)", "m³/day", required=False, checks=(_ge(0),), provenance=True),

@@ -1,0 +1,419 @@
+"""The projection model: population, connections, coverage, demand, capacity use and losses, 2025 → 2030.
+
+Vectorised over Monte Carlo draws: every state is an array with draws on the
+first axis (``n × areas`` or ``n × systems``); the only Python loop is over
+the five projected years. A deterministic run is the same code with ``n = 1``
+and every assumption at its value.
+
+Each year ``t`` is the state on 31/12 of that year (month ``12·(t − 2025)``
+counted from 1/1/2026), the date on which the plan's targets are measured.
+2025 is the data package's baseline, unchanged.
+
+Coverage. Served people change only by connections: (a) the people-serving
+projects of §VI, each connecting its stated beneficiaries along a logistic
+uptake curve after its commissioning month; (b) densification, a share of the
+population growth in served zones; (c) network extension, a yearly share of
+the remaining gap in areas by §IV.1 group. Requests are cut by capacity: a
+system takes new people only while its production stays under
+``max_utilisation_pct`` of design capacity (capacity projects raise it when
+they commission), and no area passes ``max_coverage_pct``. So served ≤
+population and coverage ∈ [0, 100] hold by construction.
+
+Losses. Each system's 2025 loss splits into real (physical) and apparent
+(commercial) losses. Real losses grow with ageing and new pipes and are cut by
+DMAs with leak repair, pressure management (FAVAD: leak flow ∝ pressure^N1),
+pipe renewal, connection fixing and the centre's network projects; apparent
+losses scale with billed volume and are cut by meter replacement and customer
+records. Production = billed + real + apparent, never below the floor loss
+rate. New systems run at ``new_system_loss_pct``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from capnuoc_model.io import DataPackage
+
+BASE_YEAR = 2025
+YEARS = tuple(range(BASE_YEAR, 2031))
+CENTRE = "centre"
+PLAN_YEAR = 2026
+UPTAKE_BY_PLAN_YEAR_END = "whatif.uptake_share_by_plan_year_end"
+EXTENSION_PATH = {
+    "low_utilisation": "extension.low_utilisation_gap_closed_per_year",
+    "medium_utilisation": "extension.medium_utilisation_gap_closed_per_year",
+    "near_capacity": "extension.near_capacity_gap_closed_per_year",
+    "centre": "extension.centre_gap_closed_per_year",
+}
+
+
+@dataclass(frozen=True)
+class Inputs:
+    """Static arrays taken from the data package (index order = the package's row order)."""
+
+    area_ids: tuple[str, ...]
+    system_ids: tuple[str, ...]
+    area_names: tuple[str, ...]
+    system_names: tuple[str, ...]
+    area_group: np.ndarray  # (A,) orientation group ids
+    population_2025: np.ndarray  # (A,) persons
+    served_2025: np.ndarray  # (A,) persons
+    shares: np.ndarray  # (A, S) share of an area's served people supplied by each system
+    system_is_centre: np.ndarray  # (S,) bool: supplies a centre ward
+    operating_2025: np.ndarray  # (S,) bool
+    capacity_2025: np.ndarray  # (S,) m³/day, 0 where not operating
+    production_2025: np.ndarray  # (S,) m³/day
+    billed_2025: np.ndarray  # (S,) m³/day
+    billed_per_person_2025: np.ndarray  # (S,) m³/person/day (town average for systems not yet running)
+    is_le_15: np.ndarray  # (S,) bool: §V.2 footnote 1
+    is_recent: np.ndarray  # (S,) bool
+    people_projects: pd.DataFrame  # project_id, area index, system index, beneficiaries, kind
+    loss_projects: pd.DataFrame  # project_id, system index
+    project_costs: pd.DataFrame = field(repr=False, default=None)  # project_id, cost_billion_vnd, beneficiaries
+
+    @property
+    def n_areas(self) -> int:
+        return len(self.area_ids)
+
+    @property
+    def n_systems(self) -> int:
+        return len(self.system_ids)
+
+
+def build_inputs(package: DataPackage) -> Inputs:
+    areas = package.urban_areas.reset_index(drop=True)
+    systems = package.systems.reset_index(drop=True)
+    area_index = {a: i for i, a in enumerate(areas["area_id"])}
+    system_index = {s: i for i, s in enumerate(systems["system_id"])}
+    shares = np.zeros((len(areas), len(systems)))
+    for link in package.area_systems.itertuples():
+        shares[area_index[link.area_id], system_index[link.system_id]] = float(link.share_of_area_served)
+
+    served_2025 = areas["served_2025_persons"].to_numpy(float)
+    operating = (systems["status"] == "operating").to_numpy()
+    billed = systems["billed_m3_per_day"].fillna(0).to_numpy(float)
+    persons_by_system = served_2025 @ shares
+    is_centre_area = (areas["orientation_group"] == CENTRE).to_numpy()
+    system_is_centre = (shares[is_centre_area] > 0).any(axis=0)
+    per_person = np.divide(billed, persons_by_system, out=np.zeros_like(billed), where=persons_by_system > 0)
+    town_running = operating & ~system_is_centre & (persons_by_system > 0)
+    town_average = billed[town_running].sum() / persons_by_system[town_running].sum()
+    per_person = np.where(per_person > 0, per_person, town_average)
+
+    projects = package.projects
+    people = projects[projects["beneficiaries_basis"] == "additional"]
+    people_projects = pd.DataFrame(
+        {
+            "project_id": people["project_id"].astype(str).to_numpy(),
+            "area": [area_index[a.split(";")[0]] for a in people["area_ids"]],
+            "system": [system_index[s.split(";")[0]] for s in people["system_ids"]],
+            "beneficiaries_persons": people["beneficiaries_persons"].astype(float).to_numpy(),
+            "kind": people["kind"].astype(str).to_numpy(),
+        }
+    )
+    network = projects[projects["kind"] == "network"]
+    loss_projects = pd.DataFrame(
+        {
+            "project_id": network["project_id"].astype(str).to_numpy(),
+            "system": [system_index[s.split(";")[0]] for s in network["system_ids"]],
+        }
+    )
+    costs = projects[["project_id", "project_no", "name_vi", "cost_billion_vnd", "beneficiaries_persons", "kind"]].copy()
+    return Inputs(
+        area_ids=tuple(areas["area_id"].astype(str)),
+        system_ids=tuple(systems["system_id"].astype(str)),
+        area_names=tuple(areas["name_vi"].astype(str)),
+        system_names=tuple(systems["name_vi"].astype(str)),
+        area_group=areas["orientation_group"].astype(str).to_numpy(),
+        population_2025=areas["population_2025_persons"].to_numpy(float),
+        served_2025=served_2025,
+        shares=shares,
+        system_is_centre=system_is_centre,
+        operating_2025=operating,
+        capacity_2025=systems["design_capacity_m3_per_day"].fillna(0).to_numpy(float),
+        production_2025=systems["production_m3_per_day"].fillna(0).to_numpy(float),
+        billed_2025=billed,
+        billed_per_person_2025=per_person,
+        is_le_15=(systems["plan_loss_group"] == "le_15").fillna(False).to_numpy(bool),
+        is_recent=systems["is_recent_system"].astype(bool).to_numpy(),
+        people_projects=people_projects,
+        loss_projects=loss_projects,
+        project_costs=costs.reset_index(drop=True),
+    )
+
+
+class Params:
+    """Assumption values for a run: ``p(path)`` is an array of shape (n, 1) (draws × broadcast axis)."""
+
+    def __init__(self, values: dict[str, object], n: int, draws: dict[str, np.ndarray] | None = None):
+        self.values = values
+        self.n = n
+        self.draws = draws or {}
+
+    def __call__(self, path: str) -> np.ndarray:
+        if path in self.draws:
+            return np.asarray(self.draws[path], dtype=float).reshape(self.n, 1)
+        return np.full((self.n, 1), float(self.values[path]))
+
+    def has(self, path: str) -> bool:
+        return path in self.values
+
+
+@dataclass
+class Results:
+    """Arrays of a run: (n, years, areas) and (n, years, systems)."""
+
+    years: tuple[int, ...]
+    area_ids: tuple[str, ...]
+    system_ids: tuple[str, ...]
+    population: np.ndarray
+    served: np.ndarray
+    production: np.ndarray
+    billed: np.ndarray
+    real_loss: np.ndarray
+    apparent_loss: np.ndarray
+    capacity: np.ndarray
+    active: np.ndarray  # bool
+
+    @property
+    def coverage_pct(self) -> np.ndarray:
+        return 100 * self.served / self.population
+
+    @property
+    def loss(self) -> np.ndarray:
+        return self.real_loss + self.apparent_loss
+
+    @property
+    def loss_pct(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.active, 100 * self.loss / self.production, np.nan)
+
+    @property
+    def utilisation_pct(self) -> np.ndarray:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            return np.where(self.active & (self.capacity > 0), 100 * self.production / self.capacity, np.nan)
+
+    @property
+    def province_coverage_pct(self) -> np.ndarray:
+        """(n, years)"""
+        return 100 * self.served.sum(axis=2) / self.population.sum(axis=2)
+
+    @property
+    def province_loss_pct(self) -> np.ndarray:
+        """(n, years): Σ loss / Σ production over running systems."""
+        loss = np.where(self.active, self.loss, 0).sum(axis=2)
+        production = np.where(self.active, self.production, 0).sum(axis=2)
+        return 100 * loss / production
+
+
+def uptake_share(months_since: np.ndarray, final: np.ndarray, midpoint: np.ndarray, steepness: np.ndarray) -> np.ndarray:
+    """Share of stated beneficiaries connected ``months_since`` months after commissioning (0 before).
+
+    A logistic curve shifted so that it starts at 0 at commissioning and tends to ``final``.
+    """
+    start = 1 / (1 + np.exp(steepness * midpoint))
+    now = 1 / (1 + np.exp(-steepness * (np.maximum(months_since, 0) - midpoint)))
+    share = final * (now - start) / (1 - start)
+    return np.where(months_since > 0, np.clip(share, 0, None), 0.0)
+
+
+def _lever(effect: np.ndarray, effort: np.ndarray) -> np.ndarray:
+    """Effect of a measure at a programme effort: 1 − (1 − effect)^effort (monotone in effort, ≤ 1)."""
+    return 1 - np.power(np.clip(1 - effect, 0, 1), effort)
+
+
+def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int, ...] = YEARS) -> Results:
+    """Project every year of ``years`` (the first must be 2025) for ``p.n`` draws.
+
+    ``growth_per_year`` is the annual population growth of each area, shape (n, A), as a fraction.
+    """
+    n, A, S, Y = p.n, inputs.n_areas, inputs.n_systems, len(years)
+    W = inputs.shares
+    out = {k: np.zeros((n, Y, A)) for k in ("population", "served")}
+    out |= {k: np.zeros((n, Y, S)) for k in ("production", "billed", "real_loss", "apparent_loss", "capacity")}
+    out["active"] = np.zeros((n, Y, S), dtype=bool)
+
+    # --- 2025 baseline ------------------------------------------------------
+    population = np.broadcast_to(inputs.population_2025, (n, A)).astype(float)
+    served = np.broadcast_to(inputs.served_2025, (n, A)).astype(float)
+    capacity = np.broadcast_to(inputs.capacity_2025, (n, S)).astype(float).copy()
+    active = np.broadcast_to(inputs.operating_2025, (n, S)).copy()
+    loss_2025 = inputs.production_2025 - inputs.billed_2025
+    apparent_share = np.where(inputs.is_recent, p("losses.apparent_share_new_systems"), p("losses.apparent_share_established"))
+    real_2025 = loss_2025 * (1 - apparent_share)  # (n, S)
+    apparent_rate = np.divide(loss_2025 * apparent_share, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
+    persons_2025 = served @ W  # (n, S)
+    production = np.broadcast_to(inputs.production_2025, (n, S)).astype(float)
+    _record(out, 0, population, served, production, inputs.billed_2025, real_2025 * inputs.operating_2025,
+            apparent_rate * inputs.billed_2025, capacity, active)
+
+    # --- assumptions used every year -----------------------------------------
+    centre_factor = p("demand.centre_domestic_l_per_person_day") / _default(p, "demand.centre_domestic_l_per_person_day")
+    town_factor = p("demand.town_domestic_l_per_person_day") / _default(p, "demand.town_domestic_l_per_person_day")
+    demand_factor = np.where(inputs.system_is_centre, centre_factor, town_factor)  # (n, S)
+    billed_per_person = inputs.billed_per_person_2025 * demand_factor
+    max_util = p("demand.max_utilisation_pct") / 100
+    max_cover = p("demand.max_coverage_pct") / 100
+    densify = p("demand.densification_share")
+    extension_rate = np.zeros((n, A))
+    for group, path in EXTENSION_PATH.items():
+        extension_rate = np.where(inputs.area_group == group, p(path), extension_rate)
+    people = inputs.people_projects
+    commissioning = np.hstack([p(f"projects.{pid}.commissioning_month") for pid in people["project_id"]]) if len(people) else np.zeros((n, 0))
+    project_realised = np.zeros((n, len(people)))
+    new_system_loss = p("losses.new_system_loss_pct") / 100
+    floor = p("losses.floor_pct") / 100
+    ageing = p("losses.ageing_real_loss_growth_pct_per_year") / 100
+    new_pipe_leak = p("losses.new_connection_real_loss_l_per_person_day") / 1000
+    levers = _loss_levers(inputs, p)
+
+    for y, year in enumerate(years[1:], start=1):
+        month = 12.0 * (year - BASE_YEAR)
+        previous_population = population
+        population = inputs.population_2025 * np.power(1 + growth_per_year, year - BASE_YEAR)
+
+        # systems and capacity that exist at the end of this year
+        capacity = np.broadcast_to(inputs.capacity_2025, (n, S)).astype(float).copy()
+        active = np.broadcast_to(inputs.operating_2025, (n, S)).copy()
+        for j, row in enumerate(people.itertuples()):
+            done = commissioning[:, j] <= month
+            path = f"projects.{row.project_id}."
+            added = p(path + "capacity_m3_per_day") if p.has(path + "capacity_m3_per_day") else p(path + "capacity_added_m3_per_day")
+            capacity[:, row.system] += np.where(done, added[:, 0], 0.0)
+            active[:, row.system] |= done
+
+        # connection requests per area
+        uptake = uptake_share(month - commissioning, p("uptake.final_share"), p("uptake.midpoint_months"), p("uptake.steepness_per_month"))
+        if p.has(UPTAKE_BY_PLAN_YEAR_END) and year == PLAN_YEAR:
+            # what-if: a given share of the stated beneficiaries connected by 31/12 of the plan year
+            uptake = np.where(commissioning <= month, p(UPTAKE_BY_PLAN_YEAR_END), 0.0)
+        project_target = uptake * people["beneficiaries_persons"].to_numpy()
+        project_request = np.maximum(project_target - project_realised, 0)  # (n, P)
+        request_by_project_area = np.zeros((n, A))
+        np.add.at(request_by_project_area.T, people["area"].to_numpy(), project_request.T)
+        has_service = (active[:, None, :] & (W[None] > 0)).any(axis=2)
+        coverage_prev = served / previous_population
+        densification = densify * coverage_prev * np.maximum(population - previous_population, 0)
+        room = np.maximum(max_cover * population - served, 0)
+        extension = extension_rate * np.maximum(room - request_by_project_area - densification, 0)
+        request = np.where(has_service, request_by_project_area + densification + extension, 0.0)
+
+        # capacity limit: production needed per new person, headroom per system
+        loss_rate_prev = np.divide(production - _billed(served, W, billed_per_person), production,
+                                   out=np.zeros((n, S)), where=production > 0)
+        loss_rate_prev = np.where(active & (production <= 0), new_system_loss, loss_rate_prev)
+        need_per_person = billed_per_person / np.clip(1 - loss_rate_prev, 0.05, 1)
+        current_need = _billed(served, W, billed_per_person) / np.clip(1 - loss_rate_prev, 0.05, 1)
+        headroom = np.maximum(capacity * max_util - current_need, 0)
+        demand_new = (request @ W) * need_per_person
+        scale_system = np.where(demand_new > 0, np.minimum(1, np.divide(headroom, demand_new, out=np.ones_like(headroom), where=demand_new > 0)), 1.0)
+        scale_system = np.where(active, scale_system, 0.0)
+        linked = W[None] > 0  # (1, A, S)
+        scale_area = np.where(linked, scale_system[:, None, :], np.inf).min(axis=2)
+        scale_area = np.where(np.isfinite(scale_area), scale_area, 0.0)
+        new = np.minimum(request * scale_area, room)
+        fraction_granted = np.divide(new, request, out=np.zeros_like(new), where=request > 0)
+        project_realised += project_request * fraction_granted[:, people["area"].to_numpy()]
+        served = served + new
+
+        # volumes and losses
+        billed = _billed(served, W, billed_per_person)
+        persons = served @ W
+        new_people = np.maximum(persons - persons_2025, 0)
+        real = levers.real_factor(y) * real_2025 * np.power(1 + ageing, year - BASE_YEAR) + new_pipe_leak * new_people
+        apparent = levers.apparent_factor(y) * apparent_rate * billed
+        established = inputs.operating_2025[None, :]
+        new_system_total = billed * new_system_loss / (1 - new_system_loss)
+        loss = np.where(established, real + apparent, new_system_total)
+        floor_loss = billed * floor / (1 - floor)
+        loss = np.where(active, np.maximum(loss, floor_loss), 0.0)
+        # keep the real/apparent split of the loss after the floor and for new systems
+        real_share = np.divide(real, real + apparent, out=np.full((n, S), 0.7), where=(real + apparent) > 0)
+        real_share = np.where(established, real_share, 0.7)
+        billed = np.where(active, billed, 0.0)
+        production = billed + loss
+        _record(out, y, population, served, production, billed, loss * real_share, loss * (1 - real_share), capacity, active)
+
+    return Results(years=years, area_ids=inputs.area_ids, system_ids=inputs.system_ids, **out)
+
+
+def _default(p: Params, path: str) -> float:
+    return float(p.values[path])
+
+
+def _billed(served: np.ndarray, W: np.ndarray, billed_per_person: np.ndarray) -> np.ndarray:
+    return (served @ W) * billed_per_person
+
+
+def _record(out, y, population, served, production, billed, real, apparent, capacity, active) -> None:
+    out["population"][:, y] = population
+    out["served"][:, y] = served
+    out["production"][:, y] = production
+    out["billed"][:, y] = billed
+    out["real_loss"][:, y] = real
+    out["apparent_loss"][:, y] = apparent
+    out["capacity"][:, y] = capacity
+    out["active"][:, y] = active
+
+
+@dataclass
+class LossLevers:
+    """Remaining share of real and apparent losses after the programme, by programme year."""
+
+    real_step: np.ndarray  # (n, S) full one-off reduction of real losses
+    apparent_step: np.ndarray  # (n, S)
+    renewal_per_year: np.ndarray  # (n, S) share of real losses removed per year of renewal
+    first_year: np.ndarray  # (n, 1)
+
+    def _realised(self, y: int) -> np.ndarray:
+        return self.first_year if y == 1 else np.ones_like(self.first_year)
+
+    def real_factor(self, y: int) -> np.ndarray:
+        years_of_renewal = (y - 1) + self.first_year
+        renewal = np.clip(self.renewal_per_year * years_of_renewal, 0, 1)
+        return (1 - self.real_step * self._realised(y)) * (1 - renewal)
+
+    def apparent_factor(self, y: int) -> np.ndarray:
+        return 1 - self.apparent_step * self._realised(y)
+
+
+def _loss_levers(inputs: Inputs, p: Params) -> LossLevers:
+    """Which measure acts on which system and component (§V.2), at the programme's effort."""
+    effort = p("loss_programme.effort")
+    above = ~inputs.is_le_15 & inputs.operating_2025
+    below = inputs.is_le_15 & inputs.operating_2025
+    old = above & ~inputs.is_recent
+    recent = above & inputs.is_recent
+
+    dma = _lever(p("loss_programme.dma_leak_repair.real_loss_cut"), effort)
+    maintenance = _lever(p("loss_programme.dma_leak_repair.maintenance_real_loss_cut"), effort)
+    pressure_effect = 1 - np.power(1 - p("loss_programme.pressure_management.pressure_cut"), p("loss_programme.pressure_management.n1_exponent"))
+    pressure = _lever(pressure_effect, effort)
+    connections = _lever(p("loss_programme.customer_records.real_loss_cut"), effort)
+    remaining_real = np.where(above, (1 - dma) * (1 - pressure), 1.0)
+    remaining_real = np.where(below, 1 - maintenance, remaining_real)
+    remaining_real = np.where(recent, remaining_real * (1 - connections), remaining_real)
+    for row in inputs.loss_projects.itertuples():
+        cut = p(f"projects.{row.project_id}.real_loss_cut_pct") / 100
+        column = np.arange(inputs.n_systems) == row.system
+        remaining_real = np.where(column, remaining_real * (1 - cut), remaining_real)
+
+    meters = _lever(p("loss_programme.meter_replacement.apparent_loss_cut"), effort)
+    records = _lever(p("loss_programme.customer_records.apparent_loss_cut"), effort)
+    remaining_apparent = np.where(above, 1 - meters, 1.0)
+    remaining_apparent = np.where(recent, remaining_apparent * (1 - records), remaining_apparent)
+
+    renewal = np.where(
+        old,
+        p("loss_programme.pipe_renewal.network_share_per_year") * effort * p("loss_programme.pipe_renewal.leak_reduction_on_renewed"),
+        0.0,
+    )
+    return LossLevers(
+        real_step=1 - remaining_real,
+        apparent_step=1 - remaining_apparent,
+        renewal_per_year=renewal,
+        first_year=p("loss_programme.first_year_realisation"),
+    )

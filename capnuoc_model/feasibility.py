@@ -1,0 +1,217 @@
+"""What it takes to reach the 2026 targets: inverse questions, solved.
+
+1. The smallest share of the projects' stated beneficiaries connected by
+   31/12/2026 that brings the province to 87,4 % (bisection on the
+   deterministic model, which is monotone in that share).
+2. The loss volume (m³/day) to remove for a 15 % province loss, and the
+   least-cost way to remove it: a linear programme (scipy HiGHS) over the §V.2
+   measures each system can take, each with its removable volume and cost,
+   never taking a system below its floor loss rate.
+3. Cost per newly served person of each project, and cost per m³/day of loss
+   removed of each measure in each system.
+
+The loss programme is linearised for the allocation: each measure's removable
+volume is computed on the 2026 state without any programme, and volumes add
+up (the engine itself compounds measures, so the LP slightly overstates what
+stacked measures remove in one system; the floor constraint bounds that).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from capnuoc_model import engine
+from capnuoc_model.projection import COVERAGE_TARGET_PCT, LOSS_TARGET_PCT, PLAN_YEAR, Projection, Setup, deterministic
+
+BISECTION_STEPS = 40
+
+
+def coverage_at_uptake(s: Setup, share: float) -> float:
+    """Deterministic province coverage on 31/12/2026 if ``share`` of every project's beneficiaries are connected."""
+    results = deterministic(s, {**s.values, engine.UPTAKE_BY_PLAN_YEAR_END: share})
+    return float(results.province_coverage_pct[0, results.years.index(PLAN_YEAR)])
+
+
+@dataclass(frozen=True)
+class UptakeAnswer:
+    reachable: bool
+    share: float  # minimal share of stated beneficiaries connected by 31/12/2026 (1 when unreachable)
+    people_to_connect: float  # share × stated beneficiaries of the projects commissioned by then
+    coverage_at_full_uptake_pct: float
+    shortfall_persons: float  # people still missing at full uptake (0 when reachable)
+
+
+def minimal_uptake(s: Setup) -> UptakeAnswer:
+    beneficiaries = s.inputs.people_projects["beneficiaries_persons"].sum()
+    full = coverage_at_uptake(s, 1.0)
+    if full < COVERAGE_TARGET_PCT:
+        point = deterministic(s, {**s.values, engine.UPTAKE_BY_PLAN_YEAR_END: 1.0})
+        y = point.years.index(PLAN_YEAR)
+        missing = COVERAGE_TARGET_PCT / 100 * point.population[0, y].sum() - point.served[0, y].sum()
+        return UptakeAnswer(False, 1.0, beneficiaries, full, float(missing))
+    low, high = 0.0, 1.0
+    if coverage_at_uptake(s, 0.0) >= COVERAGE_TARGET_PCT:
+        return UptakeAnswer(True, 0.0, 0.0, full, 0.0)
+    for _ in range(BISECTION_STEPS):
+        middle = (low + high) / 2
+        if coverage_at_uptake(s, middle) >= COVERAGE_TARGET_PCT:
+            high = middle
+        else:
+            low = middle
+    return UptakeAnswer(True, high, high * beneficiaries, full, 0.0)
+
+
+MEASURES_VI = {
+    "dma_leak_repair": "Phân vùng tách mạng (DMA), dò tìm và sửa rò rỉ",
+    "maintenance": "Duy trì, bảo dưỡng, sửa rò rỉ nhỏ",
+    "pressure_management": "Kiểm soát áp lực",
+    "pipe_renewal": "Cải tạo, thay thế tuyến ống xuống cấp",
+    "meter_replacement": "Kiểm định, thay thế đồng hồ",
+    "customer_records": "Rà soát đấu nối, quản lý khách hàng",
+}
+
+
+def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
+    """Every (system, measure) the plan's §V.2 allows, with the loss it removes by 31/12/2026 and its cost;
+    also the province loss and production of 2026 without any programme (m³/day)."""
+    v = {**s.values, "loss_programme.effort": 0.0}
+    base = deterministic(s, v)
+    y = base.years.index(PLAN_YEAR)
+    real, apparent, production = base.real_loss[0, y], base.apparent_loss[0, y], base.production[0, y]
+    first = float(v["loss_programme.first_year_realisation"])
+    lp = "loss_programme."
+    pressure_effect = 1 - (1 - float(v[lp + "pressure_management.pressure_cut"])) ** float(v[lp + "pressure_management.n1_exponent"])
+    renewal_share = float(v[lp + "pipe_renewal.network_share_per_year"])
+    inp = s.inputs
+    rows = []
+    for j, system_id in enumerate(inp.system_ids):
+        if not inp.operating_2025[j]:
+            continue
+        size = production[j] / 1000  # thousands of m³/day of system input
+
+        def add(measure: str, removed: float, cost: float) -> None:
+            rows.append({"system_id": system_id, "measure": measure, "measure_vi": MEASURES_VI[measure],
+                         "removable_m3_per_day": removed * first, "cost_billion_vnd": cost})
+
+        if inp.is_le_15[j]:
+            add("maintenance", real[j] * float(v[lp + "dma_leak_repair.maintenance_real_loss_cut"]),
+                size * float(v[lp + "dma_leak_repair.maintenance_cost_billion_vnd_per_1000_m3_day"]))
+            continue
+        add("dma_leak_repair", real[j] * float(v[lp + "dma_leak_repair.real_loss_cut"]),
+            size * float(v[lp + "dma_leak_repair.cost_billion_vnd_per_1000_m3_day"]))
+        add("pressure_management", real[j] * pressure_effect,
+            size * float(v[lp + "pressure_management.cost_billion_vnd_per_1000_m3_day"]))
+        add("meter_replacement", apparent[j] * float(v[lp + "meter_replacement.apparent_loss_cut"]),
+            size * float(v[lp + "meter_replacement.cost_billion_vnd_per_1000_m3_day"]))
+        if inp.is_recent[j]:
+            add("customer_records",
+                apparent[j] * float(v[lp + "customer_records.apparent_loss_cut"]) + real[j] * float(v[lp + "customer_records.real_loss_cut"]),
+                size * float(v[lp + "customer_records.cost_billion_vnd_per_1000_m3_day"]))
+        else:
+            add("pipe_renewal", real[j] * renewal_share * float(v[lp + "pipe_renewal.leak_reduction_on_renewed"]),
+                size * 100 * renewal_share * float(v[lp + "pipe_renewal.cost_billion_vnd_per_1000_m3_day_per_pct"]))
+    options = pd.DataFrame(rows)
+    options["million_vnd_per_m3_day"] = 1000 * options["cost_billion_vnd"] / options["removable_m3_per_day"]
+    floor = float(v["losses.floor_pct"]) / 100
+    billed = base.billed[0, y]
+    loss = real + apparent
+    headroom = {sid: max(0.0, loss[j] - billed[j] * floor / (1 - floor)) for j, sid in enumerate(inp.system_ids)}
+    options["system_headroom_m3_per_day"] = options["system_id"].map(headroom)
+    return options, float(loss[base.active[0, y]].sum()), float(production[base.active[0, y]].sum())
+
+
+@dataclass(frozen=True)
+class LossAnswer:
+    loss_pct_without_programme: float
+    cut_needed_m3_per_day: float  # from the no-programme 2026 state to 15 %
+    feasible: bool
+    cut_achievable_m3_per_day: float  # the most the measures can remove by 31/12/2026
+    cost_billion_vnd: float
+    allocation: pd.DataFrame  # options with the share used and volume removed
+
+
+def cut_needed(loss_m3_per_day: float, production_m3_per_day: float, target_pct: float = LOSS_TARGET_PCT) -> float:
+    """Loss volume to remove so that loss / production = target (removing loss lowers production too)."""
+    t = target_pct / 100
+    return max(0.0, (loss_m3_per_day - t * production_m3_per_day) / (1 - t))
+
+
+def least_cost_loss_cut(s: Setup) -> LossAnswer:
+    options, loss, production = measure_options(s)
+    need = cut_needed(loss, production)
+    volumes = options["removable_m3_per_day"].to_numpy()
+    costs = options["cost_billion_vnd"].to_numpy()
+    systems = options["system_id"].to_numpy()
+    unique = list(dict.fromkeys(systems))
+    # per-system floor: Σ_m x_m v_m ≤ headroom_s ; total: Σ x v ≥ need
+    a_ub = [np.where(systems == sid, volumes, 0.0) for sid in unique] + [-volumes]
+    headroom = options.groupby("system_id", sort=False)["system_headroom_m3_per_day"].first()
+    most = linprog(-volumes, A_ub=np.array(a_ub[:-1]), b_ub=headroom[unique].to_numpy(), bounds=[(0, 1)] * len(volumes), method="highs")
+    achievable = float(-most.fun) if most.status == 0 else 0.0
+    feasible = need <= achievable + 1e-9
+    if need <= 0:
+        share = np.zeros(len(volumes))
+    elif feasible:
+        result = linprog(costs, A_ub=np.array(a_ub), b_ub=np.append(headroom[unique].to_numpy(), -need),
+                         bounds=[(0, 1)] * len(volumes), method="highs")
+        share = result.x
+    else:
+        share = most.x
+    allocation = options.assign(share_used=np.round(share, 6), removed_m3_per_day=share * volumes,
+                                cost_used_billion_vnd=share * costs)
+    return LossAnswer(100 * loss / production, need, feasible, achievable,
+                      float((share * costs).sum()), allocation)
+
+
+def project_costs(p: Projection) -> pd.DataFrame:
+    """Cost per person the project serves: as stated, and as connected by 31/12/2026 and 2030 in the deterministic run."""
+    costs = p.setup.inputs.project_costs.copy()
+    people = p.setup.inputs.people_projects.set_index("project_id")
+    point = p.point
+    out = []
+    for row in costs.itertuples():
+        record = {"project_id": row.project_id, "project_no": row.project_no, "name_vi": row.name_vi,
+                  "kind": row.kind, "cost_billion_vnd": row.cost_billion_vnd,
+                  "beneficiaries_persons": row.beneficiaries_persons}
+        if row.project_id in people.index:
+            area = int(people.loc[row.project_id, "area"])
+            for year in (PLAN_YEAR, point.years[-1]):
+                y = point.years.index(year)
+                gained = point.served[0, y, area] - point.served[0, 0, area]
+                record[f"area_gain_{year}_persons"] = gained
+            record["million_vnd_per_stated_person"] = 1000 * row.cost_billion_vnd / row.beneficiaries_persons
+        out.append(record)
+    return pd.DataFrame(out)
+
+
+def what_it_takes_table(p: Projection, uptake: UptakeAnswer, loss: LossAnswer) -> pd.DataFrame:
+    """One long table: question, scope, measure, value, unit, note."""
+    rows = [
+        ("coverage", "province", "", uptake.share, "fraction",
+         "minimal share of the stated project beneficiaries connected by 31/12/2026 for 87,4 %" if uptake.reachable
+         else "87,4 % is not reached even with every beneficiary connected"),
+        ("coverage", "province", "", uptake.people_to_connect, "persons", "people the projects must connect by 31/12/2026"),
+        ("coverage", "province", "", uptake.coverage_at_full_uptake_pct, "%", "coverage on 31/12/2026 with every beneficiary connected"),
+        ("coverage", "province", "", uptake.shortfall_persons, "persons", "people still missing at full uptake"),
+        ("loss", "province", "", loss.loss_pct_without_programme, "%", "2026 loss without any programme"),
+        ("loss", "province", "", loss.cut_needed_m3_per_day, "m³/day", "loss volume to remove for 15 %"),
+        ("loss", "province", "", loss.cut_achievable_m3_per_day, "m³/day", "most the §V.2 measures can remove by 31/12/2026"),
+        ("loss", "province", "", loss.cost_billion_vnd, "billion VND",
+         "least cost of the cut" if loss.feasible else "cost of doing everything possible (15 % not reachable)"),
+    ]
+    for r in loss.allocation.itertuples():
+        rows.append(("loss_allocation", r.system_id, r.measure, r.removed_m3_per_day, "m³/day",
+                     f"share used {r.share_used:.3f}; cost {r.cost_used_billion_vnd:.3f} billion VND"))
+        rows.append(("measure_unit_cost", r.system_id, r.measure, r.million_vnd_per_m3_day, "million VND per m³/day",
+                     f"removes up to {r.removable_m3_per_day:.1f} m³/day by 31/12/2026"))
+    for r in project_costs(p).itertuples():
+        if pd.notna(r.beneficiaries_persons):
+            rows.append(("project_unit_cost", r.project_id, "", r.million_vnd_per_stated_person, "million VND per person",
+                         f"{r.cost_billion_vnd} billion VND for {int(r.beneficiaries_persons)} people stated"))
+    frame = pd.DataFrame(rows, columns=["question", "scope", "measure", "value", "unit", "note"])
+    frame.insert(0, "scenario", p.scenario.name)
+    return frame

@@ -1,0 +1,233 @@
+"""Runs of the engine for a scenario: deterministic and Monte Carlo, target probabilities, sensitivity.
+
+``project(package, scenario)`` gives a :class:`Projection`; the ``*_table``
+functions turn it into the frames that ``capnuoc project`` writes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from capnuoc_model import engine, population
+from capnuoc_model.classes import classify, loss_class, utilisation_class
+from capnuoc_model.io import DataPackage
+from capnuoc_model.scenario import Scenario, sample_all, support
+
+DEFAULT_DRAWS = 10_000
+DEFAULT_SEED = 20260515
+SENSITIVITY_DRAWS = 2_000
+PLAN_YEAR = 2026
+COVERAGE_TARGET_PCT = 87.4
+LOSS_TARGET_PCT = 15.0
+QUANTILES = (5, 50, 95)
+
+
+@dataclass(frozen=True)
+class Setup:
+    """What every run of one scenario shares: static inputs, the population fit, the assumption values."""
+
+    inputs: engine.Inputs
+    fit: population.GrowthFit
+    scenario: Scenario
+    coverage_targets_2026: pd.Series  # area_id -> Biểu 04 target %
+
+    @property
+    def values(self) -> dict[str, object]:
+        return {path: self.scenario.value(path) for path in self.scenario.paths()}
+
+
+def setup(package: DataPackage, scenario: Scenario) -> Setup:
+    start = int(scenario.value("population.trend_start_year"))
+    history = package.population_history
+    fit = population.fit_growth(history[history["year"] >= start])
+    targets = package.targets_area.set_index("area_id")["coverage_target_pct"].astype(float)
+    return Setup(engine.build_inputs(package), fit, scenario, targets)
+
+
+def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.Results:
+    """Every assumption at its value, population at the fitted rate."""
+    growth = np.full((1, s.inputs.n_areas), s.fit.growth_pct_per_year / 100)
+    return engine.run(s.inputs, engine.Params(values or s.values, 1), growth)
+
+
+def draws_for(s: Setup, n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
+    """Assumption draws and population growth draws (two independent streams of one seed)."""
+    samples = sample_all(s.scenario, n, seed)
+    sd = float(s.scenario.value("population.area_deviation_sd_pct_per_year")) / 100
+    growth = population.growth_draws(s.fit, n, np.random.default_rng([seed, 1]), list(s.inputs.area_ids), deviation_sd_log=sd)
+    return samples, growth
+
+
+def monte_carlo(s: Setup, n: int, seed: int, fixed: dict[str, float] | None = None) -> engine.Results:
+    samples, growth = draws_for(s, n, seed)
+    for path, value in (fixed or {}).items():
+        samples[path] = np.full(n, float(value))
+    return engine.run(s.inputs, engine.Params(s.values, n, samples), growth)
+
+
+@dataclass(frozen=True)
+class Projection:
+    setup: Setup
+    point: engine.Results  # deterministic, n = 1
+    mc: engine.Results  # Monte Carlo, n = draws
+    draws: int
+    seed: int
+
+    @property
+    def scenario(self) -> Scenario:
+        return self.setup.scenario
+
+
+def project(package: DataPackage, scenario: Scenario, draws: int = DEFAULT_DRAWS, seed: int = DEFAULT_SEED) -> Projection:
+    s = setup(package, scenario)
+    return Projection(s, deterministic(s), monte_carlo(s, draws, seed), draws, seed)
+
+
+# ----------------------------------------------------------------------------- tables
+
+
+def _quantiles(values: np.ndarray) -> np.ndarray:
+    """p5/p50/p95 over the draws axis, ignoring NaN (systems not running in some draws)."""
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanpercentile(values, QUANTILES, axis=0)
+
+
+def _long(years, ids, id_name: str, columns: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Long frame from (years, ids) arrays."""
+    Y, N = len(years), len(ids)
+    frame = pd.DataFrame({"year": np.repeat(years, N), id_name: np.tile(ids, Y)})
+    for name, array in columns.items():
+        frame[name] = np.asarray(array).reshape(Y * N)
+    return frame
+
+
+def areas_table(p: Projection) -> pd.DataFrame:
+    point, mc = p.point, p.mc
+    q = _quantiles(mc.coverage_pct)
+    frame = _long(point.years, point.area_ids, "area_id", {
+        "population": point.population[0],
+        "served": point.served[0],
+        "coverage_pct": point.coverage_pct[0],
+        "coverage_p5": q[0], "coverage_p50": q[1], "coverage_p95": q[2],
+        "population_p5": _quantiles(mc.population)[0],
+        "population_p95": _quantiles(mc.population)[2],
+    })
+    frame.insert(2, "name_vi", np.tile(p.setup.inputs.area_names, len(point.years)))
+    frame.insert(0, "scenario", p.scenario.name)
+    return frame
+
+
+def systems_table(p: Projection) -> pd.DataFrame:
+    point, mc = p.point, p.mc
+    q = _quantiles(mc.loss_pct)
+    frame = _long(point.years, point.system_ids, "system_id", {
+        "is_running": point.active[0],
+        "design_capacity_m3_per_day": point.capacity[0],
+        "production_m3_per_day": np.where(point.active[0], point.production[0], np.nan),
+        "billed_m3_per_day": np.where(point.active[0], point.billed[0], np.nan),
+        "real_loss_m3_per_day": np.where(point.active[0], point.real_loss[0], np.nan),
+        "apparent_loss_m3_per_day": np.where(point.active[0], point.apparent_loss[0], np.nan),
+        "loss_pct": point.loss_pct[0],
+        "utilisation_pct": point.utilisation_pct[0],
+        "loss_p5": q[0], "loss_p50": q[1], "loss_p95": q[2],
+        "p_running": mc.active.mean(axis=0),
+    })
+    frame["loss_class"] = classify(frame["loss_pct"], loss_class)
+    frame["utilisation_class"] = classify(frame["utilisation_pct"], utilisation_class)
+    # which systems move the province figure: share of the province's lost volume each year
+    loss = frame["production_m3_per_day"] - frame["billed_m3_per_day"]
+    frame["share_of_province_loss_pct"] = 100 * loss / loss.groupby(frame["year"]).transform("sum")
+    frame.insert(2, "name_vi", np.tile(p.setup.inputs.system_names, len(point.years)))
+    frame.insert(0, "scenario", p.scenario.name)
+    return frame
+
+
+def province_table(p: Projection) -> pd.DataFrame:
+    point, mc = p.point, p.mc
+    cq, lq = _quantiles(mc.province_coverage_pct), _quantiles(mc.province_loss_pct)
+    return pd.DataFrame({
+        "scenario": p.scenario.name,
+        "year": point.years,
+        "population": point.population[0].sum(axis=1),
+        "served": point.served[0].sum(axis=1),
+        "coverage_pct": point.province_coverage_pct[0],
+        "coverage_p5": cq[0], "coverage_p50": cq[1], "coverage_p95": cq[2],
+        "loss_pct": point.province_loss_pct[0],
+        "loss_p5": lq[0], "loss_p50": lq[1], "loss_p95": lq[2],
+        "p_coverage_target": (mc.province_coverage_pct >= COVERAGE_TARGET_PCT).mean(axis=0),
+        "p_loss_target": (mc.province_loss_pct <= LOSS_TARGET_PCT).mean(axis=0),
+    })
+
+
+def headline(results: engine.Results, year: int = PLAN_YEAR) -> dict[str, np.ndarray]:
+    """Province coverage and loss in ``year`` and whether each target is met, per draw."""
+    y = results.years.index(year)
+    coverage = results.province_coverage_pct[:, y]
+    loss = results.province_loss_pct[:, y]
+    return {"coverage_pct": coverage, "loss_pct": loss,
+            "meets_coverage": coverage >= COVERAGE_TARGET_PCT, "meets_loss": loss <= LOSS_TARGET_PCT}
+
+
+def targets_table(p: Projection) -> pd.DataFrame:
+    """Every quantitative target of 2026 with the deterministic value and the probability of meeting it."""
+    y = p.point.years.index(PLAN_YEAR)
+    rows = []
+
+    def add(indicator, scope, target, comparison, point_value, draws):
+        met = draws >= target if comparison == ">=" else draws <= target
+        valid = ~np.isnan(draws)
+        rows.append({
+            "indicator": indicator, "scope": scope, "year": PLAN_YEAR, "target": target, "comparison": comparison,
+            "value": point_value, "p_meet": float(np.where(valid, met, False).mean()),
+            "p5": np.nan if not valid.any() else float(np.nanpercentile(draws, 5)),
+            "p95": np.nan if not valid.any() else float(np.nanpercentile(draws, 95)),
+        })
+
+    add("coverage_pct", "province", COVERAGE_TARGET_PCT, ">=", p.point.province_coverage_pct[0, y], p.mc.province_coverage_pct[:, y])
+    add("loss_pct", "province", LOSS_TARGET_PCT, "<=", p.point.province_loss_pct[0, y], p.mc.province_loss_pct[:, y])
+    targets = p.setup.coverage_targets_2026
+    for i, area_id in enumerate(p.point.area_ids):
+        add("coverage_pct", area_id, float(targets[area_id]), ">=", p.point.coverage_pct[0, y, i], p.mc.coverage_pct[:, y, i])
+    for j, system_id in enumerate(p.point.system_ids):
+        if p.point.active[0, y, j] or p.mc.active[:, y, j].any():
+            add("loss_pct", system_id, LOSS_TARGET_PCT, "<=", p.point.loss_pct[0, y, j], p.mc.loss_pct[:, y, j])
+    frame = pd.DataFrame(rows)
+    frame.insert(0, "scenario", p.scenario.name)
+    return frame
+
+
+def sensitivity_table(p: Projection, draws: int = SENSITIVITY_DRAWS) -> pd.DataFrame:
+    """For each uncertain assumption: the headline probabilities and values with it held at the low and high end of its range.
+
+    The other assumptions keep varying, with the same random numbers in every run
+    (common random numbers), so a difference is the assumption's own effect.
+    """
+    s = p.setup
+    rows = []
+    for path in s.scenario.uncertain_paths():
+        low, high = support(s.scenario.get(path).distribution)
+        ends = {}
+        for end, value in (("low", low), ("high", high)):
+            h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}))
+            point = headline(deterministic(s, {**s.values, path: value}))
+            ends[end] = (value, h, point)
+        row = {"scenario": s.scenario.name, "assumption": path, "unit": s.scenario.get(path).unit,
+               "value": float(s.scenario.value(path)), "low": low, "high": high}
+        for end, (value, h, point) in ends.items():
+            row[f"p_coverage_{end}"] = float(h["meets_coverage"].mean())
+            row[f"p_loss_{end}"] = float(h["meets_loss"].mean())
+            row[f"coverage_pct_{end}"] = float(point["coverage_pct"][0])
+            row[f"loss_pct_{end}"] = float(point["loss_pct"][0])
+        row["swing_p_coverage"] = abs(row["p_coverage_high"] - row["p_coverage_low"])
+        row["swing_p_loss"] = abs(row["p_loss_high"] - row["p_loss_low"])
+        rows.append(row)
+    frame = pd.DataFrame(rows)
+    frame["swing_max"] = frame[["swing_p_coverage", "swing_p_loss"]].max(axis=1)
+    return frame.sort_values(["swing_max", "assumption"], ascending=[False, True]).reset_index(drop=True)

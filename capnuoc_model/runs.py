@@ -1,0 +1,94 @@
+"""One full projection run of a scenario: the projection, its answers, its tables and its manifest."""
+
+from __future__ import annotations
+
+import platform
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Callable
+
+import pandas as pd
+
+import capnuoc_model
+from capnuoc_model import feasibility, io, projection
+from capnuoc_model.scenario import Scenario
+
+TRACKED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "pydantic")
+
+
+@dataclass(frozen=True)
+class ProjectionRun:
+    projection: projection.Projection
+    uptake: feasibility.UptakeAnswer
+    loss: feasibility.LossAnswer
+    tables: dict[str, pd.DataFrame]
+
+
+def full_run(
+    package: io.DataPackage,
+    scenario: Scenario,
+    draws: int = projection.DEFAULT_DRAWS,
+    seed: int = projection.DEFAULT_SEED,
+    with_sensitivity: bool = True,
+    step: Callable[[str], None] = lambda _: None,
+) -> ProjectionRun:
+    """Deterministic and Monte Carlo projection, what it takes, and (optionally) sensitivity.
+
+    ``step`` is called with a short Vietnamese label before each stage (for progress display).
+    """
+    step("Mô phỏng Monte Carlo")
+    p = projection.project(package, scenario, draws, seed)
+    step("Tính điều kiện cần để đạt mục tiêu")
+    uptake = feasibility.minimal_uptake(p.setup)
+    loss = feasibility.least_cost_loss_cut(p.setup)
+    tables = {
+        "province": projection.province_table(p),
+        "areas": projection.areas_table(p),
+        "systems": projection.systems_table(p),
+        "targets": projection.targets_table(p),
+        "what_it_takes": feasibility.what_it_takes_table(p, uptake, loss),
+        "projects": feasibility.project_costs(p),
+        "population_fit": population_fit_table(p),
+        "assumptions": pd.DataFrame(scenario.to_records()),
+    }
+    if with_sensitivity:
+        step("Phân tích độ nhạy")
+        tables["sensitivity"] = projection.sensitivity_table(p)
+    return ProjectionRun(p, uptake, loss, tables)
+
+
+def population_fit_table(p: projection.Projection) -> pd.DataFrame:
+    from capnuoc_model.population import fit_table
+
+    table = fit_table(p.setup.fit)
+    table.insert(0, "scenario", p.scenario.name)
+    return table
+
+
+def manifest(run: ProjectionRun, package: io.DataPackage) -> dict:
+    """Everything needed to reproduce the run; no timestamps, so equal runs give equal manifests."""
+    scenario = run.projection.scenario
+    data_files = sorted(package.directory.glob("*.csv")) + sorted((package.directory / "derivation").glob("*.csv"))
+    versions = {}
+    for name in TRACKED_PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = None
+    return {
+        "capnuoc_version": capnuoc_model.__version__,
+        "scenario": {
+            "name": scenario.name,
+            "files": [{"path": io.display_path(Path(f)), "sha256": io.sha256_file(Path(f))} for f in scenario.files],
+            "overrides": list(scenario.sets),
+            "fingerprint": scenario.fingerprint(),
+        },
+        "seed": run.projection.seed,
+        "draws": run.projection.draws,
+        "data": [{"path": io.display_path(f), "sha256": io.sha256_file(f)} for f in data_files],
+        "python": platform.python_version(),
+        "packages": versions,
+        "git_commit": io.git_commit(),
+        "outputs": sorted(f"{name}.csv" for name in run.tables),
+    }
