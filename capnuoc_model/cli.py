@@ -15,7 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, io, projection, runs
+from capnuoc_model import fmt, io, narrative, projection, runs
 from capnuoc_model import scenario as sc
 from capnuoc_model.errors import CapnuocInputError
 
@@ -200,64 +200,20 @@ def check(
 
 
 def verdict_lines(run: runs.ProjectionRun) -> list[str]:
-    """The terminal verdict, in Vietnamese, every number from the run."""
-    province = run.tables["province"].set_index("year")
-    row = province.loc[projection.PLAN_YEAR]
-    first_met = {
-        key: next((int(y) for y, r in province.iterrows() if y > 2025 and r[col] >= 0.5), None)
-        for key, col in (("coverage", "p_coverage_target"), ("loss", "p_loss_target"))
-    }
-    uptake, loss = run.uptake, run.loss
-    lines = [f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}"]
-    lines.append(
+    """The terminal verdict, in Vietnamese; every sentence comes from capnuoc_model.narrative."""
+    row = run.tables["province"].set_index("year").loc[projection.PLAN_YEAR]
+    return [
+        f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}",
         f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm 2026 (mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)}):[/] "
-        f"{_verdict(row['p_coverage_target'])}"
-    )
-    lines.append(
-        f"   Dự báo {fmt.pct(row['coverage_pct'])} (khoảng 90 %: {fmt.pct(row['coverage_p5'])} – {fmt.pct(row['coverage_p95'])}); "
-        f"xác suất đạt mục tiêu: {fmt.pct(100 * row['p_coverage_target'], 0)}."
-    )
-    if uptake.reachable:
-        lines.append(
-            f"   Cần gì: ít nhất {fmt.pct(100 * uptake.share, 0)} số người hưởng lợi của các dự án "
-            f"({fmt.persons(uptake.people_to_connect)}) được đấu nối trước 31/12/2026."
-        )
-    else:
-        lines.append(
-            f"   Cần gì: kể cả khi toàn bộ {fmt.persons(uptake.people_to_connect)} hưởng lợi của các dự án được đấu nối "
-            f"trước 31/12/2026, tỷ lệ chỉ đạt {fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm "
-            f"{fmt.persons(uptake.shortfall_persons)} được cấp nước qua mở rộng mạng lưới."
-        )
-    if first_met["coverage"]:
-        lines.append(f"   Năm đầu tiên xác suất đạt ≥ 50 %: {first_met['coverage']}.")
-    lines.append(
+        f"{_verdict(row['p_coverage_target'])}",
+        "   " + narrative.coverage_outlook(run),
+        "   Cần gì: " + narrative.coverage_requirement(run),
         f"\n[bold]2. Tỷ lệ thất thoát bình quân năm 2026 (mục tiêu ≤ {fmt.pct(projection.LOSS_TARGET_PCT, 0)}):[/] "
-        f"{_verdict(row['p_loss_target'])}"
-    )
-    lines.append(
-        f"   Dự báo {fmt.pct(row['loss_pct'])} (khoảng 90 %: {fmt.pct(row['loss_p5'])} – {fmt.pct(row['loss_p95'])}); "
-        f"xác suất đạt mục tiêu: {fmt.pct(100 * row['p_loss_target'], 0)}."
-    )
-    if loss.cut_needed_m3_per_day <= 0:
-        lines.append("   Cần gì: đạt ngay cả khi không có chương trình giảm thất thoát.")
-    elif loss.feasible:
-        lines.append(
-            f"   Cần gì: giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát (so với không có chương trình, "
-            f"{fmt.pct(loss.loss_pct_without_programme)}); phương án chi phí thấp nhất: {fmt.billion_vnd(loss.cost_billion_vnd)}."
-        )
-    else:
-        lines.append(
-            f"   Cần gì: giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát (không có chương trình: "
-            f"{fmt.pct(loss.loss_pct_without_programme)}), nhưng các giải pháp của Mục V.2 chỉ giảm được tối đa "
-            f"{fmt.m3_per_day(loss.cut_achievable_m3_per_day)} trước 31/12/2026 ({fmt.billion_vnd(loss.cost_billion_vnd)})."
-        )
-    top = (run.tables["systems"].query("year == @projection.PLAN_YEAR")
-           .sort_values("share_of_province_loss_pct", ascending=False).head(3))
-    names = ", ".join(f"{r.name_vi} ({fmt.pct(r.share_of_province_loss_pct, 0)})" for r in top.itertuples())
-    lines.append(f"   Công trình chiếm phần lớn lượng nước thất thoát năm 2026: {names}.")
-    if first_met["loss"]:
-        lines.append(f"   Năm đầu tiên xác suất đạt ≥ 50 %: {first_met['loss']}.")
-    return lines
+        f"{_verdict(row['p_loss_target'])}",
+        "   " + narrative.loss_outlook(run),
+        "   Cần gì: " + narrative.loss_requirement(run),
+        "   " + narrative.loss_movers(run),
+    ]
 
 
 @app.command()

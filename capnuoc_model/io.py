@@ -189,3 +189,32 @@ def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: int = 
             if pd.api.types.is_float_dtype(rounded[column]):
                 rounded[column] = rounded[column].round(decimals)
         write_csv(rounded, folder / f"{name}.csv")
+
+
+def read_pickle(path: Path) -> object | None:
+    """A cached object, or None when the cache file is missing or unreadable (it is then rebuilt)."""
+    import pickle
+
+    try:
+        with Path(path).open("rb") as handle:
+            return pickle.load(handle)
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError):
+        return None
+
+
+def write_pickle(obj: object, path: Path) -> None:
+    """Write a cache file atomically (temporary file, then rename)."""
+    import pickle
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(handle, "wb") as stream:
+        pickle.dump(obj, stream, protocol=pickle.HIGHEST_PROTOCOL)
+    os.replace(tmp, path)
+
+
+def resolve(path: Path | str) -> Path:
+    """A path given relative to the repository root (as notebooks and scenario files do) made absolute."""
+    path = Path(path)
+    return path if path.is_absolute() else REPO_ROOT / path

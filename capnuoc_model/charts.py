@@ -1,0 +1,143 @@
+"""The report's charts, built from the model's tables (Altair, Vietnamese labels, the plan's class colours)."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+from capnuoc_model.display import (
+    COVERAGE_COLOURS,
+    LOSS_COLOURS,
+    SCENARIO_COLOUR,
+    TARGET_COLOUR,
+    UTILISATION_COLOURS,
+    class_scale,
+)
+
+PCT = ",.1f"
+
+
+def _rule(value: float, label: str, axis: str = "y") -> alt.LayerChart:
+    data = pd.DataFrame({"value": [value], "label": [label]})
+    base = alt.Chart(data)
+    if axis == "y":
+        line = base.mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(y="value:Q")
+        text = base.mark_text(color=TARGET_COLOUR, align="left", dx=4, dy=-6).encode(y="value:Q", x=alt.value(0), text="label:N")
+    else:
+        line = base.mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(x="value:Q")
+        text = base.mark_text(color=TARGET_COLOUR, align="left", dx=4, baseline="top").encode(x="value:Q", y=alt.value(2), text="label:N")
+    return line + text
+
+
+def class_bars(frame: pd.DataFrame, value: str, label: str, klass: str, colours: dict[str, str], title: str,
+               rule: tuple[float, str] | None = None, extra_tooltip: list[alt.Tooltip] | None = None) -> alt.LayerChart:
+    """Horizontal bars of ``value`` per ``label``, coloured by the plan's class, sorted by value."""
+    bars = alt.Chart(frame).mark_bar().encode(
+        y=alt.Y(f"{label}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X(f"{value}:Q", title=title),
+        color=alt.Color(f"{klass}:N", scale=class_scale(colours), title="Mức độ"),
+        tooltip=[alt.Tooltip(f"{label}:N", title="Tên"), alt.Tooltip(f"{value}:Q", title=title, format=PCT),
+                 alt.Tooltip(f"{klass}:N", title="Mức độ"), *(extra_tooltip or [])],
+    ).properties(height=alt.Step(18), width=480)
+    return bars + _rule(*rule, axis="x") if rule else bars
+
+
+def utilisation(systems: pd.DataFrame) -> alt.LayerChart:
+    data = systems.dropna(subset=["utilisation_pct"])
+    return class_bars(data, "utilisation_pct", "name_vi", "utilisation_class", UTILISATION_COLOURS,
+                      "Tỷ lệ khai thác công suất (%)", rule=(100, "100 %"),
+                      extra_tooltip=[alt.Tooltip("production_m3_per_day:Q", title="Sản lượng (m³/ngày đêm)", format=",.0f"),
+                                     alt.Tooltip("design_capacity_m3_per_day:Q", title="Công suất (m³/ngày đêm)", format=",.0f")])
+
+
+def loss(systems: pd.DataFrame, target_pct: float = 15.0) -> alt.LayerChart:
+    data = systems.dropna(subset=["loss_pct"])
+    return class_bars(data, "loss_pct", "name_vi", "loss_class", LOSS_COLOURS, "Tỷ lệ thất thoát (%)",
+                      rule=(target_pct, f"mục tiêu {target_pct:g} %".replace(".", ",")),
+                      extra_tooltip=[alt.Tooltip("share_of_province_loss_pct:Q", title="Tỷ trọng thất thoát toàn tỉnh (%)", format=PCT)])
+
+
+def coverage(areas: pd.DataFrame) -> alt.Chart:
+    return class_bars(areas, "coverage_pct", "name_vi", "coverage_class", COVERAGE_COLOURS, "Tỷ lệ bao phủ (%)",
+                      extra_tooltip=[alt.Tooltip("served_persons:Q", title="Người được cấp nước", format=",.0f"),
+                                     alt.Tooltip("population_persons:Q", title="Dân số", format=",.0f")])
+
+
+def loss_volume(systems: pd.DataFrame) -> alt.Chart:
+    """Which systems move the province figure: each system's lost volume (m³/day), with its loss rate."""
+    data = systems.dropna(subset=["loss_pct"]).assign(loss_m3=lambda f: f["production_m3_per_day"] - f["billed_m3_per_day"])
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name_vi:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("loss_m3:Q", title="Nước thất thoát (m³/ngày đêm)"),
+        color=alt.Color("loss_class:N", scale=class_scale(LOSS_COLOURS), title="Mức độ thất thoát"),
+        tooltip=[alt.Tooltip("name_vi:N", title="Công trình"), alt.Tooltip("loss_m3:Q", title="m³/ngày đêm", format=",.0f"),
+                 alt.Tooltip("loss_pct:Q", title="Tỷ lệ (%)", format=PCT),
+                 alt.Tooltip("share_of_province_loss_pct:Q", title="Tỷ trọng toàn tỉnh (%)", format=PCT)],
+    ).properties(height=alt.Step(18), width=480)
+
+
+def fan(province: pd.DataFrame, value: str, low: str, high: str, title: str, target: float, target_label: str) -> alt.LayerChart:
+    """Deterministic path with the 90 % band of the Monte Carlo draws and the target line."""
+    base = alt.Chart(province).encode(x=alt.X("year:O", title="Năm", axis=alt.Axis(labelAngle=0)))
+    band = base.mark_area(opacity=0.25, color=SCENARIO_COLOUR).encode(
+        y=alt.Y(f"{low}:Q", title=title, scale=alt.Scale(zero=False)), y2=f"{high}:Q",
+        tooltip=[alt.Tooltip("year:O", title="Năm"), alt.Tooltip(f"{low}:Q", title="P5", format=PCT),
+                 alt.Tooltip(f"{high}:Q", title="P95", format=PCT)],
+    )
+    line = base.mark_line(point=True, color=SCENARIO_COLOUR).encode(
+        y=f"{value}:Q", tooltip=[alt.Tooltip("year:O", title="Năm"), alt.Tooltip(f"{value}:Q", title="Dự báo", format=PCT)],
+    )
+    return (band + line + _rule(target, target_label)).properties(width=480, height=260)
+
+
+def area_lines(areas: pd.DataFrame) -> alt.Chart:
+    """Coverage by area and year (deterministic), one line per area."""
+    return alt.Chart(areas).mark_line(point=True).encode(
+        x=alt.X("year:O", title="Năm", axis=alt.Axis(labelAngle=0)),
+        y=alt.Y("coverage_pct:Q", title="Tỷ lệ bao phủ (%)"),
+        color=alt.Color("name_vi:N", title="Đô thị", legend=alt.Legend(columns=4, symbolLimit=0)),
+        tooltip=[alt.Tooltip("name_vi:N", title="Đô thị"), alt.Tooltip("year:O", title="Năm"),
+                 alt.Tooltip("coverage_pct:Q", title="Bao phủ (%)", format=PCT),
+                 alt.Tooltip("coverage_p5:Q", title="P5", format=PCT), alt.Tooltip("coverage_p95:Q", title="P95", format=PCT)],
+    ).properties(width=480, height=300)
+
+
+def tornado(sensitivity: pd.DataFrame, low: str, high: str, centre: float, title: str, labels: dict[str, str], top: int = 10) -> alt.LayerChart:
+    """For each assumption, the headline value at the low and the high end of its range (largest swings first)."""
+    data = sensitivity.assign(swing=(sensitivity[high] - sensitivity[low]).abs()).nlargest(top, "swing")
+    data = data.assign(label=data["assumption"].map(labels).fillna(data["assumption"]))
+    base = alt.Chart(data).encode(y=alt.Y("label:N", sort=alt.EncodingSortField("swing", order="descending"), title=None,
+                                          axis=alt.Axis(labelLimit=300)))
+    bar = base.mark_bar(color=SCENARIO_COLOUR, opacity=0.75).encode(
+        x=alt.X(f"{low}:Q", title=title, scale=alt.Scale(zero=False)), x2=f"{high}:Q",
+        tooltip=[alt.Tooltip("label:N", title="Giả định"), alt.Tooltip("low:Q", title="Giá trị thấp"),
+                 alt.Tooltip(f"{low}:Q", title="Kết quả khi thấp", format=",.2f"), alt.Tooltip("high:Q", title="Giá trị cao"),
+                 alt.Tooltip(f"{high}:Q", title="Kết quả khi cao", format=",.2f")],
+    )
+    rule = alt.Chart(pd.DataFrame({"x": [centre]})).mark_rule(color="#444").encode(x="x:Q")
+    return (bar + rule).properties(height=alt.Step(20), width=420)
+
+
+def targets_vs_projection(frame: pd.DataFrame) -> alt.LayerChart:
+    """Biểu 04: each area's 2026 target against the projection (dot) and its 90 % band."""
+    base = alt.Chart(frame).encode(y=alt.Y("name_vi:N", title=None, sort=alt.EncodingSortField("target", order="descending"),
+                                           axis=alt.Axis(labelLimit=200)))
+    band = base.mark_rule(color=SCENARIO_COLOUR, strokeWidth=3, opacity=0.4).encode(
+        x=alt.X("p5:Q", title="Tỷ lệ bao phủ năm 2026 (%)"), x2="p95:Q")
+    projected = base.mark_point(color=SCENARIO_COLOUR, filled=True, size=60).encode(
+        x="value:Q", tooltip=[alt.Tooltip("name_vi:N", title="Đô thị"), alt.Tooltip("value:Q", title="Dự báo (%)", format=PCT),
+                              alt.Tooltip("target:Q", title="Mục tiêu (%)", format=PCT),
+                              alt.Tooltip("p_meet:Q", title="Xác suất đạt", format=".0%")])
+    target = base.mark_tick(color=TARGET_COLOUR, thickness=2, size=14).encode(x="target:Q")
+    return (band + projected + target).properties(height=alt.Step(20), width=460)
+
+
+def project_costs(projects: pd.DataFrame) -> alt.Chart:
+    data = projects.dropna(subset=["million_vnd_per_stated_person"])
+    return alt.Chart(data).mark_bar(color=SCENARIO_COLOUR).encode(
+        y=alt.Y("short:N", sort="-x", title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("million_vnd_per_stated_person:Q", title="Suất đầu tư (triệu đồng/người hưởng lợi)"),
+        tooltip=[alt.Tooltip("short:N", title="Dự án"), alt.Tooltip("cost_billion_vnd:Q", title="Tổng mức (tỷ đồng)", format=",.2f"),
+                 alt.Tooltip("beneficiaries_persons:Q", title="Người hưởng lợi", format=",.0f"),
+                 alt.Tooltip("million_vnd_per_stated_person:Q", title="Triệu đồng/người", format=",.1f")],
+    ).properties(height=alt.Step(22), width=440)

@@ -1,0 +1,82 @@
+"""What a report notebook needs, loaded once: the data, the scenario, the projection run (cached) and the baseline."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+import capnuoc_model
+from capnuoc_model import baseline as bl
+from capnuoc_model import io, projection, runs
+from capnuoc_model.scenario import Scenario, load_scenario
+
+DEFAULT_CACHE = Path("output") / ".cache"
+BASELINE_SCENARIO = Path("analysis") / "scenarios" / "baseline.yaml"
+
+
+@dataclass(frozen=True)
+class ReportContext:
+    package: io.DataPackage
+    scenario: Scenario
+    scenario_file: Path
+    run: runs.ProjectionRun
+    areas: pd.DataFrame  # baseline state per area (2025)
+    systems: pd.DataFrame  # baseline state per system (2025)
+    coverage_pct: float  # baseline province figures
+    loss_pct: float
+
+    @property
+    def is_baseline(self) -> bool:
+        return self.scenario_file.resolve() == io.resolve(BASELINE_SCENARIO).resolve() and not self.scenario.sets
+
+    def table(self, name: str) -> pd.DataFrame:
+        return self.run.tables[name]
+
+
+def run_key(package: io.DataPackage, scenario: Scenario, draws: int, seed: int) -> str:
+    """Content hash of everything a run depends on: data files, effective assumptions, draws, seed, code version."""
+    data = sorted(package.directory.glob("*.csv")) + sorted((package.directory / "derivation").glob("*.csv"))
+    code = sorted(Path(capnuoc_model.__file__).parent.glob("*.py"))
+    content = {
+        "data": [io.sha256_file(f) for f in data],
+        "code": [io.sha256_file(f) for f in code],
+        "scenario": scenario.fingerprint(),
+        "draws": draws,
+        "seed": seed,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:24]
+
+
+def cached_run(package: io.DataPackage, scenario: Scenario, draws: int, seed: int, cache_dir: Path) -> runs.ProjectionRun:
+    """The full run, computed once per content key and reused by every notebook and rerun."""
+    path = cache_dir / f"run-{run_key(package, scenario, draws, seed)}.pkl"
+    run = io.read_pickle(path)
+    if isinstance(run, runs.ProjectionRun):
+        return run
+    run = runs.full_run(package, scenario, draws, seed)
+    io.write_pickle(run, path)
+    return run
+
+
+def load_context(
+    scenario: str | Path = BASELINE_SCENARIO,
+    sets: list[str] | tuple[str, ...] = (),
+    draws: int = projection.DEFAULT_DRAWS,
+    seed: int = projection.DEFAULT_SEED,
+    data_dir: str | Path = "data",
+    cache_dir: str | Path = DEFAULT_CACHE,
+) -> ReportContext:
+    """Everything the notebooks show, from the data package and one scenario (paths relative to the repository)."""
+    package = io.load_package(io.resolve(data_dir))
+    scenario_file = io.resolve(scenario)
+    chosen = load_scenario(scenario_file, list(sets))
+    run = cached_run(package, chosen, int(draws), int(seed), io.resolve(cache_dir))
+    areas = bl.area_state(package)
+    systems = bl.system_state(package)
+    running = systems.dropna(subset=["production_m3_per_day"])
+    return ReportContext(package, chosen, scenario_file, run, areas, systems,
+                         bl.province_coverage_pct(areas), bl.province_loss_pct(running))
