@@ -19,6 +19,7 @@ install: $(STAMP)
 report: install
 	$(BIN)/capnuoc validate
 	$(BIN)/capnuoc baseline --out output/baseline
+	$(BIN)/capnuoc report all
 
 test: install
 	$(BIN)/python -m pytest

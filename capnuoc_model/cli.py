@@ -247,6 +247,43 @@ def compare(
     out_console.print(table)
 
 
+@app.command("report")
+@handles_input_errors
+def report_command(
+    document: Annotated[str, typer.Argument(help="plan (kế hoạch) hoặc all (mọi tài liệu trong _quarto.yml).")] = "all",
+    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    set_: SetOption = None,
+    to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
+    draws: DrawsOption = projection.DEFAULT_DRAWS,
+    seed: SeedOption = projection.DEFAULT_SEED,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>).")] = None,
+    data: DataOption = io.DEFAULT_DATA_DIR,
+) -> None:
+    """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch thành HTML, PDF, DOCX bằng tiếng Việt."""
+    from capnuoc_model import report, render
+
+    if document not in ("plan", "all"):
+        err_console.print(f"Tài liệu không hợp lệ: {document!r} (cần: plan hoặc all)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    formats = tuple(f.strip() for f in to.split(",") if f.strip())
+    unknown = [f for f in formats if f not in render.FORMATS]
+    if unknown or not formats:
+        err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    try:
+        result = _with_progress(lambda step: report.build_report(
+            scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step))
+    except report.ReportError as error:
+        err_console.print(f"[bold red]Không tạo được báo cáo:[/] {error}", soft_wrap=True)
+        err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
+        raise typer.Exit(1) from None
+    for label, seconds in result.timings.steps:
+        out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
+    state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
+    for fmt_name, path in result.outputs.items():
+        out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

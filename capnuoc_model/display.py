@@ -115,7 +115,7 @@ class FigureChart:
     def _repr_mimebundle_(self, include=None, exclude=None):
         import vl_convert
 
-        element = f"vis-{next(_ids)}"
+        element = f"vis-{_state.chapter}-{next(_ids)}"  # unique across the chapters of one document
         spec_json = json.dumps(self.spec, ensure_ascii=False).replace("</", "<\\/")
         markup = (
             f'<div class="capnuoc-chart" id="{element}" role="img" aria-label="{html.escape(self.alt_text)}"></div>\n'

@@ -140,6 +140,7 @@ class AtomicFolder:
     def __enter__(self) -> Path:
         self.target.parent.mkdir(parents=True, exist_ok=True)
         self.tmp = Path(tempfile.mkdtemp(prefix=f".{self.target.name}.tmp-", dir=self.target.parent))
+        self.tmp.chmod(0o755)  # mkdtemp makes it private; outputs are meant to be shared
         return self.tmp
 
     def __exit__(self, exc_type, exc, tb) -> bool:

@@ -1,0 +1,189 @@
+"""``capnuoc report``: execute the document's notebooks with papermill and render them (HTML, PDF, DOCX).
+
+Steps, each timed: (1) the projection run the notebooks share is computed once
+and cached by content; (2) each chapter notebook of ``_quarto.yml`` is executed
+by papermill with the scenario's parameters, two at a time, and the executed
+notebook is cached under a key of its source, its parameters, the data, the
+assumptions and the code; (3) the executed notebooks are rendered — by real
+Quarto when it is installed, otherwise offline (``capnuoc_model.render``).
+An unchanged rerun reuses everything and only checks hashes.
+
+Outputs go to ``output/report/<scenario>/`` through a temporary sibling that
+replaces the previous folder only when every step succeeded: a failure leaves
+the previous documents as they were.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Callable
+
+import capnuoc_model
+from capnuoc_model import io, render
+from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
+from capnuoc_model.scenario import load_scenario
+
+QUARTO_FILE = "_quarto.yml"
+KERNEL = "python3"
+WORKERS = 2
+
+
+class ReportError(Exception):
+    """A step of the report failed; the message says which notebook and cell, or which tool."""
+
+
+@dataclass
+class Timings:
+    steps: list[tuple[str, float]] = field(default_factory=list)
+
+    def step(self, label: str, started: float) -> None:
+        self.steps.append((label, time.perf_counter() - started))
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    outputs: dict[str, Path]
+    folder: Path
+    reused: bool
+    timings: Timings
+
+
+def _hash(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
+def _code_hash() -> str:
+    package_dir = Path(capnuoc_model.__file__).parent
+    return _hash([io.sha256_file(p) for p in sorted(package_dir.glob("*.py"))])
+
+
+def output_folder(scenario_file: Path, sets: list[str]) -> Path:
+    """Baseline → output/report/baseline; other scenarios (or --set runs) get their own folder."""
+    name = Path(scenario_file).stem
+    if sets:
+        name += "-" + _hash(sorted(sets))[:8]
+    return io.REPO_ROOT / "output" / "report" / name
+
+
+def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(io.REPO_ROOT),
+            progress_bar=False, log_output=False, request_save_on_cell_execute=False,
+        )
+    except PapermillExecutionError as error:
+        raise ReportError(
+            f"{io.display_path(source)}: cell {error.exec_count} failed: {error.ename}: {error.evalue} "
+            f"(executed copy with the error: {io.display_path(target)})"
+        ) from None
+
+
+def render_with_quarto(quarto: str, parameters: dict, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
+    """Real Quarto, where installed: renders the book from _quarto.yml with the same parameters."""
+    params_file = out_dir / "_params.yml"
+    params_file.parent.mkdir(parents=True, exist_ok=True)
+    params_file.write_text(json.dumps(parameters, ensure_ascii=False), encoding="utf-8")
+    to = {"html": "html", "pdf": "typst", "docx": "docx"}
+    outputs = {}
+    for fmt in formats:
+        done = subprocess.run([quarto, "render", "--to", to[fmt], "--execute", "--execute-params", str(params_file),
+                               "--output-dir", str(out_dir)], cwd=io.REPO_ROOT, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise ReportError(f"quarto render --to {to[fmt]} failed: {done.stderr.strip()[-2000:]}")
+        outputs[fmt] = next(iter(sorted(out_dir.glob(f"*.{'pdf' if fmt == 'pdf' else fmt}"))), out_dir)
+    return outputs
+
+
+def build_report(
+    scenario: Path | str = BASELINE_SCENARIO,
+    sets: list[str] | None = None,
+    draws: int = 10_000,
+    seed: int = 20260515,
+    year: int = 2026,
+    formats: tuple[str, ...] = render.FORMATS,
+    out: Path | None = None,
+    data_dir: Path | str = "data",
+    cache_dir: Path | str = DEFAULT_CACHE,
+    step: Callable[[str], None] = lambda _: None,
+    use_quarto: bool = True,
+) -> ReportResult:
+    sets = list(sets or [])
+    timings = Timings()
+    scenario_file = io.resolve(scenario)
+    cache = io.resolve(cache_dir)
+
+    started = time.perf_counter()
+    step("Đọc dữ liệu và kịch bản")
+    package = io.load_package(io.resolve(data_dir))
+    chosen = load_scenario(scenario_file, sets)
+    book = render.read_book(io.REPO_ROOT / QUARTO_FILE)
+    notebooks = [io.resolve(n) for n in book.notebooks()]
+    is_baseline = scenario_file.resolve() == io.resolve(BASELINE_SCENARIO).resolve() and not sets
+    if not is_baseline:  # label the documents of any other scenario
+        label = chosen.name + (f" ({'; '.join(sets)})" if sets else "")
+        book = replace(book, subtitle=f"Kịch bản: {label}", basename=f"{book.basename}-{output_folder(scenario_file, sets).name}")
+    target = Path(out) if out else output_folder(scenario_file, sets)
+    timings.step("đọc dữ liệu, kịch bản, _quarto.yml", started)
+
+    started = time.perf_counter()
+    step("Mô phỏng (dùng lại kết quả đã lưu nếu có)")
+    cached_run(package, chosen, draws, seed, cache)
+    key = run_key(package, chosen, draws, seed)
+    timings.step("dự báo và mô phỏng Monte Carlo", started)
+
+    parameters = {"scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed, "year": year,
+                  "data_dir": str(io.resolve(data_dir)), "cache_dir": str(cache)}
+    code = _code_hash()
+    executed = []
+    for notebook in notebooks:
+        nb_key = _hash(io.sha256_file(notebook), parameters, key, code)
+        executed.append(cache / "executed" / f"{notebook.stem}-{nb_key}.ipynb")
+    document_key = _hash([p.name for p in executed], list(formats), book.__dict__, code)
+    stamp = target / ".capnuoc-report.json"
+    if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")).get("key") == document_key:
+        outputs = {fmt: target / name for fmt, name in json.loads(stamp.read_text(encoding="utf-8"))["outputs"].items()}
+        if all(p.exists() for p in outputs.values()):
+            timings.step("kiểm tra: không có thay đổi", started)
+            return ReportResult(outputs, target, True, timings)
+
+    started = time.perf_counter()
+    todo = [(nb, ex) for nb, ex in zip(notebooks, executed) if not ex.exists()]
+    step(f"Chạy {len(todo)} notebook bằng papermill")
+
+    def run_one(pair: tuple[Path, Path]) -> None:
+        notebook, target_nb = pair
+        target_nb.parent.mkdir(parents=True, exist_ok=True)
+        partial = target_nb.with_name(target_nb.stem + ".running.ipynb")
+        execute_notebook(notebook, partial, parameters)
+        partial.replace(target_nb)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        for future in [pool.submit(run_one, pair) for pair in todo]:
+            future.result()
+    timings.step(f"chạy notebook ({len(todo)} mới, {len(notebooks) - len(todo)} dùng lại)", started)
+
+    started = time.perf_counter()
+    step("Dàn trang HTML, PDF, DOCX")
+    quarto = render.find_quarto() if use_quarto else None
+    with io.AtomicFolder(target) as folder:
+        if quarto:
+            outputs = render_with_quarto(quarto, parameters, folder, formats)
+        else:
+            outputs = render.render_document(executed, book, folder, formats=formats,
+                                             build_dir=cache / "build" / document_key)
+        outputs = {fmt: target / Path(path).name for fmt, path in outputs.items()}
+        (folder / ".capnuoc-report.json").write_text(
+            json.dumps({"key": document_key, "outputs": {f: p.name for f, p in outputs.items()}}), encoding="utf-8")
+        shutil.copyfile(io.REPO_ROOT / QUARTO_FILE, folder / QUARTO_FILE)
+    timings.step("dàn trang " + ", ".join(formats) + (" (Quarto)" if quarto else " (pandoc + typst)"), started)
+    return ReportResult(outputs, target, False, timings)
