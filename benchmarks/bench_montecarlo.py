@@ -37,7 +37,7 @@ def main() -> None:
     times = []
     for _ in range(args.repeat):
         started = time.perf_counter()
-        vectorised = engine.run(s.inputs, engine.Params(values, args.draws, samples), growth)
+        vectorised = engine.run(s.inputs, engine.Params(values, args.draws, samples, reference=s.reference), growth)
         times.append(time.perf_counter() - started)
     vector_s = min(times)
 
@@ -46,7 +46,7 @@ def main() -> None:
     loss = np.empty((loop_n, len(vectorised.years)))
     started = time.perf_counter()
     for i in range(loop_n):
-        one = engine.run(s.inputs, engine.Params(values, 1, {k: v[i:i + 1] for k, v in samples.items()}), growth[i:i + 1])
+        one = engine.run(s.inputs, engine.Params(values, 1, {k: v[i:i + 1] for k, v in samples.items()}, reference=s.reference), growth[i:i + 1])
         coverage[i] = one.province_coverage_pct[0]
         loss[i] = one.province_loss_pct[0]
     loop_s = (time.perf_counter() - started) * args.draws / loop_n

@@ -148,10 +148,13 @@ def build_inputs(package: DataPackage) -> Inputs:
 class Params:
     """Assumption values for a run: ``p(path)`` is an array of shape (n, 1) (draws × broadcast axis)."""
 
-    def __init__(self, values: dict[str, object], n: int, draws: dict[str, np.ndarray] | None = None):
+    def __init__(self, values: dict[str, object], n: int, draws: dict[str, np.ndarray] | None = None,
+                 reference: dict[str, float] | None = None):
         self.values = values
         self.n = n
         self.draws = draws or {}
+        # values the 2025 baseline was built with (the defaults file); demand scales relative to them
+        self.reference = reference or {}
 
     def __call__(self, path: str) -> np.ndarray:
         if path in self.draws:
@@ -251,8 +254,8 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
             apparent_rate * inputs.billed_2025, capacity, active)
 
     # --- assumptions used every year -----------------------------------------
-    centre_factor = p("demand.centre_domestic_l_per_person_day") / _default(p, "demand.centre_domestic_l_per_person_day")
-    town_factor = p("demand.town_domestic_l_per_person_day") / _default(p, "demand.town_domestic_l_per_person_day")
+    centre_factor = p("demand.centre_domestic_l_per_person_day") / _reference(p, "demand.centre_domestic_l_per_person_day")
+    town_factor = p("demand.town_domestic_l_per_person_day") / _reference(p, "demand.town_domestic_l_per_person_day")
     demand_factor = np.where(inputs.system_is_centre, centre_factor, town_factor)  # (n, S)
     billed_per_person = inputs.billed_per_person_2025 * demand_factor
     max_util = p("demand.max_utilisation_pct") / 100
@@ -269,11 +272,15 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     ageing = p("losses.ageing_real_loss_growth_pct_per_year") / 100
     new_pipe_leak = p("losses.new_connection_real_loss_l_per_person_day") / 1000
     levers = _loss_levers(inputs, p)
+    billed_prev = np.broadcast_to(inputs.billed_2025, (n, S)).astype(float)
 
     for y, year in enumerate(years[1:], start=1):
         month = 12.0 * (year - BASE_YEAR)
         previous_population = population
+        coverage_prev = served / previous_population
         population = inputs.population_2025 * np.power(1 + growth_per_year, year - BASE_YEAR)
+        # where population falls, the served part of it falls in proportion (served ≤ population always)
+        served = served * np.minimum(1.0, population / previous_population)
 
         # systems and capacity that exist at the end of this year
         capacity = np.broadcast_to(inputs.capacity_2025, (n, S)).astype(float).copy()
@@ -295,21 +302,22 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         request_by_project_area = np.zeros((n, A))
         np.add.at(request_by_project_area.T, people["area"].to_numpy(), project_request.T)
         has_service = (active[:, None, :] & (W[None] > 0)).any(axis=2)
-        coverage_prev = served / previous_population
         densification = densify * coverage_prev * np.maximum(population - previous_population, 0)
         room = np.maximum(max_cover * population - served, 0)
         extension = extension_rate * np.maximum(room - request_by_project_area - densification, 0)
         request = np.where(has_service, request_by_project_area + densification + extension, 0.0)
 
         # capacity limit: production needed per new person, headroom per system
-        loss_rate_prev = np.divide(production - _billed(served, W, billed_per_person), production,
+        loss_rate_prev = np.divide(production - billed_prev, production,
                                    out=np.zeros((n, S)), where=production > 0)
         loss_rate_prev = np.where(active & (production <= 0), new_system_loss, loss_rate_prev)
         need_per_person = billed_per_person / np.clip(1 - loss_rate_prev, 0.05, 1)
         current_need = _billed(served, W, billed_per_person) / np.clip(1 - loss_rate_prev, 0.05, 1)
         headroom = np.maximum(capacity * max_util - current_need, 0)
         demand_new = (request @ W) * need_per_person
-        scale_system = np.where(demand_new > 0, np.minimum(1, np.divide(headroom, demand_new, out=np.ones_like(headroom), where=demand_new > 0)), 1.0)
+        with np.errstate(over="ignore"):  # a tiny request over a large headroom is simply granted
+            ratio = np.divide(headroom, demand_new, out=np.ones_like(headroom), where=demand_new > 0)
+        scale_system = np.where(demand_new > 0, np.minimum(1, ratio), 1.0)
         scale_system = np.where(active, scale_system, 0.0)
         linked = W[None] > 0  # (1, A, S)
         scale_area = np.where(linked, scale_system[:, None, :], np.inf).min(axis=2)
@@ -335,13 +343,15 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         real_share = np.where(established, real_share, 0.7)
         billed = np.where(active, billed, 0.0)
         production = billed + loss
+        billed_prev = billed
         _record(out, y, population, served, production, billed, loss * real_share, loss * (1 - real_share), capacity, active)
 
     return Results(years=years, area_ids=inputs.area_ids, system_ids=inputs.system_ids, **out)
 
 
-def _default(p: Params, path: str) -> float:
-    return float(p.values[path])
+def _reference(p: Params, path: str) -> float:
+    """The value the baseline was built with; without one given, the run's own value (a factor of 1)."""
+    return float(p.reference.get(path, p.values[path]))
 
 
 def _billed(served: np.ndarray, W: np.ndarray, billed_per_person: np.ndarray) -> np.ndarray:

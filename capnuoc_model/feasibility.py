@@ -45,8 +45,15 @@ class UptakeAnswer:
     shortfall_persons: float  # people still missing at full uptake (0 when reachable)
 
 
+def _beneficiaries_commissioned_in_plan_year(s: Setup) -> float:
+    """Stated beneficiaries of the people-serving projects that commission by 31/12/2026 in this scenario."""
+    people = s.inputs.people_projects
+    months = [float(s.values[f"projects.{pid}.commissioning_month"]) for pid in people["project_id"]]
+    return float(people["beneficiaries_persons"].to_numpy()[[m <= 12 for m in months]].sum())
+
+
 def minimal_uptake(s: Setup) -> UptakeAnswer:
-    beneficiaries = s.inputs.people_projects["beneficiaries_persons"].sum()
+    beneficiaries = _beneficiaries_commissioned_in_plan_year(s)
     full = coverage_at_uptake(s, 1.0)
     if full < COVERAGE_TARGET_PCT:
         point = deterministic(s, {**s.values, engine.UPTAKE_BY_PLAN_YEAR_END: 1.0})
@@ -77,7 +84,14 @@ MEASURES_VI = {
 
 def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
     """Every (system, measure) the plan's §V.2 allows, with the loss it removes by 31/12/2026 and its cost;
-    also the province loss and production of 2026 without any programme (m³/day)."""
+    also the province loss and production of 2026 without any programme (m³/day).
+
+    Each measure is sized at the programme's highest effort (the ``loss_programme.effort`` leaf's
+    maximum), with the engine's effect rule 1 − (1 − effect)^effort and a cost proportional to
+    effort, so the LP can use anything the projection could do; a share below 1 is a smaller campaign.
+    """
+    effort_leaf = s.scenario.get("loss_programme.effort")
+    effort = float(effort_leaf.max if effort_leaf.max is not None else effort_leaf.value)
     v = {**s.values, "loss_programme.effort": 0.0}
     base = deterministic(s, v)
     y = base.years.index(PLAN_YEAR)
@@ -85,7 +99,11 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
     first = float(v["loss_programme.first_year_realisation"])
     lp = "loss_programme."
     pressure_effect = 1 - (1 - float(v[lp + "pressure_management.pressure_cut"])) ** float(v[lp + "pressure_management.n1_exponent"])
-    renewal_share = float(v[lp + "pipe_renewal.network_share_per_year"])
+    renewal_share = min(1.0, float(v[lp + "pipe_renewal.network_share_per_year"]) * effort)
+
+    def at_effort(effect: float) -> float:
+        return 1 - (1 - effect) ** effort
+
     inp = s.inputs
     rows = []
     for j, system_id in enumerate(inp.system_ids):
@@ -95,25 +113,26 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
 
         def add(measure: str, removed: float, cost: float) -> None:
             rows.append({"system_id": system_id, "measure": measure, "measure_vi": MEASURES_VI[measure],
-                         "removable_m3_per_day": removed * first, "cost_billion_vnd": cost})
+                         "removable_m3_per_day": removed * first, "cost_billion_vnd": cost * effort})
 
         if inp.is_le_15[j]:
-            add("maintenance", real[j] * float(v[lp + "dma_leak_repair.maintenance_real_loss_cut"]),
+            add("maintenance", real[j] * at_effort(float(v[lp + "dma_leak_repair.maintenance_real_loss_cut"])),
                 size * float(v[lp + "dma_leak_repair.maintenance_cost_billion_vnd_per_1000_m3_day"]))
             continue
-        add("dma_leak_repair", real[j] * float(v[lp + "dma_leak_repair.real_loss_cut"]),
+        add("dma_leak_repair", real[j] * at_effort(float(v[lp + "dma_leak_repair.real_loss_cut"])),
             size * float(v[lp + "dma_leak_repair.cost_billion_vnd_per_1000_m3_day"]))
-        add("pressure_management", real[j] * pressure_effect,
+        add("pressure_management", real[j] * at_effort(pressure_effect),
             size * float(v[lp + "pressure_management.cost_billion_vnd_per_1000_m3_day"]))
-        add("meter_replacement", apparent[j] * float(v[lp + "meter_replacement.apparent_loss_cut"]),
+        add("meter_replacement", apparent[j] * at_effort(float(v[lp + "meter_replacement.apparent_loss_cut"])),
             size * float(v[lp + "meter_replacement.cost_billion_vnd_per_1000_m3_day"]))
         if inp.is_recent[j]:
             add("customer_records",
-                apparent[j] * float(v[lp + "customer_records.apparent_loss_cut"]) + real[j] * float(v[lp + "customer_records.real_loss_cut"]),
+                apparent[j] * at_effort(float(v[lp + "customer_records.apparent_loss_cut"]))
+                + real[j] * at_effort(float(v[lp + "customer_records.real_loss_cut"])),
                 size * float(v[lp + "customer_records.cost_billion_vnd_per_1000_m3_day"]))
         else:
             add("pipe_renewal", real[j] * renewal_share * float(v[lp + "pipe_renewal.leak_reduction_on_renewed"]),
-                size * 100 * renewal_share * float(v[lp + "pipe_renewal.cost_billion_vnd_per_1000_m3_day_per_pct"]))
+                size * 100 * renewal_share / effort * float(v[lp + "pipe_renewal.cost_billion_vnd_per_1000_m3_day_per_pct"]))
     options = pd.DataFrame(rows)
     options["million_vnd_per_m3_day"] = 1000 * options["cost_billion_vnd"] / options["removable_m3_per_day"]
     floor = float(v["losses.floor_pct"]) / 100

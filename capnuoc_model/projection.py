@@ -14,7 +14,7 @@ import pandas as pd
 from capnuoc_model import engine, population
 from capnuoc_model.classes import classify, loss_class, utilisation_class
 from capnuoc_model.io import DataPackage
-from capnuoc_model.scenario import Scenario, sample_all, support
+from capnuoc_model.scenario import Scenario, load_defaults, sample_all, support
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20260515
@@ -23,6 +23,8 @@ PLAN_YEAR = 2026
 COVERAGE_TARGET_PCT = 87.4
 LOSS_TARGET_PCT = 15.0
 QUANTILES = (5, 50, 95)
+# demand assumptions scale the 2025 billed volume per person relative to the defaults they were built with
+REFERENCE_PATHS = ("demand.centre_domestic_l_per_person_day", "demand.town_domestic_l_per_person_day")
 
 
 @dataclass(frozen=True)
@@ -33,6 +35,7 @@ class Setup:
     fit: population.GrowthFit
     scenario: Scenario
     coverage_targets_2026: pd.Series  # area_id -> Biểu 04 target %
+    reference: dict[str, float]  # assumption values the 2025 baseline was built with (the defaults file)
 
     @property
     def values(self) -> dict[str, object]:
@@ -44,13 +47,15 @@ def setup(package: DataPackage, scenario: Scenario) -> Setup:
     history = package.population_history
     fit = population.fit_growth(history[history["year"] >= start])
     targets = package.targets_area.set_index("area_id")["coverage_target_pct"].astype(float)
-    return Setup(engine.build_inputs(package), fit, scenario, targets)
+    defaults = load_defaults(scenario.files[0])
+    reference = {path: float(defaults.value(path)) for path in REFERENCE_PATHS}
+    return Setup(engine.build_inputs(package), fit, scenario, targets, reference)
 
 
 def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.Results:
     """Every assumption at its value, population at the fitted rate."""
     growth = np.full((1, s.inputs.n_areas), s.fit.growth_pct_per_year / 100)
-    return engine.run(s.inputs, engine.Params(values or s.values, 1), growth)
+    return engine.run(s.inputs, engine.Params(values or s.values, 1, reference=s.reference), growth)
 
 
 def draws_for(s: Setup, n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -65,7 +70,7 @@ def monte_carlo(s: Setup, n: int, seed: int, fixed: dict[str, float] | None = No
     samples, growth = draws_for(s, n, seed)
     for path, value in (fixed or {}).items():
         samples[path] = np.full(n, float(value))
-    return engine.run(s.inputs, engine.Params(s.values, n, samples), growth)
+    return engine.run(s.inputs, engine.Params(s.values, n, samples, reference=s.reference), growth)
 
 
 @dataclass(frozen=True)
