@@ -131,7 +131,10 @@ def test_invariants_over_the_assumption_box(s, values, growth):
     cov = r.coverage_pct
     assert np.all((cov >= 0) & (cov <= 100 + TOL))
     assert np.all(r.served <= r.population + TOL)
-    assert np.all(np.diff(r.served, axis=1) >= -TOL), "with a growing population served people only change by connections"
+    growing = np.diff(r.population, axis=1) >= 0
+    assert np.all(np.diff(r.served, axis=1)[growing] >= -TOL), "with a growing population served people only change by connections"
+    shrinking = ~growing
+    assert np.all((r.served[:, 1:] / r.population[:, 1:])[shrinking] <= 1 + TOL), "a falling population takes its served part with it"
     province = r.province_coverage_pct
     assert np.all((province >= 0) & (province <= 100 + TOL))
     assert np.all(np.isfinite(r.province_loss_pct)) and np.all(r.province_loss_pct >= 0)
