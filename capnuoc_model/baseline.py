@@ -7,6 +7,7 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
+from capnuoc_model import losses
 from capnuoc_model.classes import classify, coverage_class, loss_class, utilisation_class
 from capnuoc_model.io import DataPackage
 
@@ -149,11 +150,42 @@ def _number_or_none(value: object, digits: int = 4) -> float | None:
     return None if value is None or pd.isna(value) else round(float(value), digits)
 
 
+def balance_state(package: DataPackage) -> pd.DataFrame:
+    """The 2025 IWA water balance and loss indicators of each operating system (index: system_id).
+
+    Columns: the components of :func:`capnuoc_model.losses.water_balance` and the indicators of
+    :func:`capnuoc_model.losses.indicators`; system input is production, revenue water the billed volume.
+    """
+    inputs, _ = losses.balance_inputs(package.systems, package.system_network)
+    return losses.indicators(inputs)
+
+
+def balance_uncertainty(package: DataPackage) -> losses.Uncertainty:
+    """±95 % ranges of NRW, real losses and ILI of each operating system and each input's share of their variance."""
+    inputs, ci95 = losses.balance_inputs(package.systems, package.system_network)
+    return losses.balance_uncertainty(inputs, ci95)
+
+
+def _loss_indicators(balance: pd.DataFrame, system_id: str) -> dict:
+    """The IWA indicators of one system for the JSON document (null where the system does not operate)."""
+    if system_id not in balance.index:
+        return {key: None for key in ("nrw_pct", "real_losses_l_per_conn_day", "uarl_m3_per_day", "ili", "ili_band")}
+    row = balance.loc[system_id]
+    return {
+        "nrw_pct": _number_or_none(row["nrw_pct"]),
+        "real_losses_l_per_conn_day": _number_or_none(row["real_losses_l_per_conn_day"]),
+        "uarl_m3_per_day": _number_or_none(row["uarl_m3_per_day"]),
+        "ili": _number_or_none(row["ili"]),
+        "ili_band": row["ili_band"],
+    }
+
+
 def baseline_document(package: DataPackage) -> dict:
     """The machine-readable baseline (``capnuoc baseline --json``)."""
     areas = area_state(package)
     systems = system_state(package)
     running = systems.dropna(subset=["production_m3_per_day"])
+    balance = balance_state(package)
     return {
         "year": BASE_YEAR,
         "coverage_pct": round(province_coverage_pct(areas), 4),
@@ -181,6 +213,7 @@ def baseline_document(package: DataPackage) -> dict:
                 "loss_class": _nfc(row.loss_class),
                 "utilisation_pct": _number_or_none(row.utilisation_pct),
                 "utilisation_class": _nfc(row.utilisation_class),
+                **_loss_indicators(balance, row.system_id),
             }
             for row in systems.itertuples()
         ],

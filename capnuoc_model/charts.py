@@ -141,3 +141,41 @@ def project_costs(projects: pd.DataFrame) -> alt.Chart:
                  alt.Tooltip("beneficiaries_persons:Q", title="Người hưởng lợi", format=",.0f"),
                  alt.Tooltip("million_vnd_per_stated_person:Q", title="Triệu đồng/người", format=",.1f")],
     ).properties(height=alt.Step(22), width=440)
+
+
+ILI_BAND_COLOURS = {"A1": "#1a9850", "A2": "#91cf60", "B": "#fee08b", "C": "#fc8d59", "D": "#d73027"}
+
+
+def ili(frame: pd.DataFrame, band_bounds: tuple[float, ...] = (2, 4, 8, 16)) -> alt.LayerChart:
+    """ILI of each system (bar, coloured by its WBI band) with its ±95 % range and the band boundaries."""
+    data = frame.dropna(subset=["ili"])
+    order = data.sort_values("ili", ascending=False)["name_vi"].tolist()  # an explicit order survives the layering
+    y = alt.Y("name_vi:N", sort=order, title=None, axis=alt.Axis(labelLimit=260))
+    bars = alt.Chart(data).mark_bar(opacity=0.9).encode(
+        y=y, x=alt.X("ili:Q", title="Chỉ số rò rỉ hạ tầng (ILI)"),
+        color=alt.Color("ili_band:N", scale=class_scale(ILI_BAND_COLOURS), title="Nhóm (WBI)"),
+        tooltip=[alt.Tooltip("name_vi:N", title="Công trình"), alt.Tooltip("ili:Q", title="ILI", format=",.1f"),
+                 alt.Tooltip("ili_low:Q", title="thấp (95 %)", format=",.1f"), alt.Tooltip("ili_high:Q", title="cao (95 %)", format=",.1f"),
+                 alt.Tooltip("ili_band:N", title="Nhóm"),
+                 alt.Tooltip("real_losses_l_per_conn_day:Q", title="l/đấu nối/ngày", format=",.0f")],
+    )
+    ranges = alt.Chart(data).mark_rule(color="#333", strokeWidth=1.2).encode(y=y, x="ili_low:Q", x2="ili_high:Q")
+    bounds = pd.DataFrame({"value": list(band_bounds)})
+    rules = alt.Chart(bounds).mark_rule(color="#777", strokeDash=[4, 3]).encode(x="value:Q")
+    return (bars + ranges + rules).properties(height=alt.Step(18), width=460)
+
+
+def variance_shares(shares: pd.DataFrame, title: str = "Tỷ trọng trong phương sai của ILI (%)") -> alt.Chart:
+    """Each input's share of the variance of an output, stacked per system (which inputs dominate)."""
+    order = list(dict.fromkeys(shares["name_vi"]))  # the data package's order of systems
+    data = shares[shares["share_pct"] > 0.05]
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name_vi:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("share_pct:Q", title=title, scale=alt.Scale(domain=[0, 100])),
+        color=alt.Color("input_vi:N", title="Đầu vào", legend=alt.Legend(columns=3, symbolLimit=0, labelLimit=220),
+                        scale=alt.Scale(scheme="tableau20")),
+        order=alt.Order("share_pct:Q", sort="descending"),
+        tooltip=[alt.Tooltip("name_vi:N", title="Công trình"), alt.Tooltip("input_vi:N", title="Đầu vào"),
+                 alt.Tooltip("share_pct:Q", title="Tỷ trọng (%)", format=",.1f")],
+    ).properties(height=alt.Step(18), width=460)
+

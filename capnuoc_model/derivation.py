@@ -28,7 +28,7 @@ PLAN_MIN_LOSS_PCT = 12.0
 PLAN_MAX_LOSS_PCT = 72.5
 CENTRE_GROUP = "centre"
 EXTENSION_GROUPS = ("low_utilisation", "medium_utilisation")
-DERIVED_INPUTS = ("urban_areas", "systems", "area_systems", "projects", "population_history")
+DERIVED_INPUTS = ("urban_areas", "systems", "area_systems", "projects", "population_history", "system_network")
 
 
 @dataclass(frozen=True)
@@ -252,6 +252,53 @@ def _check_classes(systems: pd.DataFrame, priors: Priors) -> None:
                 raise ValueError(f"{system_id}: rounding moved loss out of class {expected_loss}")
 
 
+def _system_level(areas: pd.DataFrame, area_systems: pd.DataFrame) -> pd.Series:
+    """'centre' for the systems that supply a centre ward, 'town' for the others (index: system_id)."""
+    group = areas.set_index("area_id")["orientation_group"]
+    centre_systems = set(area_systems[area_systems["area_id"].map(group) == CENTRE_GROUP]["system_id"])
+    ids = pd.Index(area_systems["system_id"].unique())
+    return pd.Series(["centre" if s in centre_systems else "town" for s in ids], index=ids)
+
+
+def derive_system_network(
+    network: pd.DataFrame, systems: pd.DataFrame, areas: pd.DataFrame, area_systems: pd.DataFrame, priors: Priors
+) -> pd.DataFrame:
+    """Service connections and mains length of each operating system (methods connections_from_served,
+    mains_from_density); the other columns of ``system_network.csv`` are direct judgements, kept as they are.
+
+    Connections = served people / persons per household × (1 + non-domestic share of connections);
+    mains km = connections / connection density (priors.csv), to 0,1 km. The IWA balance these
+    feed must leave real losses at or above the unavoidable level (ILI ≥ 1) in every system.
+    """
+    out = network.copy()
+    persons = system_served_persons(areas, area_systems)
+    level = _system_level(areas, area_systems)
+    household = priors.number("global", "province", "persons_per_household")
+    ids = out["system_id"]
+    non_domestic = ids.map(lambda s: priors.number("global", level[s], "non_domestic_connection_share"))
+    connections = (ids.map(persons) / household * (1 + non_domestic)).round().astype("int64")
+    density = ids.map(lambda s: priors.number("system", s, "connection_density_per_km"))
+    out["service_connections"] = connections
+    out["service_connections_source"] = "estimate:connections_from_served"
+    out["mains_km"] = (connections / density).round(1)
+    out["mains_km_source"] = "estimate:mains_from_density"
+    _check_balance(out, systems)
+    return out
+
+
+def _check_balance(network: pd.DataFrame, systems: pd.DataFrame) -> None:
+    """Every operating system has a row, and its balance leaves real losses ≥ UARL (ILI ≥ 1)."""
+    from capnuoc_model.losses import balance_inputs, indicators
+
+    operating = set(systems.loc[systems["status"] == "operating", "system_id"])
+    if set(network["system_id"]) != operating:
+        raise ValueError("system_network.csv needs exactly one row per operating system")
+    table = indicators(balance_inputs(systems, network)[0])
+    low = table.index[~(table["ili"] >= 1)]
+    if len(low):
+        raise ValueError(f"real losses below the unavoidable level (ILI < 1) in {', '.join(low)}")
+
+
 def derive_bieu04(
     areas: pd.DataFrame, projects: pd.DataFrame, history: pd.DataFrame, priors: Priors
 ) -> pd.DataFrame:
@@ -303,4 +350,5 @@ def derive_all(tables: dict[str, pd.DataFrame], priors_table: pd.DataFrame) -> d
     areas = derive_served_2025(areas, priors)
     systems = derive_system_volumes(tables["systems"], areas, tables["area_systems"], priors)
     targets = derive_bieu04(areas, tables["projects"], history, priors)
-    return {"urban_areas": areas, "systems": systems, "targets_area": targets}
+    network = derive_system_network(tables["system_network"], systems, areas, tables["area_systems"], priors)
+    return {"urban_areas": areas, "systems": systems, "targets_area": targets, "system_network": network}

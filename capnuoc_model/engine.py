@@ -19,13 +19,23 @@ system takes new people only while its production stays under
 they commission), and no area passes ``max_coverage_pct``. So served ≤
 population and coverage ∈ [0, 100] hold by construction.
 
-Losses. Each system's 2025 loss splits into real (physical) and apparent
-(commercial) losses. Real losses grow with ageing and new pipes and are cut by
-DMAs with leak repair, pressure management (FAVAD: leak flow ∝ pressure^N1),
-pipe renewal, connection fixing and the centre's network projects; apparent
-losses scale with billed volume and are cut by meter replacement and customer
-records. Production = billed + real + apparent, never below the floor loss
-rate. New systems run at ``new_system_loss_pct``.
+Losses. Each system's 2025 loss (non-revenue water, production − billed)
+splits by its IWA water balance (:mod:`capnuoc_model.losses`, the data
+package's ``system_network.csv``) into real (physical) losses, apparent
+(commercial) losses and unbilled authorised consumption; where the apparent
+losses sit inside their ±95 % balance range is the assumption
+``losses.apparent_loss_position``. Real losses grow with ageing and new pipes
+and are cut by DMAs with leak repair, pressure management (FAVAD,
+:func:`capnuoc_model.losses.favad_leak_ratio`), pipe renewal, connection fixing
+and the centre's network projects, never below the unavoidable real losses
+(UARL, ILI ≥ 1; UARL grows with the people a system serves); apparent losses
+scale with billed volume and are cut by meter replacement and customer
+records; unbilled authorised consumption scales with billed volume and no
+measure acts on it. ``Results.apparent_loss`` carries the non-physical part of
+the loss, apparent losses plus unbilled authorised consumption (the plan's
+"thất thu"), of which ``Results.unbilled_authorised`` is the unbilled part, so
+that production = billed + real + apparent, never below the floor loss rate.
+New systems run at ``new_system_loss_pct``.
 """
 
 from __future__ import annotations
@@ -36,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from capnuoc_model.io import DataPackage
+from capnuoc_model.losses import apparent_split_2025, favad_leak_ratio
 
 BASE_YEAR = 2025
 YEARS = tuple(range(BASE_YEAR, 2031))
@@ -73,6 +84,11 @@ class Inputs:
     people_projects: pd.DataFrame  # project_id, area index, system index, beneficiaries, kind
     loss_projects: pd.DataFrame  # project_id, system index
     project_costs: pd.DataFrame = field(repr=False, default=None)  # project_id, cost_billion_vnd, beneficiaries
+    # the 2025 IWA balance as shares, so that scaling volumes scales every component (0 where not operating)
+    apparent_share_2025: np.ndarray = field(repr=False, default=None)  # (S,) apparent losses / NRW
+    unbilled_share_2025: np.ndarray = field(repr=False, default=None)  # (S,) unbilled authorised consumption / NRW
+    apparent_spread_2025: np.ndarray = field(repr=False, default=None)  # (S,) ±95 % half-width of apparent losses / NRW
+    uarl_share_2025: np.ndarray = field(repr=False, default=None)  # (S,) unavoidable real losses / system input
 
     @property
     def n_areas(self) -> int:
@@ -142,7 +158,27 @@ def build_inputs(package: DataPackage) -> Inputs:
         people_projects=people_projects,
         loss_projects=loss_projects,
         project_costs=costs.reset_index(drop=True),
+        **_balance_shares(package, systems),
     )
+
+
+def _balance_shares(package: DataPackage, systems: pd.DataFrame) -> dict[str, np.ndarray]:
+    """The 2025 IWA balance of each operating system as shares of its NRW (UARL as a share of input)."""
+    split = apparent_split_2025(systems, package.system_network).reindex(systems["system_id"])
+    nrw = (systems["production_m3_per_day"] - systems["billed_m3_per_day"]).astype(float).to_numpy()
+    production = systems["production_m3_per_day"].astype(float).to_numpy()
+
+    def share(column: str, denominator: np.ndarray) -> np.ndarray:
+        values = split[column].to_numpy(float)
+        ok = np.isfinite(values) & (denominator > 0)
+        return np.divide(values, denominator, out=np.zeros_like(values), where=ok)
+
+    return {
+        "apparent_share_2025": share("apparent_losses_m3_per_day", nrw),
+        "unbilled_share_2025": share("unbilled_authorised_m3_per_day", nrw),
+        "apparent_spread_2025": share("apparent_half_width_m3_per_day", nrw),
+        "uarl_share_2025": share("uarl_m3_per_day", production),
+    }
 
 
 class Params:
@@ -177,9 +213,11 @@ class Results:
     production: np.ndarray
     billed: np.ndarray
     real_loss: np.ndarray
-    apparent_loss: np.ndarray
+    apparent_loss: np.ndarray  # apparent losses plus unbilled authorised consumption: the non-physical part of the loss
     capacity: np.ndarray
     active: np.ndarray  # bool
+    unbilled_authorised: np.ndarray = None  # the unbilled authorised part of apparent_loss
+    unavoidable_real_loss: np.ndarray = None  # UARL of established systems (floor of real_loss), 0 elsewhere
 
     @property
     def coverage_pct(self) -> np.ndarray:
@@ -236,7 +274,8 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     n, A, S, Y = p.n, inputs.n_areas, inputs.n_systems, len(years)
     W = inputs.shares
     out = {k: np.zeros((n, Y, A)) for k in ("population", "served")}
-    out |= {k: np.zeros((n, Y, S)) for k in ("production", "billed", "real_loss", "apparent_loss", "capacity")}
+    out |= {k: np.zeros((n, Y, S)) for k in ("production", "billed", "real_loss", "apparent_loss", "capacity",
+                                             "unbilled_authorised", "unavoidable_real_loss")}
     out["active"] = np.zeros((n, Y, S), dtype=bool)
 
     # --- 2025 baseline ------------------------------------------------------
@@ -245,13 +284,14 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     capacity = np.broadcast_to(inputs.capacity_2025, (n, S)).astype(float).copy()
     active = np.broadcast_to(inputs.operating_2025, (n, S)).copy()
     loss_2025 = inputs.production_2025 - inputs.billed_2025
-    apparent_share = np.where(inputs.is_recent, p("losses.apparent_share_new_systems"), p("losses.apparent_share_established"))
-    real_2025 = loss_2025 * (1 - apparent_share)  # (n, S)
-    apparent_rate = np.divide(loss_2025 * apparent_share, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
+    real_2025, apparent_2025, unbilled_2025, uarl_2025 = _split_2025(inputs, p)  # (n, S) each
+    apparent_rate = np.divide(apparent_2025, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
+    unbilled_rate = np.divide(unbilled_2025, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
     persons_2025 = served @ W  # (n, S)
     production = np.broadcast_to(inputs.production_2025, (n, S)).astype(float)
     _record(out, 0, population, served, production, inputs.billed_2025, real_2025 * inputs.operating_2025,
-            apparent_rate * inputs.billed_2025, capacity, active)
+            (apparent_2025 + unbilled_2025) * inputs.operating_2025, capacity, active,
+            unbilled_2025 * inputs.operating_2025, uarl_2025 * inputs.operating_2025)
 
     # --- assumptions used every year -----------------------------------------
     centre_factor = p("demand.centre_domestic_l_per_person_day") / _reference(p, "demand.centre_domestic_l_per_person_day")
@@ -331,20 +371,28 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         billed = _billed(served, W, billed_per_person)
         persons = served @ W
         new_people = np.maximum(persons - persons_2025, 0)
-        real = levers.real_factor(y) * real_2025 * np.power(1 + ageing, year - BASE_YEAR) + new_pipe_leak * new_people
-        apparent = levers.apparent_factor(y) * apparent_rate * billed
         established = inputs.operating_2025[None, :]
+        # the unavoidable real losses grow with the customers (connections and mains follow the people served)
+        uarl = uarl_2025 * np.divide(persons, persons_2025, out=np.ones((n, S)), where=persons_2025 > 0)
+        real = levers.real_factor(y) * real_2025 * np.power(1 + ageing, year - BASE_YEAR) + new_pipe_leak * new_people
+        real = np.where(established, np.maximum(real, uarl), real)  # ILI ≥ 1: no measure removes the unavoidable part
+        apparent = levers.apparent_factor(y) * apparent_rate * billed
+        unbilled = unbilled_rate * billed
+        nonphysical = apparent + unbilled
         new_system_total = billed * new_system_loss / (1 - new_system_loss)
-        loss = np.where(established, real + apparent, new_system_total)
+        loss = np.where(established, real + nonphysical, new_system_total)
         floor_loss = billed * floor / (1 - floor)
         loss = np.where(active, np.maximum(loss, floor_loss), 0.0)
-        # keep the real/apparent split of the loss after the floor and for new systems
-        real_share = np.divide(real, real + apparent, out=np.full((n, S), 0.7), where=(real + apparent) > 0)
+        # keep the real/non-physical split of the loss after the floor and for new systems
+        real_share = np.divide(real, real + nonphysical, out=np.full((n, S), 0.7), where=(real + nonphysical) > 0)
         real_share = np.where(established, real_share, 0.7)
+        unbilled_part = np.divide(unbilled, nonphysical, out=np.zeros((n, S)), where=nonphysical > 0)
+        unbilled_part = np.where(established, unbilled_part, 0.0)
         billed = np.where(active, billed, 0.0)
         production = billed + loss
         billed_prev = billed
-        _record(out, y, population, served, production, billed, loss * real_share, loss * (1 - real_share), capacity, active)
+        _record(out, y, population, served, production, billed, loss * real_share, loss * (1 - real_share), capacity, active,
+                loss * (1 - real_share) * unbilled_part, np.where(established & active, uarl, 0.0))
 
     return Results(years=years, area_ids=inputs.area_ids, system_ids=inputs.system_ids, **out)
 
@@ -358,7 +406,34 @@ def _billed(served: np.ndarray, W: np.ndarray, billed_per_person: np.ndarray) ->
     return (served @ W) * billed_per_person
 
 
-def _record(out, y, population, served, production, billed, real, apparent, capacity, active) -> None:
+def _split_2025(inputs: Inputs, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Real losses, apparent losses, unbilled authorised consumption and UARL of 2025, (n, S) each.
+
+    From the IWA balance; apparent losses move inside their ±95 % range with
+    ``losses.apparent_loss_position`` (−1 low end, +1 high end), never below 0 nor so high
+    that real losses fall under UARL. The three parts add up to production − billed.
+    """
+    n, S = p.n, inputs.n_systems
+    zeros = np.zeros(S)
+
+    def get(name: str) -> np.ndarray:
+        value = getattr(inputs, name)
+        return zeros if value is None else np.asarray(value, float)
+
+    loss = inputs.production_2025 - inputs.billed_2025
+    position = p("losses.apparent_loss_position") if p.has("losses.apparent_loss_position") else np.zeros((n, 1))
+    unbilled = np.broadcast_to(loss * get("unbilled_share_2025"), (n, S))
+    uarl = np.broadcast_to(inputs.production_2025 * get("uarl_share_2025"), (n, S))
+    apparent = loss * (get("apparent_share_2025") + position * get("apparent_spread_2025"))
+    apparent = np.clip(apparent, 0.0, np.maximum(loss - unbilled - uarl, 0.0))
+    real = loss - unbilled - apparent
+    return real, apparent, unbilled, uarl
+
+
+def _record(out, y, population, served, production, billed, real, apparent, capacity, active,
+            unbilled=0.0, uarl=0.0) -> None:
+    out["unbilled_authorised"][:, y] = unbilled
+    out["unavoidable_real_loss"][:, y] = uarl
     out["population"][:, y] = population
     out["served"][:, y] = served
     out["production"][:, y] = production
@@ -400,7 +475,9 @@ def _loss_levers(inputs: Inputs, p: Params) -> LossLevers:
 
     dma = _lever(p("loss_programme.dma_leak_repair.real_loss_cut"), effort)
     maintenance = _lever(p("loss_programme.dma_leak_repair.maintenance_real_loss_cut"), effort)
-    pressure_effect = 1 - np.power(1 - p("loss_programme.pressure_management.pressure_cut"), p("loss_programme.pressure_management.n1_exponent"))
+    # FAVAD: cutting pressure by a share c leaves (1 − c)^N1 of the leak flow
+    pressure_effect = 1 - favad_leak_ratio(1.0, 1 - p("loss_programme.pressure_management.pressure_cut"),
+                                           p("loss_programme.pressure_management.n1_exponent"))
     pressure = _lever(pressure_effect, effort)
     connections = _lever(p("loss_programme.customer_records.real_loss_cut"), effort)
     remaining_real = np.where(above, (1 - dma) * (1 - pressure), 1.0)

@@ -6,7 +6,9 @@
 2. The loss volume (m³/day) to remove for a 15 % province loss, and the
    least-cost way to remove it: a linear programme (scipy HiGHS) over the §V.2
    measures each system can take, each with its removable volume and cost,
-   never taking a system below its floor loss rate.
+   never taking a system below its floor loss rate nor its real losses below
+   the unavoidable level (UARL, ILI ≥ 1); each measure names the component of
+   the IWA balance it acts on (``MEASURE_COMPONENT``).
 3. Cost per newly served person of each project, and cost per m³/day of loss
    removed of each measure in each system.
 
@@ -25,6 +27,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from capnuoc_model import engine
+from capnuoc_model.losses import favad_leak_ratio
 from capnuoc_model.projection import COVERAGE_TARGET_PCT, LOSS_TARGET_PCT, PLAN_YEAR, Projection, Setup, deterministic
 
 BISECTION_STEPS = 40
@@ -80,6 +83,13 @@ MEASURES_VI = {
     "meter_replacement": "Kiểm định, thay thế đồng hồ",
     "customer_records": "Rà soát đấu nối, quản lý khách hàng",
 }
+# the component of the IWA balance each measure acts on (engine._loss_levers)
+MEASURE_COMPONENT = {
+    "dma_leak_repair": "real", "maintenance": "real", "pressure_management": "real", "pipe_renewal": "real",
+    "meter_replacement": "apparent", "customer_records": "apparent+real",
+}
+COMPONENT_VI = {"real": "Thất thoát cơ học", "apparent": "Thất thoát thương mại",
+                "apparent+real": "Thất thoát thương mại và cơ học"}
 
 
 def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
@@ -96,9 +106,13 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
     base = deterministic(s, v)
     y = base.years.index(PLAN_YEAR)
     real, apparent, production = base.real_loss[0, y], base.apparent_loss[0, y], base.production[0, y]
+    # the engine books unbilled authorised consumption with the apparent losses; no measure acts on it
+    commercial = apparent - base.unbilled_authorised[0, y]
+    uarl = base.unavoidable_real_loss[0, y]
     first = float(v["loss_programme.first_year_realisation"])
     lp = "loss_programme."
-    pressure_effect = 1 - (1 - float(v[lp + "pressure_management.pressure_cut"])) ** float(v[lp + "pressure_management.n1_exponent"])
+    pressure_effect = 1 - favad_leak_ratio(1.0, 1 - float(v[lp + "pressure_management.pressure_cut"]),
+                                           float(v[lp + "pressure_management.n1_exponent"]))
     renewal_share = min(1.0, float(v[lp + "pipe_renewal.network_share_per_year"]) * effort)
 
     def at_effort(effect: float) -> float:
@@ -113,6 +127,7 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
 
         def add(measure: str, removed: float, cost: float) -> None:
             rows.append({"system_id": system_id, "measure": measure, "measure_vi": MEASURES_VI[measure],
+                         "component": MEASURE_COMPONENT[measure],
                          "removable_m3_per_day": removed * first, "cost_billion_vnd": cost * effort})
 
         if inp.is_le_15[j]:
@@ -123,11 +138,11 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
             size * float(v[lp + "dma_leak_repair.cost_billion_vnd_per_1000_m3_day"]))
         add("pressure_management", real[j] * at_effort(pressure_effect),
             size * float(v[lp + "pressure_management.cost_billion_vnd_per_1000_m3_day"]))
-        add("meter_replacement", apparent[j] * at_effort(float(v[lp + "meter_replacement.apparent_loss_cut"])),
+        add("meter_replacement", commercial[j] * at_effort(float(v[lp + "meter_replacement.apparent_loss_cut"])),
             size * float(v[lp + "meter_replacement.cost_billion_vnd_per_1000_m3_day"]))
         if inp.is_recent[j]:
             add("customer_records",
-                apparent[j] * at_effort(float(v[lp + "customer_records.apparent_loss_cut"]))
+                commercial[j] * at_effort(float(v[lp + "customer_records.apparent_loss_cut"]))
                 + real[j] * at_effort(float(v[lp + "customer_records.real_loss_cut"])),
                 size * float(v[lp + "customer_records.cost_billion_vnd_per_1000_m3_day"]))
         else:
@@ -138,7 +153,10 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
     floor = float(v["losses.floor_pct"]) / 100
     billed = base.billed[0, y]
     loss = real + apparent
-    headroom = {sid: max(0.0, loss[j] - billed[j] * floor / (1 - floor)) for j, sid in enumerate(inp.system_ids)}
+    # a system can go neither below the floor loss rate nor below its unavoidable real losses (ILI ≥ 1)
+    # plus the unbilled authorised consumption no measure touches
+    headroom = {sid: max(0.0, min(loss[j] - billed[j] * floor / (1 - floor), real[j] - uarl[j] + commercial[j]))
+                for j, sid in enumerate(inp.system_ids)}
     options["system_headroom_m3_per_day"] = options["system_id"].map(headroom)
     return options, float(loss[base.active[0, y]].sum()), float(production[base.active[0, y]].sum())
 

@@ -27,22 +27,21 @@ def baseline_summary(areas: pd.DataFrame, systems: pd.DataFrame, coverage_pct: f
     )
 
 
-def coverage_outlook(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
+def _outlook(run: ProjectionRun, year: int, indicator: str, key: str, target: str) -> str:
     row = _plan_row(run, year)
     return (
-        f"Tỷ lệ bao phủ dự báo năm {year}: {fmt.pct(row['coverage_pct'])} "
-        f"(khoảng tin cậy 90 %: {fmt.pct(row['coverage_p5'])} – {fmt.pct(row['coverage_p95'])}), "
-        f"xác suất đạt mục tiêu {fmt.pct(projection.COVERAGE_TARGET_PCT)}: {fmt.pct(100 * row['p_coverage_target'], 0)}."
+        f"{indicator} dự báo năm {year}: {fmt.pct(row[f'{key}_pct'])} "
+        f"(khoảng tin cậy 90 %: {fmt.pct(row[f'{key}_p5'])} – {fmt.pct(row[f'{key}_p95'])}), "
+        f"xác suất đạt mục tiêu {target}: {fmt.pct(100 * row[f'p_{key}_target'], 0)}."
     )
+
+
+def coverage_outlook(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
+    return _outlook(run, year, "Tỷ lệ bao phủ", "coverage", fmt.pct(projection.COVERAGE_TARGET_PCT))
 
 
 def loss_outlook(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
-    row = _plan_row(run, year)
-    return (
-        f"Tỷ lệ thất thoát bình quân dự báo năm {year}: {fmt.pct(row['loss_pct'])} "
-        f"(khoảng tin cậy 90 %: {fmt.pct(row['loss_p5'])} – {fmt.pct(row['loss_p95'])}), "
-        f"xác suất đạt mục tiêu {fmt.pct(projection.LOSS_TARGET_PCT, 0)}: {fmt.pct(100 * row['p_loss_target'], 0)}."
-    )
+    return _outlook(run, year, "Tỷ lệ thất thoát bình quân", "loss", fmt.pct(projection.LOSS_TARGET_PCT, 0))
 
 
 def first_year_likely(run: ProjectionRun, column: str) -> int | None:
@@ -91,3 +90,99 @@ def loss_movers(run: ProjectionRun, year: int = projection.PLAN_YEAR, top: int =
     rows = systems[systems["year"] == year].nlargest(top, "share_of_province_loss_pct")
     listed = ", ".join(f"{r.name_vi} ({fmt.pct(r.share_of_province_loss_pct, 0)})" for r in rows.itertuples())
     return f"Các công trình chiếm phần lớn lượng nước thất thoát năm {year}: {listed}."
+
+
+def loss_measures(run: ProjectionRun, top: int = 3) -> str:
+    """Which measures the least-cost loss cut uses, on which component of the IWA balance and where."""
+    from capnuoc_model.feasibility import COMPONENT_VI, MEASURE_COMPONENT, MEASURES_VI
+
+    used = run.loss.allocation
+    used = used[used["removed_m3_per_day"] > 0.05]
+    if used.empty:
+        return "Không cần giải pháp giảm thất thoát nào trong năm 2026."
+    names = dict(zip(run.projection.setup.inputs.system_ids, run.projection.setup.inputs.system_names))
+    parts = []
+    for component in ("real", "apparent", "apparent+real"):
+        rows = used[used["measure"].map(MEASURE_COMPONENT) == component]
+        if rows.empty:
+            continue
+        by_measure = rows.groupby("measure", sort=False)["removed_m3_per_day"].sum().sort_values(ascending=False)
+        measures = []
+        for measure, volume in by_measure.items():
+            where = rows[rows["measure"] == measure].nlargest(top, "removed_m3_per_day")["system_id"].map(names)
+            measures.append(f"{_first_lower(MEASURES_VI[measure])} ({fmt.m3_per_day(volume)}; {', '.join(where)})")
+        parts.append(f"{_first_lower(COMPONENT_VI[component])} {fmt.m3_per_day(rows['removed_m3_per_day'].sum())}: "
+                     + "; ".join(measures))
+    return "Giảm " + "; giảm ".join(parts) + "."
+
+
+def _first_lower(text: str) -> str:
+    return text[:1].lower() + text[1:]
+
+
+def iwa_summary(balance: pd.DataFrame) -> str:
+    """The province's 2025 IWA balance in two sentences, and where the ILI is highest and lowest.
+
+    ``balance``: :func:`capnuoc_model.report_tables.iwa_indicator_frame` (one row per operating
+    system, with its ``name_vi``).
+    """
+    names = balance["name_vi"]
+    total = balance.sum(numeric_only=True)
+    siv = total["system_input_m3_per_day"]
+
+    def part(key: str) -> str:
+        return f"{fmt.m3_per_day(total[key])} ({fmt.pct(100 * total[key] / siv)})"
+
+    worst = balance["ili"].idxmax()
+    best = balance["ili"].idxmin()
+    return (
+        f"Năm 2025 các công trình đang vận hành cấp vào mạng lưới {fmt.m3_per_day(siv)}; nước cấp nhưng thất thu "
+        f"(NRW) là {part('nrw_m3_per_day')}, đúng tỷ lệ thất thoát bình quân của Kế hoạch. Trong đó thất thoát cơ học "
+        f"{part('real_losses_m3_per_day')}, thất thoát thương mại {part('apparent_losses_m3_per_day')} và tiêu thụ hợp "
+        f"pháp không doanh thu {part('unbilled_authorised_m3_per_day')}. Chỉ số rò rỉ hạ tầng (ILI) cao nhất ở "
+        f"{names[worst]} ({fmt.vn(balance.loc[worst, 'ili'], 1)}, nhóm {balance.loc[worst, 'ili_band']}), thấp nhất ở "
+        f"{names[best]} ({fmt.vn(balance.loc[best, 'ili'], 1)}, nhóm {balance.loc[best, 'ili_band']})."
+    )
+
+
+def iwa_indicator_definitions() -> str:
+    """The loss indicators of Phụ lục C and the UARL formula with its validity limits, as Markdown bullets."""
+    from capnuoc_model import losses
+
+    coefficients = (fmt.vn(losses.UARL_L_PER_KM_MAINS_PER_M, 1, trim=True), fmt.vn(losses.UARL_L_PER_CONNECTION_PER_M, 1, trim=True),
+                    fmt.vn(losses.UARL_L_PER_KM_PRIVATE_PIPE_PER_M, 1, trim=True))
+    return (
+        "- Nước cấp nhưng thất thu tính theo % lượng nước cấp vào, theo m³ trên mỗi km ống và theo m³ trên mỗi đấu nối "
+        "mỗi ngày (chỉ số 6.1–6.3 của IBNET).\n"
+        "- Thất thoát cơ học tính theo lít trên mỗi đấu nối mỗi ngày khi mạng lưới có áp (chỉ số Op24 của IWA).\n"
+        "- Thất thoát cơ học không thể tránh (UARL) theo công thức chuẩn của Lambert và cộng sự: UARL (lít/ngày) = "
+        f"({coefficients[0]} × Lm + {coefficients[1]} × Nc + {coefficients[2]} × Lp) × P, với Lm chiều dài ống phân phối (km), "
+        "Nc số đấu nối, Lp tổng chiều dài ống từ ranh giới đến đồng hồ (km), P áp lực trung bình (m); nhân với số giờ "
+        "cấp nước / 24 khi cấp nước không liên tục.\n"
+        "- Chỉ số rò rỉ hạ tầng ILI = thất thoát cơ học hiện tại / UARL, xếp nhóm theo cách của Viện Ngân hàng Thế giới "
+        "cho các nước thu nhập thấp và trung bình (A1, A2, B, C, D); nhóm theo ma trận đọc thẳng lít/đấu nối/ngày ở áp "
+        "lực của công trình.\n\n"
+        f"Công thức UARL được kiểm nghiệm cho hệ thống từ {fmt.vn(losses.VALID_MIN_CONNECTIONS)} đấu nối, mật độ từ "
+        f"{fmt.vn(losses.VALID_MIN_DENSITY_PER_KM)} đấu nối/km và áp lực từ {fmt.vn(losses.VALID_MIN_PRESSURE_M)} m. "
+        "Với công trình nhỏ hơn hoặc áp lực thấp hơn, ILI chỉ để tham khảo và thường thấp hơn thực tế."
+    )
+
+
+def iwa_uncertainty_method(network: pd.DataFrame) -> str:
+    """How the ±95 % ranges of the balance inputs (``system_network`` table) were set and propagated."""
+
+    def span(*columns: str) -> str:
+        values = pd.concat([network[c].astype(float) for c in columns])
+        low, high = values.min(), values.max()
+        return f"±{fmt.vn(low, 1, trim=True)} %" if low == high else f"±{fmt.vn(low, 1, trim=True)}–{fmt.vn(high, 1, trim=True)} %"
+
+    return (
+        "Mỗi số liệu đầu vào của cân bằng có một khoảng tin cậy 95 % (± % giá trị), như WB-EasyCalc yêu cầu: lượng "
+        f"nước cấp vào {span('system_input_ci95_pct')} (đồng hồ tổng ở nhà máy, giờ chạy bơm ở các trạm), nước thương "
+        f"phẩm {span('billed_ci95_pct')}, số đấu nối {span('service_connections_ci95_pct')}, chiều dài ống "
+        f"{span('mains_km_ci95_pct')}, áp lực {span('pressure_m_ci95_pct')}, sai số đồng hồ, sử dụng trái phép và sai sót "
+        f"số liệu {span('meter_under_registration_pct_ci95_pct', 'unauthorised_pct_ci95_pct', 'data_error_pct_ci95_pct')} vì chưa có kiểm định đồng hồ và kiểm toán khách hàng. "
+        "Sai số được cộng theo phương sai (luật truyền sai số, bậc một) sang nước cấp nhưng thất thu, thất thoát cơ học "
+        "và ILI; cận dưới không nhỏ hơn 0. Tỷ trọng phương sai cho biết cần đo lại số liệu nào trước."
+    )
+

@@ -138,7 +138,10 @@ def systems_table(p: Projection) -> pd.DataFrame:
         "production_m3_per_day": np.where(point.active[0], point.production[0], np.nan),
         "billed_m3_per_day": np.where(point.active[0], point.billed[0], np.nan),
         "real_loss_m3_per_day": np.where(point.active[0], point.real_loss[0], np.nan),
-        "apparent_loss_m3_per_day": np.where(point.active[0], point.apparent_loss[0], np.nan),
+        # the engine books unbilled authorised consumption with the apparent losses: shown apart here
+        "apparent_loss_m3_per_day": np.where(point.active[0], point.apparent_loss[0] - point.unbilled_authorised[0], np.nan),
+        "unbilled_authorised_m3_per_day": np.where(point.active[0], point.unbilled_authorised[0], np.nan),
+        "unavoidable_real_loss_m3_per_day": np.where(point.active[0], point.unavoidable_real_loss[0], np.nan),
         "loss_pct": point.loss_pct[0],
         "utilisation_pct": point.utilisation_pct[0],
         "loss_p5": q[0], "loss_p50": q[1], "loss_p95": q[2],

@@ -81,6 +81,7 @@ class Book:
     output_dir: Path = Path("output/report")
     number_sections: bool = True
     number_depth: int | None = None  # Quarto's number-depth: deeper headings stay unnumbered
+    title_page: bool = True  # False: title block on top of page one, body right after it, no TOC in PDF/DOCX
 
     def notebooks(self) -> tuple[Path, ...]:
         """The chapters, checked to be notebooks (the offline path cannot run .qmd files)."""
@@ -138,7 +139,8 @@ def read_book(quarto_yml: Path, document: str | None = None) -> Book:
         basename=str(merged.get("output-basename") or merged.get("output-file") or "capnuoc"),
         output_dir=Path(merged.get("output-dir") or "output/report"),
         number_sections=bool(merged.get("number-sections", True)),
-        number_depth=int(merged["number-depth"]) if merged.get("number-depth") else None)
+        number_depth=int(merged["number-depth"]) if merged.get("number-depth") else None,
+        title_page=bool(merged.get("title-page", True)))
 
 
 def _flatten_chapters(entries: list, fail) -> list[Path]:
@@ -320,8 +322,9 @@ def _metadata(book: Book, build: Path, fmt: str) -> Path:
 
 
 def _common(book: Book, build: Path, source: str, fmt: str) -> list[str]:
-    args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt)), "--toc",
-            "--toc-depth=2", "--resource-path", str(build)]
+    toc = ["--toc", "--toc-depth=2"] if book.title_page or fmt == "html" else []  # page one is the body's first page
+    args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt)), *toc,
+            "--resource-path", str(build)]
     if book.number_sections and book.number_depth:  # pandoc has no number-depth: a Lua filter
         lua = build / "number-depth.lua"
         lua.write_text(f"function Header(h)\n  if h.level > {book.number_depth} then h.classes:insert('unnumbered') end\n"
@@ -415,6 +418,7 @@ $endif$
 #show figure.where(kind: image): set figure(supplement: [Hình])
 #show figure.where(kind: table): set figure(supplement: [Bảng])
 #show figure.where(kind: table): set figure.caption(position: top)
+#show figure.where(kind: table): set block(breakable: true)  // long tables continue on the next page
 #set figure.caption(separator: [. ])
 #show figure.caption: set text(style: "italic")
 #set table(stroke: 0.5pt + luma(110), inset: (x: 5pt, y: 3.5pt))
@@ -423,6 +427,18 @@ $endif$
 #show table.cell.where(y: 0): set text(weight: "bold")
 #show image: it => align(center, it)
 
+$if(capnuoc-compact)$
+#set page(numbering: "1")
+#align(center)[
+  #set par(justify: false)
+  $if(organisation)$#text(size: 11pt, weight: "bold")[$organisation$] \ $endif$
+  #v(0.4em)
+  #text(size: 14pt, weight: "bold", hyphenate: false)[$title$]
+  $if(subtitle)$ \ #text(size: 11pt)[$subtitle$]$endif$
+  $if(date)$ \ #text(size: 10pt, style: "italic")[$date$]$endif$
+]
+#v(0.6em)
+$else$
 #page(numbering: none)[
   #set align(center)
   #set par(justify: false)
@@ -442,6 +458,7 @@ $if(toc)$
 $endif$
 #set page(numbering: "1")
 #counter(page).update(1)
+$endif$
 
 $body$
 """
@@ -470,7 +487,7 @@ def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
     typ = build / f"{book.basename}.typ"
     _pandoc(_common(book, build, "print.md", "typst") + [
         "-t", "typst", "--standalone", "--template", str(template), "-o", str(typ)]
-        + ([] if number else ["-V", "capnuoc-unnumbered"]), build, "typst")
+        + ([] if number else ["-V", "capnuoc-unnumbered"]) + ([] if book.title_page else ["-V", "capnuoc-compact"]), build, "typst")
     try:
         typst.compile(str(typ), output=str(target), root=str(build), font_paths=fonts)
     except Exception as exc:  # noqa: BLE001 - typst raises TypstError or RuntimeError

@@ -7,6 +7,8 @@ a DataFrame whose columns are the printed headers (a '%' in a header makes
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 
 from capnuoc_model import baseline as bl
@@ -242,3 +244,252 @@ def sources(ctx: ReportContext) -> pd.DataFrame:
 def methods(ctx: ReportContext) -> pd.DataFrame:
     m = ctx.package.methods
     return pd.DataFrame({"Phương pháp": m["method_id"], "Nội dung": m["title"]})
+
+
+# ----------------------------------------------------------------------------- Phụ lục C: IWA water balance
+
+# Vietnamese terms of the IWA water balance, as WB-EasyCalc's Vietnamese edition words the key ones
+IWA_TERMS_VI = {
+    "system_input_m3_per_day": "Lượng nước cấp vào hệ thống",
+    "authorised_m3_per_day": "Tiêu thụ hợp pháp",
+    "billed_authorised_m3_per_day": "Tiêu thụ hợp pháp có doanh thu",
+    "billed_metered_m3_per_day": "Tiêu thụ có đồng hồ, có doanh thu",
+    "billed_unmetered_m3_per_day": "Tiêu thụ không đồng hồ, có doanh thu",
+    "unbilled_authorised_m3_per_day": "Tiêu thụ hợp pháp không doanh thu",
+    "unbilled_metered_m3_per_day": "Tiêu thụ có đồng hồ, không doanh thu",
+    "unbilled_unmetered_m3_per_day": "Tiêu thụ không đồng hồ, không doanh thu",
+    "water_losses_m3_per_day": "Lượng nước thất thoát",
+    "apparent_losses_m3_per_day": "Thất thoát thương mại",
+    "unauthorised_m3_per_day": "Sử dụng nước trái phép",
+    "meter_inaccuracy_m3_per_day": "Sai số đồng hồ khách hàng",
+    "data_errors_m3_per_day": "Sai sót xử lý số liệu",
+    "real_losses_m3_per_day": "Thất thoát cơ học",
+    "revenue_water_m3_per_day": "Nước có doanh thu",
+    "nrw_m3_per_day": "Nước cấp nhưng thất thu",
+}
+IWA_DECIMALS = {"ILI": 1, "NRW (m³/km/ngày)": 1, "NRW (m³/đấu nối/ngày)": 2,
+                "UARL (m³/ngày đêm)": 1, "Ống (km)": 1, "Chi phí (tỷ đồng)": 3, "Ống sau ranh giới (m)": 1,
+                "ĐH đo thiếu (%)": 1, "Trái phép (% đầu vào)": 1, "Sai sót (% doanh thu)": 1,
+                "Không doanh thu (% đầu vào)": 2, "Giảm áp lực (%)": 0}
+
+
+_KIND_PREFIX = re.compile(r"^(Nhà máy nước|Trạm cấp nước|Công trình cấp nước( sạch)?( trung tâm huyện lỵ)?( thị trấn)?|"
+                          r"Hệ thống cấp nước( thị trấn)?)\s+")
+
+
+def _names(ctx: ReportContext) -> pd.Series:
+    """Short system names for the wide tables of the annex: the place, without "Nhà máy nước", "Trạm cấp nước"..."""
+    def short(name: str) -> str:
+        place = _KIND_PREFIX.sub("", name)
+        return place[:1].upper() + place[1:]
+
+    return ctx.systems.set_index("system_id")["name_vi"].map(short)
+
+
+def iwa_balance_province(ctx: ReportContext) -> pd.DataFrame:
+    """The IWA standard balance of the province (Σ over operating systems) laid out as its box diagram.
+
+    Columns are the diagram's levels, rows its leaves; a box that spans several leaves is
+    written in its first row. Each box: its Vietnamese term, m³/ngày đêm and % of input.
+    """
+    total = bl.balance_state(ctx.package).sum(numeric_only=True)
+    siv = total["system_input_m3_per_day"]
+
+    def box(key: str) -> str:
+        return f"{IWA_TERMS_VI[key]}: {fmt.m3_per_day(total[key])} ({fmt.pct(100 * total[key] / siv)})"
+
+    layout = [  # (input, level 1, level 2, leaf, revenue)
+        ("system_input_m3_per_day", "authorised_m3_per_day", "billed_authorised_m3_per_day", "billed_metered_m3_per_day", "revenue_water_m3_per_day"),
+        (None, None, None, "billed_unmetered_m3_per_day", None),
+        (None, None, "unbilled_authorised_m3_per_day", "unbilled_metered_m3_per_day", "nrw_m3_per_day"),
+        (None, None, None, "unbilled_unmetered_m3_per_day", None),
+        (None, "water_losses_m3_per_day", "apparent_losses_m3_per_day", "unauthorised_m3_per_day", None),
+        (None, None, None, "meter_inaccuracy_m3_per_day", None),
+        (None, None, None, "data_errors_m3_per_day", None),
+        (None, None, "real_losses_m3_per_day", "real_losses_m3_per_day", None),
+    ]
+    headers = ["Đầu vào", "Tiêu thụ hợp pháp / thất thoát", "Thành phần", "Chi tiết", "Doanh thu"]
+    rows = [[box(k) if k else "" for k in row] for row in layout]
+    rows[-1][3] = "Rò rỉ, vỡ ống, tràn bể (tổng, phần dư của cân bằng)"
+    return pd.DataFrame(rows, columns=headers)
+
+
+def iwa_balance_systems(ctx: ReportContext) -> pd.DataFrame:
+    """The balance of every operating system, one row each, components as columns (m³/ngày đêm)."""
+    b = bl.balance_state(ctx.package)
+    return pd.DataFrame({
+        "Công trình": b.index.map(_names(ctx)),
+        "Đầu vào": b["system_input_m3_per_day"],
+        "Doanh thu, có ĐH": b["billed_metered_m3_per_day"],
+        "Doanh thu, không ĐH": b["billed_unmetered_m3_per_day"],
+        "Không doanh thu, có ĐH": b["unbilled_metered_m3_per_day"],
+        "Không doanh thu, không ĐH": b["unbilled_unmetered_m3_per_day"],
+        "Trái phép": b["unauthorised_m3_per_day"],
+        "Sai số ĐH": b["meter_inaccuracy_m3_per_day"],
+        "Sai sót số liệu": b["data_errors_m3_per_day"],
+        "TT thương mại": b["apparent_losses_m3_per_day"],
+        "TT cơ học": b["real_losses_m3_per_day"],
+        "Thất thu (NRW)": b["nrw_m3_per_day"],
+    }).reset_index(drop=True)
+
+
+def iwa_indicator_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Indicators and their ±95 % ranges per operating system (numbers, for the chart and the tables)."""
+    b = bl.balance_state(ctx.package)
+    ranges = bl.balance_uncertainty(ctx.package).ranges
+    network = ctx.package.system_network.set_index("system_id")
+    out = b.join(ranges[[c for c in ranges.columns if c.endswith(("_low", "_high"))]])
+    out["name_vi"] = b.index.map(_names(ctx))
+    out["pressure_m"] = network["pressure_m"].astype(float).reindex(b.index)
+    out["service_connections"] = network["service_connections"].astype(float).reindex(b.index)
+    out["mains_km"] = network["mains_km"].astype(float).reindex(b.index)
+    return out.reset_index()
+
+
+def iwa_network_inputs(ctx: ReportContext) -> pd.DataFrame:
+    """The balance's network and apparent-loss inputs per operating system (data/system_network.csv)."""
+    n = ctx.package.system_network.set_index("system_id")
+    n = n.reindex(bl.balance_state(ctx.package).index)
+    return pd.DataFrame({
+        "Công trình": n.index.map(_names(ctx)),
+        "Đấu nối": n["service_connections"].astype(float),
+        "Ống (km)": n["mains_km"].astype(float),
+        "Đấu nối/km": n["service_connections"].astype(float) / n["mains_km"].astype(float),
+        "Ống sau ranh giới (m)": n["private_pipe_m"].astype(float),
+        "Áp lực (m)": n["pressure_m"].astype(float),
+        "Giờ cấp nước": n["supply_hours_per_day"].astype(float),
+        "ĐH đo thiếu (%)": n["meter_under_registration_pct"].astype(float),
+        "Trái phép (% đầu vào)": n["unauthorised_pct"].astype(float),
+        "Sai sót (% doanh thu)": n["data_error_pct"].astype(float),
+        "Không doanh thu (% đầu vào)": n["unbilled_authorised_pct"].astype(float),
+    }).reset_index(drop=True)
+
+
+def _validity_short(f: pd.DataFrame) -> list[str]:
+    from capnuoc_model import losses
+
+    out = []
+    for c, m, p in zip(f["service_connections"], f["mains_km"], f["pressure_m"]):
+        flags = []
+        if c < losses.VALID_MIN_CONNECTIONS:
+            flags.append(f"< {fmt.vn(losses.VALID_MIN_CONNECTIONS)} đấu nối")
+        if m > 0 and c / m < losses.VALID_MIN_DENSITY_PER_KM:
+            flags.append(f"< {fmt.vn(losses.VALID_MIN_DENSITY_PER_KM)} đấu nối/km")
+        if p < losses.VALID_MIN_PRESSURE_M:
+            flags.append(f"P < {fmt.vn(losses.VALID_MIN_PRESSURE_M)} m")
+        out.append("; ".join(flags) or "—")
+    return out
+
+
+def iwa_indicators(ctx: ReportContext) -> pd.DataFrame:
+    f = iwa_indicator_frame(ctx)
+    return pd.DataFrame({
+        "Công trình": f["name_vi"],
+        "NRW (%)": f["nrw_pct"],
+        "NRW (m³/km/ngày)": f["nrw_m3_per_km_day"],
+        "NRW (m³/đấu nối/ngày)": f["nrw_m3_per_conn_day"],
+        "TT cơ học (l/đấu nối/ngày)": f["real_losses_l_per_conn_day"],
+        "UARL (m³/ngày đêm)": f["uarl_m3_per_day"],
+        "ILI": f["ili"],
+        "Nhóm ILI": f["ili_band"],
+        "Nhóm theo ma trận": f["matrix_band"],
+        "Ngoài phạm vi công thức UARL": _validity_short(f),
+    })
+
+
+def ili_bands(ctx: ReportContext) -> pd.DataFrame:
+    """The WBI bands for low- and middle-income countries: ILI range, real losses per connection by pressure, meaning."""
+    from capnuoc_model import losses
+
+    rows = []
+    low = 0.0
+    for upper, band in losses.ILI_BANDS["lmic"]:
+        row = {"Nhóm": band,
+               "ILI": f"< {fmt.vn(upper, 0)}" if low == 0 else (f"≥ {fmt.vn(low, 0)}" if upper == float("inf")
+                                                                 else f"{fmt.vn(low, 0)}–{fmt.vn(upper, 0)}")}
+        for pressure in losses.MATRIX_PRESSURES_M:
+            a, b = losses.real_loss_matrix_l_per_conn_day(pressure)[band]
+            row[f"{pressure} m"] = f"< {fmt.vn(b)}" if a == 0 else (f"> {fmt.vn(a)}" if b == float("inf") else f"{fmt.vn(a)}–{fmt.vn(b)}")
+        row["Đánh giá"] = losses.BAND_LABEL_VI[band]
+        rows.append(row)
+        low = upper
+    return pd.DataFrame(rows)
+
+
+def ili_bands_note(ctx: ReportContext) -> str:
+    """What each band means, for the note under the band table."""
+    from capnuoc_model import losses
+
+    meanings = "; ".join(f"{band}: {text[:1].lower() + text[1:]}" for band, text in losses.BAND_MEANING_VI.items())
+    return (f"Theo Viện Ngân hàng Thế giới (Liemberger và McKenzie 2005); nhóm A chia thành A1 và A2 như WB-EasyCalc. "
+            f"Lít/đấu nối/ngày = ILI × {fmt.vn(losses.MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI, 2)} × áp lực. {meanings}.")
+
+
+def favad_examples(ctx: ReportContext, cuts=(0.1, 0.2, 0.3), exponents=(0.5, 1.0, 1.15, 1.5)) -> pd.DataFrame:
+    """Leakage left after a pressure cut, by FAVAD exponent N1 (L1/L0 = (P1/P0)^N1), in %."""
+    from capnuoc_model.losses import favad_leak_ratio
+
+    return pd.DataFrame({
+        "Giảm áp lực (%)": [100 * c for c in cuts],
+        **{f"N1 = {fmt.vn(n, 2, trim=True)}: rò rỉ còn lại (%)": [100 * favad_leak_ratio(1.0, 1 - c, n) for c in cuts]
+           for n in exponents},
+    })
+
+
+def favad_note(ctx: ReportContext) -> str:
+    n1 = float(ctx.scenario.value("loss_programme.pressure_management.n1_exponent"))
+    return (f"N1 = {fmt.vn(0.5, 1)} với ống cứng (gang, thép), đến {fmt.vn(1.5, 1)} với ống nhựa; kịch bản này dùng "
+            f"N1 = {fmt.vn(n1, 2, trim=True)} cho mạng lưới hỗn hợp (May 1994; Thornton và Lambert 2005).")
+
+
+def iwa_uncertainty(ctx: ReportContext) -> pd.DataFrame:
+    """±95 % ranges of NRW %, real losses and ILI, and the input that dominates each system's ILI uncertainty."""
+    from capnuoc_model.losses import INPUT_LABELS_VI
+
+    f = iwa_indicator_frame(ctx)
+    shares = bl.balance_uncertainty(ctx.package).variance_shares
+    ili_shares = shares[shares["output"] == "ili"]
+    top = ili_shares.loc[ili_shares.groupby("row")["share_pct"].idxmax()].set_index("row")
+    def span(low: pd.Series, high: pd.Series, decimals: int) -> list[str]:
+        return [f"{fmt.vn(a, decimals)}–{fmt.vn(b, decimals)}" for a, b in zip(low, high)]
+
+    return pd.DataFrame({
+        "Công trình": f["name_vi"],
+        "NRW (%)": f["nrw_pct"],
+        "NRW: khoảng 95 % (%)": span(f["nrw_pct_low"], f["nrw_pct_high"], 1),
+        "TT cơ học (m³/ngày đêm)": f["real_losses_m3_per_day"],
+        "TT cơ học: khoảng 95 %": span(f["real_losses_m3_per_day_low"], f["real_losses_m3_per_day_high"], 0),
+        "ILI": f["ili"],
+        "ILI: khoảng 95 %": span(f["ili_low"], f["ili_high"], 1),
+        "Đầu vào chi phối ILI": f["system_id"].map(top["input"]).map(INPUT_LABELS_VI),
+        "Tỷ trọng phương sai (%)": f["system_id"].map(top["share_pct"]),
+    })
+
+
+def iwa_variance_shares(ctx: ReportContext, output: str = "ili") -> pd.DataFrame:
+    """Long frame for the chart: each input's share of the variance of ``output`` in each system."""
+    from capnuoc_model.losses import INPUT_LABELS_VI
+
+    shares = bl.balance_uncertainty(ctx.package).variance_shares
+    shares = shares[shares["output"] == output].copy()
+    shares["name_vi"] = shares["row"].map(_names(ctx))
+    shares["input_vi"] = shares["input"].map(INPUT_LABELS_VI)
+    return shares
+
+
+def loss_measures_by_component(ctx: ReportContext) -> pd.DataFrame:
+    """Which §V.2 measure acts on which component of the balance, and what the least-cost plan takes of it."""
+    from capnuoc_model.feasibility import COMPONENT_VI, MEASURE_COMPONENT
+
+    a = ctx.run.loss.allocation
+    used = a.groupby("measure", sort=False).agg(removable=("removable_m3_per_day", "sum"), removed=("removed_m3_per_day", "sum"),
+                                                cost=("cost_used_billion_vnd", "sum"))
+    order = [m for m in MEASURES_VI if m in used.index]
+    return pd.DataFrame({
+        "Giải pháp (Mục V.2)": [MEASURES_VI[m] for m in order],
+        "Tác động lên": [COMPONENT_VI[MEASURE_COMPONENT[m]] for m in order],
+        "Giảm được tối đa (m³/ngày đêm)": used.loc[order, "removable"].to_numpy(),
+        "Phương án chi phí thấp nhất (m³/ngày đêm)": used.loc[order, "removed"].to_numpy(),
+        "Chi phí (tỷ đồng)": used.loc[order, "cost"].to_numpy(),
+    })
+
