@@ -157,15 +157,17 @@ def format_frame(frame: pd.DataFrame, decimals: dict[str, int] | None = None) ->
 
 
 class TableOutput:
-    def __init__(self, frame: pd.DataFrame, label: str, caption: str, numeric: list[bool], note: str | None):
+    def __init__(self, frame: pd.DataFrame, label: str, caption: str, numeric: list[bool], note: str | None,
+                 widths: list[int] | None = None):
         self.frame, self.label, self.caption, self.numeric, self.note = frame, label, caption, numeric, note
+        self.widths = widths or [3] * len(numeric)  # relative column widths (pandoc: dashes of the rule line)
 
     def _markdown(self) -> str:
         def esc(text: str) -> str:
             return str(text).replace("|", "\\|").replace("\n", " ")
 
         header = "| " + " | ".join(esc(c) for c in self.frame.columns) + " |"
-        rule = "|" + "|".join("---:" if n else ":---" for n in self.numeric) + "|"
+        rule = "|" + "|".join("-" * w + ":" if n else ":" + "-" * w for n, w in zip(self.numeric, self.widths)) + "|"
         rows = ["| " + " | ".join(esc(v) for v in row) + " |" for row in self.frame.itertuples(index=False)]
         text = "\n".join([header, rule, *rows, "", f": {self.label}. {self.caption}"])
         if self.note:
@@ -188,13 +190,28 @@ class TableOutput:
         return {"text/html": self._html(), "text/markdown": self._markdown(), "text/plain": self._markdown()}
 
 
-def table(frame: pd.DataFrame, caption: str, decimals: dict[str, int] | None = None, note: str | None = None):
-    """Show a frame as a numbered table ("Bảng 2.1. ...") with Vietnamese number formats."""
+def table(frame: pd.DataFrame, caption: str, decimals: dict[str, int] | None = None, note: str | None = None,
+          widths: dict[str, int] | None = None):
+    """Show a frame as a numbered table ("Bảng 2.1. ...") with Vietnamese number formats.
+
+    ``widths`` gives some columns a relative width in PDF and DOCX (the others count 3).
+    """
     from IPython.display import display
 
     label = _label("Bảng", _state.tables)
-    numeric = [pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]) for c in frame.columns]
-    display(TableOutput(format_frame(frame, decimals), label, caption, numeric, note))
+    numeric = [_is_number_column(frame[c]) for c in frame.columns]
+    relative = [int((widths or {}).get(c, 3)) for c in frame.columns]
+    display(TableOutput(format_frame(frame, decimals), label, caption, numeric, note, relative))
+
+
+def _is_number_column(column: pd.Series) -> bool:
+    """Numbers, possibly with "chưa có số liệu" cells (a value not reported is not a zero): right-aligned."""
+    if pd.api.types.is_bool_dtype(column):
+        return False
+    if pd.api.types.is_numeric_dtype(column):
+        return True
+    values = [v for v in column if not (v == fmt.NOT_REPORTED if isinstance(v, str) else pd.isna(v))]
+    return bool(values) and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
 
 
 

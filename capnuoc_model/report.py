@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 import capnuoc_model
-from capnuoc_model import io, render
+from capnuoc_model import io, render, runs
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
 from capnuoc_model.scenario import load_scenario
 
@@ -117,7 +117,18 @@ def build_report(
     cache_dir: Path | str = DEFAULT_CACHE,
     step: Callable[[str], None] = lambda _: None,
     use_quarto: bool = True,
+    document: str | None = None,
+    extra_parameters: dict | None = None,
+    inputs: tuple[Path, ...] = (),
+    book_changes: dict | None = None,
+    write_extra: Callable[[Path], None] | None = None,
 ) -> ReportResult:
+    """Render the book, or ``document`` (a ``capnuoc.documents`` entry of _quarto.yml, e.g. "evaluation").
+
+    ``extra_parameters`` go to every notebook with the scenario's; the contents of ``inputs`` (files) are
+    part of the cache keys; ``book_changes`` override the document's front matter; ``write_extra(folder)``
+    adds files to the output folder before it replaces the previous one.
+    """
     sets = list(sets or [])
     timings = Timings()
     scenario_file = io.resolve(scenario)
@@ -127,12 +138,13 @@ def build_report(
     step("Đọc dữ liệu và kịch bản")
     package = io.load_package(io.resolve(data_dir))
     chosen = load_scenario(scenario_file, sets)
-    book = render.read_book(io.REPO_ROOT / QUARTO_FILE)
+    book = render.read_book(io.REPO_ROOT / QUARTO_FILE, document)
     notebooks = [io.resolve(n) for n in book.notebooks()]
     is_baseline = scenario_file.resolve() == io.resolve(BASELINE_SCENARIO).resolve() and not sets
     if not is_baseline:  # label the documents of any other scenario
         label = chosen.name + (f" ({'; '.join(sets)})" if sets else "")
         book = replace(book, subtitle=f"Kịch bản: {label}", basename=f"{book.basename}-{output_folder(scenario_file, sets).name}")
+    book = replace(book, **(book_changes or {}))
     target = Path(out) if out else output_folder(scenario_file, sets)
     timings.step("đọc dữ liệu, kịch bản, _quarto.yml", started)
 
@@ -143,11 +155,12 @@ def build_report(
     timings.step("dự báo và mô phỏng Monte Carlo", started)
 
     parameters = {"scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed, "year": year,
-                  "data_dir": str(io.resolve(data_dir)), "cache_dir": str(cache)}
+                  "data_dir": str(io.resolve(data_dir)), "cache_dir": str(cache), **(extra_parameters or {})}
     code = _code_hash()
+    input_hashes = [io.sha256_file(Path(p)) for p in inputs]
     executed = []
     for notebook in notebooks:
-        nb_key = _hash(io.sha256_file(notebook), parameters, key, code)
+        nb_key = _hash(io.sha256_file(notebook), parameters, key, code, *([input_hashes] if inputs else []))
         executed.append(cache / "executed" / f"{notebook.stem}-{nb_key}.ipynb")
     document_key = _hash([p.name for p in executed], list(formats), book.__dict__, code)
     stamp = target / ".capnuoc-report.json"
@@ -175,7 +188,7 @@ def build_report(
 
     started = time.perf_counter()
     step("Dàn trang HTML, PDF, DOCX")
-    quarto = render.find_quarto() if use_quarto else None
+    quarto = render.find_quarto() if use_quarto and document is None else None  # Quarto renders the book only
     with io.AtomicFolder(target) as folder:
         if quarto:
             outputs = render_with_quarto(quarto, parameters, folder, formats)
@@ -185,6 +198,14 @@ def build_report(
         outputs = {fmt: target / Path(path).name for fmt, path in outputs.items()}
         (folder / ".capnuoc-report.json").write_text(
             json.dumps({"key": document_key, "outputs": {f: p.name for f, p in outputs.items()}}), encoding="utf-8")
+        # the numbers behind the document, with what it takes to reproduce them (capnuoc reproduce)
+        run = cached_run(package, chosen, draws, seed, cache)
+        io.write_tables(run.tables, folder / "data")
+        io.write_json(runs.manifest(run, package, "report", {
+            "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
+            "data": str(package.directory.resolve())}), folder / "manifest.json")
         shutil.copyfile(io.REPO_ROOT / QUARTO_FILE, folder / QUARTO_FILE)
+        if write_extra is not None:
+            write_extra(folder)
     timings.step("dàn trang " + ", ".join(formats) + (" (Quarto)" if quarto else " (pandoc + typst)"), started)
     return ReportResult(outputs, target, False, timings)
