@@ -17,7 +17,7 @@ from rich.table import Table
 from capnuoc_model import baseline as bl
 from capnuoc_model import fmt, io, narrative, projection, runs
 from capnuoc_model import scenario as sc
-from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.errors import CapnuocInputError, Violation
 
 app = typer.Typer(
     name="capnuoc",
@@ -87,6 +87,7 @@ def _baseline_outputs(package: io.DataPackage) -> dict[str, pd.DataFrame]:
         "systems": systems,
         "by_operator": bl.loss_by(systems, "operator_id"),
         "by_orientation_group": bl.coverage_by(areas, "orientation_group"),
+        "can_bang_nuoc_iwa": bl.balance_state(package).reset_index(),  # IWA water balance and loss indicators
     }
 
 
@@ -95,6 +96,8 @@ def _baseline_outputs(package: io.DataPackage) -> dict[str, pd.DataFrame]:
 def validate(data: DataOption = io.DEFAULT_DATA_DIR) -> None:
     """Kiểm tra gói dữ liệu: kiểu, đơn vị, khoảng giá trị, khóa, liên kết giữa các bảng, nguồn gốc số liệu."""
     package = io.load_package(data)
+    for warning in package.warnings:
+        err_console.print(str(warning), markup=False, soft_wrap=True)
     rows = sum(len(frame) for frame in package.tables.values())
     out_console.print(
         f"Dữ liệu hợp lệ: {io.display_path(package.directory)} — {len(package.tables)} bảng, {fmt.vn(rows)} dòng.",
@@ -118,12 +121,15 @@ def baseline(
         return
     outputs = _baseline_outputs(package)
     if out is not None:
+        from capnuoc_model import manifest as mf
+
         with io.AtomicFolder(out) as folder:
-            for name, frame in outputs.items():
-                io.write_csv(frame, folder / f"{name}.csv")
+            io.write_tables(outputs, folder)
             io.write_json(document, folder / "baseline.json")
+            io.write_json(mf.build("baseline", {"data": str(package.directory.resolve())}, mf.data_files(package.directory),
+                                   [f"{name}.csv" for name in outputs]), folder / mf.MANIFEST)
         out_console.print(
-            f"Đã ghi {len(outputs) + 1} tệp vào {io.display_path(out)}/ ({fmt.vn(time.perf_counter() - started, 1)} giây).",
+            f"Đã ghi {len(outputs) + 2} tệp vào {io.display_path(out)}/ ({fmt.vn(time.perf_counter() - started, 1)} giây).",
             soft_wrap=True,
         )
         return
@@ -212,6 +218,7 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
         f"{_verdict(row['p_loss_target'])}",
         "   " + narrative.loss_outlook(run),
         "   Cần gì: " + narrative.loss_requirement(run),
+        "   Giải pháp: " + narrative.loss_measures(run),
         "   " + narrative.loss_movers(run),
     ]
 
@@ -250,7 +257,8 @@ def compare(
 @app.command("report")
 @handles_input_errors
 def report_command(
-    document: Annotated[str, typer.Argument(help="plan (kế hoạch) hoặc all (mọi tài liệu trong _quarto.yml).")] = "all",
+    document: Annotated[str, typer.Argument(
+        help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa data/examples/) hoặc all (cả hai).")] = "all",
     scenario: ScenarioOption = DEFAULT_SCENARIO,
     set_: SetOption = None,
     to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
@@ -259,17 +267,20 @@ def report_command(
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
-    """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch thành HTML, PDF, DOCX bằng tiếng Việt."""
+    """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch (và tài liệu đánh giá) thành HTML, PDF, DOCX bằng tiếng Việt."""
     from capnuoc_model import report, render
 
-    if document not in ("plan", "all"):
-        err_console.print(f"Tài liệu không hợp lệ: {document!r} (cần: plan hoặc all)")
+    if document not in ("plan", "evaluation", "all"):
+        err_console.print(f"Tài liệu không hợp lệ: {document!r} (cần: plan, evaluation hoặc all)")
         raise typer.Exit(EXIT_BAD_INPUT)
     formats = tuple(f.strip() for f in to.split(",") if f.strip())
     unknown = [f for f in formats if f not in render.FORMATS]
     if unknown or not formats:
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx)")
         raise typer.Exit(EXIT_BAD_INPUT)
+    if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
+        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, out, data)
+        return
     try:
         result = _with_progress(lambda step: report.build_report(
             scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step))
@@ -282,6 +293,138 @@ def report_command(
     state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
     for fmt_name, path in result.outputs.items():
         out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
+    if document == "all":
+        evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
+        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, evaluation_out, data)
+
+
+# ---------------------------------------------------------------------------- annual evaluation (§VII)
+
+EXAMPLE_ACTUALS = io.REPO_ROOT / "data" / "examples" / "thuc_hien_2026_minh_hoa"
+YearOption = Annotated[int, typer.Option("--year", min=2020, max=2040, help="Năm đánh giá (năm của các mục tiêu).")]
+STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa có số liệu": "bold yellow"}
+
+
+def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, draws: int, seed: int,
+              formats: tuple[str, ...], out: Path | None, data: Path) -> None:
+    """Check the reports, evaluate, write the tables and render the document; print the six targets and the paths."""
+    from capnuoc_model import eval_build, eval_report, report
+
+    try:
+        result = _with_progress(lambda step: eval_build.build_evaluation(
+            actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step))
+    except report.ReportError as error:
+        err_console.print(f"[bold red]Không tạo được tài liệu đánh giá:[/] {error}", soft_wrap=True)
+        err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
+        raise typer.Exit(1) from None
+    evaluation = result.evaluation
+    for warning in result.warnings:
+        err_console.print(str(warning), markup=False, soft_wrap=True)
+    if evaluation.is_illustrative:
+        out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
+    summary = eval_report.summary_frame(evaluation)
+    table = Table(title=f"Đánh giá sáu mục tiêu năm {year} (Mục III.3)", title_justify="left")
+    for column in ("Mục tiêu (Mục III.3)", f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
+        table.add_column(column, overflow="fold")
+    for row in summary.itertuples(index=False):
+        values = dict(zip(summary.columns, row))
+        state = values["Đánh giá"]
+        table.add_row(values["Mục tiêu (Mục III.3)"], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
+                      f"[{STATUS_STYLE.get(state, 'bold')}]{state}[/]")
+    out_console.print(table)
+    for label, seconds in result.timings:
+        out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
+    out_console.print(f"Bảng đánh giá (CSV, {len(result.tables)} tệp): {io.display_path(result.folder / eval_build.TABLES_FOLDER)}/",
+                      soft_wrap=True)
+    state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
+    for fmt_name, path in result.outputs.items():
+        out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
+
+
+@app.command()
+@handles_input_errors
+def evaluate(
+    actuals: Annotated[Path, typer.Option("--actuals", help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ `capnuoc template`.")],
+    year: YearOption = 2026,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
+    to: Annotated[str, typer.Option("--to", help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng CSV.")] = "html,pdf,docx",
+    scenario: Annotated[Path, typer.Option("--scenario", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = DEFAULT_SCENARIO,
+    set_: SetOption = None,
+    draws: DrawsOption = projection.DEFAULT_DRAWS,
+    seed: SeedOption = projection.DEFAULT_SEED,
+    data: DataOption = io.DEFAULT_DATA_DIR,
+) -> None:
+    """Đánh giá kết quả thực hiện năm: số liệu các đơn vị báo cáo so với mọi mục tiêu, chỉ tiêu và dự báo đầu năm; ghi bảng CSV và tài liệu HTML, PDF, DOCX."""
+    from capnuoc_model import render
+
+    formats = () if to.strip().lower() == "none" else tuple(f.strip() for f in to.split(",") if f.strip())
+    unknown = [f for f in formats if f not in render.FORMATS]
+    if unknown or (not formats and to.strip().lower() != "none"):
+        err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx hoặc none)")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data)
+
+
+@app.command("template")
+@handles_input_errors
+def template_command(
+    out: Annotated[Path, typer.Option("--out", help="Tệp Excel sẽ ghi (.xlsx).")],
+    year: YearOption = 2026,
+    from_: Annotated[Path | None, typer.Option("--from", help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
+    data: DataOption = io.DEFAULT_DATA_DIR,
+) -> None:
+    """Mẫu báo cáo Excel cho các đơn vị điền số liệu thực hiện năm: mỗi bảng một trang, tiêu đề tiếng Việt, danh sách chọn, trang hướng dẫn."""
+    from capnuoc_model import eval_build, template
+
+    if out.suffix.lower() != ".xlsx":
+        raise CapnuocInputError([Violation(io.display_path(out), None, None, "not an .xlsx file name", "a file name ending in .xlsx")])
+    package = io.load_package(data)
+    eval_build.check_year(package, year)
+    filled = io.load_actuals(from_, package, year) if from_ is not None else None
+    for warning in (filled.warnings if filled is not None else ()):
+        err_console.print(str(warning), markup=False, soft_wrap=True)
+    io.write_workbook(template.build_workbook(package, year, filled), out)
+    counts = ", ".join(f"{len(package.tables[t])} {w}" for t, w in (("urban_areas", "đô thị"), ("systems", "công trình"),
+                                                                      ("projects", "dự án"), ("agency_tasks", "nhiệm vụ")))
+    out_console.print(f"Đã ghi mẫu báo cáo năm {year}: {io.display_path(out)} (trang Hướng dẫn và 4 trang số liệu: {counts})"
+                      + (f", điền sẵn từ {io.display_path(from_)}" if from_ is not None else "") + ".", soft_wrap=True)
+
+
+def rerun(command: str, arguments: dict, folder: Path) -> None:
+    """Run a manifest's command again, writing its CSV outputs into ``folder`` (for ``reproduce``)."""
+    package = io.load_package(Path(arguments["data"]))
+    folder.mkdir(parents=True, exist_ok=True)
+    if command == "baseline":
+        io.write_tables(_baseline_outputs(package), folder)
+        return
+    if command in ("project", "report"):
+        chosen = sc.load_scenario(Path(arguments["scenario"]), arguments.get("sets") or [])
+        run = runs.full_run(package, chosen, int(arguments["draws"]), int(arguments["seed"]))
+        io.write_tables(run.tables, folder / "data" if command == "report" else folder)
+        return
+    raise CapnuocInputError([Violation("manifest.json", None, "command", f"unknown command '{command}'",
+                                          "baseline, project or report")])
+
+
+@app.command()
+@handles_input_errors
+def reproduce(manifest: Annotated[Path, typer.Argument(help="manifest.json của một thư mục kết quả.")]) -> None:
+    """Chạy lại một kết quả đã công bố từ manifest.json và xác nhận các con số giống hệt, hoặc chỉ ra chỗ khác và lý do."""
+    from capnuoc_model import manifest as mf
+
+    comparison = _with_progress(lambda step: (step("Chạy lại và so sánh"), mf.reproduce(manifest, rerun))[1])
+    if not comparison.different:
+        out_console.print(f"[bold green]Tái lập được:[/] {len(comparison.identical)} tệp kết quả giống hệt bản đã công bố.",
+                          soft_wrap=True)
+        return
+    out_console.print(f"[bold red]Không tái lập được:[/] {len(comparison.different)} tệp khác, "
+                      f"{len(comparison.identical)} tệp giống.", soft_wrap=True)
+    for line in comparison.different:
+        out_console.print(f"  {line}", markup=False, soft_wrap=True)
+    out_console.print("Lý do có thể:" if comparison.reasons else "Không tìm thấy thay đổi nào ở đầu vào hay phiên bản.")
+    for line in comparison.reasons:
+        out_console.print(f"  {line}", markup=False, soft_wrap=True)
+    raise typer.Exit(1)
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -14,6 +14,7 @@ class Violation:
     column: str | None
     problem: str
     expected: str
+    severity: str = "error"  # or "warning": reported, but the input is still used
 
     def __str__(self) -> str:
         location = self.file
@@ -21,7 +22,8 @@ class Violation:
             location += f":{self.row}"
         if self.column is not None:
             location += f":{self.column}"
-        return f"{location}: {self.problem} (expected {self.expected})"
+        prefix = "warning: " if self.severity == "warning" else ""
+        return f"{location}: {prefix}{self.problem} (expected {self.expected})"
 
 
 class CapnuocInputError(Exception):
@@ -29,7 +31,8 @@ class CapnuocInputError(Exception):
 
     def __init__(self, violations: list[Violation], summary: str | None = None):
         self.violations = sorted(set(violations), key=_sort_key)
-        self.summary = summary or f"{len(self.violations)} problem(s) in the input"
+        errors = [v for v in self.violations if v.severity == "error"]
+        self.summary = summary or f"{len(errors)} problem(s) in the input"
         super().__init__(self.render())
 
     def render(self) -> str:

@@ -29,34 +29,96 @@ def display_path(path: Path) -> str:
         return str(path)
 
 
+MAX_INPUT_BYTES = 20 * 1024 * 1024  # a province's tables are a few hundred kB; anything this big is a mistake
+ENCODINGS_TRIED = "UTF-8 (with or without BOM), UTF-16 or Windows-1258"
+
+
+def decode_text(data: bytes, label: str) -> tuple[str, str]:
+    """(text in NFC, encoding name): UTF-8 with or without BOM, UTF-16 (BOM or not), else Windows-1258."""
+    import unicodedata
+
+    if data.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        candidates = ["utf-16"]
+    elif len(data) >= 4 and data[1:2] == b"\x00" and data[3:4] == b"\x00":
+        candidates = ["utf-16-le"]
+    elif len(data) >= 4 and data[0:1] == b"\x00" and data[2:3] == b"\x00":
+        candidates = ["utf-16-be"]
+    else:
+        candidates = ["utf-8", "cp1258"]
+    problem = ""
+    for encoding in candidates:
+        try:
+            text = data.decode(encoding)
+        except UnicodeDecodeError as exc:
+            problem = f"byte 0x{data[exc.start]:02x} at position {exc.start} is not valid {encoding}"
+            continue
+        if "\x00" in text:
+            problem = "the file contains NUL characters (a binary file, or UTF-16 without a byte-order mark)"
+            continue
+        # Windows-1258 writes tone marks as combining characters: compose them as UTF-8 files do
+        return unicodedata.normalize("NFC", text), encoding
+    raise CapnuocInputError([Violation(label, None, None, f"cannot read the text encoding: {problem}",
+                                       f"a CSV file saved as {ENCODINGS_TRIED}")])
+
+
+def sniff_separator(first_line: str) -> str:
+    """The separator of a CSV header line: ',' (ours), ';' (Excel in Vietnamese and other comma-decimal locales) or tab."""
+    counts = {sep: 0 for sep in (",", ";", "\t")}
+    quoted = False
+    for char in first_line:
+        if char == '"':
+            quoted = not quoted
+        elif not quoted and char in counts:
+            counts[char] += 1
+    best = max(counts, key=lambda sep: (counts[sep], sep == ","))
+    return best if counts[best] else ","
+
+
 def read_csv_text(path: Path) -> pd.DataFrame:
-    """Every cell as text (empty → None), index = the file's line number (header is line 1)."""
+    """Every cell as text (empty → None), index = the file's line number (header is line 1).
+
+    Reads UTF-8 (BOM or not), UTF-16 and Windows-1258 files with ',', ';' or tab separators,
+    skips blank lines and empty trailing columns, and records the encoding and the separator
+    in ``frame.attrs`` (the schema then detects the decimal convention from the numeric columns).
+    """
     label = display_path(path)
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.reader(handle))
-    except UnicodeDecodeError as exc:
-        raise CapnuocInputError(
-            [Violation(label, None, None, f"not valid UTF-8 (byte {exc.start})", "a CSV file saved as UTF-8")]
-        ) from None
+        size = path.stat().st_size
+        if size > MAX_INPUT_BYTES:
+            raise CapnuocInputError([Violation(label, None, None, f"file too large ({size / 1024 / 1024:.0f} MB)",
+                                               f"at most {MAX_INPUT_BYTES // 1024 // 1024} MB")])
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CapnuocInputError([Violation(label, None, None, f"cannot read the file ({exc.strerror})", "a readable CSV file")]) from None
+    text, encoding = decode_text(data, label)
+    separator = sniff_separator(text.splitlines()[0] if text.strip() else "")
+    try:
+        rows = list(csv.reader(text.splitlines(), delimiter=separator))
     except csv.Error as exc:
         raise CapnuocInputError([Violation(label, None, None, f"not a readable CSV file ({exc})", "comma-separated values")]) from None
-    if not rows:
+    if not rows or not any(cell.strip() for cell in rows[0]):
         raise CapnuocInputError([Violation(label, 1, None, "file is empty", "a header line and data rows")])
     header = [h.strip() for h in rows[0]]
+    while header and not header[-1]:  # Excel leaves empty columns after the last one
+        header.pop()
     records, lines, problems = [], [], []
     for number, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue  # blank lines carry no data
-        if len(row) != len(header):
+        extra = row[len(header):]
+        if len(row) < len(header) or any(cell.strip() for cell in extra):
             problems.append(Violation(label, number, None, f"{len(row)} fields instead of {len(header)}",
-                                      "one field per header column (quote text that contains commas)"))
+                                      f"one field per header column, separated by '{separator}' (quote text that contains it)"))
             continue
-        records.append([cell if cell.strip() else None for cell in row])
+        records.append([cell if cell.strip() else None for cell in row[:len(header)]])
         lines.append(number)
     if problems:
         raise CapnuocInputError(problems)
-    return pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=object)
+    frame = pd.DataFrame(records, columns=header, index=pd.Index(lines, name="line"), dtype=object)
+    frame.attrs.update(encoding=encoding, separator=separator)
+    return frame
 
 
 @dataclass(frozen=True)
@@ -65,6 +127,7 @@ class DataPackage:
 
     tables: dict[str, pd.DataFrame]
     directory: Path
+    warnings: tuple[Violation, ...] = ()  # problems that did not stop the reading (e.g. an ignored column)
 
     def __getattr__(self, name: str) -> pd.DataFrame:
         try:
@@ -96,7 +159,9 @@ def load_package(data_dir: Path | str = DEFAULT_DATA_DIR) -> DataPackage:
     """Read and validate the data package; raises CapnuocInputError listing every problem."""
     data_dir = Path(data_dir)
     raw, labels = read_raw_package(data_dir)
-    return DataPackage(validate_package(raw, labels), data_dir)
+    warnings: list[Violation] = []
+    tables = validate_package(raw, labels, warnings)
+    return DataPackage(tables, data_dir, tuple(sorted(set(warnings))))
 
 
 def read_priors(data_dir: Path | str = DEFAULT_DATA_DIR) -> pd.DataFrame:
@@ -219,3 +284,176 @@ def resolve(path: Path | str) -> Path:
     """A path given relative to the repository root (as notebooks and scenario files do) made absolute."""
     path = Path(path)
     return path if path.is_absolute() else REPO_ROOT / path
+
+
+# ---------------------------------------------------------------------------- reported results (actuals)
+
+
+def actuals_files(path: Path | str) -> list[Path]:
+    """The files a report consists of (a workbook, or the CSV files of a folder): what a cache key must hash."""
+    path = Path(path)
+    return sorted(path.glob("*.csv")) if path.is_dir() else [path]
+
+
+def read_actuals(path: Path | str):
+    """The reported results as text cells: a folder of ``<table>.csv`` files or a workbook from ``capnuoc template``.
+
+    Returns :class:`capnuoc_model.actuals.RawActuals`; :func:`capnuoc_model.actuals.validate_actuals` checks it.
+    """
+    from capnuoc_model.actuals import ACTUALS_BY_NAME, RawActuals
+
+    path = Path(path)
+    label = display_path(path)
+    if path.is_dir():
+        tables, labels, problems = {}, {}, []
+        for file in sorted(path.glob("*.csv")):
+            if file.stem not in ACTUALS_BY_NAME:
+                problems.append(Violation(display_path(file), None, None, "unknown file",
+                                          "one of " + ", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
+                continue
+            try:
+                tables[file.stem] = read_csv_text(file)
+            except CapnuocInputError as error:
+                problems += error.violations
+            labels[file.stem] = display_path(file)
+        if not tables and not problems:
+            problems.append(Violation(label, None, None, "no reported table in the folder",
+                                      "files " + ", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
+        return RawActuals(tables, labels, label, "csv", problems=tuple(problems))
+    if path.suffix.lower() == ".xlsx" and path.is_file():
+        return _read_actuals_workbook(path, label)
+    expected = "a folder of CSV files or an .xlsx workbook written by `capnuoc template`"
+    problem = "not found" if not path.exists() else "not a folder or an .xlsx file"
+    raise CapnuocInputError([Violation(label, None, None, problem, expected)])
+
+
+def _cell_text(value: object) -> str | None:
+    """An Excel cell as the text a CSV file would hold (numbers with '.', dates yyyy-mm-dd, empty → None)."""
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    text = str(value).strip()
+    return text or None
+
+
+def _read_actuals_workbook(path: Path, label: str):
+    import zipfile
+
+    from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    from capnuoc_model.actuals import ACTUALS_TABLES, RawActuals, _fold, columns_of
+    from capnuoc_model.template import HELP_SHEET
+
+    try:
+        wb = load_workbook(path, data_only=True, read_only=False)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
+        raise CapnuocInputError([Violation(label, None, None, f"not a readable .xlsx workbook ({exc})",
+                                           "a workbook written by `capnuoc template` and saved as .xlsx")]) from None
+    sheets = {_fold(t.sheet_vi): t for t in ACTUALS_TABLES} | {_fold(t.name): t for t in ACTUALS_TABLES}
+    tables, labels, column_labels, header_rows, problems = {}, {}, {}, {}, []
+    for ws in wb.worksheets:
+        table = sheets.get(_fold(ws.title))
+        if table is None:
+            if _fold(ws.title) != _fold(HELP_SHEET):
+                problems.append(Violation(f"{label}[{ws.title}]", None, None, f"unknown sheet '{ws.title}'",
+                                          "sheets " + ", ".join(t.sheet_vi for t in ACTUALS_TABLES) + f" (and {HELP_SHEET})"))
+            continue
+        sheet_label = f"{label}[{ws.title}]"
+        columns = columns_of(table)
+        by_id = {c.name: c for c in columns}
+        by_header = {_fold(c.label_vi): c for c in columns}
+        grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
+        head = 10 if len(grid) > 10 else len(grid)
+        # the hidden row of column ids, else the row of Vietnamese headers
+        scores = [(sum(isinstance(v, str) and v.strip() in by_id for v in grid[i]), i) for i in range(head)]
+        best, at = max(scores, default=(0, -1))
+        by_ids = best >= 2
+        if not by_ids:
+            scores = [(sum(isinstance(v, str) and _fold(v) in by_header for v in grid[i]), i) for i in range(head)]
+            best, at = max(scores, default=(0, -1))
+
+        def lookup(value: object):
+            if not isinstance(value, str):
+                return None
+            return by_id.get(value.strip()) if by_ids else by_header.get(_fold(value))
+
+        if best < 2:
+            problems.append(Violation(sheet_label, None, None, "no header row found",
+                                      "the sheet as `capnuoc template` writes it (headers in row 2, column ids in hidden row 3)"))
+            continue
+        names, shown = [], {}
+        for j, value in enumerate(grid[at], start=1):
+            column = lookup(value)
+            letter = get_column_letter(j)
+            if column is not None:
+                names.append(column.name)
+                shown[column.name] = f"{letter} «{column.label_vi}»"
+            elif value is not None and str(value).strip():
+                names.append(str(value).strip())
+                shown[str(value).strip()] = f"{letter} «{str(value).strip()}»"
+            else:
+                names.append(None)
+        # messages about a column point at the visible header: the row above the hidden ids, if it has headers
+        above = grid[at - 1] if by_ids and at >= 1 else []
+        header_row = at if any(isinstance(v, str) and _fold(v) in by_header for v in above) else at + 1
+        keep = [j for j, n in enumerate(names) if n is not None]
+        records, lines = [], []
+        for i in range(at + 1, len(grid)):
+            cells = [_cell_text(grid[i][j]) if j < len(grid[i]) else None for j in keep]
+            if any(c is not None for c in cells):
+                records.append(cells)
+                lines.append(i + 1)
+        frame = pd.DataFrame(records, columns=[names[j] for j in keep], index=pd.Index(lines, name="line"), dtype=object)
+        tables[table.name], labels[table.name] = frame, sheet_label
+        column_labels[table.name], header_rows[table.name] = shown, header_row
+    if not tables and not problems:
+        problems.append(Violation(label, None, None, "no reported sheet in the workbook",
+                                  "sheets " + ", ".join(t.sheet_vi for t in ACTUALS_TABLES)))
+    return RawActuals(tables, labels, label, "xlsx", column_labels, header_rows, tuple(problems))
+
+
+def load_actuals(path: Path | str, package: DataPackage, year: int):
+    """Read and validate reported results; raises CapnuocInputError naming file (sheet), row and column."""
+    from capnuoc_model.actuals import validate_actuals
+
+    return validate_actuals(read_actuals(path), package, year)
+
+
+def write_workbook(workbook, path: Path | str) -> None:
+    """Save an openpyxl workbook atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
+    os.close(handle)
+    try:
+        workbook.save(tmp)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def read_json(path: Path) -> dict:
+    """A JSON document written by capnuoc (a manifest); a located error when missing or unreadable."""
+    label = display_path(Path(path))
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise CapnuocInputError([Violation(label, None, None, "file not found", "a manifest.json written by capnuoc")]) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CapnuocInputError([Violation(label, getattr(exc, "lineno", None), None, f"not a readable JSON file ({exc})",
+                                           "a manifest.json written by capnuoc")]) from None

@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-import platform
 from dataclasses import dataclass
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
 import pandas as pd
 
-import capnuoc_model
 from capnuoc_model import feasibility, io, projection
 from capnuoc_model.scenario import Scenario
-
-TRACKED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "pydantic")
-
 
 @dataclass(frozen=True)
 class ProjectionRun:
@@ -66,29 +60,23 @@ def population_fit_table(p: projection.Projection) -> pd.DataFrame:
     return table
 
 
-def manifest(run: ProjectionRun, package: io.DataPackage) -> dict:
-    """Everything needed to reproduce the run; no timestamps, so equal runs give equal manifests."""
+def manifest(run: ProjectionRun, package: io.DataPackage, command: str = "project", arguments: dict | None = None) -> dict:
+    """Everything needed to reproduce the run (see capnuoc_model.manifest); no timestamps."""
+    from capnuoc_model import manifest as mf
+
     scenario = run.projection.scenario
-    data_files = sorted(package.directory.glob("*.csv")) + sorted((package.directory / "derivation").glob("*.csv"))
-    versions = {}
-    for name in TRACKED_PACKAGES:
-        try:
-            versions[name] = metadata.version(name)
-        except metadata.PackageNotFoundError:
-            versions[name] = None
-    return {
-        "capnuoc_version": capnuoc_model.__version__,
-        "scenario": {
-            "name": scenario.name,
-            "files": [{"path": io.display_path(Path(f)), "sha256": io.sha256_file(Path(f))} for f in scenario.files],
-            "overrides": list(scenario.sets),
-            "fingerprint": scenario.fingerprint(),
-        },
-        "seed": run.projection.seed,
+    scenario_file = Path(scenario.files[-1]) if len(scenario.files) > 1 else None
+    arguments = arguments or {
+        "scenario": str(scenario_file.resolve()) if scenario_file else None,
+        "sets": list(scenario.sets),
         "draws": run.projection.draws,
-        "data": [{"path": io.display_path(f), "sha256": io.sha256_file(f)} for f in data_files],
-        "python": platform.python_version(),
-        "packages": versions,
-        "git_commit": io.git_commit(),
-        "outputs": sorted(f"{name}.csv" for name in run.tables),
+        "seed": run.projection.seed,
+        "data": str(package.directory.resolve()),
     }
+    prefix = "data/" if command == "report" else ""  # the report keeps its numbers beside the documents
+    return mf.build(
+        command, arguments, mf.data_files(package.directory) + [Path(f) for f in scenario.files],
+        [f"{prefix}{name}.csv" for name in run.tables],
+        extra={"scenario": {"name": scenario.name, "overrides": list(scenario.sets), "fingerprint": scenario.fingerprint()},
+               "seed": run.projection.seed, "draws": run.projection.draws},
+    )

@@ -365,18 +365,25 @@ def _build(node: yaml.Node, loc: Loc, loader: yaml.SafeLoader, doc: _Doc, out: l
 def _parse(text: str, doc: _Doc) -> list[Violation]:
     """Fill doc.data and doc.lines from YAML text; syntax errors as violations with line and column."""
     out: list[Violation] = []
-    loader = yaml.SafeLoader(text)
+    loader = None
     try:
+        loader = yaml.SafeLoader(text)  # the reader already rejects control characters here
         node = loader.get_single_node()
         doc.data = None if node is None else _build(node, (), loader, doc, out)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
         doc.ok, doc.data = False, None
+        if isinstance(exc, yaml.reader.ReaderError):  # a control character: locate it from its position
+            before = text[: exc.position]
+            line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
+            return [Violation(doc.label, line, f"column {column}",
+                              f"character U+{exc.character:04X} is not allowed in a YAML file", YAML_EXPECTED)]
         return [Violation(doc.label, mark.line + 1 if mark else None, f"column {mark.column + 1}" if mark else None,
                           f"YAML syntax error: {problem}", YAML_EXPECTED)]
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return out
 
 

@@ -98,6 +98,11 @@ def _id() -> pa.Check:
     return pa.Check.str_matches(ID_PATTERN, error="a lower-case ASCII id (a-z, 0-9, _)")
 
 
+def _ci95(name: str) -> Field:
+    """The ±95 % range of a balance input, as WB-EasyCalc asks for it: half-width in % of the value."""
+    return Field(f"{name}_ci95_pct", "float", f"±95 % range of {name}", "% of the value", checks=(_between(0, 100),))
+
+
 TABLES: tuple[Table, ...] = (
     Table(
         "sources",
@@ -203,6 +208,39 @@ TABLES: tuple[Table, ...] = (
         key=("area_id", "system_id"),
     ),
     Table(
+        "system_network",
+        "Network and balance inputs of each operating system for the IWA water balance and ILI (estimates), each with its ±95 % range.",
+        (
+            Field("system_id", "str", "system_id in systems.csv (an operating system)", checks=(_id(),), unique=True),
+            Field("service_connections", "int", "service connections (IWA Nc)", "connections", checks=(_gt(0),), provenance=True),
+            _ci95("service_connections"),
+            Field("mains_km", "float", "length of mains (IWA Lm)", "km", checks=(_gt(0),), provenance=True),
+            _ci95("mains_km"),
+            Field("private_pipe_m", "float", "average length of private pipe from property line to customer meter (IWA Lp / Nc)", "m", checks=(_between(0, 100),), provenance=True),
+            _ci95("private_pipe_m"),
+            Field("pressure_m", "float", "average operating pressure", "m", checks=(_between(5, 100),), provenance=True),
+            _ci95("pressure_m"),
+            Field("supply_hours_per_day", "float", "hours a day the network is pressurised", "hours/day", checks=(_between(1, 24),), provenance=True),
+            _ci95("supply_hours_per_day"),
+            Field("meter_under_registration_pct", "float", "customer meter under-registration: share of the true flow the meters miss", "%", checks=(_between(0, 50),), provenance=True),
+            _ci95("meter_under_registration_pct"),
+            Field("billed_unmetered_pct", "float", "share of the billed volume billed without a meter (flat rate)", "% of billed", checks=(_between(0, 100),), provenance=True),
+            Field("unbilled_authorised_pct", "float", "unbilled authorised consumption (flushing, fire fighting, own use)", "% of system input", checks=(_between(0, 50),), provenance=True),
+            _ci95("unbilled_authorised_pct"),
+            Field("unbilled_metered_share_pct", "float", "metered share of the unbilled authorised consumption", "%", checks=(_between(0, 100),), provenance=True),
+            Field("unauthorised_pct", "float", "unauthorised consumption (illegal or unregistered connections, meter bypass)", "% of system input", checks=(_between(0, 80),), provenance=True),
+            _ci95("unauthorised_pct"),
+            Field("data_error_pct", "float", "systematic data handling errors (meter reading, billing records)", "% of billed", checks=(_between(0, 50),), provenance=True),
+            _ci95("data_error_pct"),
+            Field("system_input_ci95_pct", "float", "±95 % range of the system input (production) volume", "% of the value", checks=(_between(0, 100),)),
+            Field("billed_ci95_pct", "float", "±95 % range of the billed volume", "% of the value", checks=(_between(0, 100),)),
+            Field("ranges_source", "str", "provenance of the ±95 % ranges of the row"),
+            Field("note", "str", "the reason for the row's judgements", required=False),
+        ),
+        key=("system_id",),
+        row_provenance="ranges_source",
+    ),
+    Table(
         "projects",
         "The 8 projects of §VI exactly as written.",
         (
@@ -223,6 +261,18 @@ TABLES: tuple[Table, ...] = (
             Field("source", "str", "provenance of the row"),
         ),
         key=("project_id",),
+    ),
+    Table(
+        "agency_tasks",
+        "The tasks §VII gives each agency, as written; the annual evaluation reports on each.",
+        (
+            Field("task_id", "str", "stable id: <agency_id>_<n>, n = the task's place in the agency's list", checks=(_id(),), unique=True),
+            Field("agency_id", "str", "stable id of the agency", checks=(_id(),)),
+            Field("agency_vi", "str", "the agency as §VII names it"),
+            Field("task_vi", "str", "the task as written in §VII"),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("task_id",),
     ),
     Table(
         "targets_province",
@@ -273,6 +323,21 @@ TABLES: tuple[Table, ...] = (
     ),
 )
 
+TABLES = TABLES + (
+    Table(
+        "aliases",
+        "Other names people use for an area, system or operator: old names of the 2025 reorganisation, names in the plan's text.",
+        (
+            Field("alias_vi", "str", "the name as people write it (any tone-mark placement matches)"),
+            Field("kind", "str", "what the name stands for", checks=(_one_of(("area", "system", "operator")),)),
+            Field("target_id", "str", "the id it stands for (area_id, system_id or operator_id)"),
+            Field("note", "str", "why the name exists", required=False),
+            Field("source", "str", "provenance of the row"),
+        ),
+        key=("alias_vi", "kind", "target_id"),
+    ),
+)
+
 TABLES_BY_NAME = {t.name: t for t in TABLES}
 
 
@@ -280,42 +345,56 @@ TABLES_BY_NAME = {t.name: t for t in TABLES}
 # pass 1: parse text cells into typed columns
 
 
-def _parse_cell(text: str, kind: str) -> tuple[object, str | None]:
-    """(value, problem) for one non-empty cell."""
+def _bounds(field_: Field) -> tuple[float | None, float | None]:
+    """The range a column's checks allow (used to resolve ambiguous numbers such as '2.600')."""
+    low = high = None
+    for check in field_.checks:
+        stats = getattr(check, "statistics", None) or {}
+        if "min_value" in stats:
+            low = stats["min_value"] if low is None else max(low, stats["min_value"])
+        if "max_value" in stats:
+            high = stats["max_value"] if high is None else min(high, stats["max_value"])
+    return low, high
+
+
+_TRUE = ("true", "1", "yes", "có", "co", "x", "đúng")
+_FALSE = ("false", "0", "no", "không", "khong", "sai")
+
+
+def _parse_cell(text: str, kind: str, style: str = "dot",
+                bounds: tuple[float | None, float | None] = (None, None)) -> tuple[object, str | None]:
+    """(value, problem) for one non-empty cell; numbers may use either decimal convention (numbers.py)."""
+    from capnuoc_model.numbers import parse_number
+
     if kind == "str":
         return text, None
     if kind == "bool":
         lowered = text.strip().lower()
-        if lowered in ("true", "1", "yes"):
+        if lowered in _TRUE:
             return True, None
-        if lowered in ("false", "0", "no"):
+        if lowered in _FALSE:
             return False, None
         return None, f"'{text}' is not true/false"
-    try:
-        number = float(text)
-    except ValueError:
-        return None, f"'{text}' is not a number"
-    if not math.isfinite(number):
-        return None, f"'{text}' is not a finite number"
-    if kind == "int":
-        if number != int(number):
-            return None, f"'{text}' is not a whole number"
-        return int(number), None
-    return number, None
+    return parse_number(text, integer=kind == "int", style=style, bounds=bounds)
 
 
 _EXPECTED_FORM = {
     "int": "a whole number",
-    "float": "a number with '.' as decimal mark",
-    "bool": "true or false",
+    "float": "a number (17.9 or 17,9; write 2600 rather than 2.600 when it could be read as 2,6)",
+    "bool": "true or false (có/không)",
 }
 
 
 def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.DataFrame, list[Violation]]:
     """Typed frame (index = file line numbers) and the cells that could not be parsed."""
+    from capnuoc_model.numbers import detect_style
+
     violations: list[Violation] = []
     typed = pd.DataFrame(index=raw.index)
     declared = {f.name for f in table.columns()}
+    numeric = [f.name for f in table.columns() if f.kind in ("int", "float") and f.name in raw.columns]
+    style = raw.attrs.get("number_style") or detect_style(
+        (c for name in numeric for c in raw[name].dropna().astype(str)), raw.attrs.get("separator", ","))
     for f in table.columns():
         if f.name not in raw.columns:
             violations.append(Violation(file_label, 1, f.name, "column is missing", f"a column '{f.name}' ({f.description})"))
@@ -325,7 +404,7 @@ def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.Da
             if text is None or (isinstance(text, float) and math.isnan(text)) or str(text).strip() == "":
                 values.append(None)
                 continue
-            value, problem = _parse_cell(str(text).strip(), f.kind)
+            value, problem = _parse_cell(str(text).strip(), f.kind, style, _bounds(f))
             if problem:
                 unit = f" in {f.unit}" if f.unit else ""
                 violations.append(Violation(file_label, int(line), f.name, problem, _EXPECTED_FORM[f.kind] + unit))
@@ -334,10 +413,25 @@ def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.Da
         typed[f.name] = pd.array(values, dtype=dtype)
     for column in raw.columns:
         if column not in declared:
-            violations.append(
-                Violation(file_label, 1, str(column), "unknown column", "only the columns of data/README.md")
-            )
+            violations.append(Violation(file_label, 1, str(column), "unknown column, ignored",
+                                        "only the columns of data/README.md", severity="warning"))
+    violations += _fractions_for_percentages(typed, table, file_label)
     return typed, violations
+
+
+def _fractions_for_percentages(typed: pd.DataFrame, table: Table, file_label: str) -> list[Violation]:
+    """A % column whose values all lie in 0-1 was almost surely written as fractions (0,179 for 17,9 %)."""
+    out = []
+    for f in table.columns():
+        if f.unit != "%" or f.name not in typed:
+            continue
+        values = typed[f.name].dropna().astype(float)
+        nonzero = values[values != 0]
+        if len(nonzero) >= 2 and (nonzero.abs() <= 1).all():
+            out.append(Violation(file_label, int(nonzero.index[0]), f.name,
+                                 f"all values lie between 0 and 1 ({nonzero.iloc[0]:g}): fractions, not percentages?",
+                                 "percentages from 0 to 100 (17.9 for 17,9 %)"))
+    return out
 
 
 # ---------------------------------------------------------------------------

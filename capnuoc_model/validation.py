@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from capnuoc_model.errors import CapnuocInputError, Violation
@@ -138,7 +139,7 @@ def _check_links(c: _Checker) -> None:
                 c.add("area_systems", int(group.index[0]), "share_of_area_served",
                       f"shares of area '{area_id}' sum to {total:g}", "the shares of one area to sum to 1")
     areas = c.tables.get("urban_areas")
-    if areas is not None and {"served_2025_persons", "area_id"} <= set(areas.columns):
+    if areas is not None and {"served_2025_persons", "area_id"} <= set(areas.columns) and "area_id" in links:
         linked = set(links["area_id"].dropna())
         for line in areas.index:
             served = areas.at[line, "served_2025_persons"]
@@ -187,18 +188,66 @@ def _check_targets(c: _Checker) -> None:
                       "a numeric target to give target_min or target_max, a non-numeric one neither")
 
 
+def _check_aliases(c: _Checker) -> None:
+    aliases = c.tables.get("aliases")
+    if aliases is None or not {"kind", "target_id"} <= set(aliases.columns):
+        return
+    known = {"area": c.ids("urban_areas", "area_id"), "system": c.ids("systems", "system_id"),
+             "operator": c.ids("operators", "operator_id")}
+    for line in aliases.index:
+        kind, target = aliases.at[line, "kind"], aliases.at[line, "target_id"]
+        if kind in known and pd.notna(target) and known[kind] and target not in known[kind]:
+            c.add("aliases", line, "target_id", f"unknown {kind} id '{target}'", f"an id of the {kind}s")
+
+
 def _check_history(c: _Checker) -> None:
     c.references("population_history", "scope", "urban_areas", "area_id", extra=HISTORY_SCOPES_EXTRA)
 
 
-RELATION_RULES = (_check_provenance, _check_areas, _check_systems, _check_links, _check_projects, _check_targets, _check_history)
+def _check_network(c: _Checker) -> None:
+    """system_network.csv: known systems, a row for every operating system, and a balance whose real losses are ≥ 0."""
+    network, systems = c.tables.get("system_network"), c.tables.get("systems")
+    if network is None or systems is None or "system_id" not in network or "status" not in systems:
+        return
+    c.references("system_network", "system_id", "systems", "system_id")
+    operating = set(systems.loc[systems["status"] == "operating", "system_id"].dropna())
+    for system_id in sorted(operating - set(network["system_id"].dropna())):
+        c.add("system_network", None, "system_id", f"no row for operating system '{system_id}'",
+              "one row per operating system of systems.csv")
+    from capnuoc_model.losses import BALANCE_INPUTS, water_balance
+
+    if not {"production_m3_per_day", "billed_m3_per_day"} <= set(systems.columns):
+        return
+    if systems["system_id"].duplicated().any() or network["system_id"].duplicated().any():
+        return  # reported as duplicate ids; the balance needs one row per system
+    volumes = systems.set_index("system_id")[["production_m3_per_day", "billed_m3_per_day"]]
+    rows = network[network["system_id"].isin(operating)]
+    inputs = rows.assign(system_input_m3_per_day=rows["system_id"].map(volumes["production_m3_per_day"]),
+                         billed_m3_per_day=rows["system_id"].map(volumes["billed_m3_per_day"]))
+    if not set(BALANCE_INPUTS) <= set(inputs.columns):
+        return
+    complete = inputs[list(BALANCE_INPUTS)].notna().all(axis=1) & (inputs["billed_m3_per_day"] <= inputs["system_input_m3_per_day"])
+    if not complete.any():
+        return
+    with np.errstate(all="ignore"):  # out-of-range shares are reported by their own checks
+        real = water_balance(inputs[complete].astype({k: float for k in BALANCE_INPUTS}))["real_losses_m3_per_day"]
+    for line in real.index[real < 0]:
+        c.add("system_network", line, "unauthorised_pct",
+              f"authorised consumption and apparent losses exceed the system input by {-real[line]:.1f} m³/day",
+              "real losses = input − authorised − apparent ≥ 0 (lower the apparent-loss or unbilled shares)")
 
 
-def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str]) -> dict[str, pd.DataFrame]:
+RELATION_RULES = (_check_provenance, _check_areas, _check_systems, _check_links, _check_projects, _check_targets, _check_history,
+                  _check_network, _check_aliases)
+
+
+def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str],
+                     warnings: list[Violation] | None = None) -> dict[str, pd.DataFrame]:
     """Typed tables (index 0..n-1) or :class:`CapnuocInputError` listing every problem.
 
     ``raw`` holds each table's text cells indexed by file line number;
-    ``labels`` the file name to show for each table in messages.
+    ``labels`` the file name to show for each table in messages. Warnings (e.g. an
+    unknown column, which is ignored) are appended to ``warnings`` when given.
     """
     violations: list[Violation] = []
     typed: dict[str, pd.DataFrame] = {}
@@ -207,7 +256,8 @@ def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str]) -> di
             violations.append(Violation(labels[spec.name], None, None, "file is missing", f"a table {spec.file}: {spec.description}"))
             continue
         frame, parse_problems = parse_table(raw[spec.name], spec, labels[spec.name])
-        unparsed = {(v.row, v.column) for v in parse_problems if v.row is not None and v.row > 1}
+        unparsed = {(v.row, v.column) for v in parse_problems
+                    if v.row is not None and v.row > 1 and v.severity == "error"}
         violations += parse_problems
         violations += check_rules(frame, spec, labels[spec.name], unparsed)
         typed[spec.name] = frame
@@ -215,8 +265,11 @@ def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str]) -> di
     for rule in RELATION_RULES:
         rule(checker)
     violations += checker.violations
-    if violations:
-        raise CapnuocInputError(violations, f"{len(set(violations))} problem(s) in the data package")
+    errors = [v for v in violations if v.severity == "error"]
+    if warnings is not None:
+        warnings.extend(v for v in violations if v.severity != "error")
+    if errors:
+        raise CapnuocInputError(violations, f"{len(set(errors))} problem(s) in the data package")
     return {name: frame.reset_index(drop=True) for name, frame in typed.items()}
 
 

@@ -13,7 +13,9 @@ pytestmark = pytest.mark.integration
 def test_validate_ok():
     result = run_cli("validate")
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Dữ liệu hợp lệ: data — 11 bảng")
+    from capnuoc_model.schema import TABLES
+
+    assert result.stdout.startswith(f"Dữ liệu hợp lệ: data — {len(TABLES)} bảng")
     assert len(result.stdout.strip().splitlines()) == 1
 
 

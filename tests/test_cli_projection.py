@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from pathlib import Path
 import re
 
 import pytest
@@ -109,10 +110,11 @@ def test_project_manifest(projected):
     assert manifest["capnuoc_version"] == capnuoc_model.__version__
     assert manifest["seed"] == projection.DEFAULT_SEED and manifest["draws"] == 500
     assert manifest["scenario"]["overrides"] == []
-    files = manifest["scenario"]["files"]
-    assert [f["path"].endswith(end) for f, end in zip(files, ("assumptions/defaults.yaml", "scenarios/baseline.yaml"))] == [True, True]
-    assert files[1]["sha256"] == hashlib.sha256(BASELINE.read_bytes()).hexdigest()
-    assert files[0]["sha256"] == hashlib.sha256((REPO / "analysis" / "assumptions" / "defaults.yaml").read_bytes()).hexdigest()
+    files = {Path(f["absolute"]).resolve(): f["sha256"] for f in manifest["inputs"]}
+    assert files[BASELINE.resolve()] == hashlib.sha256(BASELINE.read_bytes()).hexdigest()
+    defaults = (REPO / "analysis" / "assumptions" / "defaults.yaml").resolve()
+    assert files[defaults] == hashlib.sha256(defaults.read_bytes()).hexdigest()
+    assert any(path.name == "systems.csv" for path in files)  # the data package is hashed too
     assert OUTPUTS - {"manifest.json"} <= set(manifest["outputs"])
 
 

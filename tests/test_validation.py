@@ -86,11 +86,14 @@ def test_missing_column(data_copy):
     assert f"{path}:1:source: column is missing" in only_message(data_copy)
 
 
-def test_unknown_column(data_copy):
+def test_unknown_column_is_a_warning(data_copy):
     path = data_copy / "operators.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join([lines[0] + ",colour"] + [line + ",x" for line in lines[1:]]) + "\n", encoding="utf-8")
-    assert f"{path}:1:colour: unknown column" in only_message(data_copy)
+    package = io.load_package(data_copy)
+    assert [str(w) for w in package.warnings] == [
+        f"{path}:1:colour: warning: unknown column, ignored (expected only the columns of data/README.md)"]
+    assert "colour" not in package.operators.columns
 
 
 def test_ragged_row(data_copy):
@@ -104,10 +107,11 @@ def test_missing_file(data_copy):
     assert any("projects.csv: file is missing" in m for m in problems(data_copy))
 
 
-def test_not_utf8(data_copy):
+def test_unreadable_encoding(data_copy):
     path = data_copy / "operators.csv"
-    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16"))
-    assert "not valid UTF-8" in only_message(data_copy)
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-8")[:40] + b"\x81\x8d\x8e" + b"\n")
+    message = only_message(data_copy)
+    assert "cannot read the text encoding" in message and "Windows-1258" in message
 
 
 def test_all_problems_at_once(data_copy):
