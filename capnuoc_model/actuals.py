@@ -406,7 +406,10 @@ def _resolve_ids(frame: pd.DataFrame, table: ActualsTable, package: DataPackage,
             ids.append(found)
             continue
         if given_id not in names:
-            _, _, hint = find(given_id)
+            found, _, hint = find(given_id)
+            if found is not None:  # a name (or an old name) typed where the id goes
+                ids.append(found)
+                continue
             closest = hint.split("; ", 1)[1] if "; closest" in hint else ""
             rows.add(line, table.id_column, f"unknown id '{given_id}'", f"an id of data/{ref_file} ({ref_id})" + (f"; {closest}" if closest else ""))
             ids.append(None)

@@ -312,7 +312,7 @@ def read_actuals(path: Path | str):
                                           "one of " + ", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
                 continue
             try:
-                tables[file.stem] = read_csv_text(file)
+                tables[file.stem] = _english_headers(read_csv_text(file), ACTUALS_BY_NAME[file.stem])
             except CapnuocInputError as error:
                 problems += error.violations
             labels[file.stem] = display_path(file)
@@ -325,6 +325,16 @@ def read_actuals(path: Path | str):
     expected = "a folder of CSV files or an .xlsx workbook written by `capnuoc template`"
     problem = "not found" if not path.exists() else "not a folder or an .xlsx file"
     raise CapnuocInputError([Violation(label, None, None, problem, expected)])
+
+
+def _english_headers(frame: pd.DataFrame, table) -> pd.DataFrame:
+    """Accept the workbook's Vietnamese headers in a CSV too: rename them to the column ids."""
+    from capnuoc_model.actuals import _fold, columns_of
+
+    by_label = {_fold(c.label_vi): c.name for c in columns_of(table) if c.label_vi}
+    renamed = frame.rename(columns={h: by_label[_fold(h)] for h in frame.columns if _fold(h) in by_label})
+    renamed.attrs = frame.attrs
+    return renamed
 
 
 def _cell_text(value: object) -> str | None:

@@ -397,7 +397,13 @@ def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.Da
         (c for name in numeric for c in raw[name].dropna().astype(str)), raw.attrs.get("separator", ","))
     for f in table.columns():
         if f.name not in raw.columns:
-            violations.append(Violation(file_label, 1, f.name, "column is missing", f"a column '{f.name}' ({f.description})"))
+            if f.required:
+                violations.append(Violation(file_label, 1, f.name, "column is missing", f"a column '{f.name}' ({f.description})"))
+            else:  # an optional column left out is read as empty
+                violations.append(Violation(file_label, 1, f.name, "optional column is missing, read as empty",
+                                            f"a column '{f.name}' ({f.description})", severity="warning"))
+                dtype = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}.get(f.kind, object)
+                typed[f.name] = pd.array([None] * len(raw.index), dtype=dtype)
             continue
         values: list[object] = []
         for line, text in raw[f.name].items():

@@ -241,3 +241,16 @@ def test_fuzzed_inputs_through_the_cli(tmp_path, seed):
         done = run_cli(*args)
         assert done.returncode in (0, 2), (args, done.stderr[-2000:])
         assert "Traceback" not in done.stderr + done.stdout
+
+
+def test_reported_results_with_vietnamese_headers_semicolons_and_decimal_commas(tmp_path, package):
+    folder = tmp_path / "bao_cao"
+    folder.mkdir()
+    text = ("Mã đô thị;Dân số đô thị (người);Số người được cấp nước sạch (người);Năm;Nguồn số liệu\n"
+            "Hoà An;4.600;4.400;2026;Báo cáo số 12/BC-UBND\n"
+            "bao_lam;6.100;2.000,0;2026;Báo cáo số 7/BC-UBND\n\n;;;;\n")
+    (folder / "area_results.csv").write_bytes(cp1258(text))
+    actuals = io.load_actuals(folder, package, 2026)
+    areas = actuals.tables["area_results"].set_index("area_id")
+    assert areas.loc["hoa_an", "population_persons"] == 4600 and areas.loc["hoa_an", "served_persons"] == 4400
+    assert areas.loc["bao_lam", "served_persons"] == 2000
