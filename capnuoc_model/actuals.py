@@ -30,6 +30,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.io import TablesByName
 from capnuoc_model.schema import Field, Table, check_rules, parse_table
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -265,7 +266,7 @@ class RawActuals:
 
 
 @dataclass(frozen=True)
-class Actuals:
+class Actuals(TablesByName):
     """The validated reports: typed frames (one row per reported id, index 0..n-1)."""
 
     tables: dict[str, pd.DataFrame]
@@ -274,12 +275,6 @@ class Actuals:
     kind: str
     is_illustrative: bool
     warnings: tuple[Violation, ...] = ()  # problems that did not stop the reading (e.g. an ignored column)
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        try:
-            return self.tables[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 def empty_table(table: ActualsTable) -> pd.DataFrame:

@@ -121,19 +121,25 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     return frame
 
 
+class TablesByName:
+    """``obj.<table>`` for ``obj.tables["<table>"]`` (the data package and the reported results)."""
+
+    tables: dict[str, pd.DataFrame]
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        try:
+            return self.__dict__["tables"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
 @dataclass(frozen=True)
-class DataPackage:
+class DataPackage(TablesByName):
     """The validated tables of the data package (typed pandas frames)."""
 
     tables: dict[str, pd.DataFrame]
     directory: Path
     warnings: tuple[Violation, ...] = ()  # problems that did not stop the reading (e.g. an ignored column)
-
-    def __getattr__(self, name: str) -> pd.DataFrame:
-        try:
-            return self.tables[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
 
 def read_raw_package(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
