@@ -80,7 +80,7 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
         papermill.execute_notebook(
             str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(io.REPO_ROOT),
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],  # keep the kernels' start-up warnings off the user's screen
+            extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # kernel start-up/shut-down chatter is not for the user
         )
     except PapermillExecutionError as error:
         raise ReportError(
