@@ -183,22 +183,15 @@ def find_quarto() -> str | None:
 
 
 # ------------------------------------------------------------------ notebook -> markdown
-_TEMPLATE = r"""{%- extends 'markdown/index.md.j2' -%}
-{% block data_html scoped %}
-`````{=html}
-{{ output.data['text/html'] }}
-`````
-{% endblock data_html %}
-{% block data_svg %}
-![{{ output.metadata.get('capnuoc_caption', '') }}]({{ output.metadata.filenames['image/svg+xml'] | path2url }})
-{% endblock data_svg %}
-{% block data_png %}
-![{{ output.metadata.get('capnuoc_caption', '') }}]({{ output.metadata.filenames['image/png'] | path2url }})
-{% endblock data_png %}
-{% block data_jpg %}
-![{{ output.metadata.get('capnuoc_caption', '') }}]({{ output.metadata.filenames['image/jpeg'] | path2url }})
-{% endblock data_jpg %}
-"""
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report" / "templates"
+
+
+def _template(name: str) -> str:
+    """A document template of report/templates/ (the nbconvert Markdown, CSS and typst templates)."""
+    return (TEMPLATES_DIR / name).read_text(encoding="utf-8")
+
+
+_TEMPLATE = _template("capnuoc.md.j2")
 
 
 def _cell_options(source: str) -> dict:
@@ -334,33 +327,8 @@ def _common(book: Book, build: Path, source: str, fmt: str) -> list[str]:
 
 
 # -------------------------------------------------------------------------------- HTML
-_CSS = """
-html { background: #f3f3f0; } body { counter-reset: fig tbl; }
-body { font-family: "DejaVu Serif", "Times New Roman", serif; font-size: 16px; line-height: 1.55; color: #1d1d1d;
-  background: #fff; max-width: 210mm; margin: 1.5em auto; padding: 18mm 18mm 20mm 24mm; box-sizing: border-box;
-  box-shadow: 0 0 6px rgba(0,0,0,.15); }
-h1, h2, h3, h4, #TOC, .subtitle, .author, .date { font-family: "DejaVu Sans", Arial, sans-serif; }
-h1 { font-size: 1.55em; margin-top: 2em; border-bottom: 2px solid #1d4e89; padding-bottom: .2em; }
-h2 { font-size: 1.25em; margin-top: 1.6em; } h3 { font-size: 1.08em; }
-header#title-block-header { text-align: center; margin-bottom: 2em; }
-header#title-block-header h1.title { font-size: 1.7em; border: none; margin-top: 0; }
-.subtitle { font-size: 1.15em; font-weight: bold; } .date { font-style: italic; }
-#TOC { border: 1px solid #ccc; background: #fafafa; padding: .6em 1.2em; margin-bottom: 2em; }
-#TOC ul { list-style: none; padding-left: 1.2em; } #TOC > ul { padding-left: 0; } #TOC a { color: #1d4e89; text-decoration: none; }
-table { border-collapse: collapse; margin: 1em auto; font-size: .88em; display: block; width: fit-content;
-  max-width: 100%; overflow-x: auto; }  /* a wide table scrolls inside the page instead of widening it */
-th, td { border: 1px solid #888; padding: .25em .55em; vertical-align: top; } thead th { background: #e9eef5; }
-img, svg, .vega-embed { max-width: 100%; height: auto; }
-figure { margin: 1.2em 0; text-align: center; overflow-x: auto; } figcaption, caption { font-style: italic; }
-td.num { text-align: right; } .table-note { font-size: .85em; font-style: italic; }
-"""
-_CSS_NUMBERS = """
-figure.fig > figcaption::before, figure:not(.tbl):not(.fig) > figcaption::before {
-  counter-increment: fig; content: "Hình " counter(fig) ". "; font-weight: bold; font-style: normal; }
-figure.tbl > figcaption::before, table > caption::before {
-  counter-increment: tbl; content: "Bảng " counter(tbl) ". "; font-weight: bold; font-style: normal; }
-@media print { html { background: none; } body { box-shadow: none; margin: 0; max-width: none; } }
-"""
+_CSS = _template("capnuoc.css")
+_CSS_NUMBERS = _template("capnuoc-numbers.css")
 
 
 @functools.lru_cache(maxsize=1)
@@ -391,77 +359,7 @@ def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
 
 
 # ---------------------------------------------------------------------------- PDF/typst
-_TYPST_TEMPLATE = r"""
-#let horizontalrule = line(start: (25%,0%), end: (75%,0%))
-#show terms.item: it => block(breakable: false)[
-  #text(weight: "bold")[#it.term]
-  #block(inset: (left: 1.5em, top: -0.4em))[#it.description]
-]
-$if(highlighting-definitions)$
-$highlighting-definitions$
-$endif$
-#set document(title: [$title$])
-#set page(paper: "a4", margin: (top: 20mm, bottom: 20mm, left: 30mm, right: 15mm), number-align: center)
-#set text(font: ("DejaVu Serif",), size: 10.5pt, lang: "$lang$")
-#set par(justify: true, leading: 0.7em, spacing: 1em)
-#show raw: set text(font: ("DejaVu Sans",), size: 0.9em)
-#show heading: set text(font: ("DejaVu Sans",))
-#show heading: set block(above: 1.4em, below: 0.8em)
-$if(section-numbering)$
-#set heading(numbering: "1.1")
-$endif$
-#show heading.where(level: 1): it => { pagebreak(weak: true); text(size: 1.35em, it) }
-#show figure.where(caption: none): set figure(numbering: none)
-$if(capnuoc-unnumbered)$
-#set figure(numbering: none)
-$endif$
-#show figure.where(kind: image): set figure(supplement: [Hình])
-#show figure.where(kind: table): set figure(supplement: [Bảng])
-#show figure.where(kind: table): set figure.caption(position: top)
-#show figure.where(kind: table): set block(breakable: true)  // long tables continue on the next page
-#set figure.caption(separator: [. ])
-#show figure.caption: set text(style: "italic")
-#set table(stroke: 0.5pt + luma(110), inset: (x: 5pt, y: 3.5pt))
-#show table: set text(size: 9pt, hyphenate: false)
-#show table: set par(justify: false)
-#show table.cell.where(y: 0): set text(weight: "bold")
-#show image: it => align(center, it)
-
-$if(capnuoc-compact)$
-#set page(numbering: "1")
-#align(center)[
-  #set par(justify: false)
-  $if(organisation)$#text(size: 11pt, weight: "bold")[$organisation$] \ $endif$
-  #v(0.4em)
-  #text(size: 14pt, weight: "bold", hyphenate: false)[$title$]
-  $if(subtitle)$ \ #text(size: 11pt)[$subtitle$]$endif$
-  $if(date)$ \ #text(size: 10pt, style: "italic")[$date$]$endif$
-]
-#v(0.6em)
-$else$
-#page(numbering: none)[
-  #set align(center)
-  #set par(justify: false)
-  $if(organisation)$#text(size: 13pt, weight: "bold")[$organisation$]$endif$
-  #v(1fr)
-  #text(size: 19pt, weight: "bold", hyphenate: false)[$title$]
-  $if(subtitle)$#v(1.2em)
-  #text(size: 14pt)[$subtitle$]$endif$
-  #v(1fr)
-  $if(author)$#text(size: 12pt)[$for(author)$$author$$sep$ \ $endfor$]$endif$
-  $if(date)$#v(0.6em)
-  #text(size: 12pt, style: "italic")[$date$]$endif$
-  #v(2cm)
-]
-$if(toc)$
-#outline(title: [$toc-title$], depth: $toc-depth$, indent: auto)
-$endif$
-#set page(numbering: "1")
-#counter(page).update(1)
-$endif$
-
-$body$
-"""
+_TYPST_TEMPLATE = _template("capnuoc.typ")
 
 
 def font_dirs() -> list[str]:

@@ -61,7 +61,8 @@ def _hash(*parts: object) -> str:
 
 def _code_hash() -> str:
     package_dir = Path(capnuoc_model.__file__).parent
-    return _hash([io.sha256_file(p) for p in sorted(package_dir.glob("*.py"))])
+    sources = sorted(package_dir.glob("*.py")) + sorted(render.TEMPLATES_DIR.glob("*"))  # templates shape the documents too
+    return _hash([io.sha256_file(p) for p in sources])
 
 
 def output_folder(scenario_file: Path, sets: list[str]) -> Path:
