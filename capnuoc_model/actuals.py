@@ -31,7 +31,7 @@ import pandera.pandas as pa
 
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.io import TablesByName
-from capnuoc_model.schema import Field, Table, check_rules, parse_table
+from capnuoc_model.schema import PANDAS_DTYPES, Field, Table, check_rules, parse_table
 
 if TYPE_CHECKING:  # pragma: no cover
     from capnuoc_model.io import DataPackage
@@ -279,8 +279,7 @@ class Actuals(TablesByName):
 
 def empty_table(table: ActualsTable) -> pd.DataFrame:
     """A typed frame with the table's columns and no rows (a table nobody reported)."""
-    dtypes = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}
-    frame = pd.DataFrame({c.name: pd.Series([], dtype=dtypes[c.kind]) for c in table.columns()})
+    frame = pd.DataFrame({c.name: pd.Series([], dtype=PANDAS_DTYPES[c.kind]) for c in table.columns()})
     if any(c.date for c in columns_of(table)):
         for c in columns_of(table):
             if c.date:

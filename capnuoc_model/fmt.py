@@ -54,3 +54,8 @@ def billion_vnd(value: float | None) -> str:
 def m3_per_day(value: float | None) -> str:
     """4.829 m³/ngày đêm"""
     return vn(value, 0, unit="m³/ngày đêm")
+
+
+def spans(low, high, decimals: int = 1) -> list[str]:
+    """'82,6–84,6' for each pair of lower and upper bounds (ranges in tables)."""
+    return [f"{vn(a, decimals)}–{vn(b, decimals)}" for a, b in zip(low, high)]

@@ -161,9 +161,9 @@ def province_projection(ctx: ReportContext) -> pd.DataFrame:
         "Dân số đô thị (người)": p["population"],
         "Được cấp nước (người)": p["served"],
         "Bao phủ (%)": p["coverage_pct"],
-        "Bao phủ P5–P95 (%)": [f"{fmt.vn(a, 1)}–{fmt.vn(b, 1)}" for a, b in zip(p["coverage_p5"], p["coverage_p95"])],
+        "Bao phủ P5–P95 (%)": fmt.spans(p["coverage_p5"], p["coverage_p95"]),
         "Thất thoát (%)": p["loss_pct"],
-        "Thất thoát P5–P95 (%)": [f"{fmt.vn(a, 1)}–{fmt.vn(b, 1)}" for a, b in zip(p["loss_p5"], p["loss_p95"])],
+        "Thất thoát P5–P95 (%)": fmt.spans(p["loss_p5"], p["loss_p95"]),
         "P(bao phủ ≥ 87,4 %) (%)": 100 * p["p_coverage_target"],
         "P(thất thoát ≤ 15 %) (%)": 100 * p["p_loss_target"],
     })
@@ -177,7 +177,7 @@ def population_projection(ctx: ReportContext, years: tuple[int, ...] = (2025, 20
     for year in years:
         out[f"{year} (người)"] = wide.loc[order, year].to_numpy()
     last = areas[areas["year"] == years[-1]].set_index("area_id").loc[order]
-    out[f"{years[-1]} P5–P95"] = [f"{fmt.vn(a)}–{fmt.vn(b)}" for a, b in zip(last["population_p5"], last["population_p95"])]
+    out[f"{years[-1]} P5–P95"] = fmt.spans(last["population_p5"], last["population_p95"], 0)
     return out
 
 
@@ -194,7 +194,7 @@ def systems_projection(ctx: ReportContext, year: int) -> pd.DataFrame:
         "Sản lượng (m³/ngày đêm)": s["production_m3_per_day"],
         "Thương phẩm (m³/ngày đêm)": s["billed_m3_per_day"],
         "Thất thoát (%)": s["loss_pct"],
-        "P5–P95 (%)": [f"{fmt.vn(a, 1)}–{fmt.vn(b, 1)}" for a, b in zip(s["loss_p5"], s["loss_p95"])],
+        "P5–P95 (%)": fmt.spans(s["loss_p5"], s["loss_p95"]),
         "Khai thác công suất (%)": s["utilisation_pct"],
         "Mức độ khai thác": s["utilisation_class"],
         "Tỷ trọng thất thoát toàn tỉnh (%)": s["share_of_province_loss_pct"],
@@ -450,17 +450,14 @@ def iwa_uncertainty(ctx: ReportContext) -> pd.DataFrame:
     shares = bl.balance_uncertainty(ctx.package).variance_shares
     ili_shares = shares[shares["output"] == "ili"]
     top = ili_shares.loc[ili_shares.groupby("row")["share_pct"].idxmax()].set_index("row")
-    def span(low: pd.Series, high: pd.Series, decimals: int) -> list[str]:
-        return [f"{fmt.vn(a, decimals)}–{fmt.vn(b, decimals)}" for a, b in zip(low, high)]
-
     return pd.DataFrame({
         "Công trình": f["name_vi"],
         "NRW (%)": f["nrw_pct"],
-        "NRW: khoảng 95 % (%)": span(f["nrw_pct_low"], f["nrw_pct_high"], 1),
+        "NRW: khoảng 95 % (%)": fmt.spans(f["nrw_pct_low"], f["nrw_pct_high"], 1),
         "TT cơ học (m³/ngày đêm)": f["real_losses_m3_per_day"],
-        "TT cơ học: khoảng 95 %": span(f["real_losses_m3_per_day_low"], f["real_losses_m3_per_day_high"], 0),
+        "TT cơ học: khoảng 95 %": fmt.spans(f["real_losses_m3_per_day_low"], f["real_losses_m3_per_day_high"], 0),
         "ILI": f["ili"],
-        "ILI: khoảng 95 %": span(f["ili_low"], f["ili_high"], 1),
+        "ILI: khoảng 95 %": fmt.spans(f["ili_low"], f["ili_high"], 1),
         "Đầu vào chi phối ILI": f["system_id"].map(top["input"]).map(INPUT_LABELS_VI),
         "Tỷ trọng phương sai (%)": f["system_id"].map(top["share_pct"]),
     })

@@ -30,6 +30,7 @@ BENEFICIARY_BASES = ("additional", "none")
 HISTORY_SCOPES_EXTRA = ("province", "city_cao_bang")
 ESTIMATE_PREFIX = "estimate:"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
+PANDAS_DTYPES = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}  # column kind -> nullable dtype
 SHARE_TOLERANCE = 1e-6
 
 
@@ -402,8 +403,7 @@ def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.Da
             else:  # an optional column left out is read as empty
                 violations.append(Violation(file_label, 1, f.name, "optional column is missing, read as empty",
                                             f"a column '{f.name}' ({f.description})", severity="warning"))
-                dtype = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}.get(f.kind, object)
-                typed[f.name] = pd.array([None] * len(raw.index), dtype=dtype)
+                typed[f.name] = pd.array([None] * len(raw.index), dtype=PANDAS_DTYPES[f.kind])
             continue
         values: list[object] = []
         for line, text in raw[f.name].items():
@@ -415,8 +415,7 @@ def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.Da
                 unit = f" in {f.unit}" if f.unit else ""
                 violations.append(Violation(file_label, int(line), f.name, problem, _EXPECTED_FORM[f.kind] + unit))
             values.append(value)
-        dtype = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}[f.kind]
-        typed[f.name] = pd.array(values, dtype=dtype)
+        typed[f.name] = pd.array(values, dtype=PANDAS_DTYPES[f.kind])
     for column in raw.columns:
         if column not in declared:
             violations.append(Violation(file_label, 1, str(column), "unknown column, ignored",
