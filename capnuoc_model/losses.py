@@ -55,21 +55,27 @@ VALID_MIN_PRESSURE_M = 25.0
 # ILI bands of the World Bank Institute (Liemberger & McKenzie 2005, "Accuracy limitations of
 # the ILI: is it an appropriate indicator for developing countries?"; WBI NRW training
 # "physical loss target matrix", reproduced in Farley et al. 2008, The Manager's Non-Revenue
-# Water Handbook, USAID): for low- and middle-income countries A < 4, B 4-8, C 8-16, D ≥ 16;
-# for high-income countries half of each (A < 2, B 2-4, C 4-8, D ≥ 8). WB-EasyCalc splits
-# band A into A1 and A2; we split it at 2 for low- and middle-income countries (A1 < 2:
-# the high-income A band, world class; A2 2-4) and at 1,5 for high-income countries
-# (A1 < 1,5, A2 1,5-2). The split is our reading of WB-EasyCalc's matrix (not reachable
-# offline to check), documented here so that it can be changed in one place.
-ILI_BANDS = {
-    "lmic": ((2.0, "A1"), (4.0, "A2"), (8.0, "B"), (16.0, "C"), (np.inf, "D")),
-    "hic": ((1.5, "A1"), (2.0, "A2"), (4.0, "B"), (8.0, "C"), (np.inf, "D")),
-}
+# Water Handbook, USAID): for low- and middle-income countries A 1-4 (split by WB-EasyCalc into
+# A1 1-2 and A2 2-4), B 4-8, C 8-16, D above; for high-income countries A1 1-1,5, A2 1,5-2,
+# B 2-4, C 4-8, D above. These nominal bounds draw the matrices and the charts.
+ILI_BAND_BOUNDS = {"lmic": (2.0, 4.0, 8.0, 16.0), "hic": (1.5, 2.0, 4.0, 8.0)}
 BAND_ORDER = ("A1", "A2", "B", "C", "D")
+# How WB-EasyCalc (Liemberger & Partners, version 6.17, sheet of performance indicators) sorts
+# an ILI into a band: a value on a nominal bound belongs to the *better* band, the tool testing
+# "below 2,01" for A1, "below 4,01" for A2, and so on; for high-income countries its last test
+# is "below 8" (not 8,01), which we follow so that the same ILI gets the same band in both
+# tools. Bands are tested in order: the first edge the value is below names its band.
+ILI_BAND_EDGES = {
+    "lmic": ((2.01, "A1"), (4.01, "A2"), (8.01, "B"), (16.01, "C"), (np.inf, "D")),
+    "hic": ((1.51, "A1"), (2.01, "A2"), (4.01, "B"), (8.0, "C"), (np.inf, "D")),
+}
+INCOME_LEVELS = tuple(ILI_BAND_EDGES)
+INCOME_LABEL_VI = {"lmic": "các nước thu nhập thấp và trung bình", "hic": "các nước thu nhập cao"}
 # The matrix expresses each ILI bound as litres/connection/day at a pressure: bound × 1,25 l per
 # connection per day per metre (the UARL of a typical network of about 50 connections/km with
 # meters at the property line: (18/50 + 0,8) × 1,08 ≈ 1,25); at 10 m the developing-country
-# A/B boundary is 4 × 12,5 = 50 l/conn/day, as printed in the matrix.
+# A/B boundary is 4 × 12,5 = 50 l/conn/day, as printed in the matrix. A value on a bound of
+# the matrix belongs to the better band, as in WB-EasyCalc.
 MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI = 1.25
 MATRIX_PRESSURES_M = (10, 20, 30, 40, 50)
 
@@ -124,30 +130,101 @@ def ili(carl_m3_per_day, uarl_m3_per_day):
     return float(out) if np.ndim(out) == 0 else out
 
 
+def _check_income(income: str) -> None:
+    if income not in ILI_BAND_EDGES:
+        raise ValueError(f"income must be one of {', '.join(ILI_BAND_EDGES)}, not {income!r}")
+
+
+def _bands(values, uppers, names, on_edge_better: bool):
+    """Band names of ``values`` against increasing upper bounds (the last band has none).
+
+    ``uppers`` has the bounds on its last axis and broadcasts against ``values``.
+    ``on_edge_better``: a value equal to an upper bound belongs to that (better) band;
+    otherwise it must lie strictly below. Missing values give None. A scalar gives a string,
+    an array-like an object array of its shape.
+    """
+    v = np.asarray(np.nan if values is None else values, float)
+    v, u = np.broadcast_arrays(v[..., None], np.asarray(uppers, float))
+    below = v <= u if on_edge_better else v < u
+    index = np.where(below.any(axis=-1), below.argmax(axis=-1), len(names) - 1)
+    out = np.where(np.isfinite(v[..., 0]), np.array(names, dtype=object)[index], None)
+    return out.item() if out.ndim == 0 else out
+
+
 def ili_band(ili, income="lmic"):
     """The World Bank Institute performance band of an ILI: "A1", "A2", "B", "C" or "D".
 
-    Bands (Liemberger & McKenzie 2005; WBI physical-loss target matrix; WB-EasyCalc v6):
-    low- and middle-income countries (``income="lmic"``, Viet Nam) A1 < 2 ≤ A2 < 4 ≤ B < 8
-    ≤ C < 16 ≤ D; high-income countries (``income="hic"``) A1 < 1,5 ≤ A2 < 2 ≤ B < 4 ≤ C < 8
-    ≤ D. A value on a boundary belongs to the worse band. Missing values give None. A scalar
+    Bands (Liemberger & McKenzie 2005; WBI physical-loss target matrix), edges as WB-EasyCalc
+    draws them (:data:`ILI_BAND_EDGES`; Liemberger & Partners, WB-EasyCalc version 6.17):
+    low- and middle-income countries (``income="lmic"``, Viet Nam) A1 below 2,01, A2 below
+    4,01, B below 8,01, C below 16,01, D otherwise; high-income countries (``income="hic"``) A1
+    below 1,51, A2 below 2,01, B below 4,01, C below 8, D otherwise. So a value on a nominal
+    bound belongs to the better band (an ILI of 4 or of 4,0033 is A2, of 4,01 is B), and the
+    same input gets the same band here and in the tool. Missing values give None. A scalar
     gives a string, an array-like an object array.
     """
-    if income not in ILI_BANDS:
-        raise ValueError(f"income must be one of {', '.join(ILI_BANDS)}, not {income!r}")
-    bands = ILI_BANDS[income]
+    _check_income(income)
+    edges = ILI_BAND_EDGES[income]
+    return _bands(ili, [e for e, _ in edges[:-1]], [n for _, n in edges], on_edge_better=False)
 
-    def one(value) -> str | None:
-        if value is None or not np.isfinite(value):
-            return None
-        for upper, name in bands:
-            if value < upper:
-                return name
-        return bands[-1][1]
 
-    if np.ndim(ili) == 0:
-        return one(None if ili is None else float(ili))
-    return np.array([one(float(v)) for v in np.asarray(ili, float).ravel()], dtype=object).reshape(np.shape(ili))
+def real_loss_matrix_l_per_conn_day(pressure_m, income="lmic") -> dict[str, tuple[float, float]]:
+    """The WBI physical-loss target matrix at one average pressure: band -> (low, high) l/connection/day.
+
+    Each nominal ILI bound of :data:`ILI_BAND_BOUNDS` × 1,25 l/connection/day per metre of
+    pressure (the printed matrix: at 10 m A < 50, B 50-100, C 100-200, D > 200 l/conn/day for
+    developing countries, A split at 25 into A1 and A2; proportional to pressure in the
+    20-50 m columns). A value equal to ``high`` belongs to the band (the better one).
+    """
+    _check_income(income)
+    rows, low = {}, 0.0
+    for upper, name in zip((*ILI_BAND_BOUNDS[income], np.inf), BAND_ORDER):
+        high = upper * MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI * float(pressure_m)
+        rows[name] = (low, high)
+        low = high
+    return rows
+
+
+def _matrix_uppers(pressure_m, income: str, per_m_per_ili: float) -> np.ndarray:
+    """Upper bounds (l/connection/day) of bands A1..C at each pressure: shape pressure.shape + (4,)."""
+    _check_income(income)
+    bounds = np.asarray(ILI_BAND_BOUNDS[income], float)
+    return np.asarray(pressure_m, float)[..., None] * per_m_per_ili * bounds
+
+
+def matrix_band(real_l_per_conn_day, pressure_m, income="lmic"):
+    """Band of real losses per connection (when pressurised) at their average pressure, read off the
+    WBI physical-loss matrix (:func:`real_loss_matrix_l_per_conn_day`; no network length needed).
+    A value on a bound belongs to the better band, as in WB-EasyCalc."""
+    return _bands(real_l_per_conn_day, _matrix_uppers(pressure_m, income, MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI),
+                  BAND_ORDER, on_edge_better=True)
+
+
+# The International NRW Assessment Matrix of WB-EasyCalc (Liemberger & Partners, version 6.17)
+# bands NRW in litres/connection/day while the system is pressurised, by average pressure, with
+# the physical-loss matrix's layout: five pressure columns (10-50 m), bands A1-D, a low- and
+# middle-income and a high-income scale. Its printed edges could not be read here (the
+# workbook in github.com/Liemberger-Partners/easycalc is a password-protected binary and no
+# copy of the sheet was reachable), so the edges are drawn like the physical-loss matrix's:
+# each nominal ILI bound × 1,25 l/connection/day per metre of pressure, NRW being held to the
+# limits of its largest part. This never gives a better band than the physical-loss matrix
+# for the same system. A value on an edge belongs to the better band. Change the one constant
+# below when the tool's sheet is at hand.
+NRW_MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI = 1.25
+
+
+def nrw_matrix_l_per_conn_day(pressure_m, income="lmic") -> dict[str, tuple[float, float]]:
+    """The NRW assessment matrix at one pressure: band -> (low, high) NRW l/connection/day."""
+    uppers = _matrix_uppers(float(pressure_m), income, NRW_MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI)
+    edges = [0.0, *uppers.tolist(), np.inf]
+    return {name: (edges[i], edges[i + 1]) for i, name in enumerate(BAND_ORDER)}
+
+
+def nrw_matrix_band(nrw_l_per_conn_day, pressure_m, income="lmic"):
+    """International NRW Assessment Matrix band (A1-D) of NRW per connection (when pressurised) at
+    the average pressure, ``income`` "lmic" (low and middle income) or "hic" (high income)."""
+    return _bands(nrw_l_per_conn_day, _matrix_uppers(pressure_m, income, NRW_MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI),
+                  BAND_ORDER, on_edge_better=True)
 
 
 def favad_leak_ratio(p0_m, p1_m, n1):
@@ -162,27 +239,6 @@ def favad_leak_ratio(p0_m, p1_m, n1):
     """
     ratio = np.power(np.asarray(p1_m, float) / np.asarray(p0_m, float), np.asarray(n1, float))
     return float(ratio) if np.ndim(ratio) == 0 else ratio
-
-
-def real_loss_matrix_l_per_conn_day(pressure_m, income="lmic") -> dict[str, tuple[float, float]]:
-    """The WBI physical-loss target matrix at one average pressure: band -> (low, high) l/connection/day.
-
-    Each ILI bound of :data:`ILI_BANDS` × 1,25 l/connection/day per metre of pressure (the
-    printed matrix: at 10 m A < 50, B 50-100, C 100-200, D > 200 l/conn/day for developing
-    countries; proportional to pressure in the 20-50 m columns).
-    """
-    rows, low = {}, 0.0
-    for upper, name in ILI_BANDS[income]:
-        high = upper * MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI * float(pressure_m)
-        rows[name] = (low, high)
-        low = high
-    return rows
-
-
-def matrix_band(real_l_per_conn_day, pressure_m, income="lmic"):
-    """Band of real losses per connection at their pressure, read off the WBI matrix (no network data needed)."""
-    per_metre = np.asarray(real_l_per_conn_day, float) / (MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI * np.asarray(pressure_m, float))
-    return ili_band(per_metre, income)
 
 
 def uarl_validity(connections, mains_km, pressure_m) -> list[str]:
@@ -303,21 +359,34 @@ def _indicator_arrays(x: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     hours = x["supply_hours_per_day"]
     uarl = uarl_m3_per_day(mains, connections, connections * x["private_pipe_m"] / 1000, x["pressure_m"], hours)
     with np.errstate(divide="ignore", invalid="ignore"):
+        real_l_per_conn_day = 1000 * b["real_losses_m3_per_day"] / connections * 24 / hours
         return {
             **b,
             "nrw_pct": 100 * b["nrw_m3_per_day"] / b["system_input_m3_per_day"],
             "nrw_m3_per_km_day": b["nrw_m3_per_day"] / mains,
             "nrw_m3_per_conn_day": b["nrw_m3_per_day"] / connections,
+            # WB-EasyCalc: NRW in litres per connection per day *when the system is pressurised*
+            "nrw_l_per_connection_day": 1000 * b["nrw_m3_per_day"] / connections * 24 / hours,
             "apparent_losses_pct": 100 * b["apparent_losses_m3_per_day"] / b["system_input_m3_per_day"],
             "real_losses_pct": 100 * b["real_losses_m3_per_day"] / b["system_input_m3_per_day"],
             # IWA Op24: litres per connection per day *when the system is pressurised*
-            "real_losses_l_per_conn_day": 1000 * b["real_losses_m3_per_day"] / connections * 24 / hours,
+            "real_losses_l_per_conn_day": real_l_per_conn_day,
+            # Op24 per metre of average pressure (IWA Blue Pages 2000; compares systems at different pressures)
+            "real_losses_l_per_connection_day_per_m": real_l_per_conn_day / x["pressure_m"],
+            # for networks of few connections per km: m³ per km of mains per hour pressurised (WB-EasyCalc)
+            "real_losses_m3_per_km_hour": b["real_losses_m3_per_day"] / mains / hours,
+            # apparent losses as % of authorised consumption (WB-EasyCalc)
+            "apparent_losses_pct_of_authorised": 100 * b["apparent_losses_m3_per_day"] / b["authorised_m3_per_day"],
+            # apparent losses per connection per calendar day (they follow consumption, not pressure)
+            "apparent_losses_l_per_connection_day": 1000 * b["apparent_losses_m3_per_day"] / connections,
             "uarl_m3_per_day": np.asarray(uarl, float),
             "ili": np.asarray(ili(b["real_losses_m3_per_day"], uarl), float),
         }
 
 
-INDICATORS = ("nrw_pct", "nrw_m3_per_km_day", "nrw_m3_per_conn_day", "real_losses_l_per_conn_day", "uarl_m3_per_day", "ili")
+INDICATORS = ("nrw_pct", "nrw_m3_per_km_day", "nrw_m3_per_conn_day", "nrw_l_per_connection_day", "real_losses_l_per_conn_day",
+              "real_losses_l_per_connection_day_per_m", "real_losses_m3_per_km_hour", "apparent_losses_pct_of_authorised",
+              "apparent_losses_l_per_connection_day", "uarl_m3_per_day", "ili")
 
 
 def indicators(inputs: pd.DataFrame, income: str = "lmic") -> pd.DataFrame:
@@ -326,20 +395,113 @@ def indicators(inputs: pd.DataFrame, income: str = "lmic") -> pd.DataFrame:
     - ``nrw_pct``: NRW / input (IBNET indicator 6.1; IWA Fi46 by volume);
     - ``nrw_m3_per_km_day``: NRW per km of mains per day (IBNET 6.2);
     - ``nrw_m3_per_conn_day``: NRW per connection per day (IBNET 6.3);
+    - ``nrw_l_per_connection_day``: NRW in litres per connection per day while the system is
+      pressurised (NRW × 24 / supply hours; WB-EasyCalc's NRW per connection);
     - ``real_losses_l_per_conn_day``: real losses per connection per day when the system is
-      pressurised (IWA Op24);
+      pressurised (IWA Op24), and ``real_losses_l_per_connection_day_per_m`` the same per
+      metre of average pressure;
+    - ``real_losses_m3_per_km_hour``: real losses per km of mains per hour pressurised;
+    - ``apparent_losses_pct_of_authorised``: apparent losses / authorised consumption;
+      ``apparent_losses_l_per_connection_day``: per connection per calendar day;
     - ``uarl_m3_per_day``, ``ili``, ``ili_band`` (:func:`uarl_m3_per_day`, :func:`ili`,
       :func:`ili_band`); ``matrix_band``: the band of real losses per connection at the
-      system's pressure (:func:`matrix_band`); ``uarl_warning``: :func:`uarl_validity`.
+      system's pressure (:func:`matrix_band`); ``nrw_matrix_band`` and ``nrw_matrix_band_hic``:
+      the International NRW Assessment Matrix band on the low/middle-income and on the
+      high-income scale (:func:`nrw_matrix_band`); ``uarl_warning``: :func:`uarl_validity`.
     """
     x = {k: inputs[k].astype(float).to_numpy() for k in BALANCE_INPUTS}
     out = pd.DataFrame(_indicator_arrays(x), index=inputs.index)
     out["ili_band"] = ili_band(out["ili"].to_numpy(), income)
     out["matrix_band"] = matrix_band(out["real_losses_l_per_conn_day"].to_numpy(), x["pressure_m"], income)
+    out["nrw_matrix_band"] = nrw_matrix_band(out["nrw_l_per_connection_day"].to_numpy(), x["pressure_m"], "lmic")
+    out["nrw_matrix_band_hic"] = nrw_matrix_band(out["nrw_l_per_connection_day"].to_numpy(), x["pressure_m"], "hic")
     out["uarl_warning"] = [
         "; ".join(uarl_validity(c, m, p)) for c, m, p in zip(x["service_connections"], x["mains_km"], x["pressure_m"])
     ]
     return out
+
+
+# ----------------------------------------------------------------------------- Vietnamese names
+
+@dataclass(frozen=True)
+class Term:
+    """The Vietnamese name and unit of a quantity of this module, as documents and workbooks print it.
+
+    ``easycalc`` is True where the name is the term of WB-EasyCalc's Vietnamese interface (the
+    Vietnamese edition prepared by Pham Thach and revised for version 6 by Giap Minh Bui, ADB;
+    source ``wb_easycalc``): nước cấp nhưng thất thu, thất thoát cơ học, thất thoát thương mại,
+    chỉ số rò rỉ hạ tầng. The other names are built from those terms and the plan's wording
+    (the tool's full Vietnamese sheet could not be read offline to check them).
+    """
+
+    key: str
+    name_vi: str
+    unit_vi: str
+    decimals: int = 1
+    easycalc: bool = False
+
+    @property
+    def label_vi(self) -> str:
+        """'Name (unit)', the header of a table column."""
+        return f"{self.name_vi} ({self.unit_vi})" if self.unit_vi else self.name_vi
+
+
+_M3 = "m³/ngày đêm"
+_L_CONN = "lít/đấu nối/ngày"
+_BVND = "tỷ đồng/năm"
+TERMS: tuple[Term, ...] = (
+    # the IWA standard water balance
+    Term("system_input_m3_per_day", "Lượng nước cấp vào hệ thống", _M3, 0),
+    Term("authorised_m3_per_day", "Tiêu thụ hợp pháp", _M3, 0),
+    Term("billed_authorised_m3_per_day", "Tiêu thụ hợp pháp có doanh thu", _M3, 0),
+    Term("billed_metered_m3_per_day", "Tiêu thụ có đồng hồ, có doanh thu", _M3, 0),
+    Term("billed_unmetered_m3_per_day", "Tiêu thụ không đồng hồ, có doanh thu", _M3, 0),
+    Term("unbilled_authorised_m3_per_day", "Tiêu thụ hợp pháp không doanh thu", _M3, 0),
+    Term("unbilled_metered_m3_per_day", "Tiêu thụ có đồng hồ, không doanh thu", _M3, 0),
+    Term("unbilled_unmetered_m3_per_day", "Tiêu thụ không đồng hồ, không doanh thu", _M3, 0),
+    Term("water_losses_m3_per_day", "Lượng nước thất thoát", _M3, 0),
+    Term("apparent_losses_m3_per_day", "Thất thoát thương mại", _M3, 0, True),
+    Term("unauthorised_m3_per_day", "Sử dụng nước trái phép", _M3, 0),
+    Term("meter_inaccuracy_m3_per_day", "Sai số đồng hồ khách hàng", _M3, 0),
+    Term("data_errors_m3_per_day", "Sai sót xử lý số liệu", _M3, 0),
+    Term("real_losses_m3_per_day", "Thất thoát cơ học", _M3, 0, True),
+    Term("revenue_water_m3_per_day", "Nước có doanh thu", _M3, 0),
+    Term("nrw_m3_per_day", "Nước cấp nhưng thất thu", _M3, 0, True),
+    # indicators
+    Term("nrw_pct", "Nước cấp nhưng thất thu so với lượng nước cấp vào", "%", 1),
+    Term("nrw_m3_per_km_day", "Nước cấp nhưng thất thu theo chiều dài ống", "m³/km/ngày", 1),
+    Term("nrw_m3_per_conn_day", "Nước cấp nhưng thất thu theo đấu nối", "m³/đấu nối/ngày", 2),
+    Term("nrw_l_per_connection_day", "Nước cấp nhưng thất thu theo đấu nối, khi có áp", _L_CONN, 0),
+    Term("real_losses_l_per_conn_day", "Thất thoát cơ học theo đấu nối, khi có áp", _L_CONN, 0),
+    Term("real_losses_l_per_connection_day_per_m", "Thất thoát cơ học theo đấu nối và áp lực", "lít/đấu nối/ngày/m áp lực", 2),
+    Term("real_losses_m3_per_km_hour", "Thất thoát cơ học theo chiều dài ống, khi có áp", "m³/km/giờ", 3),
+    Term("apparent_losses_pct_of_authorised", "Thất thoát thương mại so với tiêu thụ hợp pháp", "%", 1),
+    Term("apparent_losses_l_per_connection_day", "Thất thoát thương mại theo đấu nối", _L_CONN, 0),
+    Term("uarl_m3_per_day", "Thất thoát cơ học không thể tránh (UARL)", _M3, 1),
+    Term("ili", "Chỉ số rò rỉ hạ tầng (ILI)", "", 1, True),
+    Term("ili_band", "Nhóm ILI (WBI)", "", 0),
+    Term("matrix_band", "Nhóm theo ma trận thất thoát cơ học", "", 0),
+    Term("nrw_matrix_band", "Nhóm theo ma trận đánh giá NRW quốc tế, thu nhập thấp và trung bình", "", 0),
+    Term("nrw_matrix_band_hic", "Nhóm theo ma trận đánh giá NRW quốc tế, thu nhập cao", "", 0),
+    # money
+    Term("average_tariff_vnd_per_m3", "Giá bán nước bình quân", "đồng/m³", 0),
+    Term("variable_cost_vnd_per_m3", "Chi phí sản xuất biến đổi", "đồng/m³", 0),
+    Term("operating_cost_billion_vnd_per_year", "Chi phí vận hành", _BVND, 2),
+    Term("nrw_value_billion_vnd_per_year", "Giá trị nước cấp nhưng thất thu", _BVND, 2),
+    Term("real_losses_value_billion_vnd_per_year", "Giá trị thất thoát cơ học", _BVND, 2),
+    Term("apparent_losses_value_billion_vnd_per_year", "Giá trị thất thoát thương mại", _BVND, 2),
+    Term("unbilled_authorised_value_billion_vnd_per_year", "Giá trị tiêu thụ hợp pháp không doanh thu", _BVND, 2),
+    Term("nrw_pct_of_operating_cost", "Giá trị nước cấp nhưng thất thu so với chi phí vận hành", "%", 1),
+    Term("target_real_cut_m3_per_day", "Thất thoát cơ học cần giảm để đạt mục tiêu", _M3, 0),
+    Term("target_apparent_cut_m3_per_day", "Thất thoát thương mại cần giảm để đạt mục tiêu", _M3, 0),
+    Term("target_revenue_recovered_billion_vnd_per_year", "Doanh thu thu hồi khi đạt mục tiêu thất thoát", _BVND, 2),
+    Term("target_cost_recovered_billion_vnd_per_year", "Chi phí sản xuất giảm khi đạt mục tiêu thất thoát", _BVND, 2),
+    Term("target_value_billion_vnd_per_year", "Giá trị thu hồi khi đạt mục tiêu thất thoát", _BVND, 2),
+    Term("million_vnd_per_m3_day", "Suất chi phí giảm thất thoát", "triệu đồng/(m³/ngày đêm)", 1),
+    Term("value_billion_vnd_per_year", "Giá trị thu hồi hằng năm", _BVND, 3),
+    Term("payback_years", "Thời gian hoàn vốn giản đơn", "năm", 1),
+)
+TERMS_BY_KEY = {t.key: t for t in TERMS}
 
 
 # ----------------------------------------------------------------------------- uncertainty
@@ -354,7 +516,9 @@ class Uncertainty:
 
 
 UNCERTAIN_OUTPUTS = ("nrw_m3_per_day", "nrw_pct", "apparent_losses_m3_per_day", "real_losses_m3_per_day",
-                     "real_losses_l_per_conn_day", "uarl_m3_per_day", "ili")
+                     "real_losses_l_per_conn_day", "uarl_m3_per_day", "ili", "nrw_l_per_connection_day",
+                     "real_losses_l_per_connection_day_per_m", "real_losses_m3_per_km_hour",
+                     "apparent_losses_pct_of_authorised", "apparent_losses_l_per_connection_day")
 
 
 def balance_uncertainty(inputs: pd.DataFrame, ci95_pct: pd.DataFrame, outputs: tuple[str, ...] = UNCERTAIN_OUTPUTS) -> Uncertainty:
@@ -431,3 +595,4 @@ def apparent_split_2025(systems: pd.DataFrame, network: pd.DataFrame) -> pd.Data
         "uarl_m3_per_day": table["uarl_m3_per_day"],
         "apparent_half_width_m3_per_day": Z95 * spread["apparent_losses_m3_per_day_sd"],
     })
+
