@@ -56,6 +56,7 @@ class Table:
     key: tuple[str, ...]
     row_provenance: str | None = "source"  # a column giving the provenance of the whole row
     extra_rules: tuple[str, ...] = field(default_factory=tuple)
+    required: bool = True  # an optional table may be left out of a package (its figures are then empty)
 
     @property
     def file(self) -> str:
@@ -336,6 +337,45 @@ TABLES = TABLES + (
             Field("source", "str", "provenance of the row"),
         ),
         key=("alias_vi", "kind", "target_id"),
+    ),
+)
+
+CUSTOMER_CLASSES = ("domestic", "public", "production", "business")
+
+TABLES = TABLES + (
+    Table(
+        "tariffs",
+        "Average water tariff per tariff zone (an operator's systems under one price decision) and customer class, with the class's share of the billed volume.",
+        (
+            Field("tariff_zone", "str", "id of the tariff zone", checks=(_id(),)),
+            Field("operator_id", "str", "operator_id in operators.csv"),
+            Field("system_ids", "str", "system_id(s) the zone's prices apply to, separated by ';'"),
+            Field("customer_class", "str", "domestic, public (administration, schools, hospitals), production or business",
+                  checks=(_one_of(CUSTOMER_CLASSES),)),
+            Field("tariff_vnd_per_m3", "float", "average price of the class, VAT excluded", "VND/m³", checks=(_between(500, 100000),),
+                  provenance=True),
+            Field("billed_share_pct", "float", "share of the zone's billed volume billed in this class", "% of billed",
+                  checks=(_between(0, 100),), provenance=True),
+            Field("note", "str", "remark", required=False),
+        ),
+        key=("tariff_zone", "customer_class"),
+        row_provenance=None,
+        required=False,
+    ),
+    Table(
+        "operating_costs",
+        "Each operator's variable production cost per m³ and, where published, its operating cost per year.",
+        (
+            Field("operator_id", "str", "operator_id in operators.csv", checks=(_id(),), unique=True),
+            Field("variable_cost_vnd_per_m3", "float", "variable production cost: energy and chemicals per m³ produced",
+                  "VND/m³", checks=(_between(50, 50000),), provenance=True),
+            Field("operating_cost_billion_vnd_per_year", "float", "operating cost of the water supply per year, where published",
+                  "billion VND/year", required=False, checks=(_gt(0),), provenance=True),
+            Field("note", "str", "remark", required=False),
+        ),
+        key=("operator_id",),
+        row_provenance=None,
+        required=False,
     ),
 )
 

@@ -237,8 +237,50 @@ def _check_network(c: _Checker) -> None:
               "real losses = input − authorised − apparent ≥ 0 (lower the apparent-loss or unbilled shares)")
 
 
+def _check_tariffs(c: _Checker) -> None:
+    """tariffs.csv and operating_costs.csv: known operators and systems, one zone per operating system,
+    a zone's rows agreeing on operator and systems, class shares of a zone summing to 100 %."""
+    tariffs, systems = c.tables.get("tariffs"), c.tables.get("systems")
+    c.references("operating_costs", "operator_id", "operators", "operator_id")
+    if tariffs is None or not {"tariff_zone", "operator_id", "system_ids", "billed_share_pct"} <= set(tariffs.columns):
+        return
+    c.references("tariffs", "operator_id", "operators", "operator_id")
+    c.references("tariffs", "system_ids", "systems", "system_id", multi=True)
+    operator_of = {} if systems is None else dict(zip(systems["system_id"], systems["operator_id"]))
+    zone_of: dict[str, str] = {}
+    for zone, rows in tariffs.groupby("tariff_zone", sort=False):
+        first = rows.index[0]
+        for column in ("operator_id", "system_ids"):
+            for line in rows.index[rows[column].astype(str) != str(rows.at[first, column])]:
+                c.add("tariffs", line, column, f"'{rows.at[line, column]}' differs from line {first} of zone '{zone}'",
+                      f"every row of a tariff zone with the same {column}")
+        total = float(rows["billed_share_pct"].fillna(0).sum())
+        if abs(total - 100) > 0.05:
+            c.add("tariffs", int(first), "billed_share_pct", f"class shares of zone '{zone}' sum to {total:g} %",
+                  "the shares of one zone to sum to 100 %")
+        for system_id in str(rows.at[first, "system_ids"]).split(";"):
+            system_id = system_id.strip()
+            if system_id in zone_of and zone_of[system_id] != zone:
+                c.add("tariffs", int(first), "system_ids", f"system '{system_id}' is also in zone '{zone_of[system_id]}'",
+                      "each system in one tariff zone")
+            zone_of[system_id] = zone
+            owner = operator_of.get(system_id)
+            if owner is not None and pd.notna(owner) and owner != rows.at[first, "operator_id"]:
+                c.add("tariffs", int(first), "operator_id", f"system '{system_id}' belongs to operator '{owner}'",
+                      "the operator of the zone's systems (systems.csv)")
+    if systems is not None and "status" in systems:
+        for system_id in sorted(set(systems.loc[systems["status"] == "operating", "system_id"].dropna()) - set(zone_of)):
+            c.add("tariffs", None, "system_ids", f"no tariff zone for operating system '{system_id}'",
+                  "every operating system of systems.csv in one tariff zone")
+    costs = c.tables.get("operating_costs")
+    if costs is not None and "operator_id" in costs:
+        for operator_id in sorted(set(tariffs["operator_id"].dropna()) - set(costs["operator_id"].dropna())):
+            c.add("operating_costs", None, "operator_id", f"no row for operator '{operator_id}' of tariffs.csv",
+                  "one row per operator with a tariff")
+
+
 RELATION_RULES = (_check_provenance, _check_areas, _check_systems, _check_links, _check_projects, _check_targets, _check_history,
-                  _check_network, _check_aliases)
+                  _check_network, _check_aliases, _check_tariffs)
 
 
 def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str],
@@ -253,6 +295,8 @@ def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str],
     typed: dict[str, pd.DataFrame] = {}
     for spec in TABLES:
         if spec.name not in raw:
+            if not spec.required:
+                continue  # an optional table left out: the figures that need it stay empty
             violations.append(Violation(labels[spec.name], None, None, "file is missing", f"a table {spec.file}: {spec.description}"))
             continue
         frame, parse_problems = parse_table(raw[spec.name], spec, labels[spec.name])
