@@ -166,18 +166,56 @@ def balance_uncertainty(package: DataPackage) -> losses.Uncertainty:
     return losses.balance_uncertainty(inputs, ci95)
 
 
-def _loss_indicators(balance: pd.DataFrame, system_id: str) -> dict:
-    """The IWA indicators of one system for the JSON document (null where the system does not operate)."""
+def loss_target_pct(package: DataPackage) -> float:
+    """The plan's province loss target (%), read from the targets table (the highest value that meets it)."""
+    targets = package.targets_province
+    row = targets[targets["target_id"] == "loss"]
+    return float(row["target_max"].iloc[0])
+
+
+def prices_state(package: DataPackage) -> pd.DataFrame:
+    """Average tariff, variable cost and operating cost of each operating system (index: system_id)."""
+    return losses.system_prices(package.systems, package.tables.get("tariffs"), package.tables.get("operating_costs"))
+
+
+def money_state(package: DataPackage) -> pd.DataFrame:
+    """Per operating system: prices, the yearly value of NRW and of reaching the loss target (:func:`losses.money_table`)."""
+    return losses.money_table(balance_state(package), prices_state(package), loss_target_pct(package))
+
+
+def province_money(package: DataPackage) -> dict[str, float]:
+    """The province's NRW value, NRW % of operating cost and value of reaching the loss target (:func:`losses.province_money`)."""
+    return losses.province_money(balance_state(package), prices_state(package), loss_target_pct(package))
+
+
+# keys of the JSON document, per system: the IWA indicators, those with ±95 % limits, the bands and the money figures
+LOSS_KEYS = ("nrw_pct", "real_losses_l_per_conn_day", "uarl_m3_per_day", "ili")
+LIMITED_KEYS = ("nrw_l_per_connection_day", "real_losses_l_per_connection_day_per_m", "real_losses_m3_per_km_hour",
+                "apparent_losses_pct_of_authorised", "apparent_losses_l_per_connection_day")
+BAND_KEYS = ("ili_band", "matrix_band", "nrw_matrix_band", "nrw_matrix_band_hic")
+MONEY_KEYS = ("average_tariff_vnd_per_m3", "variable_cost_vnd_per_m3", "operating_cost_billion_vnd_per_year",
+              "nrw_value_billion_vnd_per_year", "real_losses_value_billion_vnd_per_year",
+              "apparent_losses_value_billion_vnd_per_year", "unbilled_authorised_value_billion_vnd_per_year",
+              "nrw_pct_of_operating_cost", "target_revenue_recovered_billion_vnd_per_year",
+              "target_cost_recovered_billion_vnd_per_year", "target_value_billion_vnd_per_year")
+SYSTEM_KEYS = (*LOSS_KEYS, *LIMITED_KEYS, *(f"{k}_ci95" for k in LIMITED_KEYS), *BAND_KEYS, *MONEY_KEYS)
+PROVINCE_MONEY_KEYS = ("nrw_value_billion_vnd_per_year", "nrw_pct_of_operating_cost", "real_losses_value_billion_vnd_per_year",
+                       "apparent_losses_value_billion_vnd_per_year", "unbilled_authorised_value_billion_vnd_per_year",
+                       "operating_cost_billion_vnd_per_year", "target_revenue_recovered_billion_vnd_per_year",
+                       "target_cost_recovered_billion_vnd_per_year", "target_value_billion_vnd_per_year")
+
+
+def _loss_indicators(balance: pd.DataFrame, ranges: pd.DataFrame, money: pd.DataFrame, system_id: str) -> dict:
+    """The IWA indicators, their ±95 % limits, bands and money figures of one system for the JSON document
+    (null where the system does not operate or a figure cannot be computed)."""
     if system_id not in balance.index:
-        return {key: None for key in ("nrw_pct", "real_losses_l_per_conn_day", "uarl_m3_per_day", "ili", "ili_band")}
-    row = balance.loc[system_id]
-    return {
-        "nrw_pct": _number_or_none(row["nrw_pct"]),
-        "real_losses_l_per_conn_day": _number_or_none(row["real_losses_l_per_conn_day"]),
-        "uarl_m3_per_day": _number_or_none(row["uarl_m3_per_day"]),
-        "ili": _number_or_none(row["ili"]),
-        "ili_band": row["ili_band"],
-    }
+        return {key: None for key in SYSTEM_KEYS}
+    row, spread, value = balance.loc[system_id], ranges.loc[system_id], money.loc[system_id]
+    out = {key: _number_or_none(row[key]) for key in (*LOSS_KEYS, *LIMITED_KEYS)}
+    out |= {f"{key}_ci95": [_number_or_none(spread[f"{key}_low"]), _number_or_none(spread[f"{key}_high"])] for key in LIMITED_KEYS}
+    out |= {key: row[key] for key in BAND_KEYS}
+    out |= {key: _number_or_none(value[key]) for key in MONEY_KEYS}
+    return out
 
 
 def baseline_document(package: DataPackage) -> dict:
@@ -186,12 +224,17 @@ def baseline_document(package: DataPackage) -> dict:
     systems = system_state(package)
     running = systems.dropna(subset=["production_m3_per_day"])
     balance = balance_state(package)
+    ranges = balance_uncertainty(package).ranges
+    money = money_state(package)
+    province = province_money(package)
     return {
         "year": BASE_YEAR,
         "coverage_pct": round(province_coverage_pct(areas), 4),
         "loss_pct": round(province_loss_pct(running), 4),
         "population_persons": int(areas["population_persons"].sum()),
         "served_persons": int(areas["served_persons"].sum()),
+        "loss_target_pct": loss_target_pct(package),
+        **{key: _number_or_none(province[key]) for key in PROVINCE_MONEY_KEYS},
         "areas": [
             {
                 "id": row.area_id,
@@ -213,7 +256,7 @@ def baseline_document(package: DataPackage) -> dict:
                 "loss_class": _nfc(row.loss_class),
                 "utilisation_pct": _number_or_none(row.utilisation_pct),
                 "utilisation_class": _nfc(row.utilisation_class),
-                **_loss_indicators(balance, row.system_id),
+                **_loss_indicators(balance, ranges, money, row.system_id),
             }
             for row in systems.itertuples()
         ],

@@ -219,6 +219,7 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
         "   " + narrative.loss_outlook(run),
         "   Cần gì: " + narrative.loss_requirement(run),
         "   Giải pháp: " + narrative.loss_measures(run),
+        "   Giá trị: " + narrative.loss_value(run),
         "   " + narrative.loss_movers(run),
     ]
 

@@ -20,13 +20,14 @@ stacked measures remove in one system; the floor constraint bounds that).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
 from capnuoc_model import engine
+from capnuoc_model import losses
 from capnuoc_model.losses import favad_leak_ratio
 from capnuoc_model.projection import COVERAGE_TARGET_PCT, LOSS_TARGET_PCT, PLAN_YEAR, Projection, Setup, deterministic
 
@@ -125,28 +126,29 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
             continue
         size = production[j] / 1000  # thousands of m³/day of system input
 
-        def add(measure: str, removed: float, cost: float) -> None:
+        def add(measure: str, real_removed: float, apparent_removed: float, cost: float) -> None:
             rows.append({"system_id": system_id, "measure": measure, "measure_vi": MEASURES_VI[measure],
                          "component": MEASURE_COMPONENT[measure],
-                         "removable_m3_per_day": removed * first, "cost_billion_vnd": cost * effort})
+                         "removable_m3_per_day": (real_removed + apparent_removed) * first, "cost_billion_vnd": cost * effort,
+                         # once fully in effect (the first year realises only part): what the payback counts
+                         "full_real_cut_m3_per_day": real_removed, "full_apparent_cut_m3_per_day": apparent_removed})
 
         if inp.is_le_15[j]:
-            add("maintenance", real[j] * at_effort(float(v[lp + "dma_leak_repair.maintenance_real_loss_cut"])),
+            add("maintenance", real[j] * at_effort(float(v[lp + "dma_leak_repair.maintenance_real_loss_cut"])), 0.0,
                 size * float(v[lp + "dma_leak_repair.maintenance_cost_billion_vnd_per_1000_m3_day"]))
             continue
-        add("dma_leak_repair", real[j] * at_effort(float(v[lp + "dma_leak_repair.real_loss_cut"])),
+        add("dma_leak_repair", real[j] * at_effort(float(v[lp + "dma_leak_repair.real_loss_cut"])), 0.0,
             size * float(v[lp + "dma_leak_repair.cost_billion_vnd_per_1000_m3_day"]))
-        add("pressure_management", real[j] * at_effort(pressure_effect),
+        add("pressure_management", real[j] * at_effort(pressure_effect), 0.0,
             size * float(v[lp + "pressure_management.cost_billion_vnd_per_1000_m3_day"]))
-        add("meter_replacement", commercial[j] * at_effort(float(v[lp + "meter_replacement.apparent_loss_cut"])),
+        add("meter_replacement", 0.0, commercial[j] * at_effort(float(v[lp + "meter_replacement.apparent_loss_cut"])),
             size * float(v[lp + "meter_replacement.cost_billion_vnd_per_1000_m3_day"]))
         if inp.is_recent[j]:
-            add("customer_records",
-                commercial[j] * at_effort(float(v[lp + "customer_records.apparent_loss_cut"]))
-                + real[j] * at_effort(float(v[lp + "customer_records.real_loss_cut"])),
+            add("customer_records", real[j] * at_effort(float(v[lp + "customer_records.real_loss_cut"])),
+                commercial[j] * at_effort(float(v[lp + "customer_records.apparent_loss_cut"])),
                 size * float(v[lp + "customer_records.cost_billion_vnd_per_1000_m3_day"]))
         else:
-            add("pipe_renewal", real[j] * renewal_share * float(v[lp + "pipe_renewal.leak_reduction_on_renewed"]),
+            add("pipe_renewal", real[j] * renewal_share * float(v[lp + "pipe_renewal.leak_reduction_on_renewed"]), 0.0,
                 size * 100 * renewal_share / effort * float(v[lp + "pipe_renewal.cost_billion_vnd_per_1000_m3_day_per_pct"]))
     options = pd.DataFrame(rows)
     options["million_vnd_per_m3_day"] = 1000 * options["cost_billion_vnd"] / options["removable_m3_per_day"]
@@ -204,6 +206,46 @@ def least_cost_loss_cut(s: Setup) -> LossAnswer:
                       float((share * costs).sum()), allocation)
 
 
+def with_payback(loss: LossAnswer, prices: pd.DataFrame) -> LossAnswer:
+    """The answer with each measure's yearly value and simple payback (:func:`losses.measure_payback`)
+    at the systems' prices (index system_id: average tariff, variable cost)."""
+    return replace(loss, allocation=losses.measure_payback(loss.allocation, prices))
+
+
+def programme_payback(loss: LossAnswer) -> tuple[float, float]:
+    """(yearly value in billion VND, simple payback in years) of the measures the least-cost cut uses,
+    each counted with its share used; NaN without prices, inf when the cut is worth nothing."""
+    a = loss.allocation
+    if "value_billion_vnd_per_year" not in a:
+        return np.nan, np.nan
+    value = float((a["share_used"] * a["value_billion_vnd_per_year"]).sum(min_count=1))
+    if not np.isfinite(value):
+        return np.nan, np.nan
+    return value, (loss.cost_billion_vnd / value if value > 0 else np.inf)
+
+
+def nrw_value_by_year(systems: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """The yearly value of NRW of each running system in each projected year, and of the province
+    (``system_id`` "province"), at 2025 prices (:func:`losses.nrw_value`). ``systems``:
+    :func:`capnuoc_model.projection.systems_table`. A system without prices of its own (one built
+    during the plan whose operator is not yet named) is valued at the mean prices of the others."""
+    running = systems[systems["is_running"].astype(bool)]
+    prices = prices.fillna({c: prices[c].mean() for c in ("average_tariff_vnd_per_m3", "variable_cost_vnd_per_m3")})
+    balance = pd.DataFrame({
+        "real_losses_m3_per_day": running["real_loss_m3_per_day"].to_numpy(float),
+        "apparent_losses_m3_per_day": running["apparent_loss_m3_per_day"].to_numpy(float),
+        "unbilled_authorised_m3_per_day": running["unbilled_authorised_m3_per_day"].to_numpy(float),
+    })
+    value = losses.nrw_value(balance, prices.reindex(running["system_id"].to_numpy()).reset_index(drop=True))
+    frame = pd.concat([running[["scenario", "year", "system_id", "name_vi"]].reset_index(drop=True), value], axis=1)
+    sums = ["real_losses_value_billion_vnd_per_year", "apparent_losses_value_billion_vnd_per_year",
+            "unbilled_authorised_value_billion_vnd_per_year", "nrw_value_billion_vnd_per_year"]
+    province = frame.groupby(["scenario", "year"], sort=False)[sums].sum(min_count=1).reset_index()
+    province.insert(2, "system_id", "province")
+    province.insert(3, "name_vi", "Toàn tỉnh")
+    return pd.concat([frame.drop(columns="nrw_pct_of_operating_cost"), province], ignore_index=True)
+
+
 def project_costs(p: Projection) -> pd.DataFrame:
     """Cost per person the project serves: as stated, and as connected by 31/12/2026 and 2030 in the deterministic run."""
     costs = p.setup.inputs.project_costs.copy()
@@ -240,11 +282,19 @@ def what_it_takes_table(p: Projection, uptake: UptakeAnswer, loss: LossAnswer) -
         ("loss", "province", "", loss.cost_billion_vnd, "billion VND",
          "least cost of the cut" if loss.feasible else "cost of doing everything possible (15 % not reachable)"),
     ]
+    value, payback = programme_payback(loss)
+    if np.isfinite(value):
+        rows += [("loss", "province", "", value, "billion VND/year", "yearly value of what the cut recovers, fully in effect"),
+                 ("loss", "province", "", payback, "years", "simple payback of the cut: its cost / its yearly value")]
     for r in loss.allocation.itertuples():
         rows.append(("loss_allocation", r.system_id, r.measure, r.removed_m3_per_day, "m³/day",
                      f"share used {r.share_used:.3f}; cost {r.cost_used_billion_vnd:.3f} billion VND"))
         rows.append(("measure_unit_cost", r.system_id, r.measure, r.million_vnd_per_m3_day, "million VND per m³/day",
                      f"removes up to {r.removable_m3_per_day:.1f} m³/day by 31/12/2026"))
+        if hasattr(r, "payback_years"):
+            rows.append(("measure_payback", r.system_id, r.measure, r.payback_years, "years",
+                         f"cost {r.cost_billion_vnd:.3f} billion VND / value {r.value_billion_vnd_per_year:.3f} billion VND a year "
+                         "(real losses at the variable cost, apparent losses at the tariff)"))
     for r in project_costs(p).itertuples():
         if pd.notna(r.beneficiaries_persons):
             rows.append(("project_unit_cost", r.project_id, "", r.million_vnd_per_stated_person, "million VND per person",

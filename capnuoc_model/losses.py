@@ -596,3 +596,167 @@ def apparent_split_2025(systems: pd.DataFrame, network: pd.DataFrame) -> pd.Data
         "apparent_half_width_m3_per_day": Z95 * spread["apparent_losses_m3_per_day_sd"],
     })
 
+
+# ----------------------------------------------------------------------------- money
+
+DAYS_PER_YEAR = 365.0
+VND_PER_BILLION = 1e9
+PRICE_COLUMNS = ("average_tariff_vnd_per_m3", "variable_cost_vnd_per_m3", "operating_cost_billion_vnd_per_year")
+
+
+def billion_vnd_per_year(m3_per_day, vnd_per_m3):
+    """The yearly value of a daily volume: m³/day × 365 × đồng/m³ / 10⁹ (tỷ đồng/năm)."""
+    return np.asarray(m3_per_day, float) * DAYS_PER_YEAR * np.asarray(vnd_per_m3, float) / VND_PER_BILLION
+
+
+def nrw_value(balance: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """The yearly value of non-revenue water of each row, in billion VND a year.
+
+    As WB-EasyCalc and the AWWA Free Water Audit Software value the balance (AWWA M36, 4th ed.
+    2016, ch. 3): real losses at the variable production cost (the energy and chemicals the lost
+    water used; the water could not have been sold where demand is met), apparent losses at the
+    average tariff (the water reached a customer and was not paid for), unbilled authorised
+    consumption at the variable production cost. ``balance`` has the columns of
+    :func:`water_balance`; ``prices`` the columns of :data:`PRICE_COLUMNS` on the same index
+    (operating cost may be missing: ``nrw_pct_of_operating_cost`` is then NaN).
+    """
+    prices = prices.reindex(balance.index)
+    variable, tariff = prices["variable_cost_vnd_per_m3"], prices["average_tariff_vnd_per_m3"]
+    out = pd.DataFrame(index=balance.index)
+    out["real_losses_value_billion_vnd_per_year"] = billion_vnd_per_year(balance["real_losses_m3_per_day"], variable)
+    out["apparent_losses_value_billion_vnd_per_year"] = billion_vnd_per_year(balance["apparent_losses_m3_per_day"], tariff)
+    out["unbilled_authorised_value_billion_vnd_per_year"] = billion_vnd_per_year(balance["unbilled_authorised_m3_per_day"], variable)
+    out["nrw_value_billion_vnd_per_year"] = out[["real_losses_value_billion_vnd_per_year", "apparent_losses_value_billion_vnd_per_year",
+                                                 "unbilled_authorised_value_billion_vnd_per_year"]].sum(axis=1, min_count=3)
+    cost = prices["operating_cost_billion_vnd_per_year"].astype(float)
+    out["nrw_pct_of_operating_cost"] = 100 * out["nrw_value_billion_vnd_per_year"] / cost.where(cost > 0)
+    return out
+
+
+def loss_target_cut(nrw_m3_per_day, input_m3_per_day, apparent_m3_per_day, real_m3_per_day, target_pct):
+    """(real, apparent) volumes to recover, m³/day, for NRW / input to come down to ``target_pct``.
+
+    The cut X is shared between the two kinds of loss as they stand (apparent share s of the
+    water losses; unbilled authorised consumption is not a loss and stays). Recovered real
+    losses are no longer produced (input falls by them); recovered apparent losses are billed
+    (input stays). So (NRW − X) / (input − (1 − s) X) = t gives X = (NRW − t·input) / (1 − t(1 − s)),
+    0 when the target is already met and at most the water losses. Works on arrays.
+    """
+    nrw, siv = np.asarray(nrw_m3_per_day, float), np.asarray(input_m3_per_day, float)
+    apparent, real = np.asarray(apparent_m3_per_day, float), np.asarray(real_m3_per_day, float)
+    losses_ = apparent + real
+    t = float(target_pct) / 100
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = np.where(losses_ > 0, apparent / np.where(losses_ > 0, losses_, 1.0), 0.0)
+    cut = np.clip((nrw - t * siv) / (1 - t * (1 - share)), 0.0, losses_)
+    return cut * (1 - share), cut * share
+
+
+def target_recovery(balance: pd.DataFrame, prices: pd.DataFrame, target_pct: float) -> pd.DataFrame:
+    """What reaching a loss target is worth a year, per row: the volumes recovered (:func:`loss_target_cut`),
+    the revenue recovered (apparent losses billed at the average tariff) and the production cost
+    recovered (real losses no longer produced, at the variable cost), billion VND a year."""
+    prices = prices.reindex(balance.index)
+    real, apparent = loss_target_cut(balance["nrw_m3_per_day"], balance["system_input_m3_per_day"],
+                                     balance["apparent_losses_m3_per_day"], balance["real_losses_m3_per_day"], target_pct)
+    out = pd.DataFrame({"target_real_cut_m3_per_day": real, "target_apparent_cut_m3_per_day": apparent}, index=balance.index)
+    out["target_revenue_recovered_billion_vnd_per_year"] = billion_vnd_per_year(apparent, prices["average_tariff_vnd_per_m3"])
+    out["target_cost_recovered_billion_vnd_per_year"] = billion_vnd_per_year(real, prices["variable_cost_vnd_per_m3"])
+    out["target_value_billion_vnd_per_year"] = (out["target_revenue_recovered_billion_vnd_per_year"]
+                                                + out["target_cost_recovered_billion_vnd_per_year"])
+    return out
+
+
+def money_table(balance: pd.DataFrame, prices: pd.DataFrame, target_pct: float) -> pd.DataFrame:
+    """Per row: the prices, the value of NRW (:func:`nrw_value`) and of reaching the loss target
+    (:func:`target_recovery`)."""
+    return pd.concat([prices.reindex(balance.index)[list(PRICE_COLUMNS)], nrw_value(balance, prices),
+                      target_recovery(balance, prices, target_pct)], axis=1)
+
+
+def province_money(balance: pd.DataFrame, prices: pd.DataFrame, target_pct: float) -> dict[str, float]:
+    """The province's money figures from its systems' balances and prices.
+
+    NRW value: the sum of the systems' values. Operating cost: the sum over the systems whose
+    operator gives it (NRW % of operating cost over those systems only; NaN when none gives it).
+    Reaching the target: the cut of :func:`loss_target_cut` on the province totals (the plan's
+    target is the production-weighted province average), valued at the average tariff weighted
+    by the systems' apparent losses and the variable cost weighted by their real losses.
+    """
+    prices = prices.reindex(balance.index)
+    value = nrw_value(balance, prices)
+    total = balance[["nrw_m3_per_day", "system_input_m3_per_day", "apparent_losses_m3_per_day", "real_losses_m3_per_day"]].sum()
+    real, apparent = loss_target_cut(total["nrw_m3_per_day"], total["system_input_m3_per_day"],
+                                     total["apparent_losses_m3_per_day"], total["real_losses_m3_per_day"], target_pct)
+
+    def weighted(price: str, weight: str) -> float:
+        w = balance[weight].astype(float)
+        return float((prices[price] * w).sum() / w.sum()) if w.sum() > 0 else np.nan
+
+    tariff = weighted("average_tariff_vnd_per_m3", "apparent_losses_m3_per_day")
+    variable = weighted("variable_cost_vnd_per_m3", "real_losses_m3_per_day")
+    cost = prices["operating_cost_billion_vnd_per_year"].astype(float)
+    given = cost.notna() & (cost > 0)
+    revenue, saved = float(billion_vnd_per_year(apparent, tariff)), float(billion_vnd_per_year(real, variable))
+    return {
+        "nrw_value_billion_vnd_per_year": float(value["nrw_value_billion_vnd_per_year"].sum(min_count=1)),
+        "real_losses_value_billion_vnd_per_year": float(value["real_losses_value_billion_vnd_per_year"].sum(min_count=1)),
+        "apparent_losses_value_billion_vnd_per_year": float(value["apparent_losses_value_billion_vnd_per_year"].sum(min_count=1)),
+        "unbilled_authorised_value_billion_vnd_per_year": float(value["unbilled_authorised_value_billion_vnd_per_year"].sum(min_count=1)),
+        "operating_cost_billion_vnd_per_year": float(cost[given].sum()) if given.any() else np.nan,
+        "nrw_pct_of_operating_cost": (float(100 * value.loc[given, "nrw_value_billion_vnd_per_year"].sum() / cost[given].sum())
+                                      if given.any() else np.nan),
+        "target_real_cut_m3_per_day": float(real), "target_apparent_cut_m3_per_day": float(apparent),
+        "target_revenue_recovered_billion_vnd_per_year": revenue,
+        "target_cost_recovered_billion_vnd_per_year": saved,
+        "target_value_billion_vnd_per_year": revenue + saved,
+    }
+
+
+def measure_payback(options: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
+    """Each loss-reduction measure's yearly value and simple payback.
+
+    ``options`` has ``system_id``, ``cost_billion_vnd`` and the volumes the measure recovers once
+    fully in effect, ``full_real_cut_m3_per_day`` and ``full_apparent_cut_m3_per_day``; the value
+    is real losses at the system's variable cost plus apparent losses at its average tariff (as
+    :func:`nrw_value`), the simple payback cost / yearly value, in years (inf when worth nothing).
+    """
+    p = prices.reindex(options["system_id"].to_numpy())
+    value = (billion_vnd_per_year(options["full_real_cut_m3_per_day"], p["variable_cost_vnd_per_m3"].to_numpy())
+             + billion_vnd_per_year(options["full_apparent_cut_m3_per_day"], p["average_tariff_vnd_per_m3"].to_numpy()))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        payback = np.where(value > 0, options["cost_billion_vnd"].to_numpy(float) / np.where(value > 0, value, 1.0), np.inf)
+    return options.assign(value_billion_vnd_per_year=value, payback_years=np.where(np.isnan(value), np.nan, payback))
+
+
+def system_prices(systems: pd.DataFrame, tariffs: pd.DataFrame | None, costs: pd.DataFrame | None) -> pd.DataFrame:
+    """Prices of each system (index system_id, package order) from the data package's tariff and cost tables.
+
+    - ``average_tariff_vnd_per_m3``: Σ class tariff × class share of the billed volume / 100 in
+      the system's tariff zone (``tariffs.csv``);
+    - ``variable_cost_vnd_per_m3``: its operator's variable production cost (``operating_costs.csv``);
+    - ``operating_cost_billion_vnd_per_year``: its operator's operating cost shared among the
+      operator's operating systems by production (NaN where the operator does not give it).
+    A system in no zone (one not yet built, whose operator is not named) and missing tables
+    leave the prices NaN: the money figures are then empty, the balance is not.
+    """
+    out = pd.DataFrame({"operator_id": systems["operator_id"].astype(object).to_numpy()}, index=pd.Index(systems["system_id"], name="system_id"))
+    out["tariff_zone"] = None
+    out["average_tariff_vnd_per_m3"] = np.nan
+    if tariffs is not None and len(tariffs):
+        t = tariffs.assign(weighted=tariffs["tariff_vnd_per_m3"].astype(float) * tariffs["billed_share_pct"].astype(float) / 100)
+        by_zone = t.groupby("tariff_zone")["weighted"].sum()
+        members = t.drop_duplicates("tariff_zone")[["tariff_zone", "system_ids"]]
+        zone_of = {s.strip(): zone for zone, ids in zip(members["tariff_zone"], members["system_ids"]) for s in str(ids).split(";")}
+        out["tariff_zone"] = out.index.map(zone_of)
+        out["average_tariff_vnd_per_m3"] = out["tariff_zone"].map(by_zone).astype(float)
+    out["variable_cost_vnd_per_m3"] = np.nan
+    out["operating_cost_billion_vnd_per_year"] = np.nan
+    if costs is not None and len(costs):
+        c = costs.set_index("operator_id")
+        out["variable_cost_vnd_per_m3"] = out["operator_id"].map(c["variable_cost_vnd_per_m3"].astype(float))
+        operating = (systems["status"] == "operating").to_numpy()
+        production = pd.Series(np.where(operating, systems["production_m3_per_day"].astype(float), np.nan), index=out.index)
+        share = production / production.groupby(out["operator_id"]).transform("sum")
+        out["operating_cost_billion_vnd_per_year"] = out["operator_id"].map(c["operating_cost_billion_vnd_per_year"].astype(float)) * share
+    return out

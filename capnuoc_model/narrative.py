@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from capnuoc_model import fmt, projection
@@ -82,6 +84,23 @@ def loss_requirement(run: ProjectionRun) -> str:
     year = first_year_likely(run, "p_loss_target")
     if year:
         text += f" Theo kịch bản này, mục tiêu có xác suất đạt từ 50 % trở lên vào năm {year}."
+    return text
+
+
+def loss_value(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
+    """What the losses cost and what the least-cost cut is worth: NRW value this year, the cut's yearly value and payback."""
+    from capnuoc_model.feasibility import programme_payback
+
+    value = run.tables["nrw_value"]
+    province = value[value["system_id"] == "province"].set_index("year")["nrw_value_billion_vnd_per_year"]
+    text = (f"Nước cấp nhưng thất thu năm 2025 trị giá {fmt.billion_vnd(province.get(2025))}/năm, năm {year} "
+            f"{fmt.billion_vnd(province.get(year))}/năm (thất thoát thương mại tính theo giá bán nước bình quân, thất thoát cơ học "
+            "và tiêu thụ không doanh thu theo chi phí sản xuất biến đổi).")
+    recovered, payback = programme_payback(run.loss)
+    if run.loss.cost_billion_vnd > 0 and not math.isnan(recovered):
+        years = f"hoàn vốn giản đơn sau {fmt.vn(payback, 1)} năm" if math.isfinite(payback) else "không hoàn vốn"
+        text += (f" Phần giảm thất thoát của phương án ({fmt.billion_vnd(run.loss.cost_billion_vnd)}), khi phát huy đủ, thu hồi "
+                 f"{fmt.billion_vnd(recovered)}/năm: {years}.")
     return text
 
 

@@ -8,7 +8,7 @@ from typing import Callable
 
 import pandas as pd
 
-from capnuoc_model import feasibility, io, projection
+from capnuoc_model import baseline, feasibility, io, projection
 from capnuoc_model.scenario import Scenario
 
 @dataclass(frozen=True)
@@ -35,7 +35,8 @@ def full_run(
     p = projection.project(package, scenario, draws, seed)
     step("Tính điều kiện cần để đạt mục tiêu")
     uptake = feasibility.minimal_uptake(p.setup)
-    loss = feasibility.least_cost_loss_cut(p.setup)
+    prices = baseline.prices_state(package)
+    loss = feasibility.with_payback(feasibility.least_cost_loss_cut(p.setup), prices)
     tables = {
         "province": projection.province_table(p),
         "areas": projection.areas_table(p),
@@ -43,6 +44,7 @@ def full_run(
         "targets": projection.targets_table(p),
         "what_it_takes": feasibility.what_it_takes_table(p, uptake, loss),
         "projects": feasibility.project_costs(p),
+        "nrw_value": feasibility.nrw_value_by_year(projection.systems_table(p), prices),
         "population_fit": population_fit_table(p),
         "assumptions": pd.DataFrame(scenario.to_records()),
     }
