@@ -142,6 +142,32 @@ def bieu03_coverage(areas: pd.DataFrame) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def loss_money_state(package: DataPackage) -> pd.DataFrame:
+    """Per operating system: the per-connection indicators with their 95 % limits, the bands and the money figures
+    (the machine table of ``capnuoc baseline --out``; column ids as in ``baseline --json``)."""
+    balance = balance_state(package)
+    ranges = balance_uncertainty(package).ranges
+    limits = [f"{key}_{end}" for key in LIMITED_KEYS for end in ("low", "high")]
+    out = balance[list(LIMITED_KEYS)].join(ranges[limits])[[c for key in LIMITED_KEYS for c in (key, f"{key}_low", f"{key}_high")]]
+    out = out.join(balance[list(BAND_KEYS)]).join(money_state(package))
+    names = package.systems.set_index("system_id")["name_vi"]
+    out.insert(0, "name_vi", out.index.map(names))
+    return out.reset_index()
+
+
+def bieu_loss_money(package: DataPackage) -> pd.DataFrame:
+    """Per operating system, Vietnamese headers from the registry of names (:data:`losses.TERMS`): the per-connection
+    indicators, the NRW matrix band and the yearly value of NRW."""
+    state = loss_money_state(package)
+    keys = (*LIMITED_KEYS, "nrw_matrix_band", "nrw_value_billion_vnd_per_year")
+    return pd.DataFrame({"Công trình cấp nước": state["name_vi"], **{losses.TERMS_BY_KEY[k].label_vi: state[k] for k in keys}})
+
+
+def bieu_loss_money_decimals() -> dict[str, int]:
+    """Decimals of each column of :func:`bieu_loss_money`, from the registry."""
+    return {t.label_vi: t.decimals for t in losses.TERMS}
+
+
 def _nfc(text: object) -> object:
     return unicodedata.normalize("NFC", text) if isinstance(text, str) else text
 

@@ -179,3 +179,23 @@ def variance_shares(shares: pd.DataFrame, title: str = "Tỷ trọng trong phư�
                  alt.Tooltip("share_pct:Q", title="Tỷ trọng (%)", format=",.1f")],
     ).properties(height=alt.Step(18), width=460)
 
+
+
+NRW_VALUE_COLOURS = {"Thất thoát thương mại": "#d95f02", "Thất thoát cơ học": "#1b9e77", "Tiêu thụ hợp pháp không doanh thu": "#7570b3"}
+
+
+def nrw_value(frame: pd.DataFrame) -> alt.Chart:
+    """Yearly value of NRW of each system, stacked by component (apparent losses at the tariff, the rest at the variable cost)."""
+    parts = {"apparent_losses_value_billion_vnd_per_year": "Thất thoát thương mại",
+             "real_losses_value_billion_vnd_per_year": "Thất thoát cơ học",
+             "unbilled_authorised_value_billion_vnd_per_year": "Tiêu thụ hợp pháp không doanh thu"}
+    data = frame.melt(id_vars=["name_vi"], value_vars=list(parts), var_name="part", value_name="value")
+    data["part_vi"] = data["part"].map(parts)
+    order = frame.sort_values("nrw_value_billion_vnd_per_year", ascending=False)["name_vi"].tolist()
+    return alt.Chart(data).mark_bar().encode(
+        y=alt.Y("name_vi:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        x=alt.X("value:Q", title="Giá trị nước cấp nhưng thất thu (tỷ đồng/năm)", stack="zero"),
+        color=alt.Color("part_vi:N", scale=class_scale(NRW_VALUE_COLOURS), title=None, legend=alt.Legend(labelLimit=320)),
+        tooltip=[alt.Tooltip("name_vi:N", title="Công trình"), alt.Tooltip("part_vi:N", title="Thành phần"),
+                 alt.Tooltip("value:Q", title="Tỷ đồng/năm", format=",.3f")],
+    ).properties(height=alt.Step(18), width=460)

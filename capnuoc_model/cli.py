@@ -65,14 +65,14 @@ def _cell(value: object, decimals: int) -> str:
     return fmt.vn(float(value), decimals)
 
 
-def print_frame(frame: pd.DataFrame, title: str) -> None:
-    """A Biểu as a terminal table: numbers right-aligned in Vietnamese format (% with one decimal)."""
+def print_frame(frame: pd.DataFrame, title: str, decimals: dict[str, int] | None = None) -> None:
+    """A Biểu as a terminal table: numbers right-aligned in Vietnamese format (% with one decimal unless ``decimals`` says)."""
     table = Table(title=title, title_justify="left", show_lines=False)
     for column in frame.columns:
         numeric = pd.api.types.is_numeric_dtype(frame[column])
         table.add_column(column, justify="right" if numeric else "left", overflow="fold")
     for row in frame.itertuples(index=False):
-        table.add_row(*[_cell(v, 1 if "%" in c else 0) for v, c in zip(row, frame.columns)])
+        table.add_row(*[_cell(v, (decimals or {}).get(c, 1 if "%" in c else 0)) for v, c in zip(row, frame.columns)])
     out_console.print(table)
 
 
@@ -88,6 +88,7 @@ def _baseline_outputs(package: io.DataPackage) -> dict[str, pd.DataFrame]:
         "by_operator": bl.loss_by(systems, "operator_id"),
         "by_orientation_group": bl.coverage_by(areas, "orientation_group"),
         "can_bang_nuoc_iwa": bl.balance_state(package).reset_index(),  # IWA water balance and loss indicators
+        "chi_so_gia_tri_that_thoat": bl.loss_money_state(package),  # indicators with 95 % limits, bands, money
     }
 
 
@@ -136,10 +137,13 @@ def baseline(
     print_frame(outputs["bieu01_cong_suat"], "Biểu 01. Mức độ khai thác công suất các công trình cấp nước đô thị")
     print_frame(outputs["bieu02_that_thoat"], "Biểu 02. Tỷ lệ thất thoát nước sạch các công trình cấp nước đô thị")
     print_frame(outputs["bieu03_bao_phu"], "Biểu 03. Tỷ lệ dân số đô thị được sử dụng nước sạch")
+    print_frame(bl.bieu_loss_money(package), "Chỉ số thất thoát theo đấu nối và giá trị nước cấp nhưng thất thu",
+                bl.bieu_loss_money_decimals())
     out_console.print(
         f"Toàn tỉnh năm {document['year']}: tỷ lệ bao phủ {fmt.pct(document['coverage_pct'])} "
         f"({fmt.persons(document['served_persons'])} / {fmt.persons(document['population_persons'])}); "
-        f"tỷ lệ thất thoát bình quân {fmt.pct(document['loss_pct'])}.",
+        f"tỷ lệ thất thoát bình quân {fmt.pct(document['loss_pct'])}; nước cấp nhưng thất thu trị giá "
+        f"{fmt.billion_vnd(document['nrw_value_billion_vnd_per_year'])}/năm.",
         soft_wrap=True,
     )
 

@@ -205,3 +205,25 @@ def iwa_uncertainty_method(network: pd.DataFrame) -> str:
         "và ILI; cận dưới không nhỏ hơn 0. Tỷ trọng phương sai cho biết cần đo lại số liệu nào trước."
     )
 
+
+
+def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: float) -> str:
+    """What NRW costs the province a year, what it would be worth to reach the loss target, and the operating-cost ratio.
+
+    ``province``: :func:`capnuoc_model.baseline.province_money`.
+    """
+    text = (f"Năm 2025 nước cấp nhưng thất thu của các công trình trị giá {fmt.billion_vnd(province['nrw_value_billion_vnd_per_year'])}"
+            f"/năm: thất thoát thương mại {fmt.billion_vnd(province['apparent_losses_value_billion_vnd_per_year'])} (nước đã đến "
+            "khách hàng mà không thu được tiền, tính theo giá bán nước bình quân), thất thoát cơ học "
+            f"{fmt.billion_vnd(province['real_losses_value_billion_vnd_per_year'])} và tiêu thụ hợp pháp không doanh thu "
+            f"{fmt.billion_vnd(province['unbilled_authorised_value_billion_vnd_per_year'])} (tính theo chi phí sản xuất biến đổi "
+            f"{fmt.vn(variable_cost_vnd_per_m3)} đồng/m³). ")
+    if math.isnan(province["nrw_pct_of_operating_cost"]):
+        text += "Các đơn vị cấp nước chưa công bố chi phí vận hành nên chưa so sánh được với tổng chi phí. "
+    else:
+        text += f"Con số này bằng {fmt.pct(province['nrw_pct_of_operating_cost'])} chi phí vận hành của các đơn vị đã công bố. "
+    text += (f"Đưa tỷ lệ thất thoát bình quân về {fmt.pct(target_pct, 0)} (mục tiêu của Kế hoạch) thu thêm "
+             f"{fmt.billion_vnd(province['target_revenue_recovered_billion_vnd_per_year'])}/năm doanh thu và giảm "
+             f"{fmt.billion_vnd(province['target_cost_recovered_billion_vnd_per_year'])}/năm chi phí sản xuất, tổng cộng "
+             f"{fmt.billion_vnd(province['target_value_billion_vnd_per_year'])}/năm.")
+    return text

@@ -12,7 +12,7 @@ import re
 import pandas as pd
 
 from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, projection
+from capnuoc_model import fmt, losses, projection
 from capnuoc_model.context import ReportContext
 from capnuoc_model.feasibility import MEASURES_VI
 
@@ -248,25 +248,21 @@ def methods(ctx: ReportContext) -> pd.DataFrame:
 
 # ----------------------------------------------------------------------------- Phụ lục C: IWA water balance
 
-# Vietnamese terms of the IWA water balance, as WB-EasyCalc's Vietnamese edition words the key ones
-IWA_TERMS_VI = {
-    "system_input_m3_per_day": "Lượng nước cấp vào hệ thống",
-    "authorised_m3_per_day": "Tiêu thụ hợp pháp",
-    "billed_authorised_m3_per_day": "Tiêu thụ hợp pháp có doanh thu",
-    "billed_metered_m3_per_day": "Tiêu thụ có đồng hồ, có doanh thu",
-    "billed_unmetered_m3_per_day": "Tiêu thụ không đồng hồ, có doanh thu",
-    "unbilled_authorised_m3_per_day": "Tiêu thụ hợp pháp không doanh thu",
-    "unbilled_metered_m3_per_day": "Tiêu thụ có đồng hồ, không doanh thu",
-    "unbilled_unmetered_m3_per_day": "Tiêu thụ không đồng hồ, không doanh thu",
-    "water_losses_m3_per_day": "Lượng nước thất thoát",
-    "apparent_losses_m3_per_day": "Thất thoát thương mại",
-    "unauthorised_m3_per_day": "Sử dụng nước trái phép",
-    "meter_inaccuracy_m3_per_day": "Sai số đồng hồ khách hàng",
-    "data_errors_m3_per_day": "Sai sót xử lý số liệu",
-    "real_losses_m3_per_day": "Thất thoát cơ học",
-    "revenue_water_m3_per_day": "Nước có doanh thu",
-    "nrw_m3_per_day": "Nước cấp nhưng thất thu",
-}
+def _term(key: str) -> str:
+    return losses.TERMS_BY_KEY[key].name_vi
+
+
+def _label(key: str) -> str:
+    return losses.TERMS_BY_KEY[key].label_vi
+
+
+# Vietnamese terms of the IWA water balance: the registry of capnuoc_model.losses (WB-EasyCalc's Vietnamese edition)
+IWA_TERMS_VI = {key: _term(key) for key in (
+    "system_input_m3_per_day", "authorised_m3_per_day", "billed_authorised_m3_per_day", "billed_metered_m3_per_day",
+    "billed_unmetered_m3_per_day", "unbilled_authorised_m3_per_day", "unbilled_metered_m3_per_day",
+    "unbilled_unmetered_m3_per_day", "water_losses_m3_per_day", "apparent_losses_m3_per_day", "unauthorised_m3_per_day",
+    "meter_inaccuracy_m3_per_day", "data_errors_m3_per_day", "real_losses_m3_per_day", "revenue_water_m3_per_day",
+    "nrw_m3_per_day")}
 IWA_DECIMALS = {"ILI": 1, "NRW (m³/km/ngày)": 1, "NRW (m³/đấu nối/ngày)": 2,
                 "UARL (m³/ngày đêm)": 1, "Ống (km)": 1, "Chi phí (tỷ đồng)": 3, "Ống sau ranh giới (m)": 1,
                 "ĐH đo thiếu (%)": 1, "Trái phép (% đầu vào)": 1, "Sai sót (% doanh thu)": 1,
@@ -397,32 +393,35 @@ def iwa_indicators(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def ili_bands(ctx: ReportContext) -> pd.DataFrame:
-    """The WBI bands for low- and middle-income countries: ILI range, real losses per connection by pressure, meaning."""
-    from capnuoc_model import losses
-
+def ili_bands(ctx: ReportContext, income: str = "lmic") -> pd.DataFrame:
+    """The WBI bands: ILI range, real losses per connection by pressure, meaning (nominal bounds; a value on a
+    bound belongs to the better band)."""
     rows = []
-    low = 0.0
-    for upper, band in losses.ILI_BANDS["lmic"]:
-        row = {"Nhóm": band,
-               "ILI": f"< {fmt.vn(upper, 0)}" if low == 0 else (f"≥ {fmt.vn(low, 0)}" if upper == float("inf")
-                                                                 else f"{fmt.vn(low, 0)}–{fmt.vn(upper, 0)}")}
+    bounds = (0.0, *losses.ILI_BAND_BOUNDS[income], float("inf"))
+    for band, low, upper in zip(losses.BAND_ORDER, bounds[:-1], bounds[1:]):
+        row = {"Nhóm": band, "ILI": _range_text(low, upper, 1)}
         for pressure in losses.MATRIX_PRESSURES_M:
-            a, b = losses.real_loss_matrix_l_per_conn_day(pressure)[band]
-            row[f"{pressure} m"] = f"< {fmt.vn(b)}" if a == 0 else (f"> {fmt.vn(a)}" if b == float("inf") else f"{fmt.vn(a)}–{fmt.vn(b)}")
+            row[f"{pressure} m"] = _range_text(*losses.real_loss_matrix_l_per_conn_day(pressure, income)[band], 2)
         row["Đánh giá"] = losses.BAND_LABEL_VI[band]
         rows.append(row)
-        low = upper
     return pd.DataFrame(rows)
+
+
+def _range_text(low: float, high: float, decimals: int) -> str:
+    """'≤ 25', '25–50', '> 200' (a value on a bound belongs to the lower, better band)."""
+    if low == 0:
+        return f"≤ {fmt.vn(high, decimals, trim=True)}"
+    if high == float("inf"):
+        return f"> {fmt.vn(low, decimals, trim=True)}"
+    return f"{fmt.vn(low, decimals, trim=True)}–{fmt.vn(high, decimals, trim=True)}"
 
 
 def ili_bands_note(ctx: ReportContext) -> str:
     """What each band means, for the note under the band table."""
-    from capnuoc_model import losses
-
     meanings = "; ".join(f"{band}: {text[:1].lower() + text[1:]}" for band, text in losses.BAND_MEANING_VI.items())
     return (f"Theo Viện Ngân hàng Thế giới (Liemberger và McKenzie 2005); nhóm A chia thành A1 và A2 như WB-EasyCalc. "
-            f"Lít/đấu nối/ngày = ILI × {fmt.vn(losses.MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI, 2)} × áp lực. {meanings}.")
+            f"Lít/đấu nối/ngày = ILI × {fmt.vn(losses.MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI, 2)} × áp lực. Giá trị đúng bằng "
+            f"ranh giới thuộc nhóm tốt hơn, như WB-EasyCalc (phiên bản 6.17) xếp nhóm: ILI 4,0033 thuộc nhóm A2. {meanings}.")
 
 
 def favad_examples(ctx: ReportContext, cuts=(0.1, 0.2, 0.3), exponents=(0.5, 1.0, 1.15, 1.5)) -> pd.DataFrame:
@@ -490,3 +489,128 @@ def loss_measures_by_component(ctx: ReportContext) -> pd.DataFrame:
         "Chi phí (tỷ đồng)": used.loc[order, "cost"].to_numpy(),
     })
 
+
+
+# ----------------------------------------------------------------------------- Phụ lục C.6: what the losses cost
+
+
+def _with_range(value: pd.Series, low: pd.Series, high: pd.Series, decimals: int) -> list[str]:
+    """'78,5 (46,5–110,6)': a value and its 95 % limits in one cell."""
+    return [f"{fmt.vn(v, decimals)} ({fmt.vn(a, decimals)}–{fmt.vn(b, decimals)})" for v, a, b in zip(value, low, high)]
+
+
+def connection_indicators(ctx: ReportContext) -> pd.DataFrame:
+    """The per-connection indicators of each operating system with their 95 % limits (names and units of the registry)."""
+    f = iwa_indicator_frame(ctx)
+    out = pd.DataFrame({"Công trình": f["name_vi"]})
+    for key in bl.LIMITED_KEYS:
+        out[_label(key)] = _with_range(f[key], f[f"{key}_low"], f[f"{key}_high"], losses.TERMS_BY_KEY[key].decimals)
+    return out
+
+
+def nrw_matrix_bands(ctx: ReportContext) -> pd.DataFrame:
+    """Each system's NRW per connection at its pressure and its bands: NRW matrix (both scales), ILI, physical-loss matrix."""
+    f = iwa_indicator_frame(ctx)
+    return pd.DataFrame({
+        "Công trình": f["name_vi"],
+        _label("nrw_l_per_connection_day"): f["nrw_l_per_connection_day"],
+        "Áp lực (m)": f["pressure_m"],
+        "Ma trận NRW, thu nhập thấp và trung bình": f["nrw_matrix_band"],
+        "Ma trận NRW, thu nhập cao": f["nrw_matrix_band_hic"],
+        _term("ili_band"): f["ili_band"],
+        _term("matrix_band"): f["matrix_band"],
+    })
+
+
+def nrw_matrix(ctx: ReportContext) -> pd.DataFrame:
+    """The NRW assessment matrix on both scales: NRW l/connection/day when pressurised, by average pressure."""
+    rows = []
+    for income in losses.INCOME_LEVELS:
+        for band in losses.BAND_ORDER:
+            row = {"Thang": "Thu nhập thấp và trung bình" if income == "lmic" else "Thu nhập cao", "Nhóm": band}
+            for pressure in losses.MATRIX_PRESSURES_M:
+                row[f"{pressure} m"] = _range_text(*losses.nrw_matrix_l_per_conn_day(pressure, income)[band], 2)
+            rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def nrw_matrix_note(ctx: ReportContext) -> str:
+    return ("Ma trận đánh giá NRW quốc tế của WB-EasyCalc (Liemberger & Partners, phiên bản 6.17): lít nước cấp nhưng thất thu "
+            "trên mỗi đấu nối mỗi ngày khi mạng lưới có áp, theo áp lực trung bình. Ranh giới các nhóm ở đây lấy như ma trận "
+            f"thất thoát cơ học (ILI × {fmt.vn(losses.NRW_MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI, 2)} × áp lực) vì chưa đối chiếu được "
+            "bảng gốc của phần mềm; giá trị đúng bằng ranh giới thuộc nhóm tốt hơn.")
+
+
+def money_frame(ctx: ReportContext) -> pd.DataFrame:
+    """Prices and money figures of each operating system (numbers, for the chart and the tables)."""
+    money = bl.money_state(ctx.package)
+    balance = bl.balance_state(ctx.package)
+    out = money.join(balance[["nrw_pct", "nrw_m3_per_day"]])
+    out["name_vi"] = out.index.map(_names(ctx))
+    return out.reset_index()
+
+
+MONEY_DECIMALS = {_label(k): losses.TERMS_BY_KEY[k].decimals for k in (
+    "nrw_value_billion_vnd_per_year", "real_losses_value_billion_vnd_per_year", "apparent_losses_value_billion_vnd_per_year",
+    "unbilled_authorised_value_billion_vnd_per_year", "target_revenue_recovered_billion_vnd_per_year",
+    "target_cost_recovered_billion_vnd_per_year", "target_value_billion_vnd_per_year", "value_billion_vnd_per_year",
+    "payback_years", "million_vnd_per_m3_day")} | {"Tổng mức (tỷ đồng)": 3}
+
+
+def nrw_value(ctx: ReportContext) -> pd.DataFrame:
+    """Each system's prices and yearly value of NRW by component, and the province's."""
+    f = money_frame(ctx)
+    province = bl.province_money(ctx.package)
+    keys = ("real_losses_value_billion_vnd_per_year", "apparent_losses_value_billion_vnd_per_year",
+            "unbilled_authorised_value_billion_vnd_per_year", "nrw_value_billion_vnd_per_year")
+    out = pd.DataFrame({"Công trình": f["name_vi"], _label("average_tariff_vnd_per_m3"): f["average_tariff_vnd_per_m3"],
+                        _label("variable_cost_vnd_per_m3"): f["variable_cost_vnd_per_m3"],
+                        **{_label(k): f[k] for k in keys}})
+    total = {"Công trình": "Toàn tỉnh", **{_label(k): province[k] for k in keys}}
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
+def target_value(ctx: ReportContext) -> pd.DataFrame:
+    """What reaching the loss target is worth a year, for each system above it and for the province."""
+    f = money_frame(ctx)
+    target = bl.loss_target_pct(ctx.package)
+    above = f[f["target_value_billion_vnd_per_year"] > 0]
+    keys = ("target_real_cut_m3_per_day", "target_apparent_cut_m3_per_day", "target_revenue_recovered_billion_vnd_per_year",
+            "target_cost_recovered_billion_vnd_per_year", "target_value_billion_vnd_per_year")
+    out = pd.DataFrame({"Công trình": above["name_vi"], "NRW 2025 (%)": above["nrw_pct"], **{_label(k): above[k] for k in keys}})
+    province = bl.province_money(ctx.package)
+    total = {"Công trình": f"Toàn tỉnh (về {fmt.pct(target, 0)} bình quân)", "NRW 2025 (%)": ctx.loss_pct,
+             **{_label(k): province[k] for k in keys}}
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
+def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
+    """The measures of the least-cost cut: cost, volume saved, cost per m³/day saved, yearly value, simple payback."""
+    a = ctx.run.loss.allocation
+    names = _names(ctx)
+    used = a[a["share_used"] > 1e-6].sort_values("payback_years")
+    return pd.DataFrame({
+        "Công trình": used["system_id"].map(names),
+        "Giải pháp": used["measure"].map(MEASURES_VI),
+        "Tổng mức (tỷ đồng)": used["cost_billion_vnd"],
+        "Giảm đến 31/12/2026 (m³/ngày đêm)": used["removable_m3_per_day"],
+        _label("million_vnd_per_m3_day"): used["million_vnd_per_m3_day"],
+        _label("value_billion_vnd_per_year"): used["value_billion_vnd_per_year"],
+        _label("payback_years"): used["payback_years"],
+    })
+
+
+def prices_note(ctx: ReportContext) -> str:
+    """Where the prices come from, from the data package's provenance."""
+    return ("Giá bán nước: Quyết định 488/QĐ-UBND ngày 26/4/2019 của UBND tỉnh (Công ty Cấp nước Cao Bằng); giá sinh hoạt bình "
+            "quân theo bậc thang cho một hộ trung bình; giá các đối tượng khác ở các thị trấn và giá của ba đơn vị còn lại là số "
+            "ước tính (data/tariffs.csv, data/methods.csv). Chi phí sản xuất biến đổi: điện năng và hóa chất theo định mức "
+            "(ước tính, data/operating_costs.csv). Giá chưa gồm thuế giá trị gia tăng.")
+
+
+def money_summary(ctx: ReportContext) -> str:
+    """The sentence on what the losses cost the province (:func:`capnuoc_model.narrative.money_summary`)."""
+    from capnuoc_model import narrative
+
+    variable = bl.prices_state(ctx.package)["variable_cost_vnd_per_m3"].dropna()
+    return narrative.money_summary(bl.province_money(ctx.package), bl.loss_target_pct(ctx.package), float(variable.mean()))
