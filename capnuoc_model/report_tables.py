@@ -201,13 +201,17 @@ def systems_projection(ctx: ReportContext, year: int) -> pd.DataFrame:
     })
 
 
-def allocation(ctx: ReportContext) -> pd.DataFrame:
+def _used_measures(ctx: ReportContext, order: str, names: pd.Series) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+    """The measures the least-cost cut uses, in ``order``, and their first columns (system and measure in Vietnamese)."""
     a = ctx.run.loss.allocation
-    names = ctx.systems.set_index("system_id")["name_vi"]
-    used = a[a["share_used"] > 1e-6].sort_values("million_vnd_per_m3_day")
+    used = a[a["share_used"] > 1e-6].sort_values(order)
+    return used, {"Công trình": used["system_id"].map(names), "Giải pháp": used["measure"].map(MEASURES_VI)}
+
+
+def allocation(ctx: ReportContext) -> pd.DataFrame:
+    used, first = _used_measures(ctx, "million_vnd_per_m3_day", ctx.systems.set_index("system_id")["name_vi"])
     return pd.DataFrame({
-        "Công trình": used["system_id"].map(names),
-        "Giải pháp": used["measure"].map(MEASURES_VI),
+        **first,
         "Giảm thất thoát (m³/ngày đêm)": used["removed_m3_per_day"],
         "Chi phí (tỷ đồng)": used["cost_used_billion_vnd"],
         "Chi phí đơn vị (triệu đồng/(m³/ngày đêm))": used["million_vnd_per_m3_day"],
@@ -586,12 +590,9 @@ def target_value(ctx: ReportContext) -> pd.DataFrame:
 
 def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
     """The measures of the least-cost cut: cost, volume saved, cost per m³/day saved, yearly value, simple payback."""
-    a = ctx.run.loss.allocation
-    names = _names(ctx)
-    used = a[a["share_used"] > 1e-6].sort_values("payback_years")
+    used, first = _used_measures(ctx, "payback_years", _names(ctx))
     return pd.DataFrame({
-        "Công trình": used["system_id"].map(names),
-        "Giải pháp": used["measure"].map(MEASURES_VI),
+        **first,
         "Tổng mức (tỷ đồng)": used["cost_billion_vnd"],
         "Giảm đến 31/12/2026 (m³/ngày đêm)": used["removable_m3_per_day"],
         _label("million_vnd_per_m3_day"): used["million_vnd_per_m3_day"],
