@@ -193,10 +193,11 @@ def balance_uncertainty(package: DataPackage) -> losses.Uncertainty:
 
 
 def loss_target_pct(package: DataPackage) -> float:
-    """The plan's province loss target (%), read from the targets table (the highest value that meets it)."""
+    """The plan's province loss target (%), read from the targets table (the highest value that meets it);
+    NaN when the table has none (the figures of reaching it are then empty)."""
     targets = package.targets_province
     row = targets[targets["target_id"] == "loss"]
-    return float(row["target_max"].iloc[0])
+    return float(row["target_max"].iloc[0]) if len(row) and pd.notna(row["target_max"].iloc[0]) else float("nan")
 
 
 def prices_state(package: DataPackage) -> pd.DataFrame:
@@ -259,7 +260,7 @@ def baseline_document(package: DataPackage) -> dict:
         "loss_pct": round(province_loss_pct(running), 4),
         "population_persons": int(areas["population_persons"].sum()),
         "served_persons": int(areas["served_persons"].sum()),
-        "loss_target_pct": loss_target_pct(package),
+        "loss_target_pct": _number_or_none(loss_target_pct(package)),
         **{key: _number_or_none(province[key]) for key in PROVINCE_MONEY_KEYS},
         "areas": [
             {

@@ -60,11 +60,12 @@ VALID_MIN_PRESSURE_M = 25.0
 # B 2-4, C 4-8, D above. These nominal bounds draw the matrices and the charts.
 ILI_BAND_BOUNDS = {"lmic": (2.0, 4.0, 8.0, 16.0), "hic": (1.5, 2.0, 4.0, 8.0)}
 BAND_ORDER = ("A1", "A2", "B", "C", "D")
-# How WB-EasyCalc (Liemberger & Partners, version 6.17, sheet of performance indicators) sorts
-# an ILI into a band: a value on a nominal bound belongs to the *better* band, the tool testing
-# "below 2,01" for A1, "below 4,01" for A2, and so on; for high-income countries its last test
-# is "below 8" (not 8,01), which we follow so that the same ILI gets the same band in both
-# tools. Bands are tested in order: the first edge the value is below names its band.
+# How WB-EasyCalc (Liemberger & Partners, version 6.17) sorts an ILI into a band: a value on a
+# nominal bound belongs to the *better* band, the tool testing "below 2,01" for A1, "below 4,01"
+# for A2, and so on; for high-income countries its last test is "below 8" (not 8,01), which we
+# follow so that the same ILI gets the same band in both tools. (These tests are as capnuoc
+# issue 14 records them from the tool; its password-protected workbook could not be opened
+# here to check them again.) Bands are tested in order: the first edge below names the band.
 ILI_BAND_EDGES = {
     "lmic": ((2.01, "A1"), (4.01, "A2"), (8.01, "B"), (16.01, "C"), (np.inf, "D")),
     "hic": ((1.51, "A1"), (2.01, "A2"), (4.01, "B"), (8.0, "C"), (np.inf, "D")),

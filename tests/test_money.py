@@ -189,3 +189,19 @@ def test_baseline_json_has_the_money_and_the_indicators():
             assert low <= system[key] <= high, (system["id"], key)
         assert system["nrw_matrix_band"] in losses.BAND_ORDER and system["nrw_matrix_band_hic"] in losses.BAND_ORDER
     assert "NaN" not in result.stdout
+
+
+def test_without_a_loss_target_the_target_figures_are_empty(data_copy):
+    import csv as csv_module
+
+    from capnuoc_model import io
+
+    path = data_copy / "targets_province.csv"
+    rows = [r for r in csv_module.reader(path.open(encoding="utf-8")) if r[0] != "loss"]
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv_module.writer(handle, lineterminator="\n").writerows(rows)
+    package = io.load_package(data_copy)
+    document = baseline.baseline_document(package)
+    assert document["loss_target_pct"] is None and document["target_value_billion_vnd_per_year"] is None
+    assert document["nrw_value_billion_vnd_per_year"] > 0
+    json.dumps(document, allow_nan=False)
