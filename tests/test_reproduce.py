@@ -34,7 +34,9 @@ def test_reproduce_confirms_a_published_run(published):
     out, _ = published
     done = run_cli("reproduce", str(out / "manifest.json"))
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "Tái lập được" in done.stdout and "9 tệp" in done.stdout
+    outputs = json.loads((out / "manifest.json").read_text(encoding="utf-8"))["outputs"]
+    assert "nrw_value.csv" in outputs  # the value of NRW by year is a published output too
+    assert "Tái lập được" in done.stdout and f"{len(outputs)} tệp" in done.stdout
 
 
 def test_reproduce_names_the_changed_input(published):
