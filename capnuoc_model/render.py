@@ -73,7 +73,7 @@ class Book:
     title: str
     chapters: tuple[Path, ...]
     subtitle: str | None = None
-    author: str | None = None
+    author: str | tuple[str, ...] | None = None  # one name, or several (a list in _quarto.yml)
     organisation: str | None = None
     date: str | None = None
     lang: str = "vi"
@@ -82,6 +82,11 @@ class Book:
     number_sections: bool = True
     number_depth: int | None = None  # Quarto's number-depth: deeper headings stay unnumbered
     title_page: bool = True  # False: title block on top of page one, body right after it, no TOC in PDF/DOCX
+    profile: str | None = None  # the Quarto profile of the document (conditional content `when-profile`)
+
+    @property
+    def authors(self) -> tuple[str, ...]:
+        return (self.author,) if isinstance(self.author, str) else tuple(self.author or ())
 
     def notebooks(self) -> tuple[Path, ...]:
         """The chapters, checked to be notebooks (the offline path cannot run .qmd files)."""
@@ -93,15 +98,76 @@ class Book:
         return self.chapters
 
 
+def _load_yaml(path: Path) -> dict:
+    try:
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise CapnuocInputError([Violation(str(path), None, None, f"không đọc được tệp cấu hình: {exc}",
+                                           "một tệp YAML đọc được")]) from None
+    if not isinstance(data, dict):
+        raise CapnuocInputError([Violation(str(path), None, None, "tệp cấu hình không phải một bảng khóa: giá trị",
+                                           "các khóa của Quarto (project, book, format, ...)")])
+    return data
+
+
+def merge_profile(base, profile):
+    """Quarto's merge of a profile file over ``_quarto.yml``: mappings key by key, lists appended, the rest replaced."""
+    if isinstance(base, dict) and isinstance(profile, dict):
+        merged = dict(base)
+        for key, value in profile.items():
+            merged[key] = merge_profile(base[key], value) if key in base else value
+        return merged
+    if isinstance(base, list) and isinstance(profile, list):
+        return base + [item for item in profile if item not in base]
+    return profile
+
+
+def profile_file(quarto_yml: Path, name: str) -> Path | None:
+    """``_quarto-<name>.yml`` (or ``.yaml``) beside ``_quarto.yml``, if there is one."""
+    quarto_yml = Path(quarto_yml)
+    found = [quarto_yml.with_name(f"{quarto_yml.stem}-{name}{ext}") for ext in (".yml", ".yaml")]
+    return next((p for p in found if p.is_file()), None)
+
+
+def default_profile(data: dict) -> str | None:
+    """``profile.default`` of ``_quarto.yml`` (the first one when it lists several)."""
+    default = data["profile"].get("default") if isinstance(data.get("profile"), dict) else None
+    if isinstance(default, list):
+        default = default[0] if default else None
+    if not default:
+        return None
+    return str(default).split(",")[0].strip() or None
+
+
+def read_project(quarto_yml: Path, document: str | None = None) -> tuple[dict, str | None]:
+    """The project configuration as Quarto sees it with the document's profile active, and that profile.
+
+    ``document`` names a profile (``_quarto-<document>.yml``); None is the default profile of
+    ``_quarto.yml`` (``profile: default:``), or no profile at all.
+    """
+    quarto_yml = Path(quarto_yml)
+    data = _load_yaml(quarto_yml)
+    profile = document or default_profile(data)
+    found = profile_file(quarto_yml, profile) if profile else None
+    if document is not None and found is None:
+        known = sorted(p.stem.removeprefix(f"{quarto_yml.stem}-") for p in quarto_yml.parent.glob(f"{quarto_yml.stem}-*.y*ml"))
+        raise CapnuocInputError([Violation(str(quarto_yml), None, None, f"không có tài liệu {document!r}",
+                                           f"một trong: {', '.join(known) or '(chưa có tệp _quarto-<tên>.yml nào)'}")])
+    data = {k: v for k, v in data.items() if k != "profile"}
+    if found is not None:
+        data = merge_profile(data, _load_yaml(found))
+    return data, profile
+
+
 def read_book(quarto_yml: Path, document: str | None = None) -> Book:
-    """Read the book structure from ``_quarto.yml``.
+    """Read the book structure from ``_quarto.yml`` and the document's profile file.
 
     Sources, later ones winning: ``project.title``/``project.output-dir``, top-level ``lang``,
     ``book`` (title, subtitle, author, date, chapters incl. ``part:`` groups and
     ``appendices``, output-file), then ``capnuoc`` (subtitle, organisation, date,
-    output-basename); ``number-sections``/``number-depth`` at the top level, in ``book`` or
-    in ``capnuoc``.  ``document`` selects ``capnuoc.documents.<name>``,
-    whose keys (title, chapters, ...) override the book-level ones.
+    output-basename, title-page); ``number-sections``/``number-depth`` at the top level, in ``book``
+    or in ``capnuoc``.  ``document`` selects a profile, ``_quarto-<document>.yml``, merged over
+    ``_quarto.yml`` as Quarto merges it (:func:`read_project`); None is the default profile.
     """
     quarto_yml = Path(quarto_yml)
     where = str(quarto_yml)
@@ -109,38 +175,30 @@ def read_book(quarto_yml: Path, document: str | None = None) -> Book:
     def fail(problem: str, expected: str) -> CapnuocInputError:
         return CapnuocInputError([Violation(where, None, None, problem, expected)])
 
-    try:
-        data = yaml.safe_load(quarto_yml.read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise fail(f"cannot read the project file: {exc}", "a readable YAML _quarto.yml") from None
+    data, profile = read_project(quarto_yml, document)
     project, book, own = (data.get(k) or {} for k in ("project", "book", "capnuoc"))
     merged: dict = {"title": project.get("title"), "output-dir": project.get("output-dir"),
                     **{k: data[k] for k in ("number-sections", "number-depth") if k in data}}
     merged.update({k: v for k, v in book.items() if v is not None})
-    merged.update({k: v for k, v in own.items() if k != "documents" and v is not None})
-    if document is not None:
-        docs = own.get("documents") or {}
-        if document not in docs:
-            raise fail(f"unknown document {document!r}", f"one of {sorted(docs) or 'capnuoc.documents'}")
-        merged.update({k: v for k, v in (docs[document] or {}).items() if v is not None})
+    merged.update({k: v for k, v in own.items() if v is not None})
     if not merged.get("title"):
         raise fail("the book has no title", "book.title (or project.title)")
     chapters = _flatten_chapters(merged.get("chapters") or [], fail) + _flatten_chapters(
         merged.get("appendices") or [], fail)
     if not chapters:
         raise fail("the book has no chapters", "book.chapters: a list of .ipynb paths")
-    authors = merged.get("author") if isinstance(merged.get("author"), list) else [merged.get("author")]
-    author = "; ".join(str(a.get("name", "") if isinstance(a, dict) else a) for a in authors if a) or None
+    listed = merged.get("author") if isinstance(merged.get("author"), list) else [merged.get("author")]
+    authors = tuple(str(a.get("name", "") if isinstance(a, dict) else a) for a in listed if a)
     return Book(
         title=str(merged["title"]), chapters=tuple(chapters),
-        subtitle=_opt(merged.get("subtitle")), author=author,
+        subtitle=_opt(merged.get("subtitle")), author=authors[0] if len(authors) == 1 else authors or None,
         organisation=_opt(merged.get("organisation")), date=_date(merged.get("date")),
         lang=str(merged.get("lang") or data.get("lang") or "vi"),
         basename=str(merged.get("output-basename") or merged.get("output-file") or "capnuoc"),
         output_dir=Path(merged.get("output-dir") or "output/report"),
         number_sections=bool(merged.get("number-sections", True)),
         number_depth=int(merged["number-depth"]) if merged.get("number-depth") else None,
-        title_page=bool(merged.get("title-page", True)))
+        title_page=bool(merged.get("title-page", True)), profile=profile)
 
 
 def _flatten_chapters(entries: list, fail) -> list[Path]:
@@ -304,11 +362,15 @@ def _pandoc(args: list[str], cwd: Path, what: str) -> None:
 def _metadata(book: Book, build: Path, fmt: str) -> Path:
     """Front matter; typst's title page shows the organisation apart, the others list it as an author."""
     meta = {"title": book.title, "lang": book.lang, "toc-title": "Mục lục"}
-    authors = [a for a in (book.author, None if fmt == "typst" else book.organisation) if a]
+    authors = [*book.authors, *([] if fmt == "typst" or not book.organisation else [book.organisation])]
     for key, value in (("subtitle", book.subtitle), ("author", authors),
                        ("organisation", book.organisation if fmt == "typst" else None), ("date", book.date)):
         if value:
             meta[key] = value
+    if book.profile:  # Quarto's conditional content (when-profile) of the chapters
+        meta["capnuoc-profile"] = book.profile
+    if book.number_sections and book.number_depth:  # read by number-depth.lua, as Quarto passes it
+        meta["number-depth"] = book.number_depth
     path = build / f"metadata-{fmt}.yaml"
     path.write_text(yaml.safe_dump(meta, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return path
@@ -317,12 +379,9 @@ def _metadata(book: Book, build: Path, fmt: str) -> Path:
 def _common(book: Book, build: Path, source: str, fmt: str) -> list[str]:
     toc = ["--toc", "--toc-depth=2"] if book.title_page or fmt == "html" else []  # page one is the body's first page
     args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt)), *toc,
-            "--resource-path", str(build)]
-    if book.number_sections and book.number_depth:  # pandoc has no number-depth: a Lua filter
-        lua = build / "number-depth.lua"
-        lua.write_text(f"function Header(h)\n  if h.level > {book.number_depth} then h.classes:insert('unnumbered') end\n"
-                       "  return h\nend\n", encoding="utf-8")
-        args += ["--lua-filter", str(lua)]
+            "--resource-path", str(build), "--lua-filter", str(TEMPLATES_DIR / "conditional-content.lua")]
+    if book.number_sections and book.number_depth:  # pandoc has no number-depth: the filter Quarto's typst needs too
+        args += ["--lua-filter", str(TEMPLATES_DIR / "number-depth.lua")]
     return args + (["--number-sections"] if book.number_sections else [])
 
 
@@ -340,14 +399,17 @@ def _bundle() -> str:
     return js.replace("</script", "<\\/script")
 
 
-def _vega_header(build: Path) -> Path:
+def vega_header_html() -> str:
     """The bundle as a head ``<script>``, in a function scope (its top-level ``const`` stay local)."""
+    return f'<script type="text/javascript">\n(function () {{\n{_bundle()}\n}})();\n</script>\n'
+
+
+def _vega_header(build: Path) -> Path:
     import vl_convert
 
     target = build / f"vega-header-{vl_convert.__version__}.html"
     if not target.exists():
-        target.write_text(f'<script type="text/javascript">\n(function () {{\n{_bundle()}\n}})();\n</script>\n',
-                          encoding="utf-8")
+        target.write_text(vega_header_html(), encoding="utf-8")
     return target
 
 
@@ -360,6 +422,7 @@ def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
 
 # ---------------------------------------------------------------------------- PDF/typst
 _TYPST_TEMPLATE = _template("capnuoc.typ")
+TYPST_FONTS = TEMPLATES_DIR / "typst-fonts.typ"  # the fonts, set in typst; Quarto includes the same file
 
 
 def font_dirs() -> list[str]:
@@ -384,7 +447,8 @@ def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
     template.write_text(_TYPST_TEMPLATE, encoding="utf-8")
     typ = build / f"{book.basename}.typ"
     _pandoc(_common(book, build, "print.md", "typst") + [
-        "-t", "typst", "--standalone", "--template", str(template), "-o", str(typ)]
+        "-t", "typst", "--standalone", "--template", str(template), "--include-in-header", str(TYPST_FONTS),
+        "-o", str(typ)]
         + ([] if number else ["-V", "capnuoc-unnumbered"]) + ([] if book.title_page else ["-V", "capnuoc-compact"]), build, "typst")
     try:
         typst.compile(str(typ), output=str(target), root=str(build), font_paths=fonts)
@@ -406,8 +470,24 @@ _DOCX_STYLES = {
 }
 
 
+REFERENCE_DOCX = TEMPLATES_DIR / "reference.docx"  # the DOCX styles of both renderers (_quarto.yml: reference-doc)
+
+
 def reference_docx(build: Path) -> Path:
-    """Pandoc's reference.docx restyled for Decree 30/2020/NĐ-CP (cached in the build folder)."""
+    """The project's reference document (:data:`REFERENCE_DOCX`), copied into the build folder."""
+    target = build / "reference.docx"
+    shutil.copyfile(REFERENCE_DOCX, target)
+    return target
+
+
+def write_reference_docx(target: Path = REFERENCE_DOCX) -> Path:
+    """Pandoc's default reference.docx restyled for Decree 30/2020/NĐ-CP, written to ``target``.
+
+    This is how report/templates/reference.docx was made; rerun it after changing the styles here
+    (a test compares the file with what this writes).
+    """
+    import tempfile
+
     import pypandoc
     from docx import Document
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -415,13 +495,11 @@ def reference_docx(build: Path) -> Path:
     from docx.oxml.ns import nsdecls, qn
     from docx.shared import Cm, Mm, Pt, RGBColor
 
-    target = build / "reference.docx"
-    if target.exists():
-        return target
-    raw = build / "pandoc-default-reference.docx"
-    subprocess.run([pypandoc.get_pandoc_path(), "-o", str(raw), "--print-default-data-file", "reference.docx"],
-                   check=True, capture_output=True)
-    doc = Document(str(raw))
+    with tempfile.TemporaryDirectory() as scratch:
+        raw = Path(scratch) / "pandoc-default-reference.docx"
+        subprocess.run([pypandoc.get_pandoc_path(), "-o", str(raw), "--print-default-data-file", "reference.docx"],
+                       check=True, capture_output=True)
+        doc = Document(str(raw))
     for rfonts in doc.styles.element.iter(qn("w:rFonts")):  # theme fonts would win over font names
         for attr in [a for a in rfonts.attrib if "Theme" in a]:
             del rfonts.attrib[attr]

@@ -194,11 +194,13 @@ capnuoc:
   date: 2026-03-05
   output-basename: ke-hoach-2026
   number-depth: 1
-  documents:
-    danh-gia:
-      title: "Đánh giá năm 2025"
-      chapters: [notebooks/10_danh_gia.ipynb, index.qmd]
-      output-basename: danh-gia-2025
+""", encoding="utf-8")
+    (tmp_path / "_quarto-danh-gia.yml").write_text("""
+book:
+  title: "Đánh giá năm 2025"
+  chapters: [notebooks/10_danh_gia.ipynb, index.qmd]
+capnuoc:
+  output-basename: danh-gia-2025
 """, encoding="utf-8")
     book = render.read_book(yml)
     assert book.title == "Kế hoạch cấp nước 2026" and book.subtitle == "Dự thảo" and book.lang == "vi"
@@ -206,13 +208,14 @@ capnuoc:
     assert book.basename == "ke-hoach-2026" and book.date == "ngày 05 tháng 3 năm 2026"
     assert book.output_dir == Path("output/report") and book.notebooks() == book.chapters
     assert book.number_sections and book.number_depth == 1
-    other = render.read_book(yml, "danh-gia")
-    assert other.title == "Đánh giá năm 2025" and other.basename == "danh-gia-2025"
+    other = render.read_book(yml, "danh-gia")  # a Quarto profile: _quarto-danh-gia.yml merged over _quarto.yml
+    assert other.title == "Đánh giá năm 2025" and other.basename == "danh-gia-2025" and other.profile == "danh-gia"
+    assert other.chapters == book.chapters + (Path("notebooks/10_danh_gia.ipynb"), Path("index.qmd"))  # lists append
     with pytest.raises(CapnuocInputError, match="offline renderer takes notebooks"):
         other.notebooks()
     with pytest.raises(CapnuocInputError, match="offline renderer takes notebooks"):
         render.render_document([tmp_path / "a.ipynb"], other, tmp_path / "out")
-    with pytest.raises(CapnuocInputError, match="unknown document"):
+    with pytest.raises(CapnuocInputError, match="không có tài liệu 'khong-co'.*danh-gia"):
         render.read_book(yml, "khong-co")
 
 
