@@ -39,6 +39,8 @@ SetOption = Annotated[
 DrawsOption = Annotated[int, typer.Option("--draws", min=100, max=1_000_000, help="Số lần mô phỏng Monte Carlo.")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (cùng seed, cùng kết quả).")]
 EXIT_BAD_INPUT = 2
+RendererOption = Annotated[str | None, typer.Option(
+    "--renderer", help="Công cụ dàn trang: quarto (mặc định khi máy đã cài Quarto) hoặc offline (pandoc và typst, không cần Quarto).")]
 
 
 def handles_input_errors(command: Callable) -> Callable:
@@ -271,10 +273,12 @@ def report_command(
     seed: SeedOption = projection.DEFAULT_SEED,
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
+    renderer: RendererOption = None,
 ) -> None:
     """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch (và tài liệu đánh giá) thành HTML, PDF, DOCX bằng tiếng Việt."""
     from capnuoc_model import report, render
 
+    _check_renderer(renderer)
     if document not in ("plan", "evaluation", "all"):
         err_console.print(f"Tài liệu không hợp lệ: {document!r} (cần: plan, evaluation hoặc all)")
         raise typer.Exit(EXIT_BAD_INPUT)
@@ -284,11 +288,11 @@ def report_command(
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx)")
         raise typer.Exit(EXIT_BAD_INPUT)
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, out, data)
+        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, out, data, renderer)
         return
     try:
         result = _with_progress(lambda step: report.build_report(
-            scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step))
+            scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer))
     except report.ReportError as error:
         err_console.print(f"[bold red]Không tạo được báo cáo:[/] {error}", soft_wrap=True)
         err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
@@ -300,7 +304,20 @@ def report_command(
         out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
     if document == "all":
         evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, evaluation_out, data)
+        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, evaluation_out, data, renderer)
+
+
+def _check_renderer(renderer: str | None) -> None:
+    """--renderer: quarto or offline; quarto only where Quarto is installed (exit 2 otherwise)."""
+    from capnuoc_model import render, report
+
+    if renderer is not None and renderer not in report.RENDERERS:
+        err_console.print(f"Công cụ dàn trang không hợp lệ: {renderer!r} (cần: {' hoặc '.join(report.RENDERERS)})")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    if renderer == "quarto" and render.find_quarto() is None:
+        err_console.print("Không tìm thấy Quarto: cần lệnh quarto trên PATH (hoặc biến môi trường QUARTO_PATH chỉ đến "
+                          "tệp chạy của Quarto). Dùng --renderer offline để dàn trang không cần Quarto.", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT)
 
 
 # ---------------------------------------------------------------------------- annual evaluation (§VII)
@@ -311,13 +328,13 @@ STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa có 
 
 
 def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, draws: int, seed: int,
-              formats: tuple[str, ...], out: Path | None, data: Path) -> None:
+              formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None) -> None:
     """Check the reports, evaluate, write the tables and render the document; print the six targets and the paths."""
     from capnuoc_model import eval_build, eval_report, report
 
     try:
         result = _with_progress(lambda step: eval_build.build_evaluation(
-            actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step))
+            actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer))
     except report.ReportError as error:
         err_console.print(f"[bold red]Không tạo được tài liệu đánh giá:[/] {error}", soft_wrap=True)
         err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
@@ -358,16 +375,18 @@ def evaluate(
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
+    renderer: RendererOption = None,
 ) -> None:
     """Đánh giá kết quả thực hiện năm: số liệu các đơn vị báo cáo so với mọi mục tiêu, chỉ tiêu và dự báo đầu năm; ghi bảng CSV và tài liệu HTML, PDF, DOCX."""
     from capnuoc_model import render
 
+    _check_renderer(renderer)
     formats = () if to.strip().lower() == "none" else tuple(f.strip() for f in to.split(",") if f.strip())
     unknown = [f for f in formats if f not in render.FORMATS]
     if unknown or (not formats and to.strip().lower() != "none"):
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx hoặc none)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data)
+    _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer)
 
 
 @app.command("template")

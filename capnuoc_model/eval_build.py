@@ -36,6 +36,7 @@ class EvaluationResult:
     reused: bool
     timings: list[tuple[str, float]]
     warnings: tuple[Violation, ...] = ()  # problems in the reports that did not stop the evaluation
+    rendered: object = None  # the report.ReportResult of the document (its executed chapters), if one was made
 
 
 def default_output(actuals: Path | str) -> Path:
@@ -86,6 +87,7 @@ def build_evaluation(
     cache_dir: Path | str = DEFAULT_CACHE,
     step: Callable[[str], None] = lambda _: None,
     use_quarto: bool = True,
+    renderer: str | None = None,
 ) -> EvaluationResult:
     """Check the reports, evaluate them, write the tables and (unless ``formats`` is empty) render the document."""
     from capnuoc_model import report
@@ -121,12 +123,12 @@ def build_evaluation(
 
     result = report.build_report(
         scenario, sets, draws, seed, int(year), formats=formats, out=target, data_dir=data_dir, cache_dir=cache_dir,
-        step=step, use_quarto=use_quarto, document=DOCUMENT, extra_parameters={"actuals": str(path.resolve())},
+        step=step, use_quarto=use_quarto, renderer=renderer, document=DOCUMENT, extra_parameters={"actuals": str(path.resolve())},
         inputs=tuple(inputs), book_changes=book_changes(evaluation), write_extra=extra)
     if result.reused:
         written = sorted((target / TABLES_FOLDER).glob("*"))
     return EvaluationResult(evaluation, result.folder, written, result.outputs, result.reused, timings + result.timings.steps,
-                            reported.warnings)
+                            reported.warnings, result)
 
 
 __all__ = ["build_evaluation", "EvaluationResult", "default_output", "DOCUMENT", "TABLES_FOLDER"]

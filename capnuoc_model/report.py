@@ -5,7 +5,9 @@ and cached by content; (2) each chapter notebook of ``_quarto.yml`` is executed
 by papermill with the scenario's parameters, two at a time, and the executed
 notebook is cached under a key of its source, its parameters, the data, the
 assumptions and the code; (3) the executed notebooks are rendered — by real
-Quarto when it is installed, otherwise offline (``capnuoc_model.render``).
+Quarto when it is installed (``capnuoc_model.quarto``: one ``quarto render`` of a
+generated project holding the executed notebooks, nothing executed), otherwise
+offline (``capnuoc_model.render``); ``renderer`` chooses.
 An unchanged rerun reuses everything and only checks hashes.
 
 Outputs go to ``output/report/<scenario>/`` through a temporary sibling that
@@ -18,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -26,13 +27,15 @@ from pathlib import Path
 from typing import Callable
 
 import capnuoc_model
-from capnuoc_model import io, render, runs
+from capnuoc_model import io, quarto, render, runs
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
 from capnuoc_model.scenario import load_scenario
 
 QUARTO_FILE = "_quarto.yml"
 KERNEL = "python3"
 WORKERS = 2
+RENDERERS = ("quarto", "offline")  # `capnuoc report --renderer`
+NOTEBOOKS_ONLY = "none"  # execute the chapters, render nothing (what plain `quarto render` needs first)
 
 
 class ReportError(Exception):
@@ -53,6 +56,21 @@ class ReportResult:
     folder: Path
     reused: bool
     timings: Timings
+    executed: tuple[Path, ...] = ()  # the executed chapters, in order (cache paths)
+    chapters: tuple[Path, ...] = ()  # their sources
+    renderer: str = "offline"
+
+
+def choose_renderer(renderer: str | None = None, use_quarto: bool = True) -> tuple[str, str | None]:
+    """(renderer, quarto executable): ``renderer`` if given, else Quarto when it is installed, else offline."""
+    if renderer not in (None, NOTEBOOKS_ONLY, *RENDERERS):
+        raise ValueError(f"unknown renderer {renderer!r}; expected one of {RENDERERS}")
+    wants_quarto = renderer == "quarto" or (renderer is None and use_quarto)
+    found = render.find_quarto() if wants_quarto else None
+    if renderer == "quarto" and found is None:
+        raise ReportError("Không tìm thấy Quarto: cần lệnh quarto trên PATH (hoặc biến môi trường QUARTO_PATH "
+                          "chỉ đến tệp chạy của Quarto). Dùng --renderer offline để dàn trang không cần Quarto.")
+    return (renderer or ("quarto" if found else "offline")), found
 
 
 def _hash(*parts: object) -> str:
@@ -73,6 +91,15 @@ def output_folder(scenario_file: Path, sets: list[str]) -> Path:
     return io.REPO_ROOT / "output" / "report" / name
 
 
+def has_code(notebook: Path) -> bool:
+    """Whether a notebook has a code cell (a text-only chapter needs no execution)."""
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+    except (OSError, ValueError, AttributeError):
+        return True  # let papermill report what is wrong with it
+    return any(cell.get("cell_type") == "code" for cell in cells if isinstance(cell, dict))
+
+
 def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -90,22 +117,6 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
         ) from None
 
 
-def render_with_quarto(quarto: str, parameters: dict, out_dir: Path, formats: tuple[str, ...]) -> dict[str, Path]:
-    """Real Quarto, where installed: renders the book from _quarto.yml with the same parameters."""
-    params_file = out_dir / "_params.yml"
-    params_file.parent.mkdir(parents=True, exist_ok=True)
-    params_file.write_text(json.dumps(parameters, ensure_ascii=False), encoding="utf-8")
-    to = {"html": "html", "pdf": "typst", "docx": "docx"}
-    outputs = {}
-    for fmt in formats:
-        done = subprocess.run([quarto, "render", "--to", to[fmt], "--execute", "--execute-params", str(params_file),
-                               "--output-dir", str(out_dir)], cwd=io.REPO_ROOT, capture_output=True, text=True)
-        if done.returncode != 0:
-            raise ReportError(f"quarto render --to {to[fmt]} failed: {done.stderr.strip()[-2000:]}")
-        outputs[fmt] = next(iter(sorted(out_dir.glob(f"*.{'pdf' if fmt == 'pdf' else fmt}"))), out_dir)
-    return outputs
-
-
 def build_report(
     scenario: Path | str = BASELINE_SCENARIO,
     sets: list[str] | None = None,
@@ -119,19 +130,23 @@ def build_report(
     step: Callable[[str], None] = lambda _: None,
     use_quarto: bool = True,
     document: str | None = None,
+    renderer: str | None = None,
     extra_parameters: dict | None = None,
     inputs: tuple[Path, ...] = (),
     book_changes: dict | None = None,
     write_extra: Callable[[Path], None] | None = None,
 ) -> ReportResult:
-    """Render the book, or ``document`` (a ``capnuoc.documents`` entry of _quarto.yml, e.g. "evaluation").
+    """Render the book, or ``document`` (a profile of _quarto.yml, ``_quarto-<document>.yml``, e.g. "evaluation").
 
     ``extra_parameters`` go to every notebook with the scenario's; the contents of ``inputs`` (files) are
     part of the cache keys; ``book_changes`` override the document's front matter; ``write_extra(folder)``
-    adds files to the output folder before it replaces the previous one.
+    adds files to the output folder before it replaces the previous one. ``renderer`` is "quarto",
+    "offline" or None (Quarto when installed, unless ``use_quarto`` is False); "none" executes the
+    chapters and renders nothing (the result's ``executed``).
     """
     sets = list(sets or [])
     timings = Timings()
+    renderer, quarto_exe = choose_renderer(renderer, use_quarto)
     scenario_file = io.resolve(scenario)
     cache = io.resolve(cache_dir)
 
@@ -163,13 +178,13 @@ def build_report(
     for notebook in notebooks:
         nb_key = _hash(io.sha256_file(notebook), parameters, key, code, *([input_hashes] if inputs else []))
         executed.append(cache / "executed" / f"{notebook.stem}-{nb_key}.ipynb")
-    document_key = _hash([p.name for p in executed], list(formats), book.__dict__, code)
+    document_key = _hash([p.name for p in executed], list(formats), book.__dict__, code, renderer)
     stamp = target / ".capnuoc-report.json"
-    if stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")).get("key") == document_key:
+    if renderer != NOTEBOOKS_ONLY and stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")).get("key") == document_key:
         outputs = {fmt: target / name for fmt, name in json.loads(stamp.read_text(encoding="utf-8"))["outputs"].items()}
         if all(p.exists() for p in outputs.values()):
             timings.step("kiểm tra: không có thay đổi", started)
-            return ReportResult(outputs, target, True, timings)
+            return ReportResult(outputs, target, True, timings, tuple(executed), tuple(notebooks), renderer)
 
     started = time.perf_counter()
     todo = [(nb, ex) for nb, ex in zip(notebooks, executed) if not ex.exists()]
@@ -179,20 +194,28 @@ def build_report(
         notebook, target_nb = pair
         target_nb.parent.mkdir(parents=True, exist_ok=True)
         partial = target_nb.with_name(target_nb.stem + ".running.ipynb")
-        execute_notebook(notebook, partial, parameters)
+        if has_code(notebook):
+            execute_notebook(notebook, partial, parameters)
+        else:  # text only (the home page): nothing to run, no kernel to start
+            shutil.copyfile(notebook, partial)
         partial.replace(target_nb)
 
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for future in [pool.submit(run_one, pair) for pair in todo]:
             future.result()
     timings.step(f"chạy notebook ({len(todo)} mới, {len(notebooks) - len(todo)} dùng lại)", started)
+    if renderer == NOTEBOOKS_ONLY:
+        return ReportResult({}, target, False, timings, tuple(executed), tuple(notebooks), renderer)
 
     started = time.perf_counter()
-    step("Dàn trang HTML, PDF, DOCX")
-    quarto = render.find_quarto() if use_quarto and document is None else None  # Quarto renders the book only
+    step("Dàn trang HTML, PDF, DOCX" + (" bằng Quarto" if renderer == "quarto" else ""))
     with io.AtomicFolder(target) as folder:
-        if quarto:
-            outputs = render_with_quarto(quarto, parameters, folder, formats)
+        if renderer == "quarto":  # one `quarto render` of a generated project holding the executed chapters
+            try:
+                outputs = quarto.render_project(quarto_exe, book, list(zip(book.chapters, executed)), folder, formats,
+                                                work=cache / "quarto" / document_key, config_file=io.REPO_ROOT / QUARTO_FILE)
+            except quarto.QuartoError as error:
+                raise ReportError(str(error)) from None
         else:
             outputs = render.render_document(executed, book, folder, formats=formats,
                                              build_dir=cache / "build" / document_key)
@@ -205,8 +228,11 @@ def build_report(
         io.write_json(runs.manifest(run, package, "report", {
             "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
             "data": str(package.directory.resolve())}), folder / "manifest.json")
-        shutil.copyfile(io.REPO_ROOT / QUARTO_FILE, folder / QUARTO_FILE)
+        shutil.copyfile(io.REPO_ROOT / QUARTO_FILE, folder / Path(QUARTO_FILE).name)
+        profile = render.profile_file(io.REPO_ROOT / QUARTO_FILE, book.profile) if book.profile else None
+        if profile is not None:  # the document's own part of the configuration
+            shutil.copyfile(profile, folder / profile.name)
         if write_extra is not None:
             write_extra(folder)
-    timings.step("dàn trang " + ", ".join(formats) + (" (Quarto)" if quarto else " (pandoc + typst)"), started)
-    return ReportResult(outputs, target, False, timings)
+    timings.step("dàn trang " + ", ".join(formats) + (" (Quarto)" if renderer == "quarto" else " (pandoc + typst)"), started)
+    return ReportResult(outputs, target, False, timings, tuple(executed), tuple(notebooks), renderer)
