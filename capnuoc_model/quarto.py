@@ -251,7 +251,8 @@ def render_project(quarto: str, book: render.Book, chapters: list[tuple[Path, Pa
     """Render the executed ``chapters`` ((source, executed copy) pairs) with one ``quarto render`` into ``folder``.
 
     Every format in one pass and nothing executed; a failure raises :class:`QuartoError` with Quarto's
-    message and leaves ``folder`` to the caller (the previous outputs stay) and ``work`` for a look.
+    message and leaves ``folder`` to the caller (the previous outputs stay) and the generated project
+    in ``work`` for a look (without Quarto's ``.quarto/``).
     """
     project = generate_project(book, chapters, formats, work, config_file)
     env = dict(os.environ, QUARTO_PYTHON=sys.executable)
@@ -265,6 +266,7 @@ def render_project(quarto: str, book: render.Book, chapters: list[tuple[Path, Pa
         raise QuartoError(f"Không chạy được Quarto ({quarto}): {exc}") from None
     from capnuoc_model import io
 
+    shutil.rmtree(project / ".quarto", ignore_errors=True)  # Quarto's scratch folder: never left behind
     if done.returncode != 0:
         message = (done.stderr.strip() or done.stdout.strip())[-MESSAGE_TAIL:]
         raise QuartoError(f"Quarto không dàn trang được tài liệu (mã lỗi {done.returncode}). "
@@ -291,7 +293,14 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     what = argv[0] if argv else ""
     if what == "pre-render":
-        return pre_render()
+        from capnuoc_model.errors import CapnuocInputError
+        from capnuoc_model.report import ReportError
+
+        try:
+            return pre_render()
+        except (ReportError, CapnuocInputError) as error:  # a located message, not a traceback, in Quarto's log
+            print(f"capnuoc: không chạy được các chương của tài liệu: {error}", file=sys.stderr)
+            return 2 if isinstance(error, CapnuocInputError) else 1
     if what == "ipynb-filter":
         sys.stdout.buffer.write(ipynb_filter(sys.stdin.buffer.read()))
         return 0

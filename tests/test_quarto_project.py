@@ -310,3 +310,14 @@ def test_post_render_drops_the_cdn_scripts_quarto_adds(tmp_path):
     assert "cdnjs" not in html and "define('jquery'" not in html
     assert "site_libs/quarto-html/quarto.js" in html and "window.vegaEmbed = 1" in html
     assert other.read_bytes() == b"%PDF"
+
+
+def test_post_render_script_runs_as_quarto_runs_it(tmp_path):
+    page = tmp_path / "index.html"
+    page.write_text('<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>\n<p>Mục lục</p>\n',
+                    encoding="utf-8")
+    done = subprocess.run([sys.executable, str(REPO / "report" / "quarto" / "post_render.py")], cwd=tmp_path,
+                          env={"PATH": "/usr/bin:/bin", "QUARTO_PROJECT_OUTPUT_FILES": "index.html\n"},
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert page.read_text(encoding="utf-8") == "<p>Mục lục</p>\n"

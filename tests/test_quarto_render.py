@@ -161,7 +161,9 @@ def test_a_quarto_failure_keeps_the_previous_outputs_and_shows_quartos_message(p
     assert (out / "ke-hoach.html").read_text(encoding="utf-8") == "bản cũ"
     assert not [p for p in out.parent.iterdir() if p.name.startswith(".out")]  # no half-written folder left
     [call] = quarto_double.calls(tmp_path / "quarto.log")
-    assert Path(call["cwd"]).is_dir() and Path(call["cwd"]).name in text  # kept to look at
+    work = Path(call["cwd"])
+    assert (work / "_quarto.yml").is_file() and work.name in text  # kept to look at,
+    assert not (work / ".quarto").exists()  # without Quarto's scratch folder
 
 
 def test_quarto_that_writes_nothing_is_a_failure_too(project, tmp_path, monkeypatch, cache):
