@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -321,3 +322,28 @@ def test_post_render_script_runs_as_quarto_runs_it(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
     assert page.read_text(encoding="utf-8") == "<p>Mục lục</p>\n"
+
+
+@pytest.mark.parametrize("document", DOCUMENTS)
+def test_offline_renderer_shows_the_home_page_unnumbered(document, tmp_path):
+    if shutil.which("pdftotext") is None:
+        pytest.skip("pdftotext (poppler-utils) is not installed")
+    book = render.read_book(QUARTO_YML, document)
+    chapter = tmp_path / "01_chuong.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Chương thử\n\n## I. Mục một\n\nNội dung.")]),
+                   chapter)
+    outputs = render.render_document([REPO / book.chapters[0], chapter], book, tmp_path / "out", formats=("pdf", "html"))
+    first_page = subprocess.run(["pdftotext", "-f", "1", "-l", "1" if not book.title_page else "3", str(outputs["pdf"]), "-"],
+                                capture_output=True, text=True, check=True).stdout
+    flat = " ".join(first_page.split())
+    lines = [line.strip() for line in first_page.splitlines()]
+    assert "Lời nói đầu" in lines  # the heading, on a line of its own
+    assert not any(re.fullmatch(r"\d+(\.\d+)*\.?\s+Lời nói đầu", line) for line in lines)  # and unnumbered
+    other = "Bốn chương đầu" if document == "evaluation" else "tổng hợp báo cáo kết quả thực hiện"
+    assert other not in flat  # the other document's preface is not shown
+    whole = " ".join(subprocess.run(["pdftotext", str(outputs["pdf"]), "-"], capture_output=True, text=True).stdout.split())
+    assert "1 Chương thử" in whole and "I. Mục một" in whole and "1.1 I. Mục một" not in whole
+    html = outputs["html"].read_text(encoding="utf-8")
+    assert "Lời nói đầu" in html and "content-visible" not in html
+    if not book.title_page:  # compact: the title block, then the home page, on page one
+        assert book.title.split()[0] in flat
