@@ -3,7 +3,7 @@
 The reports are read and checked first (a bad file stops everything with
 located messages, before any computing). The projection the year started with
 is the plan's scenario run, cached and shared with ``capnuoc report plan``.
-The document is the ``evaluation`` entry of ``_quarto.yml``, rendered by
+The document is the ``evaluation`` profile of ``_quarto.yml`` (``_quarto-evaluation.yml``), rendered by
 :func:`capnuoc_model.report.build_report` (same caching, same atomic output
 folder, same timings); the evaluation tables go into the same folder, under
 ``bang_danh_gia/``.
