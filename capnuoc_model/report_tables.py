@@ -12,11 +12,9 @@ import re
 import pandas as pd
 
 from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, losses, projection
+from capnuoc_model import fmt, losses
 from capnuoc_model.context import ReportContext
 from capnuoc_model.feasibility import MEASURES_VI
-
-PROJECT_SHORT_VI = "project_short_vi"
 
 
 def bieu01(ctx: ReportContext) -> pd.DataFrame:
@@ -45,28 +43,17 @@ def operators(ctx: ReportContext) -> pd.DataFrame:
 
 
 def province_targets(ctx: ReportContext) -> pd.DataFrame:
-    targets = ctx.package.targets_province
-    units = {"pct_population": "%", "pct_production": "%", "pct_systems": "% công trình", "pct_operators": "% đơn vị",
-             "hours_per_day": "giờ/ngày", "none": ""}
-
-    def target_text(row) -> str:
-        unit = units[row.unit]
-        if not row.is_numeric:
-            return "định tính"
-        if pd.notna(row.target_min) and pd.notna(row.target_max):
-            return f"{fmt.vn(row.target_min)}–{fmt.vn(row.target_max)} {unit}"
-        if pd.notna(row.target_min):
-            return f"≥ {fmt.vn(row.target_min, 1, trim=True)} {unit}"
-        return f"≤ {fmt.vn(row.target_max, 1, trim=True)} {unit}"
-
+    plan = ctx.plan
+    targets = list(plan.targets.values())
     return pd.DataFrame({
-        "Chỉ tiêu": targets["indicator_vi"],
-        "Hiện trạng 2025": [fmt.vn(v, 1, trim=True) + " %" if pd.notna(v) else "—" for v in targets["baseline_value"]],
-        "Mục tiêu 2026": [target_text(r) for r in targets.itertuples()],
+        "Chỉ tiêu": [t.indicator_vi for t in targets],
+        f"Hiện trạng {plan.base_year}": [fmt.vn(t.baseline_value, 1, trim=True) + " %" if t.baseline_value is not None else fmt.MISSING
+                                         for t in targets],
+        f"Mục tiêu {plan.plan_year}": [t.text() for t in targets],
     })
 
 
-def bieu04_frame(ctx: ReportContext, year: int = projection.PLAN_YEAR) -> pd.DataFrame:
+def bieu04_frame(ctx: ReportContext) -> pd.DataFrame:
     """Per-area target against the projection (numbers, for the chart and the table)."""
     targets = ctx.table("targets")
     areas = targets[(targets["indicator"] == "coverage_pct") & (targets["scope"] != "province")]
@@ -86,11 +73,12 @@ def bieu04_frame(ctx: ReportContext, year: int = projection.PLAN_YEAR) -> pd.Dat
 
 def bieu04(ctx: ReportContext) -> pd.DataFrame:
     frame = bieu04_frame(ctx)
+    plan = ctx.plan
     return pd.DataFrame({
         "Đô thị": frame["name_vi"],
-        "Hiện trạng 2025 (%)": frame["baseline"],
-        "Mục tiêu 2026 (%)": frame["target"],
-        "Dự báo 2026 (%)": frame["value"],
+        f"Hiện trạng {plan.base_year} (%)": frame["baseline"],
+        f"Mục tiêu {plan.plan_year} (%)": frame["target"],
+        f"Dự báo {plan.plan_year} (%)": frame["value"],
         "P5 (%)": frame["p5"],
         "P95 (%)": frame["p95"],
         "Xác suất đạt (%)": 100 * frame["p_meet"],
@@ -107,9 +95,14 @@ def groups(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def systems_in_loss_group(ctx: ReportContext, group: str) -> str:
+def systems_in_loss_group(ctx: ReportContext, at_or_below: bool) -> str:
+    """The systems the plan puts at or below (``True``) or above its loss threshold (systems.csv plan_loss_group)."""
+    from capnuoc_model.engine import LOW_LOSS_SET
+
     systems = ctx.package.systems
-    return ", ".join(systems.loc[systems["plan_loss_group"] == group, "name_vi"])
+    low = systems["plan_loss_group"] == LOW_LOSS_SET
+    grouped = systems["plan_loss_group"].notna()
+    return ", ".join(systems.loc[grouped & (low if at_or_below else ~low), "name_vi"])
 
 
 def projects(ctx: ReportContext) -> pd.DataFrame:
@@ -136,22 +129,16 @@ def project_costs(ctx: ReportContext) -> pd.DataFrame:
     costs = project_costs_frame(ctx).dropna(subset=["beneficiaries_persons"])
     values = ctx.scenario
     months = [values.value(f"projects.{pid}.commissioning_month") for pid in costs["project_id"]]
+    plan = ctx.plan
     return pd.DataFrame({
         "Dự án": costs["short"],
         "Tổng mức (tỷ đồng)": costs["cost_billion_vnd"],
         "Người hưởng lợi (kế hoạch)": costs["beneficiaries_persons"].astype(float),
         "Suất đầu tư (triệu đồng/người)": costs["million_vnd_per_stated_person"],
-        "Vận hành (giả định)": [_month_text(m) for m in months],
-        f"Tăng số người được cấp nước đến 31/12/{projection.PLAN_YEAR}": costs[f"area_gain_{projection.PLAN_YEAR}_persons"],
-        "Đến 31/12/2030": costs["area_gain_2030_persons"],
+        "Vận hành (giả định)": [plan.month_text(m) for m in months],
+        f"Tăng số người được cấp nước đến 31/12/{plan.plan_year}": costs["area_gain_plan_year_persons"],
+        f"Đến 31/12/{plan.horizon_year}": costs["area_gain_horizon_persons"],
     })
-
-
-def _month_text(months_from_2026: float) -> str:
-    """Month 9 → 'tháng 10/2026' (start of the following month)."""
-    whole = int(round(float(months_from_2026)))
-    year, month = 2026 + whole // 12, whole % 12 + 1
-    return f"tháng {month}/{year}"
 
 
 def province_projection(ctx: ReportContext) -> pd.DataFrame:
@@ -164,12 +151,15 @@ def province_projection(ctx: ReportContext) -> pd.DataFrame:
         "Bao phủ P5–P95 (%)": fmt.spans(p["coverage_p5"], p["coverage_p95"]),
         "Thất thoát (%)": p["loss_pct"],
         "Thất thoát P5–P95 (%)": fmt.spans(p["loss_p5"], p["loss_p95"]),
-        "P(bao phủ ≥ 87,4 %) (%)": 100 * p["p_coverage_target"],
-        "P(thất thoát ≤ 15 %) (%)": 100 * p["p_loss_target"],
+        f"P(bao phủ {ctx.plan.target('coverage').text()}) (%)": 100 * p["p_coverage_target"],
+        f"P(thất thoát {ctx.plan.target('loss').text()}) (%)": 100 * p["p_loss_target"],
     })
 
 
-def population_projection(ctx: ReportContext, years: tuple[int, ...] = (2025, 2026, 2028, 2030)) -> pd.DataFrame:
+def population_projection(ctx: ReportContext, years: tuple[int, ...] | None = None) -> pd.DataFrame:
+    """Population of each area in the base year, the plan year, midway and the horizon (or ``years``)."""
+    plan = ctx.plan
+    years = years or tuple(sorted({plan.base_year, plan.plan_year, (plan.plan_year + plan.horizon_year) // 2, plan.horizon_year}))
     areas = ctx.table("areas")
     wide = areas[areas["year"].isin(years)].pivot(index="area_id", columns="year", values="population")
     order = ctx.areas["area_id"]
