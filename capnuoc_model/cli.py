@@ -371,12 +371,13 @@ def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] |
         out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
     summary = eval_report.summary_frame(evaluation)
     table = Table(title=f"Đánh giá {len(summary)} mục tiêu năm {year}", title_justify="left")
-    for column in ("Mục tiêu (Mục III.3)", f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
+    header = eval_report.target_header(evaluation.plan)
+    for column in (header, f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
         table.add_column(column, overflow="fold")
     for row in summary.itertuples(index=False):
         values = dict(zip(summary.columns, row))
         state = values["Đánh giá"]
-        table.add_row(values["Mục tiêu (Mục III.3)"], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
+        table.add_row(values[header], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
                       f"[{STATUS_STYLE.get(state, 'bold')}]{state}[/]")
     out_console.print(table)
     for label, seconds in result.timings:

@@ -156,6 +156,11 @@ def _gap(row: pd.Series) -> str:
     return "; ".join(parts) or fmt.MISSING
 
 
+def target_header(plan) -> str:
+    """'Mục tiêu (Mục III.3)': the header of the targets' column, citing the plan's section of targets."""
+    return f"Mục tiêu ({plan.section('targets')})"
+
+
 def summary(ctx: EvaluationContext) -> pd.DataFrame:
     """The plan's targets: target, base year, achieved, projected, status, gap (page one)."""
     return summary_frame(ctx.ev)
@@ -167,7 +172,7 @@ def summary_frame(evaluation: ev.Evaluation) -> pd.DataFrame:
     baseline = [fmt.pct(v) if pd.notna(v) else fmt.MISSING for v in t["baseline_value"]]
     return pd.DataFrame({
         "TT": [str(i) for i in range(1, len(t) + 1)],
-        "Mục tiêu (Mục III.3)": t["target_id"].map(SHORT_VI),
+        target_header(evaluation.plan): t["target_id"].map(SHORT_VI),
         f"Chỉ tiêu {evaluation.year}": [_target(r) for _, r in t.iterrows()],
         f"Năm {evaluation.plan.base_year}": baseline,
         f"Thực hiện {evaluation.year}": [_achieved(r) for _, r in t.iterrows()],
@@ -555,7 +560,7 @@ def method_markdown(ctx: EvaluationContext) -> str:
     base = ctx.package.plan.base_year
     return "\n".join([
         "- **Đánh giá**: Đạt, Không đạt, Chưa có số liệu (thiếu báo cáo nên chưa kết luận được), Không áp dụng (—). "
-        "Giá trị được làm tròn như khi in (một chữ số thập phân) rồi mới so với chỉ tiêu: đúng bằng chỉ tiêu là đạt.",
+        + ctx.package.plan.comparison_rule_vi(),
         "- **Ô trống là chưa có số liệu**, không bao giờ được hiểu là số 0; kết luận chỉ được đưa ra khi phần còn thiếu "
         "không thể làm thay đổi kết luận.",
         f"- **Tỷ lệ bao phủ** toàn tỉnh: tổng số người được cấp nước chia tổng dân số của {len(ctx.ev.areas)} đô thị. Khi thiếu số liệu "

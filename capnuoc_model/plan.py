@@ -219,6 +219,17 @@ class Plan:
         """'§III.3': how the data package cites it."""
         return f"§{self.sections[key]}"
 
+    def comparison_rule_vi(self) -> str:
+        """The comparison rule in Vietnamese, with the coverage target as its example (both documents state it)."""
+        from capnuoc_model import fmt
+
+        target = self.target("coverage")
+        below = target.low - 0.04
+        decimals = {0: "không có", 1: "một", 2: "hai"}.get(COMPARISON_DECIMALS, str(COMPARISON_DECIMALS))
+        return (f"Một giá trị đạt chỉ tiêu khi giá trị đó, làm tròn như khi in ({decimals} chữ số thập phân, "
+                f"làm tròn nửa lên), nằm trong khoảng của chỉ tiêu, kể cả hai đầu: {fmt.pct(below, 2)} in thành "
+                f"{fmt.pct(below)} và đạt chỉ tiêu {target.text()}. Dự báo và đánh giá hằng năm dùng cùng quy tắc này.")
+
     @property
     def deadline_text(self) -> str:
         """'15/11/2026': the day agencies report by, in the plan year."""
@@ -229,17 +240,24 @@ class Plan:
 
 
 def printed(values, decimals: int = COMPARISON_DECIMALS):
-    """Values rounded as the documents print them: half away from zero (as :func:`capnuoc_model.fmt.vn`).
+    """Values rounded as the documents print them (:func:`capnuoc_model.fmt.vn`: the value's decimal text,
+    half away from zero), vectorised: 87,35 prints 87,4 although the float is 87,3499….
 
-    Vectorised; a value's decimal text decides a tie (87,35 prints 87,4 although the float is
-    87,3499…), which rounding the scaled value to 6 decimals first reproduces.
+    Values near a tie are rounded from their decimal text, as ``fmt`` does; the others by arithmetic.
     """
-    array = np.asarray(values, dtype=float)
+    from decimal import ROUND_HALF_UP, Decimal
+
+    given = np.asarray(values, dtype=float)
+    array = np.atleast_1d(given)
     scale = 10.0 ** decimals
     with np.errstate(invalid="ignore"):
-        scaled = np.round(np.abs(array) * scale, 6)
+        scaled = np.abs(array) * scale
         out = np.sign(array) * np.floor(scaled + 0.5) / scale
-    return out if out.ndim else float(out)
+        near_tie = np.abs(scaled - np.floor(scaled) - 0.5) < 1e-6
+    quantum = Decimal(1).scaleb(-decimals)
+    for index in zip(*np.nonzero(near_tie)):
+        out[index] = float(Decimal(repr(float(array[index]))).quantize(quantum, rounding=ROUND_HALF_UP))
+    return out.reshape(given.shape) if given.ndim else float(out[0])
 
 
 def meets_bounds(values, low: float | None, high: float | None):

@@ -71,7 +71,7 @@ DIST_HELP = ("null or a distribution: {kind: triangular, low, mode, high}, {kind
 LEAF_HELP = {
     "value": "a number, true/false or text", "unit": "a unit such as 'fraction', 'months', '%/year' or '-'",
     "description": "one sentence saying what the assumption means",
-    "reference": "a plan section like 'plan2026 §VI', a source id, or 'assumption: <reasoning>'",
+    "reference": "a source id with a plan section such as '<source_id> §VI', a source id, or 'assumption: <reasoning>'",
     "min": "a number", "max": "a number", "choices": "a list of the allowed text values", "distribution": DIST_HELP,
 }
 HEADER_HELP = {
