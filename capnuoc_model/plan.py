@@ -37,7 +37,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 import numpy as np
 import pandas as pd
@@ -135,15 +135,6 @@ class Target:
     baseline_value: float | None
     source: str
 
-    @property
-    def value(self) -> float | None:
-        """The target's number: the bound of a one-sided target (the lower one of a range)."""
-        return self.low if self.low is not None else self.high
-
-    @property
-    def is_numeric(self) -> bool:
-        return self.comparator != "qualitative"
-
     def text(self) -> str:
         """'≥ 87,4 %', '≤ 15 %', '20–24 giờ/ngày', 'định tính'."""
         from capnuoc_model import fmt
@@ -175,7 +166,6 @@ class Plan:
     targets: dict[str, Target]
     extension_assumptions: dict[str, str]  # orientation group -> assumption path (groups with an extension rate)
     demand_assumptions: dict[str, str]  # orientation group -> assumption path of its per-person use
-    group_labels: dict[str, str] = field(default_factory=dict)
     evaluation_example: Path | None = None
 
     @property
@@ -420,7 +410,7 @@ def load_plan(data_dir: Path, tables: dict[str, pd.DataFrame], labels: dict[str,
         province_vi=spec.province_vi, title_vi=spec.title_vi, issuer_vi=spec.issuer_vi, source=spec.source,
         base_year=years.base, plan_year=years.plan, horizon_year=years.horizon, report_deadline=spec.report_deadline,
         sections=dict(spec.sections), targets=targets, extension_assumptions=extension, demand_assumptions=demand,
-        group_labels=dict(zip(groups["group_id"].astype(str), groups["label_vi"].astype(str))), evaluation_example=example)
+        evaluation_example=example)
 
 
 def _check_area_targets(tables: dict[str, pd.DataFrame], labels: dict[str, str], years: _Years,
