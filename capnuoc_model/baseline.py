@@ -191,11 +191,10 @@ def balance_uncertainty(package: DataPackage) -> losses.Uncertainty:
 
 
 def loss_target_pct(package: DataPackage) -> float:
-    """The plan's province loss target (%), read from the targets table (the highest value that meets it);
-    NaN when the table has none (the figures of reaching it are then empty)."""
-    targets = package.targets_province
-    row = targets[targets["target_id"] == "loss"]
-    return float(row["target_max"].iloc[0]) if len(row) and pd.notna(row["target_max"].iloc[0]) else float("nan")
+    """The plan's province loss target (%), the highest value that meets it (``package.plan``); NaN when the plan
+    has none (validation requires one; the figures of reaching it are then empty)."""
+    target = package.plan.targets.get("loss") if package.plan is not None else None
+    return float(target.high) if target is not None and target.high is not None else float("nan")
 
 
 def prices_state(package: DataPackage) -> pd.DataFrame:

@@ -228,12 +228,12 @@ def iwa_uncertainty_method(network: pd.DataFrame) -> str:
 
 
 
-def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: float) -> str:
+def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: float, year: int) -> str:
     """What NRW costs the province a year, what it would be worth to reach the loss target, and the operating-cost ratio.
 
-    ``province``: :func:`capnuoc_model.baseline.province_money`.
+    ``province``: :func:`capnuoc_model.baseline.province_money`; ``year``: the base year it describes.
     """
-    text = (f"Năm 2025 nước cấp nhưng thất thu của các công trình trị giá {fmt.billion_vnd(province['nrw_value_billion_vnd_per_year'])}"
+    text = (f"Năm {year} nước cấp nhưng thất thu của các công trình trị giá {fmt.billion_vnd(province['nrw_value_billion_vnd_per_year'])}"
             f"/năm: thất thoát thương mại {fmt.billion_vnd(province['apparent_losses_value_billion_vnd_per_year'])} (nước đã đến "
             "khách hàng mà không thu được tiền, tính theo giá bán nước bình quân), thất thoát cơ học "
             f"{fmt.billion_vnd(province['real_losses_value_billion_vnd_per_year'])} và tiêu thụ hợp pháp không doanh thu "

@@ -571,9 +571,10 @@ def target_value(ctx: ReportContext) -> pd.DataFrame:
     above = f[f["target_value_billion_vnd_per_year"] > 0]
     keys = ("target_real_cut_m3_per_day", "target_apparent_cut_m3_per_day", "target_revenue_recovered_billion_vnd_per_year",
             "target_cost_recovered_billion_vnd_per_year", "target_value_billion_vnd_per_year")
-    out = pd.DataFrame({"Công trình": above["name_vi"], "NRW 2025 (%)": above["nrw_pct"], **{_label(k): above[k] for k in keys}})
+    nrw = f"NRW {ctx.plan.base_year} (%)"
+    out = pd.DataFrame({"Công trình": above["name_vi"], nrw: above["nrw_pct"], **{_label(k): above[k] for k in keys}})
     province = bl.province_money(ctx.package)
-    total = {"Công trình": f"Toàn tỉnh (về {fmt.pct(target, 0)} bình quân)", "NRW 2025 (%)": ctx.loss_pct,
+    total = {"Công trình": f"Toàn tỉnh (về {fmt.pct(target, 0)} bình quân)", nrw: ctx.loss_pct,
              **{_label(k): province[k] for k in keys}}
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
@@ -584,7 +585,7 @@ def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame({
         **first,
         "Tổng mức (tỷ đồng)": used["cost_billion_vnd"],
-        "Giảm đến 31/12/2026 (m³/ngày đêm)": used["removable_m3_per_day"],
+        f"Giảm đến 31/12/{ctx.plan.plan_year} (m³/ngày đêm)": used["removable_m3_per_day"],
         _label("million_vnd_per_m3_day"): used["million_vnd_per_m3_day"],
         _label("value_billion_vnd_per_year"): used["value_billion_vnd_per_year"],
         _label("payback_years"): used["payback_years"],
@@ -592,11 +593,27 @@ def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
 
 
 def prices_note(ctx: ReportContext) -> str:
-    """Where the prices come from, from the data package's provenance."""
-    return ("Giá bán nước: Quyết định 488/QĐ-UBND ngày 26/4/2019 của UBND tỉnh (Công ty Cấp nước Cao Bằng); giá sinh hoạt bình "
-            "quân theo bậc thang cho một hộ trung bình; giá các đối tượng khác ở các thị trấn và giá của ba đơn vị còn lại là số "
-            "ước tính (data/tariffs.csv, data/methods.csv). Chi phí sản xuất biến đổi: điện năng và hóa chất theo định mức "
-            "(ước tính, data/operating_costs.csv). Giá chưa gồm thuế giá trị gia tăng.")
+    """Where the prices come from, from the data package's provenance (the published sources by title, else estimates)."""
+    def cited(table: str, column: str) -> tuple[list[str], bool]:
+        frame = ctx.package.tables.get(table)
+        if frame is None or column not in frame or frame.empty:
+            return [], False
+        given = frame[column].dropna().astype(str)
+        estimated = given.str.startswith("estimate:")
+        titles = ctx.package.sources.set_index("source_id")["title"]
+        ids = dict.fromkeys(text.split()[0] for text in given[~estimated])
+        return [f"{titles[i]}" for i in ids if i in titles.index], bool(estimated.any())
+
+    tariffs, tariffs_estimated = cited("tariffs", "tariff_vnd_per_m3_source")
+    costs, costs_estimated = cited("operating_costs", "variable_cost_vnd_per_m3_source")
+    prices = "; ".join(tariffs) if tariffs else "ước tính"
+    if tariffs and tariffs_estimated:
+        prices += "; các giá còn lại là số ước tính"
+    cost = "; ".join(costs) if costs else "ước tính"
+    if costs and costs_estimated:
+        cost += "; còn lại là số ước tính"
+    return (f"Giá bán nước: {prices} (data/tariffs.csv, data/methods.csv). Chi phí sản xuất biến đổi: {cost} "
+            "(data/operating_costs.csv). Giá chưa gồm thuế giá trị gia tăng.")
 
 
 def money_summary(ctx: ReportContext) -> str:
@@ -604,4 +621,5 @@ def money_summary(ctx: ReportContext) -> str:
     from capnuoc_model import narrative
 
     variable = bl.prices_state(ctx.package)["variable_cost_vnd_per_m3"].dropna()
-    return narrative.money_summary(bl.province_money(ctx.package), bl.loss_target_pct(ctx.package), float(variable.mean()))
+    return narrative.money_summary(bl.province_money(ctx.package), bl.loss_target_pct(ctx.package), float(variable.mean()),
+                                   ctx.plan.base_year)
