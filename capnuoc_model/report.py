@@ -126,8 +126,10 @@ def front_matter(plan, document: str | None) -> dict:
     """
     import re
 
+    from capnuoc_model.eval_build import DOCUMENT as EVALUATION
+
     book = render.read_book(io.REPO_ROOT / QUARTO_FILE, document)
-    title = plan.title_vi if document is None else f"Đánh giá kết quả thực hiện {plan.title_vi}"
+    title = f"Đánh giá kết quả thực hiện {plan.title_vi}" if document == EVALUATION else plan.title_vi
     return {"title": title, "organisation": plan.issuer_vi.upper(), "author": (plan.issuer_vi, "Sở Xây dựng"),
             "date": str(plan.plan_year), "basename": re.sub(r"\d{4}$", str(plan.plan_year), book.basename)}
 
