@@ -25,7 +25,8 @@ from capnuoc_model.display import (
 PCT = ",.1f"
 LABEL_CHARS = 38  # a name longer than this wraps onto another line of the axis
 LABEL = "label_lines"  # the column holding a name's lines, joined by "|"
-NAME_AXIS = {"labelLimit": 0, "labelExpr": "split(datum.label, '|')"}  # never "…": every line of the name
+LINE_PX = 12  # the height of a line of an axis label (11 px text)
+NAME_AXIS = {"labelLimit": 0, "labelExpr": "split(datum.label, '|')", "labelLineHeight": LINE_PX}  # never "…": every line
 
 
 def wrapped(text: object, width: int = LABEL_CHARS) -> str:
@@ -39,9 +40,9 @@ def with_lines(frame: pd.DataFrame, column: str, width: int = LABEL_CHARS) -> pd
 
 
 def row_step(labels, minimum: int = 18) -> alt.Step:
-    """A bar's row: tall enough for the most lines a label has (11 px text, 11 px a line)."""
+    """A bar's row: tall enough for the most lines a label has, so that no two labels touch."""
     lines = max((str(v).count("|") + 1 for v in labels), default=1)
-    return alt.Step(max(minimum, 11 * lines + 7))
+    return alt.Step(max(minimum, LINE_PX * lines + 6))
 
 
 def _rule(value: float, label: str, axis: str = "y") -> alt.LayerChart:
@@ -173,7 +174,7 @@ def targets_vs_projection(frame: pd.DataFrame) -> alt.LayerChart:
 
 
 def project_costs(projects: pd.DataFrame) -> alt.Chart:
-    data = with_lines(projects.dropna(subset=["million_vnd_per_stated_person"]), "short", width=36)
+    data = with_lines(projects.dropna(subset=["million_vnd_per_stated_person"]), "short", width=50)
     return alt.Chart(data).mark_bar(color=SCENARIO_COLOUR).encode(
         y=alt.Y(f"{LABEL}:N", sort="-x", title=None, axis=alt.Axis(**NAME_AXIS)),
         x=alt.X("million_vnd_per_stated_person:Q", title="Suất đầu tư (triệu đồng/người hưởng lợi)"),

@@ -186,11 +186,26 @@ def format_frame(frame: pd.DataFrame, decimals: dict[str, int] | None = None) ->
 PORTRAIT_CHARS = 84
 LANDSCAPE_CHARS = 132
 CELL_PADDING_CHARS = 2  # a cell's inner margins, in the same characters
-_WORD = re.compile(r"[^\s]+")
+LONGEST_WORD_CHARS = 24  # a longer token (a file path, an identifier) gets places to break
+ZWSP = "\u200b"  # zero-width space: where a long token may break, in typst, Word and browsers alike
+_WORD = re.compile(r"[^\s\u200b]+")
+_BREAK_AFTER = re.compile(r"(?<=[_./\\-])(?=[^\s_./\\-])")
 
 
 def _longest_word(text: str) -> int:
     return max((len(w) for w in _WORD.findall(str(text))), default=0)
+
+
+def breakable(text: str, longest: int = LONGEST_WORD_CHARS) -> str:
+    """``text`` with a zero-width space after each "_", ".", "/" of a token longer than ``longest`` characters,
+    and within what is still longer: a column never has to be as wide as a file path or an identifier."""
+    def split(word: str) -> str:
+        if len(word) <= longest:
+            return word
+        parts = _BREAK_AFTER.sub(ZWSP, word).split(ZWSP)
+        return ZWSP.join(ZWSP.join(p[i:i + longest] for i in range(0, len(p), longest)) for p in parts)
+
+    return re.sub(r"[^\s]+", lambda m: split(m.group(0)), str(text))
 
 
 def column_widths(frame: pd.DataFrame, preferred: list[float] | None = None) -> tuple[list[float], bool]:
@@ -206,9 +221,9 @@ def column_widths(frame: pd.DataFrame, preferred: list[float] | None = None) -> 
         return [], False
     least, most = [], []
     for column in frame.columns:
-        cells = [str(v) for v in frame[column]]
-        words = max([_longest_word(column), *(_longest_word(c) for c in cells)])
-        widest = max([math.ceil(len(str(column)) / 3), *(len(c) for c in cells)])
+        cells = [str(v).replace(ZWSP, "") for v in frame[column]]
+        words = max([_longest_word(column), *(_longest_word(v) for v in frame[column])])
+        widest = max([math.ceil(len(str(column).replace(ZWSP, "")) / 3), *(len(c) for c in cells)])
         least.append(float(words))
         most.append(float(max(widest, words)))
     padding = CELL_PADDING_CHARS * len(least)
@@ -227,6 +242,7 @@ class TableOutput:
                  widths: list[float] | None = None, landscape: bool = False, metadata: dict | None = None):
         """``label`` is the caption's label ("Bảng 2.1", or "" when ``caption`` carries its own, "Biểu 01. ...");
         ``widths`` relative widths the columns prefer (:func:`column_widths`)."""
+        frame = frame.map(breakable).rename(columns=breakable)
         self.frame, self.label, self.caption, self.numeric, self.note = frame, label, caption, numeric, note
         self.widths, wide = column_widths(frame, widths)  # characters; pandoc takes them as the dashes of the rule line
         self.landscape = landscape or wide

@@ -110,7 +110,7 @@ def projects(frame: pd.DataFrame) -> alt.Chart:
         x=alt.X("persons:Q", title="Số người"),
         row=alt.Row(f"{LABEL}:N", title=None, sort=list(dict.fromkeys(frame[LABEL])),
                     header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=11, labelLimit=0,
-                                      labelExpr="split(datum.label, '|')")),
+                                      labelExpr="split(datum.label, '|')", labelLineHeight=12)),
         color=alt.Color("series:N", scale=alt.Scale(domain=series, range=colours), title=None),
         tooltip=[alt.Tooltip("project:N", title="Dự án"), alt.Tooltip("series:N", title=" "),
                  alt.Tooltip("persons:Q", title="Người", format=",.0f")],

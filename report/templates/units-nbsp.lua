@@ -24,18 +24,40 @@ local function is_unit(text)
   return word ~= nil and UNITS[word] == true
 end
 
+local function last_part(text)
+  -- what follows the last no-break space ("2,5 điểm" -> "điểm"): a unit may have two words
+  local from = 1
+  while true do
+    local _, stop = text:find(NBSP, from, true)
+    if not stop then
+      return text:sub(from)
+    end
+    from = stop + 1
+  end
+end
+
+local function joins(left, right)
+  local last = last_part(left)
+  return (is_number(last) and is_unit(right)) or (last == "điểm" and right:sub(1, 1) == "%")
+end
+
 function Inlines(inlines)
   local out = pandoc.Inlines({})
   local i = 1
   while i <= #inlines do
-    local a, gap, b = inlines[i], inlines[i + 1], inlines[i + 2]
-    if a.t == "Str" and gap and gap.t == "Space" and b and b.t == "Str" and is_number(a.text) and is_unit(b.text) then
-      out:insert(pandoc.Str(a.text .. NBSP .. b.text))
-      i = i + 3
+    local a = inlines[i]
+    if a.t == "Str" then
+      local text = a.text
+      while inlines[i + 1] and inlines[i + 1].t == "Space" and inlines[i + 2] and inlines[i + 2].t == "Str"
+        and joins(text, inlines[i + 2].text) do
+        text = text .. NBSP .. inlines[i + 2].text  -- "17,9 %", "2.600 người", "2,5 điểm %"
+        i = i + 2
+      end
+      out:insert(pandoc.Str(text))
     else
       out:insert(a)
-      i = i + 1
     end
+    i = i + 1
   end
   return out
 end
