@@ -8,7 +8,14 @@ and ``text/markdown`` (a pipe table with a pandoc caption). Every number goes
 through :mod:`capnuoc_model.fmt`.
 
 Numbering is per chapter: the notebook says which chapter it is
-(``start_chapter(2)``) and figures and tables count "Hình 2.1", "Bảng 2.1", ...
+(``start_chapter(2)``, or ``start_chapter("A")`` for an appendix) and figures and tables count
+"Hình 2.1", "Bảng A.1", ... A caption that carries its own label ("Biểu 01. ...") keeps that one
+label and takes no number. In a document whose chapters are not numbered (the plan, whose sections
+carry the plan's Roman numerals), :func:`number_captions` renumbers the chapters' labels through the
+whole body ("Bảng 1", "Bảng 2", ...) once every chapter has run; the appendices keep "A.1", "B.2".
+
+A table's column widths follow its content (:func:`column_widths`); a table whose columns cannot fit
+a portrait A4 page is marked ``landscape`` (a turned page in PDF and DOCX, the window's width in HTML).
 """
 
 from __future__ import annotations
@@ -16,6 +23,8 @@ from __future__ import annotations
 import html
 import itertools
 import json
+import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,9 +32,10 @@ import altair as alt
 import pandas as pd
 
 from capnuoc_model import fmt
+from capnuoc_model.render import DOCUMENT_FONTS, font_dirs
 
-FONT = "DejaVu Sans"
-FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu")
+# the documents' one font family (render.DOCUMENT_FONTS), as a CSS list: the browser and vl-convert take the first found
+FONT = ", ".join(f"'{name}'" for name in DOCUMENT_FONTS) + ", serif"
 PNG_SCALE = 2.0
 
 # Colours of the plan's classes, best to worst (ColorBrewer RdYlGn-like, readable in grey print).
@@ -65,26 +75,33 @@ def class_scale(colours: dict[str, str]) -> alt.Scale:
 def _register_fonts() -> None:
     import vl_convert
 
-    for directory in FONT_DIRS:
+    for directory in font_dirs():
         if Path(directory).is_dir():
             vl_convert.register_font_directory(directory)
 
 
 @dataclass
 class _Counter:
-    chapter: int = 0
+    chapter: int | str = 0
     figures: itertools.count = field(default_factory=lambda: itertools.count(1))
     tables: itertools.count = field(default_factory=lambda: itertools.count(1))
 
 
 _state = _Counter()
 _ids = itertools.count(1)
+OWN_LABEL = re.compile(r"^(Biểu|Bảng|Hình|Phụ lục)\s+[\w.]+?\.\s+")  # "Biểu 01. ...": the caption is labelled already
+LABEL_KEY = "capnuoc-label"  # output metadata: the label display wrote, renumbered by number_captions
 
 
-def start_chapter(number: int) -> None:
-    """Restart figure and table numbering for chapter ``number`` (call once per notebook)."""
+def start_chapter(number: int | str) -> None:
+    """Restart figure and table numbering for chapter ``number`` (call once per notebook).
+
+    A letter is an appendix ("A": "Bảng A.1"). Numbers in the chapter's text are joined to their units by a
+    no-break space from here on (:func:`capnuoc_model.fmt.join_units`).
+    """
     global _state
     _state = _Counter(chapter=number)
+    fmt.join_units()
     _register_fonts()
 
 
@@ -93,14 +110,22 @@ def _label(kind: str, counter: itertools.count) -> str:
     return f"{kind} {_state.chapter}.{n}" if _state.chapter else f"{kind} {n}"
 
 
+def _labelled(kind: str, counter: itertools.count, caption: str) -> tuple[str, dict]:
+    """(caption with its one label, output metadata): a caption with its own label ("Biểu 01.") takes no number."""
+    if OWN_LABEL.match(caption):
+        return caption, {}
+    label = _label(kind, counter)
+    return f"{label}. {caption}", {LABEL_KEY: {"label": label, "kind": kind, "chapter": str(_state.chapter)}}
+
+
 class Markdown:
     """Markdown text (narrative sentences) for every format."""
 
-    def __init__(self, text: str):
-        self.text = text
+    def __init__(self, text: str, metadata: dict | None = None):
+        self.text, self.metadata = text, metadata or {}
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/markdown": self.text, "text/plain": self.text}
+        return {"text/markdown": self.text, "text/plain": self.text}, self.metadata
 
 
 class FigureChart:
@@ -130,9 +155,9 @@ def figure(chart: alt.TopLevelMixin, caption: str):
     """Show a chart and its numbered caption ("Hình 2.1. ...")."""
     from IPython.display import display
 
-    label = _label("Hình", _state.figures)
+    text, metadata = _labelled("Hình", _state.figures, caption)
     display(FigureChart(chart, caption))
-    display(Markdown(f"*{label}. {caption}*"))
+    display(Markdown(f"*{text}*", metadata))
 
 
 
@@ -156,23 +181,95 @@ def format_frame(frame: pd.DataFrame, decimals: dict[str, int] | None = None) ->
     return out
 
 
+# Room for a table's text, in characters of the table font: the narrower of the PDF (typst, 9 pt) and the
+# DOCX (11-12 pt) on an A4 page with Decree 30 margins (165 mm of text width, 252 mm when turned).
+PORTRAIT_CHARS = 84
+LANDSCAPE_CHARS = 132
+CELL_PADDING_CHARS = 2  # a cell's inner margins, in the same characters
+LONGEST_WORD_CHARS = 24  # a longer token (a file path, an identifier) gets places to break
+ZWSP = "\u200b"  # zero-width space: where a long token may break, in typst, Word and browsers alike
+_WORD = re.compile(r"[^\s\u200b]+")
+_BREAK_AFTER = re.compile(r"(?<=[_./\\-])(?=[^\s_./\\-])")
+
+
+def _longest_word(text: str) -> int:
+    return max((len(w) for w in _WORD.findall(str(text))), default=0)
+
+
+def breakable(text: str, longest: int = LONGEST_WORD_CHARS) -> str:
+    """``text`` with a zero-width space after each "_", ".", "/" of a token longer than ``longest`` characters,
+    and within what is still longer: a column never has to be as wide as a file path or an identifier."""
+    def split(word: str) -> str:
+        if len(word) <= longest:
+            return word
+        parts = _BREAK_AFTER.sub(ZWSP, word).split(ZWSP)
+        return ZWSP.join(ZWSP.join(p[i:i + longest] for i in range(0, len(p), longest)) for p in parts)
+
+    return re.sub(r"[^\s]+", lambda m: split(m.group(0)), str(text))
+
+
+def column_widths(frame: pd.DataFrame, preferred: list[float] | None = None) -> tuple[list[float], bool]:
+    """Each column's width in characters, following its content, and whether the table needs a landscape page.
+
+    A column is at least as wide as its longest word (header included: headers wrap between words) and at
+    most as wide as its longest cell. When the longest cells fit, columns take them; otherwise the room
+    left after every column's longest word is shared in proportion to how much more each column would
+    want, as a browser lays out a table. A table whose longest words do not fit a portrait page goes on
+    a landscape page. ``preferred`` relative widths replace what the columns want, never below their words.
+    """
+    if frame.shape[1] == 0:
+        return [], False
+    least, most = [], []
+    for column in frame.columns:
+        cells = [str(v).replace(ZWSP, "") for v in frame[column]]
+        words = max([_longest_word(column), *(_longest_word(v) for v in frame[column])])
+        widest = max([math.ceil(len(str(column).replace(ZWSP, "")) / 3), *(len(c) for c in cells)])
+        least.append(float(words))
+        most.append(float(max(widest, words)))
+    padding = CELL_PADDING_CHARS * len(least)
+    landscape = sum(least) + padding > PORTRAIT_CHARS
+    room = (LANDSCAPE_CHARS if landscape else PORTRAIT_CHARS) - padding
+    if preferred:
+        most = [max(lo, w / sum(preferred) * room) for lo, w in zip(least, preferred)]
+    if sum(most) <= room:
+        return most, landscape
+    spare, wanted = max(room - sum(least), 0.0), sum(most) - sum(least)
+    return [lo + (hi - lo) * spare / wanted for lo, hi in zip(least, most)], landscape
+
+
 class TableOutput:
     def __init__(self, frame: pd.DataFrame, label: str, caption: str, numeric: list[bool], note: str | None,
-                 widths: list[int] | None = None):
+                 widths: list[float] | None = None, landscape: bool = False, metadata: dict | None = None):
+        """``label`` is the caption's label ("Bảng 2.1", or "" when ``caption`` carries its own, "Biểu 01. ...");
+        ``widths`` relative widths the columns prefer (:func:`column_widths`)."""
+        frame = frame.map(breakable).rename(columns=breakable)
         self.frame, self.label, self.caption, self.numeric, self.note = frame, label, caption, numeric, note
-        self.widths = widths or [3] * len(numeric)  # relative column widths (pandoc: dashes of the rule line)
+        self.widths, wide = column_widths(frame, widths)  # characters; pandoc takes them as the dashes of the rule line
+        self.landscape = landscape or wide
+        self.metadata = metadata or {}
+
+    @property
+    def title(self) -> str:
+        return f"{self.label}. {self.caption}" if self.label else self.caption
+
+    def _rule(self) -> str:
+        # a column's share of the page is its text and its cell margins; pandoc takes relative widths from the
+        # dashes only when a line is longer than 72 characters
+        total = [w + CELL_PADDING_CHARS for w in self.widths]
+        scale = max(1.0, 100 / max(sum(total), 1))
+        dashes = [max(3, round(w * scale)) for w in total]
+        return "|" + "|".join("-" * d + ":" if n else ":" + "-" * d for n, d in zip(self.numeric, dashes)) + "|"
 
     def _markdown(self) -> str:
         def esc(text: str) -> str:
             return str(text).replace("|", "\\|").replace("\n", " ")
 
         header = "| " + " | ".join(esc(c) for c in self.frame.columns) + " |"
-        rule = "|" + "|".join("-" * w + ":" if n else ":" + "-" * w for n, w in zip(self.numeric, self.widths)) + "|"
         rows = ["| " + " | ".join(esc(v) for v in row) + " |" for row in self.frame.itertuples(index=False)]
-        text = "\n".join([header, rule, *rows, "", f": {self.label}. {self.caption}"])
+        text = "\n".join([header, self._rule(), *rows, "", f": {self.title}"])
         if self.note:
             text += f"\n\n*{self.note}*"
-        return text
+        return f"::: {{.landscape}}\n{text}\n:::" if self.landscape else text
 
     def _html(self) -> str:
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
@@ -183,25 +280,30 @@ class TableOutput:
             for row in self.frame.itertuples(index=False)
         )
         note = f'<p class="table-note">{html.escape(self.note)}</p>' if self.note else ""
-        return (f'<table class="capnuoc-table"><caption>{html.escape(self.label)}. {html.escape(self.caption)}</caption>'
-                f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}")
+        markup = (f'<table class="capnuoc-table"><caption>{html.escape(self.title)}</caption>'
+                  f"<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}")
+        return f'<div class="landscape">{markup}</div>' if self.landscape else markup
 
     def _repr_mimebundle_(self, include=None, exclude=None):
-        return {"text/html": self._html(), "text/markdown": self._markdown(), "text/plain": self._markdown()}
+        data = {"text/html": self._html(), "text/markdown": self._markdown(), "text/plain": self._markdown()}
+        return data, self.metadata
 
 
 def table(frame: pd.DataFrame, caption: str, decimals: dict[str, int] | None = None, note: str | None = None,
           widths: dict[str, int] | None = None):
     """Show a frame as a numbered table ("Bảng 2.1. ...") with Vietnamese number formats.
 
-    ``widths`` gives some columns a relative width in PDF and DOCX (the others count 3).
+    Column widths follow the content (:func:`column_widths`); ``widths`` gives the relative widths some
+    columns prefer (the others count 3), never narrower than their longest word.
     """
     from IPython.display import display
 
-    label = _label("Bảng", _state.tables)
+    text, metadata = _labelled("Bảng", _state.tables, caption)
+    label = metadata[LABEL_KEY]["label"] if metadata else ""
     numeric = [_is_number_column(frame[c]) for c in frame.columns]
-    relative = [int((widths or {}).get(c, 3)) for c in frame.columns]
-    display(TableOutput(format_frame(frame, decimals), label, caption, numeric, note, relative))
+    relative = [float((widths or {}).get(c, 3)) for c in frame.columns] if widths else None
+    display(TableOutput(format_frame(frame, decimals), label, text[len(label) + 2:] if label else text, numeric, note,
+                        relative, metadata=metadata))
 
 
 def _is_number_column(column: pd.Series) -> bool:
@@ -220,3 +322,46 @@ def say(text: str):
     from IPython.display import display
 
     display(Markdown(text))
+
+
+# ------------------------------------------------------------------------- numbering through the document
+_TEXT_MIMES = ("text/markdown", "text/html", "text/plain")
+
+
+def number_captions(executed: list[Path], folder: Path, through: bool) -> list[Path]:
+    """The executed chapters with their caption labels final, in book order.
+
+    ``through`` (a document whose chapters are not numbered): the labels of numbered chapters
+    ("Bảng 3.2") become one count through the body ("Bảng 7"), figures and tables apart; appendix labels
+    ("Bảng A.1") stay. Otherwise every label stays as its chapter wrote it. A chapter whose labels change is
+    written to ``folder`` (same name); the others are returned as they are.
+    """
+    import nbformat
+
+    if not through:
+        return list(executed)
+    counts: dict[str, int] = {}
+    out = []
+    for path in executed:
+        notebook = nbformat.read(path, as_version=4)
+        changed = False
+        for cell in notebook.cells:
+            for output in cell.get("outputs", []):
+                mark = output.get("metadata", {}).get(LABEL_KEY)
+                if not mark or not str(mark.get("chapter", "")).isdigit():
+                    continue
+                counts[mark["kind"]] = counts.get(mark["kind"], 0) + 1
+                final = f"{mark['kind']} {counts[mark['kind']]}"
+                for mime in _TEXT_MIMES:
+                    if isinstance(output.get("data", {}).get(mime), str):
+                        output["data"][mime] = output["data"][mime].replace(f"{mark['label']}. ", f"{final}. ", 1)
+                output["metadata"][LABEL_KEY] = {**mark, "label": final}
+                changed = True
+        if changed:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / Path(path).name
+            nbformat.write(notebook, target)
+            out.append(target)
+        else:
+            out.append(Path(path))
+    return out

@@ -7,6 +7,7 @@ import pandas as pd
 
 from capnuoc_model import evaluation as ev
 from capnuoc_model import fmt
+from capnuoc_model.charts import LABEL, NAME_AXIS, row_step, with_lines
 from capnuoc_model.display import SCENARIO_COLOUR, TARGET_COLOUR
 
 PCT = ",.1f"
@@ -57,9 +58,10 @@ def _two_lines(text: str) -> str:
 
 def _dots(frame: pd.DataFrame, title: str, rule: float | None = None, status_title: str = "Đánh giá") -> alt.LayerChart:
     """Per area or system: achieved (bar, coloured by status), target (red tick) and projection (blue dot)."""
-    order = list(frame["name_vi"])
+    frame = with_lines(frame, "name_vi")
+    order = list(frame[LABEL])
     present = [s for s in STATUS_COLOURS if s in set(frame["status"])]
-    base = alt.Chart(frame).encode(y=alt.Y("name_vi:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)))
+    base = alt.Chart(frame).encode(y=alt.Y(f"{LABEL}:N", sort=order, title=None, axis=alt.Axis(**NAME_AXIS)))
     bars = base.mark_bar(height=11).encode(
         x=alt.X("actual:Q", title=title),
         color=alt.Color("status:N", scale=alt.Scale(domain=present, range=[STATUS_COLOURS[s] for s in present]), title=status_title),
@@ -77,7 +79,7 @@ def _dots(frame: pd.DataFrame, title: str, rule: float | None = None, status_tit
     if rule is not None:
         line = pd.DataFrame({"x": [rule]})
         layers.append(alt.Chart(line).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(x="x:Q"))
-    return alt.layer(*layers).properties(height=alt.Step(19), width=440)
+    return alt.layer(*layers).properties(height=row_step(frame[LABEL], 19), width=420)
 
 
 def areas(frame: pd.DataFrame) -> alt.LayerChart:
@@ -91,25 +93,29 @@ def systems(frame: pd.DataFrame, target_pct: float) -> alt.LayerChart:
 
 def attribution(frame: pd.DataFrame) -> alt.Chart:
     """Projection error of coverage split into its causes (percentage points), one bar per area."""
-    order = list(dict.fromkeys(frame["name_vi"]))
+    frame = with_lines(frame, "name_vi")
+    order = list(dict.fromkeys(frame[LABEL]))
     return alt.Chart(frame).mark_bar().encode(
-        y=alt.Y("name_vi:N", sort=order, title=None, axis=alt.Axis(labelLimit=260)),
+        y=alt.Y(f"{LABEL}:N", sort=order, title=None, axis=alt.Axis(**NAME_AXIS)),
         x=alt.X("sum(pct_points):Q", title="Thực tế trừ dự báo đầu năm (điểm %)"),
         color=alt.Color("label:N", scale=alt.Scale(domain=list(COMPONENT_COLOURS), range=list(COMPONENT_COLOURS.values())),
-                        title="Do", legend=alt.Legend(columns=2, labelLimit=320)),
+                        title="Do", legend=alt.Legend(columns=2, labelLimit=0)),
         tooltip=[alt.Tooltip("name_vi:N", title="Đô thị"), alt.Tooltip("label:N", title="Do"),
                  alt.Tooltip("pct_points:Q", title="Điểm %", format=",.2f"), alt.Tooltip("persons:Q", title="Người", format=",.0f")],
-    ).properties(height=alt.Step(20), width=420)
+    ).properties(height=row_step(frame[LABEL], 20), width=420)
 
 
 def projects(frame: pd.DataFrame) -> alt.Chart:
     """People served by each people-serving project: planned, projected at the start of the year, actual."""
     series = list(dict.fromkeys(frame["series"]))
     colours = ["#bdbdbd", SCENARIO_COLOUR, ACTUAL_COLOUR][: len(series)]
+    frame = with_lines(frame, "project", width=34)
     return alt.Chart(frame).mark_bar().encode(
         y=alt.Y("series:N", sort=series, title=None, axis=None),
         x=alt.X("persons:Q", title="Số người"),
-        row=alt.Row("project:N", title=None, header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=11)),
+        row=alt.Row(f"{LABEL}:N", title=None, sort=list(dict.fromkeys(frame[LABEL])),
+                    header=alt.Header(labelAngle=0, labelAlign="left", labelFontSize=11, labelLimit=0,
+                                      labelExpr="split(datum.label, '|')", labelLineHeight=12)),
         color=alt.Color("series:N", scale=alt.Scale(domain=series, range=colours), title=None),
         tooltip=[alt.Tooltip("project:N", title="Dự án"), alt.Tooltip("series:N", title=" "),
                  alt.Tooltip("persons:Q", title="Người", format=",.0f")],
@@ -118,14 +124,15 @@ def projects(frame: pd.DataFrame) -> alt.Chart:
 
 def agencies(frame: pd.DataFrame) -> alt.Chart:
     order = list(TASK_COLOURS)
-    return alt.Chart(frame[frame["count"] > 0]).mark_bar().encode(
-        y=alt.Y("agency_vi:N", sort=list(dict.fromkeys(frame["agency_vi"])), title=None, axis=alt.Axis(labelLimit=260)),
+    frame = with_lines(frame[frame["count"] > 0], "agency_vi")
+    return alt.Chart(frame).mark_bar().encode(
+        y=alt.Y(f"{LABEL}:N", sort=list(dict.fromkeys(frame[LABEL])), title=None, axis=alt.Axis(**NAME_AXIS)),
         x=alt.X("count:Q", title="Số nhiệm vụ", axis=alt.Axis(tickMinStep=1, format="d")),
         color=alt.Color("state_vi:N", scale=alt.Scale(domain=order, range=list(TASK_COLOURS.values())), title="Tình trạng"),
         order=alt.Order("state_order:Q"),
         tooltip=[alt.Tooltip("agency_vi:N", title="Cơ quan"), alt.Tooltip("state_vi:N", title="Tình trạng"),
                  alt.Tooltip("count:Q", title="Số nhiệm vụ")],
-    ).transform_calculate(state_order=f"indexof({order!r}, datum.state_vi)").properties(height=alt.Step(22), width=420)
+    ).transform_calculate(state_order=f"indexof({order!r}, datum.state_vi)").properties(height=row_step(frame[LABEL], 22), width=420)
 
 
 __all__ = ["indicators", "areas", "systems", "attribution", "projects", "agencies", "STATUS_COLOURS"]

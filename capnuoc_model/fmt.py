@@ -14,6 +14,18 @@ from babel.numbers import format_decimal
 LOCALE = "vi_VN"
 MISSING = "—"
 NOT_REPORTED = "chưa có số liệu"
+NBSP = "\u00a0"
+UNIT_SPACE = " "  # between a number and its unit; documents use NBSP (join_units), so no line break parts them
+
+
+def join_units(no_break: bool = True) -> None:
+    """From now on write number and unit with a no-break space ("17,9\u00a0%"), or with a plain one.
+
+    The documents' notebooks call it (``display.start_chapter``): a line break never separates a number
+    from its "%" or unit. The terminal and the CSV files keep the plain space.
+    """
+    global UNIT_SPACE
+    UNIT_SPACE = NBSP if no_break else " "
 
 
 def _pattern(decimals: int, trim: bool) -> str:
@@ -26,14 +38,14 @@ def vn(value: float | int | None, decimals: int = 0, *, trim: bool = False, unit
     """A number in Vietnamese format: '.' groups thousands, ',' marks decimals.
 
     ``trim`` drops trailing zero decimals (0,169 and 0,2 from the same call);
-    ``unit`` is appended after a space. Missing values give '—'.
+    ``unit`` is appended after :data:`UNIT_SPACE`. Missing values give '—'.
     """
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return MISSING
     # Reports round half away from zero (2,5 -> 3); Babel alone would round half to even.
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
     text = format_decimal(rounded, format=_pattern(decimals, trim), locale=LOCALE)
-    return f"{text} {unit}" if unit else text
+    return f"{text}{UNIT_SPACE}{unit}" if unit else text
 
 
 def pct(value: float | None, decimals: int = 1) -> str:

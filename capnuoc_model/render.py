@@ -17,7 +17,7 @@ elsewhere this module produces the same book offline from notebooks already exec
    ``#| fig-cap`` / ``#| tbl-cap`` become captions.
 3. The chapters are concatenated and handed to the pandoc binary bundled with pypandoc:
    HTML (``--embed-resources --standalone``, Vega bundle inlined in the head), typst (custom
-   template including ``typst-fonts.typ``, then ``typst.compile`` with the DejaVu fonts) and DOCX
+   template including ``typst-fonts.typ``, then ``typst.compile`` with :data:`DOCUMENT_FONTS`) and DOCX
    (``--reference-doc`` report/templates/reference.docx, in the layout of Decree 30/2020/NĐ-CP).
    ``number-depth`` (as in Quarto) is a Lua filter marking deeper headings ``unnumbered``; Quarto's
    typst gets the same filter, font header and reference document from _quarto.yml.
@@ -40,8 +40,10 @@ Pitfalls handled here:
   ``export {...}`` is dropped, and its default snippet sets ``window.vegaEmbed`` itself;
 * each notebook runs in its own kernel, so chart ids ("vis-1") repeat across chapters and
   ``vegaEmbed("#vis-1")`` would fill only the first: ids get a per-chapter prefix;
-* DejaVu Sans Mono and Liberation break stacked Vietnamese diacritics in typst, so the
-  PDF uses DejaVu Serif (body) and DejaVu Sans (code, headings).
+* one font family everywhere (:data:`DOCUMENT_FONTS`): Times New Roman, as Decree 30 names it, or where it
+  is not installed Liberation Serif 2 (metric-compatible; Debian ``fonts-liberation2``), whose precomposed
+  Vietnamese letters typst and Chromium draw with every stacked diacritic (ẫ ậ ệ ổ ữ ỹ); DejaVu Sans Mono and
+  Liberation 1 do not.
 """
 
 from __future__ import annotations
@@ -363,12 +365,28 @@ def _pandoc(args: list[str], cwd: Path, what: str) -> None:
                                            "Markdown that pandoc converts (see the build folder)")])
 
 
+def _same_name(a: str, b: str) -> bool:
+    return " ".join(a.split()).casefold() == " ".join(b.split()).casefold()
+
+
+def cover_authors(book: Book) -> list[str]:
+    """The authors the title block lists below the title: the organisation is on top already, never twice."""
+    return [a for a in book.authors if not (book.organisation and _same_name(a, book.organisation))]
+
+
 def _metadata(book: Book, build: Path, fmt: str) -> Path:
-    """Front matter; typst's title page shows the organisation apart, the others list it as an author."""
+    """Front matter; typst's title page and the DOCX cover show the organisation on top, HTML lists it first.
+
+    Each name appears once: an author that is the organisation ("Ủy ban nhân dân tỉnh Cao Bằng" and
+    "ỦY BAN NHÂN DÂN TỈNH CAO BẰNG") is not listed again.
+    """
     meta = {"title": book.title, "lang": book.lang, "toc-title": "Mục lục"}
-    authors = [*book.authors, *([] if fmt == "typst" or not book.organisation else [book.organisation])]
+    apart = fmt in ("typst", "docx")  # these two put the organisation above the title themselves
+    authors = cover_authors(book) if apart or book.organisation else list(book.authors)
+    if book.organisation and not apart:
+        authors = [book.organisation, *authors]
     for key, value in (("subtitle", book.subtitle), ("author", authors),
-                       ("organisation", book.organisation if fmt == "typst" else None), ("date", book.date)):
+                       ("organisation", book.organisation if apart else None), ("date", book.date)):
         if value:
             meta[key] = value
     if book.profile:  # Quarto's conditional content (when-profile) of the chapters
@@ -380,12 +398,20 @@ def _metadata(book: Book, build: Path, fmt: str) -> Path:
     return path
 
 
+FILTERS = ("conditional-content.lua", "figure-captions.lua", "units-nbsp.lua")  # every format, in this order
+
+
+def _filters(*names: str) -> list[str]:
+    return [a for name in names for a in ("--lua-filter", str(TEMPLATES_DIR / name))]
+
+
 def _common(book: Book, build: Path, source: str, fmt: str) -> list[str]:
-    toc = ["--toc", "--toc-depth=2"] if book.title_page or fmt == "html" else []  # page one is the body's first page
+    # the PDF's contents are typst's outline, the DOCX's are written by _docx_contents: only HTML asks pandoc
+    toc = ["--toc", "--toc-depth=2"] if fmt == "html" or (fmt == "typst" and book.title_page) else []
     args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt)), *toc,
-            "--resource-path", str(build), "--lua-filter", str(TEMPLATES_DIR / "conditional-content.lua")]
+            "--resource-path", str(build), *_filters(*FILTERS)]
     if book.number_sections and book.number_depth:  # pandoc has no number-depth: the filter Quarto's typst needs too
-        args += ["--lua-filter", str(TEMPLATES_DIR / "number-depth.lua")]
+        args += _filters("number-depth.lua")
     return args + (["--number-sections"] if book.number_sections else [])
 
 
@@ -429,15 +455,25 @@ _TYPST_TEMPLATE = _template("capnuoc.typ")
 TYPST_FONTS = TEMPLATES_DIR / "typst-fonts.typ"  # the fonts, set in typst; Quarto includes the same file
 
 
+DOCUMENT_FONTS = ("Times New Roman", "Liberation Serif")  # the one family of PDF, HTML, DOCX and charts
+_VIETNAMESE = "1ea5 1ead 1ec7 1ed5 1eef 1ef9"  # ấ ậ ệ ổ ữ ỹ: a font without them is no document font
+FONT_PACKAGE = "fonts-liberation2"  # the Debian package of Liberation Serif 2 (.ci/run installs it)
+
+
 def font_dirs() -> list[str]:
-    """Folders holding DejaVu Serif/Sans: ``$CAPNUOC_FONT_PATH``, the Debian folder, then fc-list."""
+    """Folders holding a font of :data:`DOCUMENT_FONTS` with the Vietnamese letters.
+
+    ``$CAPNUOC_FONT_PATH`` first, then what fontconfig finds, then Debian's folder of Liberation 2.
+    """
     dirs = [d for d in os.environ.get("CAPNUOC_FONT_PATH", "").split(os.pathsep) if d]
-    if Path("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf").is_file():
-        dirs.append("/usr/share/fonts/truetype/dejavu")
-    elif shutil.which("fc-list"):
-        listing = subprocess.run(["fc-list", ":family=DejaVu Serif", "file"], capture_output=True, text=True)
-        dirs += sorted({str(Path(line.split(":")[0]).parent) for line in listing.stdout.splitlines() if line})
-    return dirs
+    if shutil.which("fc-list"):
+        for family in DOCUMENT_FONTS:
+            listing = subprocess.run(["fc-list", f":family={family}:charset={_VIETNAMESE}", "file"],
+                                     capture_output=True, text=True)
+            dirs += sorted({str(Path(line.split(":")[0]).parent) for line in listing.stdout.splitlines() if line.strip()})
+    if Path("/usr/share/fonts/truetype/liberation2/LiberationSerif-Regular.ttf").is_file():
+        dirs.append("/usr/share/fonts/truetype/liberation2")
+    return list(dict.fromkeys(dirs))
 
 
 def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
@@ -445,13 +481,16 @@ def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
 
     fonts = font_dirs()
     if not fonts:
-        raise CapnuocInputError([Violation("typst", None, None, "DejaVu fonts not found",
-                                           "fonts-dejavu-core installed, or CAPNUOC_FONT_PATH set")])
+        raise CapnuocInputError([Violation("typst", None, None, "không tìm thấy phông chữ của tài liệu "
+                                           f"({' hoặc '.join(DOCUMENT_FONTS)}, có đủ chữ tiếng Việt)",
+                                           f"cài gói Debian {FONT_PACKAGE}, hoặc đặt CAPNUOC_FONT_PATH là thư mục chứa phông")])
     template = build / "capnuoc.typst"
     template.write_text(_TYPST_TEMPLATE, encoding="utf-8")
     typ = build / f"{book.basename}.typ"
-    _pandoc(_common(book, build, "print.md", "typst") + [
-        "-t", "typst", "--standalone", "--template", str(template), "--include-in-header", str(TYPST_FONTS),
+    # --wrap=none: typst breaks a heading's line where pandoc wrapped its source (at half the width)
+    labelled = [] if number else _filters("table-captions.lua")  # the caption a sticky block: it stays with its table
+    _pandoc(_common(book, build, "print.md", "typst") + labelled + _filters("landscape.lua") + [
+        "-t", "typst", "--standalone", "--wrap=none", "--template", str(template), "--include-in-header", str(TYPST_FONTS),
         "-o", str(typ)]
         + ([] if number else ["-V", "capnuoc-unnumbered"]) + ([] if book.title_page else ["-V", "capnuoc-compact"]), build, "typst")
     try:
@@ -529,6 +568,16 @@ def write_reference_docx(target: Path = REFERENCE_DOCX) -> Path:
             fmt.page_break_before = name == "Heading 1"
     body = doc.styles["Body Text"].paragraph_format
     body.first_line_indent, body.space_before, body.line_spacing = Cm(1), Pt(0), 1.15
+    for name in ("Table Caption", "Captioned Figure"):  # a caption above its table, a figure above its caption
+        doc.styles[name].paragraph_format.keep_with_next = True
+    from docx.enum.style import WD_STYLE_TYPE
+
+    for level in (1, 2):  # the contents' entries (docx_layout.contents): Word's built-in "toc N" styles
+        toc = doc.styles.add_style(f"toc {level}", WD_STYLE_TYPE.PARAGRAPH)
+        toc.element.set(qn("w:styleId"), f"TOC{level}")
+        toc.base_style, toc.font.name, toc.font.size = doc.styles["Normal"], "Times New Roman", Pt(13)
+        toc.font.bold = level == 1
+        toc.paragraph_format.left_indent, toc.paragraph_format.space_after = Cm(0.6 * (level - 1)), Pt(3)
     tblpr = doc.styles["Table"].element.find(qn("w:tblPr"))  # borders on pandoc's "Table" style
     edges = "".join(f'<w:{e} w:val="single" w:sz="4" w:color="000000"/>'
                     for e in ("top", "left", "bottom", "right", "insideH", "insideV"))
@@ -547,19 +596,13 @@ def write_reference_docx(target: Path = REFERENCE_DOCX) -> Path:
 
 def _render_docx(book: Book, build: Path, target: Path, number: bool) -> None:
     from docx import Document
-    from docx.oxml import parse_xml
-    from docx.oxml.ns import nsdecls
-    from docx.shared import Pt
 
-    _pandoc(_common(book, build, "print.md", "docx") + [
+    from capnuoc_model import docx_layout
+
+    _pandoc(_common(book, build, "print.md", "docx") + _filters("landscape.lua") + [
         "-t", "docx+native_numbering" if number else "docx", "--reference-doc", str(reference_docx(build)), "-o", str(target)], build, "DOCX")
-    doc = Document(str(target))  # Word fills the TOC and the caption numbers when the file is opened
-    doc.settings.element.append(parse_xml(f'<w:updateFields {nsdecls("w")} w:val="true"/>'))
-    for table in doc.tables:  # table text 12 pt, direct: a paragraph style would override a table style
-        for para in (p for row in table.rows for cell in row.cells for p in cell.paragraphs):
-            para.paragraph_format.first_line_indent = Pt(0)
-            for run in para.runs:
-                run.font.size = Pt(12)
+    doc = Document(str(target))  # Word fills the caption numbers and the contents' page numbers when the file is opened
+    docx_layout.finish(doc, book.organisation, book.title_page)
     doc.save(str(target))
 
 

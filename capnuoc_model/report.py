@@ -221,6 +221,11 @@ def build_report(
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for future in [pool.submit(run_one, pair) for pair in todo]:
             future.result()
+    # caption labels through the body of a document whose chapters are not numbered (display.number_captions)
+    from capnuoc_model import display  # altair and pandas: only when there is a document
+
+    executed = display.number_captions(executed, cache / "numbered" / _hash([p.name for p in executed]),
+                                       through=not book.number_sections)
     timings.step(f"chạy notebook ({len(todo)} mới, {len(notebooks) - len(todo)} dùng lại)", started)
     if renderer == NOTEBOOKS_ONLY:
         return ReportResult({}, target, False, timings, tuple(executed), tuple(notebooks), renderer)

@@ -120,8 +120,8 @@ def projects(ctx: ReportContext) -> pd.DataFrame:
 
 def project_costs_frame(ctx: ReportContext) -> pd.DataFrame:
     costs = ctx.table("projects").copy()
-    costs["short"] = [f"Dự án {no}: {name[:48]}…" if len(name) > 48 else f"Dự án {no}: {name}"
-                      for no, name in zip(costs["project_no"], costs["name_vi"])]
+    # the whole name: charts wrap it onto lines, tables wrap it in its cell (never cut with "…")
+    costs["short"] = [f"Dự án {no}: {name}" for no, name in zip(costs["project_no"], costs["name_vi"])]
     return costs
 
 
@@ -209,12 +209,8 @@ def allocation(ctx: ReportContext) -> pd.DataFrame:
 
 
 def sensitivity_labels(ctx: ReportContext) -> dict[str, str]:
-    """Short labels for assumptions in charts: the description, shortened."""
-    return {path: _shorten(ctx.scenario.get(path).description) for path in ctx.scenario.uncertain_paths()}
-
-
-def _shorten(text: str, limit: int = 60) -> str:
-    return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    """Labels for assumptions in charts: the description, whole (the chart wraps it onto lines, never cuts it)."""
+    return {path: ctx.scenario.get(path).description for path in ctx.scenario.uncertain_paths()}
 
 
 def assumptions(ctx: ReportContext) -> pd.DataFrame:

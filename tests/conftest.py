@@ -52,3 +52,32 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "capnuoc_model.cli", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
     )
+
+
+# ------------------------------------------------------------------ the two documents, rendered once a session
+DOCUMENT_DRAWS = 1000
+
+
+@pytest.fixture(scope="session")
+def documents_cache(tmp_path_factory) -> Path:
+    """One cache for every test that renders a document (the projection run and executed chapters are shared)."""
+    return tmp_path_factory.mktemp("documents-cache")
+
+
+@pytest.fixture(scope="session")
+def plan_document(tmp_path_factory, documents_cache):
+    """The plan in HTML, PDF and DOCX by the offline renderer (report.ReportResult)."""
+    from capnuoc_model import report
+
+    out = tmp_path_factory.mktemp("plan") / "baseline"
+    return report.build_report(draws=DOCUMENT_DRAWS, out=out, cache_dir=documents_cache, use_quarto=False)
+
+
+@pytest.fixture(scope="session")
+def evaluation_document(tmp_path_factory, documents_cache):
+    """The evaluation of the shipped example reports in HTML, PDF and DOCX (eval_build.EvaluationResult)."""
+    from capnuoc_model import eval_build
+
+    out = tmp_path_factory.mktemp("evaluation") / "vd"
+    return eval_build.build_evaluation(DATA / "examples" / "thuc_hien_2026_minh_hoa", draws=DOCUMENT_DRAWS, out=out, cache_dir=documents_cache,
+                                       use_quarto=False)

@@ -23,14 +23,13 @@ SHORT = ("Tỷ lệ dân số đô thị được cấp nước sạch", "Tỷ l
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
+def cache(documents_cache) -> Path:
+    return documents_cache  # the session's (conftest.py): the evaluation is rendered once for every test module
 
 
 @pytest.fixture(scope="module")
-def evaluated(tmp_path_factory, cache) -> eval_build.EvaluationResult:
-    out = tmp_path_factory.mktemp("evaluation") / "vd"
-    return eval_build.build_evaluation(EXAMPLE, draws=DRAWS, out=out, cache_dir=cache, use_quarto=False)
+def evaluated(evaluation_document) -> eval_build.EvaluationResult:
+    return evaluation_document
 
 
 def _pdftotext(path: Path, *pages: int, layout: bool = True) -> str:

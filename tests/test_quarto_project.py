@@ -182,7 +182,7 @@ def test_typst_fonts_come_from_the_file_the_offline_template_uses():
     typst = _config("plan")["format"]["typst"]
     assert (REPO / typst["include-in-header"]).resolve() == render.TYPST_FONTS.resolve()
     fonts = render.TYPST_FONTS.read_text(encoding="utf-8")
-    assert re.search(r'#set text\(font: \("DejaVu Serif",\)\)', fonts)
+    assert '#set text(font: ("Times New Roman", "Liberation Serif"))' in fonts  # render.DOCUMENT_FONTS
     assert "mainfont" not in typst  # ignored by the typst book template: the header is the one place
     assert "$for(header-includes)$" in (render.TEMPLATES_DIR / "capnuoc.typ").read_text(encoding="utf-8")
     assert "font:" not in (render.TEMPLATES_DIR / "capnuoc.typ").read_text(encoding="utf-8")
@@ -193,7 +193,8 @@ def test_typst_filters_number_chapters_only_and_keep_table_captions():
     filters = [(REPO / f).resolve() for f in config["format"]["typst"]["filters"]]
     assert (render.TEMPLATES_DIR / "number-depth.lua").resolve() in filters
     assert (render.TEMPLATES_DIR / "table-captions.lua").resolve() in filters
-    assert config["number-sections"] is True and config["number-depth"] == 1
+    assert config["number-sections"] is False and config["number-depth"] == 1  # the plan: its own numerals
+    assert _config("evaluation")["number-sections"] is True
     markdown = ("# Chương một\n\n## I. Căn cứ\n\n### 1. Mô hình\n\n| A | B |\n|--|--:|\n| x | 1,5 |\n\n"
                 ": Bảng 1.1. Các đơn vị cấp nước năm 2025\n")
     # Quarto passes number-depth as metadata; pandoc 3.9 is the one Quarto 1.11 runs

@@ -74,11 +74,11 @@ def test_plain_quarto_render_in_a_fresh_clone(clone, profile, folder, name):
     assert _git_status(clone) == "", "quarto render left the clone dirty"
     text = _pdf_text(out / f"{name}.pdf")
     assert "Lời nói đầu" in text and "Mục lục" in text and "2026-01-01" not in text and "---" not in text
-    assert re.search(r"Bảng 1\.1\. ", text), "table captions are missing in typst"
+    assert re.search(r"Bảng 1(\.1)?\. ", text), "table captions are missing in typst"  # the plan counts through
     assert not re.search(r"\d+\.\d+\.\d+\s+1\. ", text), "sections numbered twice"
     if shutil.which("pdffonts"):
         fonts = subprocess.run(["pdffonts", str(out / f"{name}.pdf")], capture_output=True, text=True).stdout
-        assert "DejaVuSerif" in fonts and "Libertinus" not in fonts
+        assert "LiberationSerif" in fonts and "Libertinus" not in fonts and "DejaVu" not in fonts
 
 
 @pytest.fixture(scope="module")
@@ -106,11 +106,11 @@ def test_report_with_quarto_within_one_and_a_half_times_offline(timed):
 def test_report_with_quarto_has_the_offline_content(timed):
     _, results = timed
     quarto_pdf, offline_pdf = (_pdf_text(results[r, "cold"].outputs["pdf"]) for r in ("quarto", "offline"))
-    for needle in ("Lời nói đầu", "Mục lục", "Căn cứ xây dựng kế hoạch", "Biểu 01", "Bảng 1.1.", "Hình 1.1.", "87,4 %", "17,9 %",
+    for needle in ("Lời nói đầu", "Mục lục", "Căn cứ xây dựng kế hoạch", "Biểu 01", "Bảng 1.", "Hình 1.", "Bảng A.1.", "87,4 %", "17,9 %",
                    "Phụ lục A. Dự báo 2025–2030", "Phụ lục C."):
         assert needle in offline_pdf and needle in quarto_pdf, needle
-    offline_captions = set(re.findall(r"(?:Bảng|Hình) \d+\.\d+\.", offline_pdf))
-    assert offline_captions == set(re.findall(r"(?:Bảng|Hình) \d+\.\d+\.", quarto_pdf))
+    offline_captions = set(re.findall(r"(?:Bảng|Hình) [\dA-C]+(?:\.\d+)?\.", offline_pdf))
+    assert offline_captions == set(re.findall(r"(?:Bảng|Hình) [\dA-C]+(?:\.\d+)?\.", quarto_pdf))
     import docx
 
     document = docx.Document(str(results["quarto", "cold"].outputs["docx"]))

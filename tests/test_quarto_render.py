@@ -180,7 +180,7 @@ def test_offline_renderer_when_asked_or_when_quarto_is_missing(project, double, 
     assert result.renderer == "offline" and result.outputs["html"].name == "tai-lieu-thu.html"
     assert quarto_double.calls(double) == []
     html = result.outputs["html"].read_text(encoding="utf-8")
-    assert "Lời nói đầu" in html and "Tỷ lệ thất thoát 17,9 %" in html
+    assert "Lời nói đầu" in html and "Tỷ lệ thất thoát 17,9\u00a0%" in html  # number and unit joined (units-nbsp.lua)
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no quarto anywhere
     assert report.choose_renderer() == ("offline", None)
     with pytest.raises(report.ReportError, match="Không tìm thấy Quarto"):

@@ -20,14 +20,13 @@ DRAWS = 1000
 
 
 @pytest.fixture(scope="module")
-def cache(tmp_path_factory) -> Path:
-    return tmp_path_factory.mktemp("cache")
+def cache(documents_cache) -> Path:
+    return documents_cache  # the session's (conftest.py): the plan is rendered once for every test module
 
 
 @pytest.fixture(scope="module")
-def plan(tmp_path_factory, cache) -> report.ReportResult:
-    out = tmp_path_factory.mktemp("report") / "baseline"
-    return report.build_report(draws=DRAWS, out=out, cache_dir=cache, use_quarto=False)
+def plan(plan_document) -> report.ReportResult:
+    return plan_document
 
 
 def test_three_formats(plan):

@@ -1,0 +1,63 @@
+-- A number never separates from its unit at a line break: "17,9 %", "2.600 người", "4.829 m³/ngày đêm".
+-- capnuoc_model.fmt writes generated numbers with a no-break space already (fmt.UNIT_SPACE in documents);
+-- this filter does the same for the numbers written in the notebooks' own text. Both renderers, every format.
+local NBSP = "\u{00A0}"
+local UNITS = {
+  ["%"] = true, ["‰"] = true, ["người"] = true, ["hộ"] = true, ["đồng"] = true, ["tỷ"] = true, ["triệu"] = true,
+  ["nghìn"] = true, ["km"] = true, ["m"] = true, ["mm"] = true, ["lít"] = true, ["giờ"] = true, ["ngày"] = true,
+  ["tháng"] = true, ["năm"] = true, ["điểm"] = true, ["ha"] = true, ["bar"] = true,
+}
+
+local function is_number(text)
+  -- 17,9  2.600  (87,4  20–24  8-12: digits with Vietnamese separators, maybe a bracket before, maybe a range
+  return text:match("^[%(%[]?%d[%d%.,]*$") ~= nil or text:match("^[%(%[]?%d[%d%.,]*–%d[%d%.,]*$") ~= nil
+    or text:match("^[%(%[]?%d[%d%.,]*%-%d[%d%.,]*$") ~= nil
+end
+
+local function is_unit(text)
+  for _, prefix in ipairs({ "%", "‰", "m³", "m²", "l/" }) do
+    if text:sub(1, #prefix) == prefix then
+      return true
+    end
+  end
+  local word = text:match("^([^%s%p]+)")
+  return word ~= nil and UNITS[word] == true
+end
+
+local function last_part(text)
+  -- what follows the last no-break space ("2,5 điểm" -> "điểm"): a unit may have two words
+  local from = 1
+  while true do
+    local _, stop = text:find(NBSP, from, true)
+    if not stop then
+      return text:sub(from)
+    end
+    from = stop + 1
+  end
+end
+
+local function joins(left, right)
+  local last = last_part(left)
+  return (is_number(last) and is_unit(right)) or (last == "điểm" and right:sub(1, 1) == "%")
+end
+
+function Inlines(inlines)
+  local out = pandoc.Inlines({})
+  local i = 1
+  while i <= #inlines do
+    local a = inlines[i]
+    if a.t == "Str" then
+      local text = a.text
+      while inlines[i + 1] and inlines[i + 1].t == "Space" and inlines[i + 2] and inlines[i + 2].t == "Str"
+        and joins(text, inlines[i + 2].text) do
+        text = text .. NBSP .. inlines[i + 2].text  -- "17,9 %", "2.600 người", "2,5 điểm %"
+        i = i + 2
+      end
+      out:insert(pandoc.Str(text))
+    else
+      out:insert(a)
+    end
+    i = i + 1
+  end
+  return out
+end
