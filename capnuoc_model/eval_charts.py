@@ -1,45 +1,108 @@
-"""The evaluation document's charts: target against achieved against the start-of-year projection (Altair, Vietnamese)."""
+"""The evaluation document's charts: target against achieved against the start-of-year projection (Altair, Vietnamese).
+
+Colours follow the status everywhere (:data:`STATUS_COLOURS`): an achieved bar is green only when it is met.
+"""
 
 from __future__ import annotations
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from capnuoc_model import evaluation as ev
+from capnuoc_model import fmt
 from capnuoc_model.display import SCENARIO_COLOUR, TARGET_COLOUR
 
 PCT = ",.1f"
-STATUS_COLOURS = {ev.MET: "#1a9850", ev.NOT_MET: "#d73027", ev.NOT_REPORTED: "#9e9e9e", ev.NOT_APPLICABLE: "#cccccc"}
-SERIES_COLOURS = {"Năm 2025": "#bdbdbd", "Dự báo đầu năm": SCENARIO_COLOUR}
-ACTUAL_COLOUR = "#31a354"
+STATUS_COLOURS = {ev.MET: "#1a9850", ev.NOT_MET: "#d73027", ev.INSUFFICIENT: "#f39c12", ev.NOT_REPORTED: "#9e9e9e",
+                  ev.NOT_APPLICABLE: "#cccccc"}
+SERIES_COLOURS = {"Năm 2025": "#bdbdbd", "Dự báo đầu năm": SCENARIO_COLOUR, "Mục tiêu": "#f4a6a0"}
+ACTUAL_COLOUR = "#54278f"  # a reported value that no status colours (not green: green means met)
 TASK_COLOURS = {"Đã hoàn thành": "#1a9850", "Đang thực hiện": "#fee08b", "Chưa thực hiện": "#d73027", ev.NOT_REPORTED: "#9e9e9e"}
 COMPONENT_COLOURS = {"Dân số": "#8c6bb1", "Tiến độ dự án": "#e6550d", "Mức đấu nối của dự án": "#3182bd",
                      "Mở rộng mạng lưới, đấu nối khác, số liệu": "#bdbdbd"}
+HEIGHT = 230  # px of the indicator panels
+LABEL_PX = 11  # font size of the value labels
+
+
+def bar_colour(series: str, status: object) -> str:
+    """An achieved value in its status colour; the reference bars in their series colour."""
+    if isinstance(status, str) and status in STATUS_COLOURS:
+        return STATUS_COLOURS[status]
+    return SERIES_COLOURS.get(series, ACTUAL_COLOUR)
 
 
 def indicators(frame: pd.DataFrame) -> alt.HConcatChart:
-    """Coverage and loss: 2025, start-of-year projection, achieved (or its range) and the target, side by side."""
+    """Province targets: 2025, start-of-year projection, achieved (or its range) and the target, side by side.
+
+    The achieved bar takes the colour of its status; value labels sit inside the bars' tops, and move to
+    the middle of a bar (or under a range) when the dashed target line passes where the label would be.
+    """
     panels = []
     for indicator, group in frame.groupby("indicator", sort=False):
-        data = group.assign(axis_label=group["series"].map(_two_lines)).copy()
+        data = group.assign(axis_label=group["series"].map(_two_lines)).reset_index(drop=True)
         order = list(data["axis_label"])
-        colours = [SERIES_COLOURS.get(s, TARGET_COLOUR if s == "Mục tiêu" else ACTUAL_COLOUR) for s in data["series"]]
-        base = alt.Chart(data).encode(x=alt.X("axis_label:N", sort=order, title=None,
-                                              axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, '|')")))
-        bars = base.mark_bar(size=40).encode(
-            y=alt.Y("value:Q", title=indicator, scale=alt.Scale(zero=True)),
+        colours = [bar_colour(series, s) for s, series in zip(data["status"], data["series"])]
+        target = float(data["target"].iloc[0]) if data["target"].notna().any() else None
+        ceiling = float(np.nanmax(data[["top", "value"]].to_numpy(dtype=float))) * 1.12
+        data["label_y"], data["label_dy"] = label_positions(data, target, ceiling)
+        data["label_inside"] = (data["label_dy"] > 0) & data["low"].isna() & (data["label_y"] > 0)
+        x = alt.X("axis_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, '|')"))
+        y_scale = alt.Scale(zero=True, domain=[0, ceiling])
+        bars = alt.Chart(data).mark_bar(size=40).encode(
+            x=x, y=alt.Y("value:Q", title=indicator, scale=y_scale),
             color=alt.Color("axis_label:N", scale=alt.Scale(domain=order, range=colours), legend=None),
             tooltip=[alt.Tooltip("series:N", title=" "), alt.Tooltip("text:N", title=indicator)])
-        labels = base.mark_text(dy=-7, fontSize=11).encode(y=alt.Y("top:Q"), text="text:N")
-        layers = [bars, labels]
-        if group["low"].notna().any():
-            ranged = data.dropna(subset=["low"])
-            layers.append(alt.Chart(ranged).mark_errorbar(ticks=alt.TickConfig(size=30), thickness=2.5, color=ACTUAL_COLOUR).encode(
-                x=alt.X("axis_label:N", sort=order), y=alt.Y("low:Q", title=indicator), y2="high:Q"))
-        target = data[data["series"] == "Mục tiêu"]
-        layers.append(alt.Chart(target).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(y="value:Q"))
-        panels.append(alt.layer(*layers).properties(width=300, height=230))
+        layers = [bars]
+        ranged = data.dropna(subset=["low"])
+        if len(ranged):
+            layers.append(alt.Chart(ranged).mark_errorbar(ticks=alt.TickConfig(size=30), thickness=2.5,
+                                                          color=bar_colour("", ranged["status"].iloc[0])).encode(
+                x=alt.X("axis_label:N", sort=order), y=alt.Y("low:Q", title=indicator, scale=y_scale), y2="high:Q"))
+        if target is not None:
+            layers.append(alt.Chart(pd.DataFrame({"y": [target]})).mark_rule(
+                color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(y=alt.Y("y:Q", scale=y_scale)))
+        for (dy, inside), rows in data.groupby(["label_dy", "label_inside"]):
+            layers.append(alt.Chart(rows).mark_text(dy=float(dy), fontSize=LABEL_PX, fontWeight="bold",
+                                                    color="white" if inside else "#333333").encode(
+                x=alt.X("axis_label:N", sort=order), y=alt.Y("label_y:Q", scale=y_scale), text="text:N"))
+        panels.append(alt.layer(*layers).properties(width=300, height=HEIGHT))
     return alt.hconcat(*panels, spacing=36)
+
+
+def label_positions(data: pd.DataFrame, target: float | None, ceiling: float, height: float = HEIGHT) -> tuple[list[float], list[float]]:
+    """Where each bar's label goes, as (y in data units, dy in px, positive = down); never across the target line.
+
+    A label is a band of about ``LABEL_PX`` px; it sits just inside the top of its bar (just above a short bar,
+    just above a range), unless the dashed line would cross that band: then in the bar's middle (under a range).
+    """
+    per_unit = height / ceiling
+    line = None if target is None else target * per_unit  # px above the axis
+
+    def crosses(centre_px: float) -> bool:
+        return line is not None and abs(line - centre_px) < LABEL_PX
+
+    ys, dys = [], []
+    for top, value, low in zip(data["top"], data["value"], data["low"]):
+        if pd.notna(low):  # a range: its label above the top end, or under the bottom end
+            above = top * per_unit + 10
+            ys.append(low if crosses(above) else top)
+            dys.append(14.0 if crosses(above) else -10.0)
+            continue
+        if pd.isna(value) or value <= 0:
+            ys.append(0.0)
+            dys.append(-10.0)
+            continue
+        px = value * per_unit
+        if px > 2.5 * LABEL_PX:  # room inside the bar
+            centre = px - 10
+            ys.append(value if not crosses(centre) else value / 2)
+            dys.append(10.0 if not crosses(centre) else 4.0)
+        else:  # a short bar: above it, or above the line
+            centre = px + 10
+            ys.append(value if not crosses(centre) else max(value, target) + LABEL_PX / per_unit)
+            dys.append(-10.0)
+    return ys, dys
 
 
 def _two_lines(text: str) -> str:
@@ -52,20 +115,22 @@ def _two_lines(text: str) -> str:
 
 
 def _dots(frame: pd.DataFrame, title: str, rule: float | None = None, status_title: str = "Đánh giá") -> alt.LayerChart:
-    """Per area or system: achieved (bar, coloured by status), target (red tick) and projection (blue dot)."""
+    """Per area or system: achieved (bar, coloured by status), target (red tick) and projection (blue dot).
+
+    A row nobody reported says so in its axis label, so the words never cover a marker.
+    """
+    frame = frame.assign(name_vi=[n if pd.notna(v) else f"{n} (chưa có số liệu)" for n, v in zip(frame["name_vi"], frame["actual"])])
     order = list(frame["name_vi"])
     present = [s for s in STATUS_COLOURS if s in set(frame["status"])]
-    base = alt.Chart(frame).encode(y=alt.Y("name_vi:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)))
+    base = alt.Chart(frame).encode(y=alt.Y("name_vi:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)))
     bars = base.mark_bar(height=11).encode(
         x=alt.X("actual:Q", title=title),
         color=alt.Color("status:N", scale=alt.Scale(domain=present, range=[STATUS_COLOURS[s] for s in present]), title=status_title),
         tooltip=[alt.Tooltip("name_vi:N", title="Tên"), alt.Tooltip("actual:Q", title="Thực hiện", format=PCT),
                  alt.Tooltip("target:Q", title="Chỉ tiêu", format=PCT) if "target" in frame else alt.Tooltip("baseline:Q", title="Năm 2025", format=PCT),
                  alt.Tooltip("projected:Q", title="Dự báo đầu năm", format=PCT), alt.Tooltip("status:N", title="Đánh giá")])
-    missing = base.transform_filter("!isValid(datum.actual)").mark_text(align="left", dx=3, color="#616161", fontStyle="italic").encode(
-        x=alt.value(0), text=alt.value("chưa có số liệu"))
     projected = base.mark_point(color=SCENARIO_COLOUR, filled=True, size=45, shape="circle").encode(x="projected:Q")
-    layers = [bars, missing, projected]
+    layers = [bars, projected]
     if "target" in frame:
         layers.append(base.mark_tick(color=TARGET_COLOUR, thickness=2.5, size=16).encode(x="target:Q"))
     if "baseline" in frame and "target" not in frame:
@@ -73,15 +138,17 @@ def _dots(frame: pd.DataFrame, title: str, rule: float | None = None, status_tit
     if rule is not None:
         line = pd.DataFrame({"x": [rule]})
         layers.append(alt.Chart(line).mark_rule(color=TARGET_COLOUR, strokeDash=[6, 4], strokeWidth=1.5).encode(x="x:Q"))
-    return alt.layer(*layers).properties(height=alt.Step(19), width=440)
+    return alt.layer(*layers).properties(height=alt.Step(19), width=400)
 
 
 def areas(frame: pd.DataFrame) -> alt.LayerChart:
     return _dots(frame.drop(columns=["baseline"]), "Tỷ lệ bao phủ (%)")
 
 
-def systems(frame: pd.DataFrame, target_pct: float = 15.0) -> alt.LayerChart:
-    return _dots(frame, "Tỷ lệ thất thoát (%)", rule=target_pct, status_title="Đánh giá (≤ 15 %)")
+def systems(frame: pd.DataFrame, target_pct: float | None) -> alt.LayerChart:
+    """Loss per system against the loss target (the dashed line)."""
+    title = "Đánh giá" if target_pct is None else f"Đánh giá (≤ {fmt.vn(target_pct, 1, trim=True)} %)"
+    return _dots(frame, "Tỷ lệ thất thoát (%)", rule=target_pct, status_title=title)
 
 
 def attribution(frame: pd.DataFrame) -> alt.Chart:
