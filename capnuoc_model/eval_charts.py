@@ -5,6 +5,8 @@ Colours follow the status everywhere (:data:`STATUS_COLOURS`): an achieved bar i
 
 from __future__ import annotations
 
+import math
+
 import altair as alt
 import numpy as np
 import pandas as pd
@@ -23,6 +25,7 @@ COMPONENT_COLOURS = {"Dân số": "#8c6bb1", "Tiến độ dự án": "#e6550d",
                      "Mở rộng mạng lưới, đấu nối khác, số liệu": "#bdbdbd"}
 HEIGHT = 230  # px of the indicator panels
 LABEL_PX = 11  # font size of the value labels
+CLEAR_PX = 8.0  # a label's centre stays this far from the target line (half its height and a margin)
 
 
 def bar_colour(series: str, status: object) -> str:
@@ -46,7 +49,7 @@ def indicators(frame: pd.DataFrame) -> alt.HConcatChart:
         target = float(data["target"].iloc[0]) if data["target"].notna().any() else None
         ceiling = float(np.nanmax(data[["top", "value"]].to_numpy(dtype=float))) * 1.12
         data["label_y"], data["label_dy"] = label_positions(data, target, ceiling)
-        data["label_inside"] = (data["label_dy"] > 0) & data["low"].isna() & (data["label_y"] > 0)
+        data["label_inside"] = (data["label_dy"] >= 0) & data["low"].isna() & (data["label_y"] > 0)
         x = alt.X("axis_label:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, '|')"))
         y_scale = alt.Scale(zero=True, domain=[0, ceiling])
         bars = alt.Chart(data).mark_bar(size=40).encode(
@@ -73,35 +76,29 @@ def indicators(frame: pd.DataFrame) -> alt.HConcatChart:
 def label_positions(data: pd.DataFrame, target: float | None, ceiling: float, height: float = HEIGHT) -> tuple[list[float], list[float]]:
     """Where each bar's label goes, as (y in data units, dy in px, positive = down); never across the target line.
 
-    A label is a band of about ``LABEL_PX`` px; it sits just inside the top of its bar (just above a short bar,
-    just above a range), unless the dashed line would cross that band: then in the bar's middle (under a range).
+    A label is a band about ``LABEL_PX`` px high. It sits just inside the top of its bar (above a short bar,
+    above a range); when the dashed line would cross it, it moves to the next place in the list that is clear:
+    the bar's middle, above the bar, under the range, higher still.
     """
     per_unit = height / ceiling
     line = None if target is None else target * per_unit  # px above the axis
 
-    def crosses(centre_px: float) -> bool:
-        return line is not None and abs(line - centre_px) < LABEL_PX
+    def clear(y: float, dy: float) -> float:
+        return math.inf if line is None else abs(y * per_unit - dy - line)
 
     ys, dys = [], []
     for top, value, low in zip(data["top"], data["value"], data["low"]):
-        if pd.notna(low):  # a range: its label above the top end, or under the bottom end
-            above = top * per_unit + 10
-            ys.append(low if crosses(above) else top)
-            dys.append(14.0 if crosses(above) else -10.0)
-            continue
-        if pd.isna(value) or value <= 0:
-            ys.append(0.0)
-            dys.append(-10.0)
-            continue
-        px = value * per_unit
-        if px > 2.5 * LABEL_PX:  # room inside the bar
-            centre = px - 10
-            ys.append(value if not crosses(centre) else value / 2)
-            dys.append(10.0 if not crosses(centre) else 4.0)
-        else:  # a short bar: above it, or above the line
-            centre = px + 10
-            ys.append(value if not crosses(centre) else max(value, target) + LABEL_PX / per_unit)
-            dys.append(-10.0)
+        if pd.notna(low):  # a range
+            candidates = [(top, -10.0), (low, 14.0), (top, -10.0 - 2 * LABEL_PX)]
+        elif pd.isna(value) or value <= 0:
+            candidates = [(0.0, -10.0), (0.0, -10.0 - 2 * LABEL_PX)]
+        elif value * per_unit > 2.5 * LABEL_PX:  # room inside the bar
+            candidates = [(value, 10.0), (value / 2, 0.0), (value, -10.0), (value, -10.0 - 2 * LABEL_PX)]
+        else:
+            candidates = [(value, -10.0), (value, -10.0 - 2 * LABEL_PX)]
+        y, dy = next((c for c in candidates if clear(*c) >= CLEAR_PX), max(candidates, key=lambda c: clear(*c)))
+        ys.append(float(y))
+        dys.append(float(dy))
     return ys, dys
 
 

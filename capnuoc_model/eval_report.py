@@ -211,7 +211,7 @@ def target_cells(row: pd.Series) -> dict[str, str]:
     counted = f"{reported}/{expected} {unit} báo cáo" if expected else fmt.MISSING
     if expected == 0:
         achieved = fmt.MISSING
-    elif reported == 0:
+    elif reported == 0 and row["status"] == ev.NOT_REPORTED:
         achieved = NR
     elif row["is_yes_no"]:
         met, not_met = int(row["met_units"]), int(row["not_met_units"])

@@ -694,6 +694,7 @@ class Measured:
     unit_status: pd.Series
     scope: str  # "areas", "systems", "operators": the frame unit_status belongs to
     unit_vi: str
+    any_reported: bool | None = None  # something was reported for the target (default: a unit reported in full)
 
 
 def _within(low: float | None, high: float | None, lo: float, hi: float,
@@ -800,7 +801,8 @@ def _share_of_operators(row: pd.Series, f: Frames) -> Measured:
         reported = None not in values or False in values
         units.append(_flag_unit(op.operator_id, op.name_vi, flags, None not in values))
         statuses[op.operator_id] = _flag_status(flags, reported)
-    return Measured(units, pd.Series(statuses, dtype=object), "operators", "đơn vị")
+    in_scope = f.systems.loc[f.systems["is_in_scope"], column]
+    return Measured(units, pd.Series(statuses, dtype=object), "operators", "đơn vị", any_reported=bool(in_scope.notna().any()))
 
 
 def _every_system_within(row: pd.Series, f: Frames) -> Measured:
@@ -930,7 +932,8 @@ def _target(row: pd.Series, frames: Frames) -> tuple[dict, Measured]:
     complete = reported == len(units) and len(units) > 0
     value = value_low if complete else math.nan
     flag = _judge(value_low, value_high, low, high)
-    if not units or reported == 0:
+    anything = measured.any_reported if measured.any_reported is not None else reported > 0
+    if not units or not anything:
         verdict = NOT_REPORTED if units else NOT_APPLICABLE
     else:
         verdict = MET if flag is True else NOT_MET if flag is False else INSUFFICIENT
