@@ -88,8 +88,8 @@ def label_positions(data: pd.DataFrame, target: float | None, ceiling: float, he
 
     ys, dys = [], []
     for top, value, low in zip(data["top"], data["value"], data["low"]):
-        if pd.notna(low):  # a range
-            candidates = [(top, -10.0), (low, 14.0), (top, -10.0 - 2 * LABEL_PX)]
+        if pd.notna(low):  # a range, drawn as a bar to its low end and a whisker to its top
+            candidates = [(top, -10.0), (top, -10.0 - 2 * LABEL_PX), (low / 2, 0.0)]
         elif pd.isna(value) or value <= 0:
             candidates = [(0.0, -10.0), (0.0, -10.0 - 2 * LABEL_PX)]
         elif value * per_unit > 2.5 * LABEL_PX:  # room inside the bar

@@ -19,7 +19,7 @@ import pandas as pd
 
 from capnuoc_model import evaluation as ev
 from capnuoc_model import fmt, io
-from capnuoc_model.actuals import ACTUALS_TABLES, Actuals, parse_date
+from capnuoc_model.actuals import ACTUALS_TABLES, Actuals, columns_of, parse_date
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.scenario import load_scenario
@@ -339,7 +339,7 @@ def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
         bound = r["target_min"] if pd.notna(r["target_min"]) else r["target_max"]
         low, high = r["value_low"], r["value_high"]
         ranged = pd.isna(r["value"]) and pd.notna(low) and ev.printed(low) != ev.printed(high)
-        value = r["value"] if pd.notna(r["value"]) else (low if pd.notna(low) and not ranged else np.nan)
+        value = r["value"] if pd.notna(r["value"]) else low  # a range: the bar up to what holds for sure, a whisker beyond
         actual = {"indicator": label, "series": f"Thực hiện {ctx.year}", "value": value,
                   "low": low if ranged else np.nan, "high": high if ranged else np.nan, "status": r["status"],
                   "text": ev.range_text(low, high, "").strip() if ranged else fmt.vn(value, 1) if pd.notna(value) else NR,
@@ -372,7 +372,7 @@ def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
                      f"{fmt.pct(r['value_year_end'])}. Đánh giá dựa trên số liệu báo cáo, không dựa trên số ước.")
     column = f"{target_id}_status"
     frame = ctx.ev.systems if column in ctx.ev.systems else ctx.ev.operators if column in ctx.ev.operators else None
-    if frame is not None:
+    if frame is not None and r["is_yes_no"]:  # a province value: its systems are in the tables by system
         no = frame[frame[column] == ev.NOT_MET]
         if len(no):
             parts.append(f"Chưa đạt: {', '.join(no['name_vi'])}.")
@@ -722,11 +722,13 @@ def ranges(ctx: EvaluationContext) -> pd.DataFrame:
 
 def input_warnings(ctx: EvaluationContext) -> pd.DataFrame:
     """Problems in the reports that did not stop the evaluation (with where they are)."""
+    labels = {c.name: c.label_vi for t in ACTUALS_TABLES for c in columns_of(t)}
     rows = []
-    for w in ctx.actuals.warnings:
+    for w in ctx.actuals.warnings:  # the reporter's own file, row and the column's header as the workbook shows it
         where = Path(w.file.split("[")[0]).name + (f"[{w.file.split('[', 1)[1]}" if "[" in w.file else "")
-        place = where + (f", dòng {w.row}" if w.row is not None else "") + (f", cột {w.column}" if w.column else "")
-        rows.append({"Nơi": place, "Nội dung": f"{w.problem} ({w.expected})"})
+        column = f"«{labels[w.column]}»" if w.column in labels else w.column
+        place = where + (f", dòng {w.row}" if w.row is not None else "") + (f", cột {column}" if column else "")
+        rows.append({"Nơi": place, "Nội dung": f"{w.problem} (cần: {w.expected})"})
     return _frame(pd.DataFrame(rows, columns=["Nơi", "Nội dung"]))
 
 

@@ -600,3 +600,23 @@ def test_the_data_date_and_the_year_end(package):
     same = at_year_end.areas.dropna(subset=["coverage_pct"])
     np.testing.assert_allclose(same["coverage_year_end_pct"], same["coverage_pct"], rtol=1e-3)
     assert list(at_deadline.targets["status"]) == list(at_year_end.targets["status"])  # the status judges the reported state
+
+
+def test_warnings_about_the_reports_are_shown_in_the_document(package, tmp_path):
+    """Issue 11.6: volumes far from 2025 but explained by a note are accepted, and the document lists the warning."""
+    import shutil
+    from types import SimpleNamespace
+
+    from capnuoc_model import eval_report as er
+
+    folder = tmp_path / "bao_cao"
+    shutil.copytree(EXAMPLE, folder)
+    text = (folder / "system_results.csv").read_text(encoding="utf-8")
+    text = text.replace("song_bang,Nhà máy nước Sông Bằng,2026,operating,m3_per_day,4850,4200,,24,có,có,,MINH HỌA — không phải số liệu thực tế,",
+                        "song_bang,Nhà máy nước Sông Bằng,2026,operating,m3_per_day,1500,1300,,24,có,có,,MINH HỌA — không phải số liệu thực tế,"
+                        "ngừng sản xuất 8 tháng để sửa chữa")
+    (folder / "system_results.csv").write_text(text, encoding="utf-8")
+    actuals = io.load_actuals(folder, package, YEAR)
+    shown = er.input_warnings(SimpleNamespace(actuals=actuals))
+    assert len(shown) >= 2 and shown["Nơi"].str.contains("system_results.csv, dòng 2, cột «Sản lượng nước").all()
+    assert shown["Nội dung"].str.contains("lần mức năm 2025").all()
