@@ -433,7 +433,9 @@ def _page_mark_html(book: Book, build: Path) -> list[str]:
 
 # A document whose page one is its body (title-page: false) shows that body first on screen too: the table of
 # contents moves below the body (the order of the flex column, not of the HTML, so links and print are unchanged).
-_CSS_BODY_FIRST = "\nbody { display: flex; flex-direction: column; } body > nav#TOC { order: 1; margin-top: 2em; }\n"
+_CSS_BODY_FIRST = ("\nbody { display: flex; flex-direction: column; } body > nav#TOC { order: 1; margin-top: 2em; }\n"
+                   "header#title-block-header { margin-bottom: .8em; } header#title-block-header h1.title { font-size: 1.3em; }\n"
+                   "header#title-block-header p { margin: .25em 0; } .subtitle { font-size: .95em; }\n")
 
 
 def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
