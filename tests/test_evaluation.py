@@ -449,12 +449,18 @@ def test_two_of_fourteen_systems_do_not_make_the_loss_target(package):
 
 def test_counts_are_reported_of_total_everywhere(package):
     """Issue 11.1 and 11.4: one computation gives the count on page one, in chapter 2 and on the command line."""
-    from capnuoc_model.eval_report import summary_frame, target_cells
+    from types import SimpleNamespace
+
+    from capnuoc_model.eval_report import indicator_detail, summary_frame, target_cells
 
     rows = [{"system_id": s, "is_quality_published": "có", "has_safe_supply_plan": "có", "supply_hours_per_day": 24}
             for s in operating(package)[:2]]
     evaluation = ev.evaluate(package, reports(package, system_results=rows))
     page_one = summary_frame(evaluation).set_index("TT")
+    chapter_two = indicator_detail(SimpleNamespace(ev=evaluation))
+    for column in ("Số liệu", "Đánh giá"):
+        assert [fmt.keep_units(v) for v in page_one[column]] == list(chapter_two[column])
+    assert [fmt.keep_units(v) for v in page_one["Thực hiện 2026"]] == list(chapter_two["Thực hiện"])
     for number, (_, row) in enumerate(evaluation.targets.iterrows(), start=1):
         counted = page_one.at[str(number), "Số liệu"]
         assert counted == target_cells(row)["counted"]
