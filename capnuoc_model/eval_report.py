@@ -40,8 +40,12 @@ MEASURED_VI = {  # what each unit of measure of the targets table counts, and ho
 
 def widths(year: int) -> dict[str, int]:
     """Relative column widths of the document's tables in PDF and DOCX (other columns count 3)."""
-    return {"TT": 1, "Mục tiêu (Mục III.3)": 5, "Đánh giá": 4, f"Chỉ tiêu {year}": 4, f"Thực hiện {year}": 5, "Khoảng cách đến mục tiêu": 5,
-            "Số liệu": 4, "Dự báo đầu năm": 3, "Năm 2025": 3, "Mục tiêu": 4, "Cách đánh giá": 9, "Nguyên nhân chính": 7, "Đô thị": 4, "Công trình": 7, "Dự án": 9,
+    return {keep_together(k): v for k, v in _widths_by_header(year).items()}
+
+
+def _widths_by_header(year: int) -> dict[str, int]:
+    return {"TT": 1, "Mục tiêu (Mục III.3)": 7, "Đánh giá": 4, f"Chỉ tiêu {year}": 5, f"Thực hiện {year}": 5, "Khoảng cách đến mục tiêu": 5,
+            "Số liệu": 5, "Dự báo đầu năm": 3, "Năm 2025": 3, "Mục tiêu": 4, "Cách đánh giá": 9, "Nguyên nhân chính": 7, "Đô thị": 4, "Công trình": 7, "Dự án": 9,
             "Chủ đầu tư": 6, "Cơ quan, đơn vị": 5, "Đơn vị cấp nước": 7, "Nhiệm vụ (Mục VII)": 10, "Kết quả, ghi chú": 6,
             "Bảng (trang Excel)": 5, "Khoảng có thể": 4, "Căn cứ": 8, "Nội dung": 10, "Nơi": 6}
 
@@ -198,9 +202,9 @@ def target_cells(row: pd.Series) -> dict[str, str]:
     if row["is_yes_no"] and not row["is_every_unit"]:
         asks = f"{fmt.vn(low)} % {unit}"
     elif measure == "hours_per_day":
-        asks = f"{fmt.vn(low)}–{fmt.vn(high)} giờ/ngày ở mọi {unit}"
+        asks = f"{fmt.vn(low)}–{fmt.vn(high)} giờ/ngày, mọi {unit}"
     elif row["is_every_unit"]:
-        asks = "nâng hiệu quả khai thác (định tính)"
+        asks = "nâng hiệu quả (định tính)"
     elif pd.notna(low) and pd.notna(high):
         asks = f"{fmt.vn(low, 1, trim=True)}–{fmt.pct(high)}"
     elif pd.notna(low):
@@ -222,7 +226,7 @@ def target_cells(row: pd.Series) -> dict[str, str]:
     elif pd.notna(row["value"]) or ev.printed(row["value_low"]) == ev.printed(row["value_high"]):
         achieved = fmt.pct(row["value"] if pd.notna(row["value"]) else row["value_low"])
     else:
-        achieved = ev.range_text(row["value_low"], row["value_high"], prefix="trong khoảng ")
+        achieved = ev.range_text(row["value_low"], row["value_high"])  # a range: what the value could be
     status = row["status"]
     if status == ev.MET or status == ev.NOT_APPLICABLE:
         gap = fmt.MISSING
@@ -230,10 +234,10 @@ def target_cells(row: pd.Series) -> dict[str, str]:
         pending = [p for p in str(row["pending_vi"]).split(", ") if p and p != "nan"]
         gap = f"cần số liệu của {len(pending)} {unit}" if pending else fmt.MISSING
     elif row["is_yes_no"]:
-        parts = [f"{int(row['not_met_units'])} {unit} chưa đạt"]
+        parts = [f"{int(row['not_met_units'])} chưa đạt"]
         if reported < expected:
-            parts.append(f"{expected - reported} {unit} chưa báo cáo")
-        gap = "; ".join(parts)
+            parts.append(f"{expected - reported} chưa báo cáo")
+        gap = ", ".join(parts)
     else:
         above = pd.notna(high) and ev.printed(row["value_low"]) > high
         word = "cao hơn" if above else "thiếu"
@@ -269,8 +273,7 @@ def banner(ctx: EvaluationContext) -> str | None:
     """The warning shown first when the reports are the shipped example."""
     if not ctx.ev.is_illustrative:
         return None
-    return (f"> **{BANNER}.** Các con số trong tài liệu này được tính từ bộ số liệu ví dụ đi kèm công cụ, "
-            "lập ra để minh họa quy trình đánh giá; không dùng để báo cáo.")
+    return f"> **{BANNER}:** bộ số liệu ví dụ, chỉ để minh họa quy trình đánh giá; không dùng để báo cáo."
 
 
 def _counts_text(evaluation: ev.Evaluation) -> str:
@@ -299,9 +302,8 @@ def status_note(ctx: EvaluationContext | None = None) -> str:
     date = ctx.ev.data_date if ctx is not None else None
     when = f" đến {date:%d/%m/%Y}" if date else ""
     return keep_together(
-        "Đạt, Không đạt: kết luận đúng với mọi giá trị có thể của số liệu còn thiếu; Chưa đủ số liệu: số liệu còn thiếu có thể "
-        "làm thay đổi kết luận (Thực hiện: khoảng giá trị có thể). Số liệu: số đơn vị đã báo cáo trên tổng số; số liệu tính"
-        f"{when}, dự báo đầu năm tính đến 31/12. Cách đánh giá: Phụ lục.")
+        "Đạt, Không đạt: đúng với mọi giá trị có thể của số liệu còn thiếu; Chưa đủ số liệu: số liệu còn thiếu có thể đổi "
+        f"kết luận (Thực hiện: khoảng có thể). Số liệu tính{when}, dự báo đến 31/12. Cách đánh giá: Phụ lục.")
 
 
 # ---------------------------------------------------------------------------- by indicator
@@ -364,7 +366,9 @@ def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
     r = targets[targets["target_id"] == target_id].iloc[0]
     cells = target_cells(r)
     verdict = f"Đánh giá: **{r['status']}**."
-    parts = [f"{ev.short_label(r)}: {cells['achieved']} ({cells['counted']}; chỉ tiêu {cells['asks']})."]
+    ranged = not r["is_yes_no"] and pd.isna(r["value"]) and ev.printed(r["value_low"]) != ev.printed(r["value_high"])
+    achieved = f"trong khoảng {cells['achieved']}" if ranged else cells["achieved"]
+    parts = [f"{ev.short_label(r)}: {achieved} ({cells['counted']}; chỉ tiêu {cells['asks']})."]
     if pd.notna(r["baseline_value"]) or pd.notna(r["projected"]):
         parts.append(f"Năm 2025: {fmt.pct(r['baseline_value'])}; dự báo đầu năm: {fmt.pct(r['projected'])}.")
     if r["is_state"] and pd.notna(r["value_year_end"]) and ctx.ev.data_date is not None:

@@ -418,16 +418,27 @@ def _vega_header(build: Path) -> Path:
     return target
 
 
-def _page_mark_html(book: Book, build: Path) -> list[str]:
-    """The page mark as a banner that stays at the top of the window while reading."""
-    if not book.page_mark:
-        return []
+def page_mark_html(text: str) -> str:
+    """A page mark as a banner that stays at the top of the window while reading (offline and Quarto HTML)."""
     import html
 
+    return ('<div class="page-mark" role="note" style="position: sticky; top: 0; z-index: 10; margin: 0 -2mm 1em; '
+            'padding: .35em .8em; background: #b71c1c; color: #fff; font: bold .95em \'DejaVu Sans\', sans-serif; '
+            f'text-align: center;">{html.escape(text)}</div>\n')
+
+
+def page_mark_typst(text: str) -> str:
+    """A page mark as the header of every typst page (Quarto's typst format; the offline template has its own)."""
+    escaped = re.sub(r"([\\#\[\]*_`$<>@])", r"\\\1", text)
+    return (f'#set page(header: align(center, text(font: ("DejaVu Sans",), size: 8.5pt, weight: "bold", '
+            f'fill: rgb("#b71c1c"))[{escaped}]))\n')
+
+
+def _page_mark_html(book: Book, build: Path) -> list[str]:
+    if not book.page_mark:
+        return []
     path = build / "page-mark.html"
-    path.write_text('<div class="page-mark" role="note" style="position: sticky; top: 0; z-index: 10; margin: 0 -2mm 1em; '
-                    'padding: .35em .8em; background: #b71c1c; color: #fff; font: bold .95em \'DejaVu Sans\', sans-serif; '
-                    f'text-align: center;">{html.escape(book.page_mark)}</div>\n', encoding="utf-8")
+    path.write_text(page_mark_html(book.page_mark), encoding="utf-8")
     return ["--include-before-body", str(path)]
 
 
@@ -586,6 +597,15 @@ def _render_docx(book: Book, build: Path, target: Path, number: bool) -> None:
             for run in para.runs:
                 run.font.size = Pt(12)
     doc.save(str(target))
+
+
+def add_docx_page_mark(path: Path, text: str) -> None:
+    """Add a page mark to every header of a DOCX file written by pandoc or Quarto."""
+    from docx import Document
+
+    doc = Document(str(path))
+    _docx_page_mark(doc, text)
+    doc.save(str(path))
 
 
 def _docx_page_mark(doc, text: str) -> None:
