@@ -111,7 +111,8 @@ def test_docx_starts_with_the_banner_and_the_summary(evaluated):
 
     document = docx.Document(str(evaluated.outputs["docx"]))
     texts = [p.text for p in document.paragraphs if p.text.strip()]
-    assert any("SỐ LIỆU MINH HỌA" in t for t in texts[:6])
+    assert any("SỐ LIỆU MINH HỌA" in t for t in texts[:10])  # after the title block and the home page
+    assert any("SỐ LIỆU MINH HỌA" in p.text for p in document.sections[0].first_page_header.paragraphs)
     first = document.tables[0]
     header = [c.text for c in first.rows[0].cells]
     assert "Đánh giá" in header and "Dự báo đầu năm" in header
