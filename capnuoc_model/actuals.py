@@ -152,7 +152,7 @@ SYSTEM_RESULTS = ActualsTable(
                help_vi="Lượng nước ghi thu tiền (thương phẩm), theo đơn vị đã chọn; không lớn hơn sản lượng sản xuất."),
         Column("design_capacity_m3_per_day", "float", "design capacity, where it changed during the year", "m³/day", required=False,
                checks=(_gt(0),), label_vi="Công suất thiết kế (m³/ngày đêm)", unit_vi="m³/ngày đêm", number_format="#,##0", width=16,
-               help_vi="Chỉ điền khi công suất thay đổi trong năm (nâng công suất, công trình mới); để trống thì dùng công suất năm 2025."),
+               help_vi="Chỉ điền khi công suất thay đổi trong năm (nâng công suất, công trình mới); để trống thì dùng công suất năm hiện trạng của Kế hoạch."),
         Column("supply_hours_per_day", "float", "average hours of supply per day", "hours/day", required=False,
                checks=(pa.Check.in_range(0, 24, error="a value between 0 and 24"),), label_vi="Số giờ cấp nước (giờ/ngày)",
                unit_vi="giờ/ngày", number_format="0.0", width=13, target="supply_hours",
@@ -567,8 +567,9 @@ def _check_volumes(frame: pd.DataFrame, package: DataPackage, year: int, rows: _
             per_day = float(value) / (days if per_year else 1)
             before = math.nan if pd.isna(base.at[system_id, reference]) else float(base.at[system_id, reference])
             problems = []
+            base_year = package.plan.base_year
             if before > 0 and not (before / ratio <= per_day <= before * ratio):
-                problems.append(f"{fmt.vn(per_day)} m³/ngày đêm, {fmt.vn(per_day / before, 1, trim=True)} lần mức năm 2025 "
+                problems.append(f"{fmt.vn(per_day)} m³/ngày đêm, {fmt.vn(per_day / before, 1, trim=True)} lần mức năm {base_year} "
                                 f"({fmt.vn(before)} m³/ngày đêm)")
             if column == "production_volume" and capacity > 0 and per_day > ratio * capacity:
                 problems.append(f"{fmt.vn(per_day)} m³/ngày đêm, gấp {fmt.vn(per_day / capacity, 1, trim=True)} lần công suất thiết kế "
@@ -583,7 +584,7 @@ def _check_volumes(frame: pd.DataFrame, package: DataPackage, year: int, rows: _
             else:
                 hint = "kiểm tra lại số liệu và đơn vị"
             rows.add(line, column, f"{problems[0]}: {hint}",
-                     f"trong khoảng ÷{fmt.vn(ratio, 1, trim=True)} đến ×{fmt.vn(ratio, 1, trim=True)} mức năm 2025 và không quá "
+                     f"trong khoảng ÷{fmt.vn(ratio, 1, trim=True)} đến ×{fmt.vn(ratio, 1, trim=True)} mức năm {base_year} và không quá "
                      f"{fmt.vn(ratio, 1, trim=True)} lần công suất; nếu đúng như vậy, ghi lý do ở cột Ghi chú",
                      severity="warning" if explained else "error")
 

@@ -21,7 +21,7 @@ from capnuoc_model.errors import CapnuocInputError, Violation
 
 app = typer.Typer(
     name="capnuoc",
-    help="Mô hình cấp nước đô thị tỉnh Cao Bằng: dữ liệu, dự báo và báo cáo kế hoạch năm 2026.",
+    help="Mô hình cấp nước đô thị của một tỉnh: dữ liệu, dự báo, tài liệu kế hoạch năm và đánh giá kết quả thực hiện.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -30,8 +30,9 @@ out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 DataOption = Annotated[Path, typer.Option("--data", help="Thư mục gói dữ liệu (data package).")]
-DEFAULT_SCENARIO = io.REPO_ROOT / "analysis" / "scenarios" / "baseline.yaml"
-ScenarioOption = Annotated[Path, typer.Option("--scenario", help="Tệp kịch bản YAML (analysis/scenarios/).")]
+DEFAULT_SCENARIO = io.default_scenario(io.DEFAULT_DATA_DIR)
+ScenarioOption = Annotated[Path | None, typer.Option(
+    "--scenario", help="Tệp kịch bản YAML (mặc định: analysis/scenarios/baseline.yaml cạnh thư mục dữ liệu).")]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Thay một giả định cho lần chạy này, dạng path.to.key=value (lặp lại được)."),
@@ -115,7 +116,7 @@ def baseline(
     as_json: Annotated[bool, typer.Option("--json", help="In tài liệu JSON (máy đọc) thay cho bảng.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Ghi Biểu 01-03 và bảng tổng hợp (CSV, JSON) vào thư mục này.")] = None,
 ) -> None:
-    """Hiện trạng năm 2025: Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
+    """Hiện trạng (năm gốc của Kế hoạch): Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
     started = time.perf_counter()
     package = io.load_package(data)
     document = bl.baseline_document(package)
@@ -154,6 +155,11 @@ def _load_scenario(scenario: Path, sets: list[str] | None) -> sc.Scenario:
     return sc.load_scenario(scenario, sets or [])
 
 
+def _scenario_or_default(scenario: Path | None, data: Path) -> Path:
+    """The scenario given, else the baseline scenario of the data package's province (``<data>/../analysis/``)."""
+    return scenario if scenario is not None else io.default_scenario(data)
+
+
 def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
     """Run ``task(step)`` with a spinner and elapsed time on stderr when it is a terminal."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -167,15 +173,16 @@ def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
 @app.command("project")
 @handles_input_errors
 def project_command(
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
-    """Dự báo 2025-2030 cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
+    """Dự báo từ năm hiện trạng đến năm cuối của Kế hoạch cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
     started = time.perf_counter()
+    scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
@@ -197,13 +204,14 @@ def _verdict(p_meet: float) -> str:
 @app.command()
 @handles_input_errors
 def check(
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
-    """Kết luận ngắn: hai mục tiêu chính năm 2026 có đạt được không, với xác suất nào, và cần gì để đạt."""
+    """Kết luận ngắn: hai mục tiêu chính của năm kế hoạch có đạt được không, với xác suất nào, và cần gì để đạt."""
+    scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
@@ -213,14 +221,16 @@ def check(
 
 def verdict_lines(run: runs.ProjectionRun) -> list[str]:
     """The terminal verdict, in Vietnamese; every sentence comes from capnuoc_model.narrative."""
-    row = run.tables["province"].set_index("year").loc[projection.PLAN_YEAR]
+    plan = run.projection.setup.plan
+    year = plan.plan_year
+    row = run.tables["province"].set_index("year").loc[year]
     return [
         f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}",
-        f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm 2026 (mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)}):[/] "
+        f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm {year} (mục tiêu {plan.target('coverage').text()}):[/] "
         f"{_verdict(row['p_coverage_target'])}",
         "   " + narrative.coverage_outlook(run),
         "   Cần gì: " + narrative.coverage_requirement(run),
-        f"\n[bold]2. Tỷ lệ thất thoát bình quân năm 2026 (mục tiêu ≤ {fmt.pct(projection.LOSS_TARGET_PCT, 0)}):[/] "
+        f"\n[bold]2. Tỷ lệ thất thoát bình quân năm {year} (mục tiêu {plan.target('loss').text()}):[/] "
         f"{_verdict(row['p_loss_target'])}",
         "   " + narrative.loss_outlook(run),
         "   Cần gì: " + narrative.loss_requirement(run),
@@ -240,8 +250,10 @@ def compare(
 ) -> None:
     """So sánh các kịch bản: các con số chính đặt cạnh nhau."""
     package = io.load_package(data)
+    plan = package.plan
+    year, last = plan.plan_year, plan.horizon_year
     loaded = [_load_scenario(path, None) for path in scenarios]
-    table = Table(title="So sánh kịch bản (năm 2026 và 2030)", title_justify="left")
+    table = Table(title=f"So sánh kịch bản (năm {year} và {last})", title_justify="left")
     table.add_column("Chỉ tiêu")
     columns = []
     for chosen in loaded:
@@ -249,12 +261,12 @@ def compare(
         p = projection.project(package, chosen, draws, seed)
         columns.append(projection.province_table(p).set_index("year"))
     rows = [
-        ("Bao phủ 2026", lambda c: fmt.pct(c.loc[2026, "coverage_pct"])),
-        ("Xác suất ≥ 87,4 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_coverage_target"], 0)),
-        ("Thất thoát 2026", lambda c: fmt.pct(c.loc[2026, "loss_pct"])),
-        ("Xác suất ≤ 15 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_loss_target"], 0)),
-        ("Bao phủ 2030", lambda c: fmt.pct(c.loc[2030, "coverage_pct"])),
-        ("Thất thoát 2030", lambda c: fmt.pct(c.loc[2030, "loss_pct"])),
+        (f"Bao phủ {year}", lambda c: fmt.pct(c.loc[year, "coverage_pct"])),
+        (f"Xác suất {plan.target('coverage').text()} ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_coverage_target"], 0)),
+        (f"Thất thoát {year}", lambda c: fmt.pct(c.loc[year, "loss_pct"])),
+        (f"Xác suất {plan.target('loss').text()} ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_loss_target"], 0)),
+        (f"Bao phủ {last}", lambda c: fmt.pct(c.loc[last, "coverage_pct"])),
+        (f"Thất thoát {last}", lambda c: fmt.pct(c.loc[last, "loss_pct"])),
     ]
     for label, cell in rows:
         table.add_row(label, *[cell(c) for c in columns])
@@ -265,8 +277,8 @@ def compare(
 @handles_input_errors
 def report_command(
     document: Annotated[str, typer.Argument(
-        help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa data/examples/) hoặc all (cả hai).")] = "all",
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+        help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa của gói dữ liệu) hoặc all (cả hai).")] = "all",
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
     draws: DrawsOption = projection.DEFAULT_DRAWS,
@@ -287,9 +299,11 @@ def report_command(
     if unknown or not formats:
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx)")
         raise typer.Exit(EXIT_BAD_INPUT)
+    scenario = _scenario_or_default(scenario, data)
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, out, data, renderer,
-                  plan=_published_plan(None))
+        default = io.default_scenario(data)
+        _evaluate(_example_actuals(data), None, default, None, draws, seed, formats, out, data, renderer,
+                  plan=_published_plan(None, default))
         return
     try:
         result = _with_progress(lambda step: report.build_report(
@@ -306,8 +320,8 @@ def report_command(
     if document == "all":
         evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
         plan = result.folder / "manifest.json"
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, evaluation_out, data, renderer,
-                  plan=plan if plan.is_file() else None)
+        _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, evaluation_out, data,
+                  renderer, plan=plan if plan.is_file() else None)
 
 
 def _check_renderer(renderer: str | None) -> None:
@@ -325,12 +339,22 @@ def _check_renderer(renderer: str | None) -> None:
 
 # ---------------------------------------------------------------------------- annual evaluation (§VII)
 
-EXAMPLE_ACTUALS = io.REPO_ROOT / "data" / "examples" / "thuc_hien_2026_minh_hoa"
-YearOption = Annotated[int, typer.Option("--year", min=2020, max=2040, help="Năm đánh giá (năm của các mục tiêu).")]
+YearOption = Annotated[int | None, typer.Option("--year", min=1990, max=2100,
+                                                help="Năm đánh giá (mặc định: năm kế hoạch trong plan.yaml của gói dữ liệu).")]
 STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa đủ số liệu": "bold yellow", "Chưa có số liệu": "bold yellow"}
 
 
-def _published_plan(plan: Path | None, scenario: Path = DEFAULT_SCENARIO, sets: list[str] | None = None) -> Path | None:
+def _example_actuals(data: Path) -> Path:
+    """The illustrative reported results the data package names (``plan.yaml`` evaluation_example)."""
+    plan = io.load_package(data).plan
+    if plan.evaluation_example is None:
+        raise CapnuocInputError([Violation(io.display_path(Path(data) / "plan.yaml"), None, "evaluation_example",
+                                           "gói dữ liệu không có bộ số liệu thực hiện minh họa",
+                                           "đường dẫn evaluation_example, hoặc dùng `capnuoc evaluate --actuals ...`")])
+    return plan.evaluation_example
+
+
+def _published_plan(plan: Path | None, scenario: Path, sets: list[str] | None = None) -> Path | None:
     """The plan's manifest.json the evaluation compares against: the one given, else the published plan's, if any."""
     from capnuoc_model import eval_build
 
@@ -342,7 +366,7 @@ def _published_plan(plan: Path | None, scenario: Path = DEFAULT_SCENARIO, sets: 
     return eval_build.published_plan_manifest(scenario, sets)
 
 
-def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, draws: int, seed: int,
+def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] | None, draws: int, seed: int,
               formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None,
               data_date: str | None = None, plan: Path | None = None) -> None:
     """Check the reports, evaluate, write the tables and render the document; print the targets and the paths."""
@@ -357,19 +381,21 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
         err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
         raise typer.Exit(1) from None
     evaluation = result.evaluation
+    year = evaluation.year
     for warning in result.warnings:
         err_console.print(str(warning), markup=False, soft_wrap=True)
     if evaluation.is_illustrative:
         out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
     summary = eval_report.summary_frame(evaluation)
-    table = Table(title=f"Đánh giá {len(summary)} mục tiêu năm {year} (Mục III.3), số liệu đến ngày "
-                        f"{evaluation.data_date:%d/%m/%Y}", title_justify="left")
-    for column in ("Mục tiêu (Mục III.3)", f"Chỉ tiêu {year}", f"Thực hiện {year}", "Số liệu", "Đánh giá"):
+    table = Table(title=f"Đánh giá {len(summary)} mục tiêu năm {year}, số liệu đến ngày {evaluation.data_date:%d/%m/%Y}",
+                  title_justify="left")
+    header = eval_report.target_header(evaluation.plan)
+    for column in (header, f"Chỉ tiêu {year}", f"Thực hiện {year}", "Số liệu", "Đánh giá"):
         table.add_column(column, overflow="fold")
     for row in summary.itertuples(index=False):
         values = dict(zip(summary.columns, row))
         state = values["Đánh giá"]
-        table.add_row(values["Mục tiêu (Mục III.3)"], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"], values["Số liệu"],
+        table.add_row(values[header], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"], values["Số liệu"],
                       f"[{STATUS_STYLE.get(state, 'bold')}]{state}[/]")
     out_console.print(table)
     out_console.print(f"Dự báo đầu năm: {evaluation.projection_source_vi}.", soft_wrap=True)
@@ -386,16 +412,16 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
 @handles_input_errors
 def evaluate(
     actuals: Annotated[Path, typer.Option("--actuals", help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ `capnuoc template`.")],
-    year: YearOption = 2026,
+    year: YearOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
     to: Annotated[str, typer.Option("--to", help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng CSV.")] = "html,pdf,docx",
-    scenario: Annotated[Path, typer.Option("--scenario", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = DEFAULT_SCENARIO,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
     renderer: RendererOption = None,
-    data_date: Annotated[str | None, typer.Option("--data-date", help="Ngày số liệu báo cáo phản ánh (dd/mm/yyyy); mặc định 15/11 của năm đánh giá (hạn báo cáo ở Mục VII).")] = None,
+    data_date: Annotated[str | None, typer.Option("--data-date", help="Ngày số liệu báo cáo phản ánh (dd/mm/yyyy); mặc định: hạn báo cáo trong plan.yaml của năm đánh giá.")] = None,
     plan: Annotated[Path | None, typer.Option("--plan", help="Tệp manifest.json của tài liệu Kế hoạch đã công bố: dự báo đầu năm lấy đúng kịch bản, số lần mô phỏng, hạt giống của nó (mặc định: tài liệu Kế hoạch trong output/report, nếu có).")] = None,
 ) -> None:
     """Đánh giá kết quả thực hiện năm: số liệu các đơn vị báo cáo so với mọi mục tiêu, chỉ tiêu và dự báo đầu năm; ghi bảng CSV và tài liệu HTML, PDF, DOCX."""
@@ -407,6 +433,7 @@ def evaluate(
     if unknown or (not formats and to.strip().lower() != "none"):
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx hoặc none)")
         raise typer.Exit(EXIT_BAD_INPUT)
+    scenario = _scenario_or_default(scenario, data)
     _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer, data_date,
               _published_plan(plan, scenario, set_))
 
@@ -415,7 +442,7 @@ def evaluate(
 @handles_input_errors
 def template_command(
     out: Annotated[Path, typer.Option("--out", help="Tệp Excel sẽ ghi (.xlsx).")],
-    year: YearOption = 2026,
+    year: YearOption = None,
     from_: Annotated[Path | None, typer.Option("--from", help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
@@ -425,6 +452,7 @@ def template_command(
     if out.suffix.lower() != ".xlsx":
         raise CapnuocInputError([Violation(io.display_path(out), None, None, "not an .xlsx file name", "a file name ending in .xlsx")])
     package = io.load_package(data)
+    year = year or package.plan.plan_year
     eval_build.check_year(package, year)
     filled = io.load_actuals(from_, package, year) if from_ is not None else None
     for warning in (filled.warnings if filled is not None else ()):

@@ -24,7 +24,7 @@ from capnuoc_model import evaluation as ev
 from capnuoc_model import io, render
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.eval_report import BANNER, EXAMPLE_ACTUALS, data_date_of, projection_settings
+from capnuoc_model.eval_report import BANNER, data_date_of, projection_settings
 from capnuoc_model.scenario import load_scenario
 
 DOCUMENT = "evaluation"
@@ -67,8 +67,11 @@ def book_changes(evaluation: ev.Evaluation) -> dict:
     """The example's documents say so on their first line, on every page and in their file names."""
     if not evaluation.is_illustrative:
         return {}
+    from capnuoc_model.report import front_matter
+
     book = render.read_book(io.REPO_ROOT / "_quarto.yml", DOCUMENT)
-    return {"basename": f"{book.basename}-minh-hoa", "page_mark": BANNER}
+    basename = front_matter(evaluation.plan, DOCUMENT)["basename"] if evaluation.plan is not None else book.basename
+    return {"basename": f"{basename}-minh-hoa", "page_mark": BANNER}
 
 
 def manifest(evaluation: ev.Evaluation, arguments: dict, inputs: list[Path], tables: list[str]) -> dict:
@@ -104,8 +107,8 @@ def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) ->
 
 
 def build_evaluation(
-    actuals: Path | str = EXAMPLE_ACTUALS,
-    year: int = 2026,
+    actuals: Path | str | None = None,
+    year: int | None = None,
     scenario: Path | str = BASELINE_SCENARIO,
     sets: list[str] | None = None,
     draws: int = 10_000,
@@ -129,10 +132,12 @@ def build_evaluation(
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
     step("Đọc và kiểm tra số liệu báo cáo")
-    path = io.resolve(actuals) if not Path(actuals).is_absolute() and not Path(actuals).exists() else Path(actuals)
     package = io.load_package(io.resolve(data_dir))
+    actuals = actuals or package.plan.evaluation_example  # None: the package's illustrative example
+    year = year or package.plan.plan_year
+    path = io.resolve(actuals) if not Path(actuals).is_absolute() and not Path(actuals).exists() else Path(actuals)
     check_year(package, int(year))
-    date = data_date_of(data_date, int(year))
+    date = data_date_of(data_date, int(year), package.plan)
     reported = io.load_actuals(path, package, int(year))
     inputs = io.actuals_files(path)
     settings = projection_settings(scenario, sets or [], draws, seed, plan_manifest)

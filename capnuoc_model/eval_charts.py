@@ -18,7 +18,8 @@ from capnuoc_model.display import SCENARIO_COLOUR, TARGET_COLOUR
 PCT = ",.1f"
 STATUS_COLOURS = {ev.MET: "#1a9850", ev.NOT_MET: "#d73027", ev.INSUFFICIENT: "#f39c12", ev.NOT_REPORTED: "#9e9e9e",
                   ev.NOT_APPLICABLE: "#cccccc"}
-SERIES_COLOURS = {"Năm 2025": "#bdbdbd", "Dự báo đầu năm": SCENARIO_COLOUR, "Mục tiêu": "#f4a6a0"}
+BASE_YEAR_COLOUR = "#bdbdbd"  # the series "Năm <base year>", the first of each panel
+SERIES_COLOURS = {"Dự báo đầu năm": SCENARIO_COLOUR, "Mục tiêu": "#f4a6a0"}
 ACTUAL_COLOUR = "#54278f"  # a reported value that no status colours (not green: green means met)
 TASK_COLOURS = {"Đã hoàn thành": "#1a9850", "Đang thực hiện": "#fee08b", "Chưa thực hiện": "#d73027", ev.NOT_REPORTED: "#9e9e9e"}
 COMPONENT_COLOURS = {"Dân số": "#8c6bb1", "Tiến độ dự án": "#e6550d", "Mức đấu nối của dự án": "#3182bd",
@@ -28,15 +29,17 @@ LABEL_PX = 11  # font size of the value labels
 CLEAR_PX = 8.0  # a label's centre stays this far from the target line (half its height and a margin)
 
 
-def bar_colour(series: str, status: object) -> str:
-    """An achieved value in its status colour; the reference bars in their series colour."""
+def bar_colour(series: str, status: object, base_series: str | None = None) -> str:
+    """An achieved value in its status colour; the reference bars in their series colour (``base_series``: the base year's)."""
     if isinstance(status, str) and status in STATUS_COLOURS:
         return STATUS_COLOURS[status]
+    if base_series is not None and series == base_series:
+        return BASE_YEAR_COLOUR
     return SERIES_COLOURS.get(series, ACTUAL_COLOUR)
 
 
 def indicators(frame: pd.DataFrame) -> alt.HConcatChart:
-    """Province targets: 2025, start-of-year projection, achieved (or its range) and the target, side by side.
+    """Province targets: base year, start-of-year projection, achieved (or its range) and the target, side by side.
 
     The achieved bar takes the colour of its status; value labels sit inside the bars' tops, and move to
     the middle of a bar (or under a range) when the dashed target line passes where the label would be.
@@ -45,7 +48,8 @@ def indicators(frame: pd.DataFrame) -> alt.HConcatChart:
     for indicator, group in frame.groupby("indicator", sort=False):
         data = group.assign(axis_label=group["series"].map(_two_lines)).reset_index(drop=True)
         order = list(data["axis_label"])
-        colours = [bar_colour(series, s) for s, series in zip(data["status"], data["series"])]
+        first = data["series"].iloc[0]  # the base year comes first
+        colours = [bar_colour(series, s, first) for s, series in zip(data["status"], data["series"])]
         target = float(data["target"].iloc[0]) if data["target"].notna().any() else None
         ceiling = float(np.nanmax(data[["top", "value"]].to_numpy(dtype=float))) * 1.12
         data["label_y"], data["label_dy"] = label_positions(data, target, ceiling)
@@ -124,7 +128,7 @@ def _dots(frame: pd.DataFrame, title: str, rule: float | None = None, status_tit
         x=alt.X("actual:Q", title=title),
         color=alt.Color("status:N", scale=alt.Scale(domain=present, range=[STATUS_COLOURS[s] for s in present]), title=status_title),
         tooltip=[alt.Tooltip("name_vi:N", title="Tên"), alt.Tooltip("actual:Q", title="Thực hiện", format=PCT),
-                 alt.Tooltip("target:Q", title="Chỉ tiêu", format=PCT) if "target" in frame else alt.Tooltip("baseline:Q", title="Năm 2025", format=PCT),
+                 alt.Tooltip("target:Q", title="Chỉ tiêu", format=PCT) if "target" in frame else alt.Tooltip("baseline:Q", title="Hiện trạng", format=PCT),
                  alt.Tooltip("projected:Q", title="Dự báo đầu năm", format=PCT), alt.Tooltip("status:N", title="Đánh giá")])
     projected = base.mark_point(color=SCENARIO_COLOUR, filled=True, size=45, shape="circle").encode(x="projected:Q")
     layers = [bars, projected]

@@ -24,7 +24,6 @@ from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.scenario import load_scenario
 
-EXAMPLE_ACTUALS = Path("data") / "examples" / "thuc_hien_2026_minh_hoa"
 BANNER = "SỐ LIỆU MINH HỌA — không phải kết quả thực tế"
 NR = fmt.NOT_REPORTED
 SHORT_VI = ev.TARGET_SHORT_VI
@@ -34,20 +33,26 @@ MEASURED_VI = {  # what each unit of measure of the targets table counts, and ho
     "pct_systems": "tỷ lệ công trình đang vận hành báo cáo «có»",
     "pct_operators": "tỷ lệ đơn vị cấp nước có «có» ở mọi công trình đang vận hành của đơn vị",
     "hours_per_day": "mọi công trình đang vận hành nằm trong khoảng chỉ tiêu",
-    "none": "mọi công trình đã vận hành từ năm 2025 đạt quy tắc khai thác công suất (xem Phụ lục)",
+    "none": "mọi công trình đã vận hành từ năm hiện trạng đạt quy tắc khai thác công suất (xem Phụ lục)",
 }
 
 
-def widths(year: int) -> dict[str, int]:
+def widths(ctx: EvaluationContext) -> dict[str, int]:
     """Relative column widths of the document's tables in PDF and DOCX (other columns count 3)."""
-    return {keep_together(k): v for k, v in _widths_by_header(year).items()}
+    return {keep_together(k): v for k, v in _widths_by_header(ctx.year, ctx.package.plan).items()}
 
 
-def _widths_by_header(year: int) -> dict[str, int]:
-    return {"TT": 1, "Mục tiêu (Mục III.3)": 7, "Đánh giá": 4, f"Chỉ tiêu {year}": 5, f"Thực hiện {year}": 5, "Khoảng cách đến mục tiêu": 5,
-            "Số liệu": 5, "Dự báo đầu năm": 3, "Năm 2025": 3, "Mục tiêu": 4, "Cách đánh giá": 9, "Nguyên nhân chính": 7, "Đô thị": 4, "Công trình": 7, "Dự án": 9,
-            "Chủ đầu tư": 6, "Cơ quan, đơn vị": 5, "Đơn vị cấp nước": 7, "Nhiệm vụ (Mục VII)": 10, "Kết quả, ghi chú": 6,
+def _widths_by_header(year: int, plan) -> dict[str, int]:
+    return {"TT": 1, target_header(plan): 7, "Đánh giá": 4, f"Chỉ tiêu {year}": 5, f"Thực hiện {year}": 5, "Khoảng cách đến mục tiêu": 5,
+            "Số liệu": 5, "Dự báo đầu năm": 3, f"Năm {plan.base_year}": 3, "Mục tiêu": 4, "Cách đánh giá": 9, "Nguyên nhân chính": 7,
+            "Đô thị": 4, "Công trình": 7, "Dự án": 9, "Chủ đầu tư": 6, "Cơ quan, đơn vị": 5, "Đơn vị cấp nước": 7,
+            f"Nhiệm vụ ({plan.section('tasks')})": 10, "Kết quả, ghi chú": 6,
             "Bảng (trang Excel)": 5, "Khoảng có thể": 4, "Căn cứ": 8, "Nội dung": 10, "Nơi": 6}
+
+
+def target_header(plan) -> str:
+    """'Mục tiêu (Mục III.3)': the header of the targets' column, citing the plan's section of targets."""
+    return f"Mục tiêu ({plan.section('targets')})"
 
 
 # ---------------------------------------------------------------------------- the projection the year started with
@@ -100,19 +105,19 @@ def projection_settings(scenario: str | Path = BASELINE_SCENARIO, sets: list[str
     return ProjectionSettings(io.resolve(scenario), list(sets), int(draws), int(seed), source, manifest, tuple(warnings))
 
 
-def data_date_of(text: str | dt.date | None, year: int) -> dt.date:
-    """The date the reports describe: given (dd/mm/yyyy), else the deadline of §VII; inside the evaluated year."""
+def data_date_of(text: str | dt.date | None, year: int, plan) -> dt.date:
+    """The date the reports describe: given (dd/mm/yyyy), else the plan's report deadline; inside the evaluated year."""
     if isinstance(text, dt.date):
         date = text
     elif text is None or not str(text).strip():
-        return ev.default_data_date(year)
+        return ev.default_data_date(plan, year)
     else:
         date = parse_date(str(text))
         if date is None:
             raise CapnuocInputError([Violation("--data-date", None, None, f"'{text}' không phải là ngày", "ngày dạng dd/mm/yyyy")])
     if date.year != int(year):
         raise CapnuocInputError([Violation("--data-date", None, None, f"ngày {date:%d/%m/%Y} không thuộc năm {year}",
-                                           f"một ngày trong năm {year} (mặc định 15/11/{year})")])
+                                           f"một ngày trong năm {year} (mặc định {plan.report_deadline}/{year})")])
     return date
 
 
@@ -125,7 +130,7 @@ class EvaluationContext:
     year: int
 
 
-def load_evaluation(actuals: str | Path = EXAMPLE_ACTUALS, year: int = 2026, scenario: str | Path = BASELINE_SCENARIO,
+def load_evaluation(actuals: str | Path | None = None, year: int | None = None, scenario: str | Path = BASELINE_SCENARIO,
                     sets: list[str] | tuple[str, ...] = (), draws: int = 10_000, seed: int = 20260515,
                     data_dir: str | Path = "data", cache_dir: str | Path = DEFAULT_CACHE, data_date: str = "",
                     plan_manifest: str = "") -> EvaluationContext:
@@ -133,13 +138,16 @@ def load_evaluation(actuals: str | Path = EXAMPLE_ACTUALS, year: int = 2026, sce
 
     ``scenario`` (and ``sets``) is the projection the year started with: the plan's baseline scenario, or what
     the plan's ``manifest.json`` (``plan_manifest``) says it was.
+    ``actuals`` None (or empty): the package's illustrative example; ``year`` None (or 0): the plan year.
     """
     package = io.load_package(io.resolve(data_dir))
+    actuals = actuals or package.plan.evaluation_example
+    year = year or package.plan.plan_year
     reported = io.load_actuals(io.resolve(actuals), package, int(year))
     chosen = projection_settings(scenario, sets, draws, seed, plan_manifest or None)
     run = cached_run(package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
     start = ev.start_of_year(run, int(year), chosen.source_vi)
-    evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year)))
+    evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year), package.plan))
     return EvaluationContext(package, reported, evaluation, start, int(year))
 
 
@@ -247,7 +255,7 @@ def target_cells(row: pd.Series) -> dict[str, str]:
 
 
 def summary(ctx: EvaluationContext) -> pd.DataFrame:
-    """The six targets of §III.3: target, 2025, achieved, who reported, projected, status, gap (page one)."""
+    """The plan's targets: target, base year, achieved, who reported, projected, status, gap (page one)."""
     return _frame(summary_frame(ctx.ev))
 
 
@@ -258,9 +266,9 @@ def summary_frame(evaluation: ev.Evaluation) -> pd.DataFrame:
     baseline = [fmt.pct(v) if pd.notna(v) else fmt.MISSING for v in t["baseline_value"]]
     return pd.DataFrame({
         "TT": [str(i) for i in range(1, len(t) + 1)],
-        "Mục tiêu (Mục III.3)": [ev.short_label(r) for _, r in t.iterrows()],
+        target_header(evaluation.plan): [ev.short_label(r) for _, r in t.iterrows()],
         f"Chỉ tiêu {evaluation.year}": [c["asks"] for c in cells],
-        "Năm 2025": baseline,
+        f"Năm {evaluation.plan.base_year}": baseline,
         f"Thực hiện {evaluation.year}": [c["achieved"] for c in cells],
         "Số liệu": [c["counted"] for c in cells],
         "Dự báo đầu năm": projected,
@@ -286,7 +294,7 @@ def summary_sentence(ctx: EvaluationContext) -> str:
     date = ctx.ev.data_date
     when = f" tính đến ngày {date:%d/%m/%Y}" if date else ""
     return keep_together(
-        f"Kết quả năm {ctx.year} so với {len(ctx.ev.targets)} mục tiêu của Mục III.3: **{_counts_text(ctx.ev)}** để kết luận. "
+        f"Kết quả năm {ctx.year} so với {len(ctx.ev.targets)} mục tiêu của {ctx.package.plan.section('targets')}: **{_counts_text(ctx.ev)}** để kết luận. "
         f"Số liệu do các cơ quan, đơn vị báo cáo{when}; các mục tiêu đặt cho ngày 31/12/{ctx.year}. "
         f"Dự báo đầu năm: {ctx.ev.projection_source_vi}.")
 
@@ -334,7 +342,7 @@ def indicator_detail(ctx: EvaluationContext) -> pd.DataFrame:
 
 
 def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
-    """The targets with a province value: 2025, start-of-year projection, achieved (or its range), target — for the chart."""
+    """The targets with a province value: base year, start-of-year projection, achieved (or its range), target — for the chart."""
     rows = []
     for _, r in ctx.ev.targets[~ctx.ev.targets["is_yes_no"]].iterrows():
         label = f"{ev.short_label(r)} (%)"
@@ -347,7 +355,7 @@ def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
                   "text": ev.range_text(low, high, "").strip() if ranged else fmt.vn(value, 1) if pd.notna(value) else NR,
                   "top": high if ranged else value if pd.notna(value) else 0.0}
         rows += [
-            {"indicator": label, "series": "Năm 2025", "value": r["baseline_value"], "status": None},
+            {"indicator": label, "series": f"Năm {ctx.package.plan.base_year}", "value": r["baseline_value"], "status": None},
             {"indicator": label, "series": "Dự báo đầu năm", "value": r["projected"], "status": None},
             actual,
             {"indicator": label, "series": "Mục tiêu", "value": bound, "status": None, "target": bound},
@@ -370,7 +378,7 @@ def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
     achieved = f"trong khoảng {cells['achieved']}" if ranged else cells["achieved"]
     parts = [f"{ev.short_label(r)}: {achieved} ({cells['counted']}; chỉ tiêu {cells['asks']})."]
     if pd.notna(r["baseline_value"]) or pd.notna(r["projected"]):
-        parts.append(f"Năm 2025: {fmt.pct(r['baseline_value'])}; dự báo đầu năm: {fmt.pct(r['projected'])}.")
+        parts.append(f"Năm {ctx.package.plan.base_year}: {fmt.pct(r['baseline_value'])}; dự báo đầu năm: {fmt.pct(r['projected'])}.")
     if r["is_state"] and pd.notna(r["value_year_end"]) and ctx.ev.data_date is not None:
         parts.append(f"Số liệu tính đến ngày {ctx.ev.data_date:%d/%m/%Y}; nếu giữ tốc độ tăng từ đầu năm, đến 31/12/{ctx.year} ước đạt "
                      f"{fmt.pct(r['value_year_end'])}. Đánh giá dựa trên số liệu báo cáo, không dựa trên số ước.")
@@ -396,7 +404,7 @@ def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
 def utilisation_note(ctx: EvaluationContext) -> str:
     low, high = ev.UTILISATION_BAND_PCT
     return keep_together(
-        f"Đánh giá: đạt khi tỷ lệ khai thác trong khoảng {fmt.vn(low)}–{fmt.vn(high)} % hoặc tiến gần khoảng này so với năm 2025; "
+        f"Đánh giá: đạt khi tỷ lệ khai thác trong khoảng {fmt.vn(low)}–{fmt.vn(high)} % hoặc tiến gần khoảng này so với năm {ctx.package.plan.base_year}; "
         f"công trình có dự án nâng công suất đã đưa vào sử dụng trong năm: đạt khi tỷ lệ khai thác không quá {fmt.vn(high)} % "
         "(công suất mới đủ đáp ứng nhu cầu, tỷ lệ giảm là do nâng công suất theo Kế hoạch). — : công trình không vận hành "
         "hoặc mới đưa vào sử dụng.")
@@ -415,7 +423,7 @@ def areas(ctx: EvaluationContext) -> pd.DataFrame:
         "Được cấp nước (người)": _values(a["served_persons"]),
         reported: _values(a["coverage_pct"]),
         f"Ước đến 31/12 (%)": _values(a["coverage_year_end_pct"]),
-        "Năm 2025 (%)": a["coverage_2025_pct"],
+        f"Năm {ctx.package.plan.base_year} (%)": a["coverage_base_pct"],
         "Chỉ tiêu Biểu 04 (%)": a["target_pct"],
         "Đánh giá": a["status"].map(_status),
         "Dự báo đầu năm (%)": a["projected_coverage_pct"],
@@ -433,7 +441,7 @@ def areas_note(ctx: EvaluationContext) -> str:
 def area_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     a = ctx.ev.areas
     return pd.DataFrame({"name_vi": a["name_vi"], "actual": a["coverage_pct"], "target": a["target_pct"],
-                         "projected": a["projected_coverage_pct"], "baseline": a["coverage_2025_pct"], "status": a["status"]})
+                         "projected": a["projected_coverage_pct"], "baseline": a["coverage_base_pct"], "status": a["status"]})
 
 
 def attribution(ctx: EvaluationContext) -> pd.DataFrame:
@@ -502,7 +510,7 @@ def systems_loss(ctx: EvaluationContext) -> pd.DataFrame:
         "Sản xuất (m³/ngày đêm)": _values(s["production_m3_per_day"], scope),
         "Thương phẩm (m³/ngày đêm)": _values(s["billed_m3_per_day"], scope),
         f"Thất thoát {ctx.year} (%)": _values(s["loss_pct"], scope),
-        "Năm 2025 (%)": s["loss_2025_pct"],
+        f"Năm {ctx.package.plan.base_year} (%)": s["loss_base_pct"],
         "Thay đổi (điểm %)": s["loss_change_pct_points"],
         "Dự báo đầu năm (%)": s["projected_loss_pct"].where(scope),
         "Mức độ": s["loss_class"].where(s["loss_class"].notna(), fmt.MISSING),
@@ -538,7 +546,7 @@ def systems_utilisation(ctx: EvaluationContext) -> pd.DataFrame:
         "Nguồn số công suất": s["capacity_source_vi"].where(s["capacity_source_vi"].notna(), fmt.MISSING),
         "Dự án nâng công suất": project,
         f"Khai thác {ctx.year} (%)": _values(s["utilisation_pct"], scope),
-        "Năm 2025 (%)": s["utilisation_2025_pct"],
+        f"Năm {ctx.package.plan.base_year} (%)": s["utilisation_base_pct"],
         "Mức độ": s["utilisation_class"].where(s["utilisation_class"].notna(), fmt.MISSING),
         "Đánh giá": _status_column(ctx, "none").map(_status),
     }))
@@ -547,7 +555,7 @@ def systems_utilisation(ctx: EvaluationContext) -> pd.DataFrame:
 def system_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     s = ctx.ev.systems[ctx.ev.systems["is_in_scope"]]
     status = _status_column(ctx, "pct_production")[s.index]
-    return pd.DataFrame({"name_vi": s["name_vi"], "actual": s["loss_pct"], "baseline": s["loss_2025_pct"],
+    return pd.DataFrame({"name_vi": s["name_vi"], "actual": s["loss_pct"], "baseline": s["loss_base_pct"],
                          "projected": s["projected_loss_pct"], "status": status, "loss_class": s["loss_class"]})
 
 
@@ -581,7 +589,7 @@ def projects_timing(ctx: EvaluationContext) -> pd.DataFrame:
         "Tình trạng": p["status_vi"].where(p["status_vi"].notna(), NR),
         "Đưa vào sử dụng": [_date(d) if u else fmt.MISSING if pd.notna(s) else NR
                              for d, u, s in zip(p["commissioning_date"], in_use, p["status"])],
-        "Giả định đầu năm": [ev.month_text(m) if pd.notna(m) else fmt.MISSING for m in p["assumed_commissioning_month"]],
+        "Giả định đầu năm": [ctx.package.plan.month_text(m) if pd.notna(m) else fmt.MISSING for m in p["assumed_commissioning_month"]],
         "Chênh lệch (tháng)": p["delay_months"],
         f"Đánh giá (hoàn thành năm {ctx.year})": p["timing_status"].map(_status),
     }))
@@ -609,10 +617,10 @@ def projects_people(ctx: EvaluationContext) -> pd.DataFrame:
     return _frame(pd.DataFrame({
         "TT": p["project_no"].astype(str),
         "Dự án": p["name_vi"].map(_short),
-        "Dự kiến (Mục VI, người)": p["beneficiaries_persons"],
+        f"Dự kiến ({ctx.package.plan.section('projects')}, người)": p["beneficiaries_persons"],
         f"Dự báo đầu năm: tăng đến 31/12 (người)": p["projected_area_gain_persons"],
         "Đấu nối thực tế (người)": [0 if n and pd.isna(c) else _value(c) for c, n in zip(p["connected_persons"], not_in_use)],
-        "Đô thị tăng so với năm 2025 (người)": _values(pd.Series(change, index=p.index)),
+        f"Đô thị tăng so với năm {ctx.package.plan.base_year} (người)": _values(pd.Series(change, index=p.index)),
         "Đạt so với dự kiến (%)": _values(p["connected_pct"], ~not_in_use | p["connected_pct"].notna()),
         "Đánh giá": p["people_status"].map(_status),
     }))
@@ -620,9 +628,9 @@ def projects_people(ctx: EvaluationContext) -> pd.DataFrame:
 
 def projects_people_note(ctx: EvaluationContext) -> str:
     return keep_together(
-        "Dự kiến: số người hưởng lợi ghi trong Mục VI. Dự báo đầu năm: mức tăng số người được cấp nước của đô thị có dự án đến 31/12, "
-        f"đúng số liệu tài liệu Kế hoạch công bố ({ctx.ev.projection_source_vi}). Đô thị tăng so với năm 2025: số người được cấp "
-        "nước báo cáo trừ số năm 2025; số người đấu nối của dự án không thể lớn hơn mức tăng này.")
+        f"Dự kiến: số người hưởng lợi ghi trong {ctx.package.plan.section('projects')}. Dự báo đầu năm: mức tăng số người được cấp nước của đô thị có dự án đến 31/12, "
+        f"đúng số liệu tài liệu Kế hoạch công bố ({ctx.ev.projection_source_vi}). Đô thị tăng so với năm {ctx.package.plan.base_year}: số người được cấp "
+        f"nước báo cáo trừ số năm {ctx.package.plan.base_year}; số người đấu nối của dự án không thể lớn hơn mức tăng này.")
 
 
 def project_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
@@ -630,7 +638,7 @@ def project_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     rows = []
     for r in p.itertuples():
         label = f"Dự án {r.project_no}"
-        rows += [{"project": label, "series": "Dự kiến (Mục VI)", "persons": r.beneficiaries_persons},
+        rows += [{"project": label, "series": f"Dự kiến ({ctx.package.plan.section('projects')})", "persons": r.beneficiaries_persons},
                  {"project": label, "series": "Dự báo đầu năm", "persons": r.projected_area_gain_persons},
                  {"project": label, "series": f"Thực tế {ctx.year}", "persons": r.connected_persons if r.status == "in_use" else
                   (0.0 if r.status in ("not_started", "under_way", "finished") else np.nan)}]
@@ -671,7 +679,7 @@ def agencies(ctx: EvaluationContext) -> pd.DataFrame:
 def tasks(ctx: EvaluationContext, agency_id: str) -> pd.DataFrame:
     t = ctx.ev.tasks[ctx.ev.tasks["agency_id"] == agency_id]
     return _frame(pd.DataFrame({
-        "Nhiệm vụ (Mục VII)": t["task_vi"],
+        f"Nhiệm vụ ({ctx.package.plan.section('tasks')})": t["task_vi"],
         "Tình trạng": t["status_vi"],
         "Kết quả, ghi chú": [n if isinstance(n, str) and n.strip() else fmt.MISSING for n in t["note"]],
     }))
@@ -746,42 +754,44 @@ def source_sentence(ctx: EvaluationContext) -> str:
     return keep_together(text)
 
 
-def method_markdown(ctx: EvaluationContext | None = None) -> str:
+def method_markdown(ctx: EvaluationContext) -> str:
     low, high = ev.UTILISATION_BAND_PCT
     r = ev.RANGES
-    date = f"{ctx.ev.data_date:%d/%m/%Y}" if ctx is not None and ctx.ev.data_date else "ngày báo cáo"
-    source = ctx.ev.projection_source_vi if ctx is not None else "kịch bản cơ sở của Kế hoạch"
+    plan = ctx.package.plan
+    base = plan.base_year
+    data_date = getattr(ctx.ev, "data_date", None)
+    date = f"{data_date:%d/%m/%Y}" if data_date else "ngày báo cáo"
+    source = getattr(ctx.ev, "projection_source_vi", "") or "kịch bản cơ sở của Kế hoạch"
     lines = [
-        "- **Đánh giá**: Đạt, Không đạt, Chưa đủ số liệu, Chưa có số liệu, Không áp dụng (—). Giá trị được làm tròn như khi in "
-        "(một chữ số thập phân) rồi mới so với chỉ tiêu: đúng bằng chỉ tiêu là đạt.",
+        "- **Đánh giá**: Đạt, Không đạt, Chưa đủ số liệu, Chưa có số liệu, Không áp dụng (—). " + plan.comparison_rule_vi(),
         "- **Ô trống là chưa có số liệu**, không bao giờ được hiểu là số 0. Mỗi số liệu còn thiếu được thay bằng khoảng giá trị "
         "có thể của nó (dưới đây); một mục tiêu chỉ được kết luận Đạt hoặc Không đạt khi kết luận đó đúng ở cả hai đầu của mọi "
         "khoảng, nếu không là Chưa đủ số liệu, kèm khoảng giá trị có thể và các báo cáo còn thiếu sẽ quyết định kết luận.",
-        f"- **Khoảng có thể của số liệu còn thiếu**: tỷ lệ được cấp nước của một đô thị — giữa mức năm 2025 và chỉ tiêu Biểu 04; "
-        f"dân số — giữa dân số năm 2025 và dân số Biểu 04, nới thêm ±{fmt.vn(r.population_margin_pct, 0)} %; tỷ lệ thất thoát của "
-        f"một công trình — từ mức thấp nhất toàn tỉnh năm 2025 (hoặc mức năm 2025 của công trình trừ {fmt.vn(r.loss_margin_pct_points, 0)} "
-        f"điểm % nếu thấp hơn) đến mức năm 2025 cộng {fmt.vn(r.loss_margin_pct_points, 0)} điểm %; sản lượng — từ sản lượng năm 2025 "
+        f"- **Khoảng có thể của số liệu còn thiếu**: tỷ lệ được cấp nước của một đô thị — giữa mức năm {base} và chỉ tiêu Biểu 04; "
+        f"dân số — giữa dân số năm {base} và dân số Biểu 04, nới thêm ±{fmt.vn(r.population_margin_pct, 0)} %; tỷ lệ thất thoát của "
+        f"một công trình — từ mức thấp nhất toàn tỉnh năm {base} (hoặc mức năm {base} của công trình trừ {fmt.vn(r.loss_margin_pct_points, 0)} "
+        f"điểm % nếu thấp hơn) đến mức năm {base} cộng {fmt.vn(r.loss_margin_pct_points, 0)} điểm %; sản lượng — từ sản lượng năm {base} "
         f"chia {fmt.vn(r.production_ratio, 1, trim=True)} đến nhân {fmt.vn(r.production_ratio, 1, trim=True)} (công trình mới: từ 0 "
         f"đến công suất thiết kế); số giờ cấp nước — bất kỳ từ {fmt.vn(r.hours_per_day[0])} đến {fmt.vn(r.hours_per_day[1])} giờ/ngày; "
         "công bố chất lượng nước, phương án cấp nước an toàn — có hoặc không.",
         "- **Số liệu** của mỗi mục tiêu là số đô thị, công trình hoặc đơn vị đã báo cáo trên tổng số phải báo cáo.",
-        "- **Tỷ lệ bao phủ** toàn tỉnh: tổng số người được cấp nước chia tổng dân số của các đô thị. Đô thị có chỉ tiêu Biểu 04 "
-        "bằng 0 % (chưa có hệ thống cấp nước) không áp dụng chỉ tiêu riêng, nhưng dân số vẫn được tính vào toàn tỉnh.",
-        f"- **Ngày số liệu**: các báo cáo gửi trước 15/11, số liệu tính đến {date}; các mục tiêu đặt cho 31/12. Tỷ lệ bao phủ "
-        "được đánh giá theo số liệu báo cáo; bên cạnh là số ước đến 31/12 (giữ tốc độ tăng từ đầu năm đến ngày báo cáo), "
-        "chỉ để tham khảo.",
+        f"- **Tỷ lệ bao phủ** toàn tỉnh: tổng số người được cấp nước chia tổng dân số của {len(ctx.ev.areas)} đô thị. Đô thị có "
+        "chỉ tiêu Biểu 04 bằng 0 % (chưa có hệ thống cấp nước) không áp dụng chỉ tiêu riêng, nhưng dân số vẫn được tính vào toàn tỉnh.",
+        f"- **Ngày số liệu**: các báo cáo gửi trước {plan.report_deadline} ({plan.section('tasks')}), số liệu tính đến {date}; "
+        "các mục tiêu đặt cho 31/12. Tỷ lệ bao phủ được đánh giá theo số liệu báo cáo; bên cạnh là số ước đến 31/12 (giữ tốc độ "
+        "tăng từ đầu năm đến ngày báo cáo), chỉ để tham khảo.",
         "- **Tỷ lệ thất thoát** bình quân: Σ(sản xuất − thương phẩm) / Σ sản xuất của các công trình vận hành; sản lượng báo cáo "
         "theo năm được quy về m³/ngày đêm (365 ngày).",
-        f"- **Hiệu quả khai thác công suất** (mục tiêu định tính): một công trình đã vận hành từ năm 2025 đạt khi tỷ lệ khai thác "
+        f"- **Hiệu quả khai thác công suất** (mục tiêu định tính): một công trình đã vận hành từ năm {base} đạt khi tỷ lệ khai thác "
         f"(sản lượng / công suất thiết kế) nằm trong {fmt.vn(low)}–{fmt.vn(high)} % — giữa nhóm khai thác thấp và nhóm tiệm cận "
-        "công suất của Mục IV.1 — hoặc tiến gần khoảng đó so với năm 2025. Công trình có dự án nâng công suất của Mục VI đã đưa "
-        f"vào sử dụng trong năm được đánh giá theo đúng mục đích của dự án: đạt khi tỷ lệ khai thác không quá {fmt.vn(high)} % "
-        "(công suất mới đủ đáp ứng nhu cầu), vì tỷ lệ khai thác giảm là do nâng công suất theo Kế hoạch. Quy tắc này áp dụng như "
-        "nhau cho mọi công trình. Công suất: số báo cáo, nếu không có thì số năm 2025.",
+        f"công suất của {plan.section('orientation')} — hoặc tiến gần khoảng đó so với năm {base}. Công trình có dự án nâng công "
+        f"suất của {plan.section('projects')} đã đưa vào sử dụng trong năm được đánh giá theo đúng mục đích của dự án: đạt khi tỷ "
+        f"lệ khai thác không quá {fmt.vn(high)} % (công suất mới đủ đáp ứng nhu cầu), vì tỷ lệ khai thác giảm là do nâng công suất "
+        f"theo Kế hoạch. Quy tắc này áp dụng như nhau cho mọi công trình. Công suất: số báo cáo, nếu không có thì số năm {base}.",
         "- **Chất lượng nước, phương án cấp nước an toàn, thời gian cấp nước**: mục tiêu áp dụng cho mọi công trình (đơn vị); "
         "không đạt ngay khi một công trình (đơn vị) chắc chắn không đạt.",
         "- **Đối chiếu dự án**: số người đấu nối mà các dự án báo cáo phải không lớn hơn mức tăng số người được cấp nước của "
-        "đô thị có dự án so với năm 2025; chênh lệch được nêu trong phần phát hiện.",
+        f"đô thị có dự án so với năm {base}; chênh lệch được nêu trong phần phát hiện.",
         f"- **Dự báo đầu năm**: {source}; giá trị tất định đến 31/12. Chênh lệch bao phủ của mỗi đô thị được tách thành: dân số "
         "(cùng số người được cấp nước trên dân số thực tế thay cho dân số dự báo); tiến độ dự án (chạy lại dự báo với ngày đưa vào "
         "sử dụng thực tế); đấu nối dự án (số người đấu nối thực tế so với đường cong đấu nối của mô hình tại ngày đó); khác (mở rộng "
@@ -803,7 +813,7 @@ def target_tables(ctx: EvaluationContext, target_id: str) -> list[tuple[pd.DataF
     """The tables a target's section shows, by what the target measures: (frame, caption, note)."""
     row = ctx.ev.targets[ctx.ev.targets["target_id"] == target_id].iloc[0]
     if row["measure"] == "none":
-        return [(systems_utilisation(ctx), f"Mức độ khai thác công suất các công trình năm {ctx.year} so với năm 2025",
+        return [(systems_utilisation(ctx), f"Mức độ khai thác công suất các công trình năm {ctx.year} so với năm {ctx.package.plan.base_year}",
                  utilisation_note(ctx))]
     if row["measure"] == "pct_operators":
         return [(operators(ctx), "Phương án cấp nước an toàn của các đơn vị cấp nước",
@@ -811,5 +821,5 @@ def target_tables(ctx: EvaluationContext, target_id: str) -> list[tuple[pd.DataF
     return []
 
 
-__all__ = ["load_evaluation", "EvaluationContext", "EXAMPLE_ACTUALS", "BANNER", "summary", "summary_frame", "banner", "heading",
+__all__ = ["load_evaluation", "EvaluationContext", "target_header", "BANNER", "summary", "summary_frame", "banner", "heading",
            "target_cells", "projection_settings", "ProjectionSettings", "data_date_of"]

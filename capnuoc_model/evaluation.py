@@ -61,7 +61,7 @@ import datetime as dt
 import math
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Callable
 
 import numpy as np
@@ -70,6 +70,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from capnuoc_model import baseline as bl
 from capnuoc_model import fmt
+from capnuoc_model import plan as plan_rules
 from capnuoc_model.actuals import (
     ACTUALS_TABLES,
     PROJECT_STATUS_CHOICES,
@@ -86,15 +87,13 @@ MET, NOT_MET, NOT_REPORTED, NOT_APPLICABLE = "Đạt", "Không đạt", "Chưa c
 INSUFFICIENT = "Chưa đủ số liệu"  # a target some reports are missing for, and they could change its status
 UTILISATION_BAND_PCT = (70.0, 90.0)
 HIGH_LOSS_PCT = 25.0  # the plan's "Cao" class starts here (Biểu 02)
-DECIMALS = 1  # values are compared as printed
+DECIMALS = plan_rules.COMPARISON_DECIMALS  # values are compared as printed (the plan's one rule)
 CLOSE_PCT_POINTS = 0.5  # a projection within half a point of the result is "close"
-REPORT_DUE = (15, 11)  # day, month: §VII asks for the reports before 15/11 of the plan year
 PROJECT_STATUS_VI = dict(PROJECT_STATUS_CHOICES)
 TASK_STATUS_VI = dict(TASK_STATUS_CHOICES)
 SYSTEM_STATUS_VI = dict(SYSTEM_STATUS_CHOICES)
 CAUSES_VI = {"population": "dân số", "timing": "tiến độ dự án", "uptake": "mức đấu nối của dự án",
              "other": "mở rộng mạng lưới, đấu nối khác, số liệu"}
-BASE_MONTH_YEAR = 2026  # the projection counts months from 1/1/2026
 
 
 # ---------------------------------------------------------------------------- statuses
@@ -106,23 +105,25 @@ def printed(value: float | None, decimals: int = DECIMALS) -> float | None:
         return None
     if math.isinf(float(value)):
         return float(value)
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+    return plan_rules.printed(float(value), decimals)
 
 
 def shown_change(now: object, before: object, decimals: int = DECIMALS) -> float:
     """A change as the reader computes it from the two rounded figures the document shows (never −0,0)."""
-    a, b = printed(_float(now), decimals), printed(_float(before), decimals)
+    a, b = printed(_number(now), decimals), printed(_number(before), decimals)
     if a is None or b is None:
         return math.nan
     return float(Decimal(repr(a)) - Decimal(repr(b))) + 0.0
 
 
 def meets(value: float | None, low: float | None = None, high: float | None = None) -> bool | None:
-    """Whether a value, as printed, is inside [low, high] (bounds included); None when the value is missing."""
+    """The plan's comparison rule (:func:`capnuoc_model.plan.meets_bounds`: as printed, bounds included); None when missing."""
     shown = printed(value)
     if shown is None:
         return None
-    return (low is None or shown >= low) and (high is None or shown <= high)
+    if math.isinf(shown):
+        return (low is None or shown >= low) and (high is None or shown <= high)
+    return bool(plan_rules.meets_bounds(float(value), low, high))
 
 
 def status(flag: bool | None) -> str:
@@ -133,7 +134,7 @@ def _na(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def _float(value: object) -> float:
+def _number(value: object) -> float:
     return math.nan if _na(value) else float(value)
 
 
@@ -155,12 +156,12 @@ class MissingRanges(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     population_margin_pct: float = Field(
-        5.0, description="dân số một đô thị chưa báo cáo: giữa dân số năm 2025 và dân số Biểu 04, nới thêm ± mức này (%)")
+        5.0, description="dân số một đô thị chưa báo cáo: giữa dân số năm hiện trạng và dân số Biểu 04, nới thêm ± mức này (%)")
     loss_margin_pct_points: float = Field(
-        5.0, description="tỷ lệ thất thoát một công trình chưa báo cáo: đến mức năm 2025 cộng thêm mức này (điểm %); "
-                         "thấp nhất là mức thấp nhất toàn tỉnh năm 2025, hoặc mức năm 2025 trừ đi mức này nếu thấp hơn")
+        5.0, description="tỷ lệ thất thoát một công trình chưa báo cáo: đến mức năm hiện trạng cộng thêm mức này (điểm %); "
+                         "thấp nhất là mức thấp nhất toàn tỉnh năm hiện trạng, hoặc mức năm hiện trạng trừ đi mức này nếu thấp hơn")
     production_ratio: float = Field(
-        1.5, description="sản lượng một công trình chưa báo cáo: từ sản lượng năm 2025 chia cho đến nhân với hệ số này")
+        1.5, description="sản lượng một công trình chưa báo cáo: từ sản lượng năm hiện trạng chia cho đến nhân với hệ số này")
     hours_per_day: tuple[float, float] = Field(
         (0.0, 24.0), description="số giờ cấp nước chưa báo cáo: bất kỳ trong khoảng này (giờ/ngày)")
 
@@ -221,7 +222,7 @@ class StartOfYear:
     systems: pd.DataFrame  # index system_id: loss_pct, utilisation_pct, is_running
     coverage_pct: float
     loss_pct: float
-    assumed_months: dict[str, float]  # people-serving project -> commissioning month assumed (from 1/1/2026)
+    assumed_months: dict[str, float]  # people-serving project -> commissioning month assumed (from 1/1 of the first projected year)
     project_areas: dict[str, str]  # people-serving project -> area_id
     served_with: Callable[[dict[str, float]], pd.Series] = field(repr=False, compare=False)  # area served at year end
     expected_connections: Callable[[str, float], float] = field(repr=False, compare=False)  # persons, uptake curve
@@ -242,10 +243,12 @@ def start_of_year(run, year: int, source_vi: str = "") -> StartOfYear:
     people = setup.inputs.people_projects
     area_ids = list(setup.inputs.area_ids)
     assumed = {pid: float(values[f"projects.{pid}.commissioning_month"]) for pid in people["project_id"]}
-    beneficiaries = dict(zip(people["project_id"], people["beneficiaries_persons"]))
-    year_end = 12.0 * (year - engine.BASE_YEAR)
+    beneficiaries = people.groupby("project_id", sort=False)["beneficiaries_persons"].sum().to_dict()
+    # a project spread over several areas is attributed to the area with most of its beneficiaries
+    main_area = people.sort_values("beneficiaries_persons", ascending=False, kind="stable").drop_duplicates("project_id")
+    year_end = setup.plan.month_end(year)
     published = tables["projects"].set_index("project_id")
-    gain_column = f"area_gain_{year}_persons"
+    gain_column = "area_gain_plan_year_persons" if year == setup.plan.plan_year else None
     gains = published[gain_column].dropna().astype(float).to_dict() if gain_column in published else {}
 
     def served_with(months: dict[str, float]) -> pd.Series:
@@ -265,27 +268,14 @@ def start_of_year(run, year: int, source_vi: str = "") -> StartOfYear:
         systems=systems[["loss_pct", "utilisation_pct", "is_running"]],
         coverage_pct=float(province["coverage_pct"]), loss_pct=float(province["loss_pct"]),
         assumed_months=assumed,
-        project_areas={pid: area_ids[int(a)] for pid, a in zip(people["project_id"], people["area"])},
+        project_areas={pid: area_ids[int(a)] for pid, a in zip(main_area["project_id"], main_area["area"])},
         served_with=served_with, expected_connections=expected, project_gain=gains, source_vi=source_vi,
     )
 
 
-def month_of(date: pd.Timestamp | dt.date) -> float:
-    """Months from 1/1/2026, as the projection counts them: 1/10/2026 → 9."""
-    date = pd.Timestamp(date)
-    return 12.0 * (date.year - BASE_MONTH_YEAR) + (date.month - 1) + (date.day - 1) / date.days_in_month
-
-
-def month_text(month: float) -> str:
-    """Month 9 → 'tháng 10/2026' (the month it falls in)."""
-    whole = int(math.floor(float(month) + 1e-9))
-    year, m = BASE_MONTH_YEAR + whole // 12, whole % 12 + 1
-    return f"tháng {m}/{year}"
-
-
-def default_data_date(year: int) -> dt.date:
-    """The date the reports describe unless told otherwise: the deadline of §VII."""
-    day, month = REPORT_DUE
+def default_data_date(plan, year: int) -> dt.date:
+    """The date the reports describe unless told otherwise: the plan's report deadline (``plan.yaml``) in ``year``."""
+    day, month = (int(part) for part in plan.report_deadline.split("/"))
     return dt.date(int(year), month, day)
 
 
@@ -311,6 +301,7 @@ class Evaluation:
     reconciliation: pd.DataFrame  # people connected by projects against the rise of people served in their areas
     data_date: dt.date | None = None
     projection_source_vi: str = ""
+    plan: object = field(default=None, repr=False, compare=False)  # the data package's plan (capnuoc_model.plan.Plan)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames ``capnuoc evaluate`` writes, by file name."""
@@ -326,13 +317,13 @@ def _reported(actuals: Actuals, table: str, key: str, ids: pd.Series) -> pd.Data
     return frame.reindex(pd.Index(ids.astype(str), name=key))
 
 
-def project_month(status_code: object, date: object, year: int) -> float | None:
-    """The commissioning month a report implies; None when the report does not tell."""
+def project_month(status_code: object, date: object, year: int, plan) -> float | None:
+    """The commissioning month a report implies (months as the projection counts them); None when it does not tell."""
     if _na(status_code):
         return None
     if status_code != "in_use":
-        return 12.0 * (year - 2025) + 1  # not in use by the report: after the end of the year
-    return None if _na(date) else month_of(date)
+        return plan.month_end(year) + 1  # not in use by the report: after the end of the year
+    return None if _na(date) else plan.month_of(date)
 
 
 def _year_fraction(data_date: dt.date | None, year: int) -> float:
@@ -354,11 +345,11 @@ def _areas(package, actuals: Actuals, start: StartOfYear | None, projects: pd.Da
         "orientation_group": base["orientation_group"].to_numpy(),
         "population_persons": rep["population_persons"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
         "served_persons": rep["served_persons"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-        "population_2025_persons": base["population_persons"].astype(float).to_numpy(),
-        "served_2025_persons": base["served_persons"].astype(float).to_numpy(),
-        "coverage_2025_pct": base["coverage_pct"].to_numpy(),
+        "population_base_persons": base["population_persons"].astype(float).to_numpy(),
+        "served_base_persons": base["served_persons"].astype(float).to_numpy(),
+        "coverage_base_pct": base["coverage_pct"].to_numpy(),
         "target_pct": base["area_id"].map(targets["coverage_target_pct"].astype(float)).to_numpy(),
-        "target_population_persons": base["area_id"].map(targets["population_2026_persons"].astype(float)).to_numpy(),
+        "target_population_persons": base["area_id"].map(targets["population_target_persons"].astype(float)).to_numpy(),
     })
     valid = out["population_persons"] > 0
     out["coverage_pct"] = (100 * out["served_persons"] / out["population_persons"]).where(valid)
@@ -367,22 +358,22 @@ def _areas(package, actuals: Actuals, start: StartOfYear | None, projects: pd.Da
     out["status"] = [status(meets(v, low=t)) if a else NOT_APPLICABLE
                      for v, t, a in zip(out["coverage_pct"], out["target_pct"], applies)]
     out["gap_pct_points"] = (out["target_pct"] - out["coverage_pct"].map(printed).astype(float)).clip(lower=0)
-    out["change_since_2025_pct_points"] = [shown_change(a, b) for a, b in zip(out["coverage_pct"], out["coverage_2025_pct"])]
-    out["served_change_persons"] = out["served_persons"] - out["served_2025_persons"]
+    out["change_since_base_pct_points"] = [shown_change(a, b) for a, b in zip(out["coverage_pct"], out["coverage_base_pct"])]
+    out["served_change_persons"] = out["served_persons"] - out["served_base_persons"]
     # the plausible range of what is missing (MissingRanges)
     margin = RANGES.population_margin_pct / 100
-    pop_low = np.minimum(out["population_2025_persons"], out["target_population_persons"]) * (1 - margin)
-    pop_high = np.maximum(out["population_2025_persons"], out["target_population_persons"]) * (1 + margin)
+    pop_low = np.minimum(out["population_base_persons"], out["target_population_persons"]) * (1 - margin)
+    pop_high = np.maximum(out["population_base_persons"], out["target_population_persons"]) * (1 + margin)
     out["population_low_persons"] = out["population_persons"].where(out["population_persons"].notna(), pop_low)
     out["population_high_persons"] = out["population_persons"].where(out["population_persons"].notna(), pop_high)
-    cov_low = np.minimum(out["coverage_2025_pct"], out["target_pct"])
-    cov_high = np.maximum(out["coverage_2025_pct"], out["target_pct"])
+    cov_low = np.minimum(out["coverage_base_pct"], out["target_pct"])
+    cov_high = np.maximum(out["coverage_base_pct"], out["target_pct"])
     out["coverage_low_pct"] = out["coverage_pct"].where(out["coverage_pct"].notna(), cov_low)
     out["coverage_high_pct"] = out["coverage_pct"].where(out["coverage_pct"].notna(), cov_high)
     # the reported state carried on to 31/12 at the pace since the base year
     share = _year_fraction(data_date, year)
-    population_end = out["population_2025_persons"] + (out["population_persons"] - out["population_2025_persons"]) / share
-    served_end = out["served_2025_persons"] + (out["served_persons"] - out["served_2025_persons"]) / share
+    population_end = out["population_base_persons"] + (out["population_persons"] - out["population_base_persons"]) / share
+    served_end = out["served_base_persons"] + (out["served_persons"] - out["served_base_persons"]) / share
     out["population_year_end_persons"] = population_end.round()
     out["served_year_end_persons"] = np.minimum(served_end, population_end).clip(lower=0).round()
     out["coverage_year_end_pct"] = (100 * out["served_year_end_persons"] / out["population_year_end_persons"]).where(valid)
@@ -510,26 +501,27 @@ def _systems(package, actuals: Actuals, start: StartOfYear | None, year: int, pr
         "name_vi": base["name_vi"].to_numpy(),
         "operator_id": base["operator_id"].to_numpy(),
         "operator_vi": base["operator_vi"].to_numpy(),
-        "status_2025": base["status"].to_numpy(),
+        "status_base": base["status"].to_numpy(),
         "status_reported": rep["status"].to_numpy(dtype=object),
     })
-    out["status_used"] = out["status_reported"].where(out["status_reported"].notna(), out["status_2025"])
+    out["status_used"] = out["status_reported"].where(out["status_reported"].notna(), out["status_base"])
     out["is_in_scope"] = out["status_used"] == "operating"
     out["production_m3_per_day"] = volumes["production_m3_per_day"].to_numpy(dtype=float, na_value=np.nan)
     out["billed_m3_per_day"] = volumes["billed_m3_per_day"].to_numpy(dtype=float, na_value=np.nan)
     both = out["production_m3_per_day"].notna() & out["billed_m3_per_day"].notna() & (out["production_m3_per_day"] > 0)
     out["loss_m3_per_day"] = (out["production_m3_per_day"] - out["billed_m3_per_day"]).where(both)
     out["loss_pct"] = (100 * out["loss_m3_per_day"] / out["production_m3_per_day"]).where(both)
-    out["loss_class"] = classify(out["loss_pct"], loss_class)
-    out["loss_2025_pct"] = base["loss_pct"].to_numpy()
-    out["loss_change_pct_points"] = [shown_change(a, b) for a, b in zip(out["loss_pct"], out["loss_2025_pct"])]
+    plan = package.plan
+    out["loss_class"] = classify(out["loss_pct"], loss_class, plan.loss_threshold_pct)
+    out["loss_base_pct"] = base["loss_pct"].to_numpy()
+    out["loss_change_pct_points"] = [shown_change(a, b) for a, b in zip(out["loss_pct"], out["loss_base_pct"])]
     reported_capacity = rep["design_capacity_m3_per_day"].to_numpy(dtype=float, na_value=np.nan)
     out["design_capacity_m3_per_day"] = np.where(np.isnan(reported_capacity), base["design_capacity_m3_per_day"].to_numpy(), reported_capacity)
     out["capacity_source_vi"] = np.where(~np.isnan(reported_capacity), "báo cáo",
-                                         np.where(base["design_capacity_m3_per_day"].notna(), "số liệu năm 2025", None))
+                                         np.where(base["design_capacity_m3_per_day"].notna(), f"số liệu năm {plan.base_year}", None))
     out["utilisation_pct"] = (100 * out["production_m3_per_day"] / out["design_capacity_m3_per_day"]).where(out["design_capacity_m3_per_day"] > 0)
     out["utilisation_class"] = classify(out["utilisation_pct"], utilisation_class)
-    out["utilisation_2025_pct"] = base["utilisation_pct"].to_numpy()
+    out["utilisation_base_pct"] = base["utilisation_pct"].to_numpy()
     capacity = _capacity_projects(package, projects, year)
     out["capacity_project_in_use"] = [capacity.get(s, np.nan) if s in capacity else np.nan for s in out["system_id"]]
     out["has_capacity_project"] = out["system_id"].isin(list(capacity))
@@ -539,10 +531,10 @@ def _systems(package, actuals: Actuals, start: StartOfYear | None, year: int, pr
     out["connections_households"] = rep["connections_households"].astype("Float64").to_numpy(dtype=float, na_value=np.nan)
     # the plausible range of what is missing (MissingRanges)
     margin = RANGES.loss_margin_pct_points
-    running_2025 = out["loss_2025_pct"].dropna()
-    floor = float(running_2025.min()) if len(running_2025) else 0.0
-    ceiling = float(running_2025.max()) if len(running_2025) else 100.0
-    own = out["loss_2025_pct"]
+    running_base = out["loss_base_pct"].dropna()
+    floor = float(running_base.min()) if len(running_base) else 0.0
+    ceiling = float(running_base.max()) if len(running_base) else 100.0
+    own = out["loss_base_pct"]
     out["loss_low_pct"] = out["loss_pct"].where(out["loss_pct"].notna(), np.minimum(floor, (own - margin).fillna(floor)).clip(lower=0))
     out["loss_high_pct"] = out["loss_pct"].where(out["loss_pct"].notna(), (own.fillna(ceiling) + margin).clip(upper=99.0))
     ratio = RANGES.production_ratio
@@ -595,7 +587,7 @@ def _projects(package, actuals: Actuals, start: StartOfYear | None, year: int) -
         "connected_persons": rep["connected_persons"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
     })
     out["status_vi"] = out["status"].map(PROJECT_STATUS_VI)
-    out["commissioning_month"] = [project_month(s, d, year) for s, d in zip(out["status"], out["commissioning_date"])]
+    out["commissioning_month"] = [project_month(s, d, year, package.plan) for s, d in zip(out["status"], out["commissioning_date"])]
     out["commissioning_month"] = out["commissioning_month"].astype(float)
     assumed = start.assumed_months if start is not None else {}
     out["assumed_commissioning_month"] = out["project_id"].map(assumed).astype(float)
@@ -744,6 +736,7 @@ def _production_share(row: pd.Series, f: Frames) -> Measured:
     """Σ (production − billed) / Σ production over the systems in scope; each system against the same bounds."""
     units, statuses = [], {}
     low, high = _bounds(row)
+    per_system = "system" in str(row.get("applies_to") or "").split(";")  # the target's row says whether it applies to each system
     for s in _rows(f.systems):
         if not s.is_in_scope:
             statuses[s.system_id] = NOT_APPLICABLE
@@ -759,7 +752,7 @@ def _production_share(row: pd.Series, f: Frames) -> Measured:
             productions = sorted({s.production_low_m3_per_day, s.production_high_m3_per_day})
             options = tuple((l * p, p) for l in losses for p in productions)
         units.append(Unit(s.system_id, s.name_vi, pd.notna(s.loss_pct), options))
-        statuses[s.system_id] = status(meets(s.loss_pct, low, high))
+        statuses[s.system_id] = status(meets(s.loss_pct, low, high)) if per_system else NOT_APPLICABLE
     return Measured(units, pd.Series(statuses, dtype=object), "systems", "công trình")
 
 
@@ -854,7 +847,7 @@ def _utilisation(row: pd.Series, f: Frames) -> Measured:
     """Every existing system in scope meets :func:`utilisation_rule` (new systems: not applicable)."""
     units, statuses = [], {}
     for s in f.systems.to_dict("records"):
-        if not s["is_in_scope"] or pd.isna(s["utilisation_2025_pct"]):
+        if not s["is_in_scope"] or pd.isna(s["utilisation_base_pct"]):
             statuses[s["system_id"]] = NOT_APPLICABLE
             continue
         capacity = s["design_capacity_m3_per_day"]
@@ -866,7 +859,7 @@ def _utilisation(row: pd.Series, f: Frames) -> Measured:
             lo, hi = 0.0, math.inf
         in_use = s["capacity_project_in_use"]
         in_use = in_use if isinstance(in_use, bool) else None if s["has_capacity_project"] else False
-        flags = utilisation_flags(lo, hi, s["utilisation_2025_pct"], in_use)
+        flags = utilisation_flags(lo, hi, s["utilisation_base_pct"], in_use)
         reported = pd.notna(s["utilisation_pct"])
         units.append(_flag_unit(s["system_id"], s["name_vi"], flags, reported))
         statuses[s["system_id"]] = _flag_status(flags, reported)
@@ -899,9 +892,18 @@ def _bounds(row: pd.Series) -> tuple[float | None, float | None]:
 
 
 def target_rows(package, year: int) -> pd.DataFrame:
-    """The plan's targets for ``year``, each checked to have a unit of measure the evaluation knows."""
-    spec = package.targets_province
-    rows = spec[spec["year"] == year].reset_index(drop=True)
+    """The plan's targets (``package.plan.targets``, one row each), each checked to have a unit of measure the evaluation knows.
+
+    ``year`` is the plan year the targets are set for (the package's plan checks that every target is for it).
+    """
+    targets = package.plan.targets.values()
+    rows = pd.DataFrame([{
+        "target_id": t.id, "indicator_vi": t.indicator_vi, "wording_vi": t.wording_vi, "comparator": t.comparator,
+        "target_min": np.nan if t.low is None else t.low, "target_max": np.nan if t.high is None else t.high,
+        "unit": t.unit, "applies_to": ";".join(t.applies_to),
+        "baseline_value": np.nan if t.baseline_value is None else t.baseline_value, "target_text": t.text(),
+    } for t in targets], columns=["target_id", "indicator_vi", "wording_vi", "comparator", "target_min", "target_max", "unit",
+                                  "applies_to", "baseline_value", "target_text"])
     unknown = [(i, u) for i, u in enumerate(rows["unit"]) if u not in MEASURES]
     if unknown:
         label = f"{getattr(package, 'directory', 'data')}/targets_province.csv"
@@ -974,6 +976,7 @@ def _targets(package, frames: Frames, start: StartOfYear | None, year: int) -> t
     frame.insert(2, "target_min", spec["target_min"].astype(float).to_numpy())
     frame.insert(3, "target_max", spec["target_max"].astype(float).to_numpy())
     frame.insert(4, "baseline_value", spec["baseline_value"].astype(float).to_numpy())
+    frame.insert(5, "target_text", spec["target_text"].to_numpy())
     projected = {"pct_population": start.coverage_pct, "pct_production": start.loss_pct} if start is not None else {}
     frame["projected"] = frame["measure"].map(projected).astype(float)
     areas = frames.areas
@@ -994,27 +997,27 @@ def _attach_unit_statuses(frames: Frames, measured: dict[str, Measured]) -> Fram
     return Frames(frames.areas, systems, operators)
 
 
-def missing_ranges(frames: Frames) -> pd.DataFrame:
+def missing_ranges(frames: Frames, base_year: int) -> pd.DataFrame:
     """One row per missing report the targets depend on: its plausible range and why (the method appendix lists them)."""
     rows = []
     areas, systems = frames.areas, frames.systems
     for a in _rows(areas):
         if pd.isna(a.population_persons):
             rows.append(("area", a.area_id, a.name_vi, "population_persons", "dân số", a.population_low_persons,
-                         a.population_high_persons, "người", "giữa dân số năm 2025 và dân số Biểu 04, "
+                         a.population_high_persons, "người", f"giữa dân số năm {base_year} và dân số Biểu 04, "
                          f"nới thêm ±{fmt.vn(RANGES.population_margin_pct, 0)} %"))
         if pd.isna(a.served_persons):
             rows.append(("area", a.area_id, a.name_vi, "coverage_pct", "tỷ lệ được cấp nước", a.coverage_low_pct,
-                         a.coverage_high_pct, "%", "giữa tỷ lệ năm 2025 và chỉ tiêu Biểu 04"))
+                         a.coverage_high_pct, "%", f"giữa tỷ lệ năm {base_year} và chỉ tiêu Biểu 04"))
     for s in _rows(systems[systems["is_in_scope"]]):
         if pd.isna(s.loss_pct):
             rows.append(("system", s.system_id, s.name_vi, "loss_pct", "tỷ lệ thất thoát", s.loss_low_pct, s.loss_high_pct, "%",
-                         "từ mức thấp nhất toàn tỉnh năm 2025 (hoặc mức năm 2025 của công trình trừ "
-                         f"{fmt.vn(RANGES.loss_margin_pct_points, 0)} điểm %) đến mức năm 2025 cộng "
+                         f"từ mức thấp nhất toàn tỉnh năm {base_year} (hoặc mức năm {base_year} của công trình trừ "
+                         f"{fmt.vn(RANGES.loss_margin_pct_points, 0)} điểm %) đến mức năm {base_year} cộng "
                          f"{fmt.vn(RANGES.loss_margin_pct_points, 0)} điểm %"))
         if pd.isna(s.production_m3_per_day) and not (pd.notna(s.billed_m3_per_day) and s.billed_m3_per_day > 0):
-            basis = (f"sản lượng năm 2025 chia hoặc nhân {fmt.vn(RANGES.production_ratio, 1, trim=True)}"
-                     if pd.notna(s.loss_2025_pct) else "từ 0 đến công suất thiết kế (công trình mới)")
+            basis = (f"sản lượng năm {base_year} chia hoặc nhân {fmt.vn(RANGES.production_ratio, 1, trim=True)}"
+                     if pd.notna(s.loss_base_pct) else "từ 0 đến công suất thiết kế (công trình mới)")
             rows.append(("system", s.system_id, s.name_vi, "production_m3_per_day", "sản lượng sản xuất",
                          s.production_low_m3_per_day, s.production_high_m3_per_day, "m³/ngày đêm", basis))
         low, high = RANGES.hours_per_day
@@ -1064,8 +1067,9 @@ def range_text(low: float, high: float, unit: str = "%", prefix: str = "") -> st
 def findings(targets: pd.DataFrame, areas: pd.DataFrame, systems: pd.DataFrame, operators: pd.DataFrame,
              projects: pd.DataFrame, tasks: pd.DataFrame, agencies: pd.DataFrame, province_attribution: pd.DataFrame,
              start: StartOfYear | None, year: int, reconciliation: pd.DataFrame | None = None,
-             data_date: dt.date | None = None) -> pd.DataFrame:
+             data_date: dt.date | None = None, plan=None) -> pd.DataFrame:
     """The short list of what the results say, each sentence computed from the tables above."""
+    base_year = plan.base_year if plan is not None else year - 1
     out: list[tuple[str, str]] = []
     counts = targets["status"].value_counts()
     undecided = counts.get(INSUFFICIENT, 0) + counts.get(NOT_REPORTED, 0)
@@ -1113,7 +1117,7 @@ def findings(targets: pd.DataFrame, areas: pd.DataFrame, systems: pd.DataFrame, 
     rose = systems[systems["loss_change_pct_points"] > 0]  # as the reader sees it: the two printed figures
     if len(rose):
         listed = ", ".join(f"{r.name_vi} (+{fmt.vn(r.loss_change_pct_points, 1)} điểm %)" for r in _rows(rose))
-        out.append(("cong_trinh", f"Thất thoát tăng so với năm 2025 ở {len(rose)} công trình: {listed}."))
+        out.append(("cong_trinh", f"Thất thoát tăng so với năm {base_year} ở {len(rose)} công trình: {listed}."))
     for row in _rows(targets[targets["is_yes_no"]]):
         r = targets.loc[row.Index]
         column = f"{r['target_id']}_status"
@@ -1122,17 +1126,18 @@ def findings(targets: pd.DataFrame, areas: pd.DataFrame, systems: pd.DataFrame, 
             continue
         missed = frame[frame[column] == NOT_MET]
         if len(missed):
-            detail = ""
-            if r["measure"] == "hours_per_day":
-                detail = f" (ngoài {fmt.vn(r['target_min'])}–{fmt.vn(r['target_max'])} giờ/ngày: " + ", ".join(
-                    f"{n} {fmt.vn(h, 1, trim=True)} giờ" for n, h in zip(missed["name_vi"], missed[_reported_column(r['target_id'])])) + ")"
-                out.append(("cong_trinh", f"{short_label(r)} chưa đạt{detail}."))
+            bounded = pd.notna(r["target_min"]) or pd.notna(r["target_max"])
+            if r["is_every_unit"] and bounded:  # every unit inside the row's bounds: say where each one is
+                unit = plan_rules.UNIT_VI.get(r["measure"], "")
+                values = missed[_reported_column(r["target_id"])]
+                listed = ", ".join(f"{n} ({fmt.vn(v, 1, trim=True)} {unit})".replace(" )", ")") for n, v in zip(missed["name_vi"], values))
+                out.append(("cong_trinh", f"{short_label(r)} chưa đạt, ngoài khoảng {r['target_text']}: {listed}."))
             else:
                 out.append(("cong_trinh", f"{short_label(r)} chưa đạt: {_names(missed)}."))
     unreported_capacity = systems[(systems["capacity_project_in_use"] == True) & (systems["capacity_source_vi"] != "báo cáo")]  # noqa: E712
     if len(unreported_capacity):
         out.append(("cong_trinh", f"Dự án nâng công suất đã đưa vào sử dụng nhưng chưa báo cáo công suất mới: {_names(unreported_capacity)} "
-                                  "(tỷ lệ khai thác đang tính theo công suất năm 2025)."))
+                                  f"(tỷ lệ khai thác đang tính theo công suất năm {base_year})."))
     not_in_use = projects[(projects["timing_status"] == NOT_MET)]
     if len(not_in_use):
         listed = ", ".join(f"dự án {r.project_no} ({r.status_vi.lower()})" for r in _rows(not_in_use))
@@ -1155,7 +1160,7 @@ def findings(targets: pd.DataFrame, areas: pd.DataFrame, systems: pd.DataFrame, 
         for r in _rows(reconciliation[reconciliation["is_consistent"] == False]):  # noqa: E712
             out.append(("du_an", f"Dự án {r.project_nos}: số người đấu nối báo cáo lớn hơn mức tăng số dân được cấp nước của "
                                  f"đô thị {r.areas_vi}: {fmt.vn(r.excess_persons)} người ({fmt.vn(r.connected_persons)} người đấu nối, "
-                                 f"số người được cấp nước tăng {fmt.vn(r.served_change_persons)} người so với năm 2025)."))
+                                 f"số người được cấp nước tăng {fmt.vn(r.served_change_persons)} người so với năm {base_year})."))
     if start is not None and len(province_attribution):
         parts = province_attribution.set_index("component")["pct_points"]
         first = province_attribution.iloc[0]
@@ -1186,10 +1191,11 @@ def findings(targets: pd.DataFrame, areas: pd.DataFrame, systems: pd.DataFrame, 
 def evaluate(package, actuals: Actuals, start: StartOfYear | None = None, data_date: dt.date | None = None) -> Evaluation:
     """Every table of the evaluation of ``actuals.year``; ``start`` adds the comparison with the projection.
 
-    ``data_date`` is the date the reports describe (default: the deadline of §VII, 15/11 of the year).
+    ``data_date`` is the date the reports describe (default: the plan's report deadline in the year).
     """
     year = actuals.year
-    data_date = data_date or default_data_date(year)
+    plan = package.plan
+    data_date = data_date or default_data_date(plan, year)
     projects = _projects(package, actuals, start, year)
     areas, attribution = _areas(package, actuals, start, projects, data_date, year)
     province = _province_attribution(areas, start)
@@ -1202,10 +1208,10 @@ def evaluate(package, actuals: Actuals, start: StartOfYear | None = None, data_d
     tasks, agencies = _tasks(package, actuals)
     reconciliation = _reconciliation(areas, projects)
     found = findings(targets, areas, frames.systems, frames.operators, projects, tasks, agencies, province, start, year,
-                     reconciliation, data_date)
+                     reconciliation, data_date, plan)
     return Evaluation(year, actuals.source, actuals.is_illustrative, start.scenario_name if start else None,
                       targets, areas, attribution, frames.systems, frames.operators, projects, tasks, agencies, found,
-                      missing_ranges(frames), reconciliation, data_date, start.source_vi if start else "")
+                      missing_ranges(frames, plan.base_year), reconciliation, data_date, start.source_vi if start else "", plan)
 
 
 __all__ = ["evaluate", "Evaluation", "StartOfYear", "start_of_year", "meets", "printed", "shown_change",

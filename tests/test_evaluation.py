@@ -100,10 +100,10 @@ def test_a_commissioned_capacity_project_is_judged_on_its_own_terms(now, expecte
     assert ev.utilisation_flags(now, now, 98.75, None) >= expected  # project not reported: either rule may hold
 
 
-def test_month_of_counts_like_the_projection():
-    assert ev.month_of(pd.Timestamp("2026-10-01")) == 9
-    assert ev.month_of(pd.Timestamp("2026-01-01")) == 0
-    assert ev.month_text(9) == "tháng 10/2026"
+def test_month_of_counts_like_the_projection(package):
+    assert package.plan.month_of(pd.Timestamp("2026-10-01")) == 9
+    assert package.plan.month_of(pd.Timestamp("2026-01-01")) == 0
+    assert package.plan.month_text(9) == "tháng 10/2026"
 
 
 # ---------------------------------------------------------------------------- the six targets at their boundaries
@@ -498,13 +498,13 @@ def test_utilisation_is_judged_the_same_way_for_every_system(package, utilisatio
         assert systems.at["hoa_an", "utilisation_status"] == systems.at["dong_khe", "utilisation_status"] == (
             ev.MET if ev.printed(utilisation) <= ev.UTILISATION_BAND_PCT[1] else ev.NOT_MET)
     for system_id in capacity:  # one rule, applied to each system's own 2025 value
-        flags = ev.utilisation_flags(utilisation, utilisation, systems.at[system_id, "utilisation_2025_pct"], in_use)
+        flags = ev.utilisation_flags(utilisation, utilisation, systems.at[system_id, "utilisation_base_pct"], in_use)
         assert systems.at[system_id, "utilisation_status"] == (ev.MET if flags == {True} else ev.NOT_MET)
 
 
 def test_the_example_judges_both_expanded_stations_alike(example):
     systems = example.systems.set_index("system_id")
-    assert systems.at["hoa_an", "utilisation_2025_pct"] < 100 < systems.at["dong_khe", "utilisation_2025_pct"]
+    assert systems.at["hoa_an", "utilisation_base_pct"] < 100 < systems.at["dong_khe", "utilisation_base_pct"]
     assert systems.at["hoa_an", "utilisation_status"] == systems.at["dong_khe", "utilisation_status"] == ev.MET
 
 
@@ -516,7 +516,7 @@ def test_the_shipped_example_connects_no_more_people_than_its_areas_gained(packa
     projects = pd.read_csv(EXAMPLE / "project_results.csv").set_index("project_id")
     areas = pd.read_csv(EXAMPLE / "area_results.csv").set_index("area_id")
     plan = package.projects.set_index("project_id")
-    base = package.urban_areas.set_index("area_id")["served_2025_persons"]
+    base = package.urban_areas.set_index("area_id")["served_base_persons"]
     by_areas: dict[str, float] = {}
     for project_id, connected in projects["connected_persons"].dropna().items():
         key = plan.at[project_id, "area_ids"]
@@ -586,8 +586,8 @@ def test_a_change_is_the_difference_of_the_figures_shown(now, before):
 
 def test_every_rise_in_loss_is_listed(example):
     systems = example.systems
-    shown = systems.dropna(subset=["loss_pct", "loss_2025_pct"])
-    rose = shown[[ev.printed(a) > ev.printed(b) for a, b in zip(shown["loss_pct"], shown["loss_2025_pct"])]]
+    shown = systems.dropna(subset=["loss_pct", "loss_base_pct"])
+    rose = shown[[ev.printed(a) > ev.printed(b) for a, b in zip(shown["loss_pct"], shown["loss_base_pct"])]]
     assert "ha_lang" in set(rose["system_id"])  # 13,5 → 13,6
     text = next(t for t in example.findings["text"] if t.startswith("Thất thoát tăng"))
     for name in rose["name_vi"]:
@@ -598,7 +598,7 @@ def test_the_data_date_and_the_year_end(package):
     """Issue 11.13: reports describe 15/11; coverage is judged as reported and carried on to 31/12 beside it."""
     actuals = io.load_actuals(EXAMPLE, package, YEAR)
     at_deadline = ev.evaluate(package, actuals)
-    assert at_deadline.data_date == ev.default_data_date(YEAR) == pd.Timestamp("2026-11-15").date()
+    assert at_deadline.data_date == ev.default_data_date(package.plan, YEAR) == pd.Timestamp("2026-11-15").date()
     areas = at_deadline.areas.set_index("area_id")
     assert areas.at["bao_lam", "coverage_year_end_pct"] > areas.at["bao_lam", "coverage_pct"]  # still rising
     coverage = target(at_deadline, "coverage")
