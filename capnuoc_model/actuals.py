@@ -21,6 +21,7 @@ never read as zero.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -53,6 +54,7 @@ class Column(Field):
     prefilled: bool = False  # ids and names the template fills in (grey)
     number_format: str | None = None  # Excel number format of the input cells
     width: float = 14
+    target: str = ""  # the target of the plan (target_id of targets_province.csv) this column reports on
 
 
 @dataclass(frozen=True)
@@ -153,13 +155,13 @@ SYSTEM_RESULTS = ActualsTable(
                help_vi="Chỉ điền khi công suất thay đổi trong năm (nâng công suất, công trình mới); để trống thì dùng công suất năm hiện trạng của Kế hoạch."),
         Column("supply_hours_per_day", "float", "average hours of supply per day", "hours/day", required=False,
                checks=(pa.Check.in_range(0, 24, error="a value between 0 and 24"),), label_vi="Số giờ cấp nước (giờ/ngày)",
-               unit_vi="giờ/ngày", number_format="0.0", width=13,
+               unit_vi="giờ/ngày", number_format="0.0", width=13, target="supply_hours",
                help_vi="Số giờ cấp nước bình quân một ngày tại khu vực công trình phục vụ (0 đến 24)."),
         Column("is_quality_published", "bool", "water quality monitored and published as required", required=False,
-               label_vi="Kiểm tra, công bố chất lượng nước", width=16,
+               label_vi="Kiểm tra, công bố chất lượng nước", width=16, target="water_quality",
                help_vi="Có: đã kiểm tra, giám sát và công bố chất lượng nước theo quy định trong năm; Không: chưa."),
         Column("has_safe_supply_plan", "bool", "a safe-water-supply plan (phương án cấp nước an toàn) exists or was updated", required=False,
-               label_vi="Phương án cấp nước an toàn", width=16,
+               label_vi="Phương án cấp nước an toàn", width=16, target="safe_supply_plan",
                help_vi="Có: đơn vị đã lập hoặc cập nhật phương án cấp nước an toàn cho công trình; Không: chưa."),
         Column("connections_households", "int", "household connections at the end of the period, where known", "households", required=False,
                checks=(_ge(0),), label_vi="Số đấu nối (hộ)", unit_vi="hộ", number_format="#,##0", width=12,
@@ -308,8 +310,61 @@ def parse_date(text: str) -> dt.date | None:
     return None
 
 
+# Units and signs people type after or before a number: a cell may carry its own column's unit (it is dropped),
+# never another one ("85%" in a column of people is an error, not 85 people). Spellings are compared folded.
+UNIT_SPELLINGS: dict[str, tuple[str, ...]] = {
+    "persons": ("người", "ng"),
+    "households": ("hộ",),
+    "hours/day": ("giờ", "h", "giờ/ngày", "h/ngày", "giờ/ngày đêm", "giờ/ngđ"),
+    "billion VND": ("tỷ", "tỷ đồng", "tỷ vnđ", "tỷ vnd"),
+    "m³/day": ("m3", "m³", "m3/ngày", "m³/ngày", "m3/ngày đêm", "m³/ngày đêm", "m3/ngđ", "m³/ngđ"),
+    "volume_unit": ("m3", "m³"),  # the row's volume_unit adds its own time unit (see _VOLUME_PER)
+    "%": ("%",),
+}
+_VOLUME_PER = {"m3_per_day": ("/ngày", "/ngày đêm", "/ngđ"), "m3_per_year": ("/năm",)}
+_UNIT_WORDS = ("%", "m3", "m³", "người", "ng", "hộ", "giờ", "h", "tỷ", "triệu", "đồng", "đ", "vnd", "vnđ", "km", "lít", "l/", "ngày", "năm")
+_SIGN_WORDS = ("~", "≈", "<", ">", "≤", "≥", "khoảng", "gần", "trên", "dưới", "hơn", "tối thiểu", "tối đa")
+_NUMBER_AND_UNIT = re.compile(r"^(?P<sign>[~≈<>≤≥]|khoảng|gần|trên|dưới|hơn|tối thiểu|tối đa)?\s*"
+                              r"(?P<number>[-+]?\d[\d.,\s\u00a0]*?)\s*(?P<unit>[^\d\s.,].*)?$", re.IGNORECASE)
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", "", _fold(text))
+
+
+def _units_of(column: Column, volume_unit: object) -> set[str]:
+    spellings = set(UNIT_SPELLINGS.get(column.unit or "", ()))
+    if column.unit == "volume_unit" and isinstance(volume_unit, str):
+        code = next((c for c, lab in VOLUME_UNIT_CHOICES if _fold(volume_unit) in (_fold(c), _fold(lab))), volume_unit)
+        spellings |= {base + per for base in ("m3", "m³") for per in _VOLUME_PER.get(code, ())}
+    return {_squash(s) for s in spellings}
+
+
+def _strip_unit(text: str, column: Column, volume_unit: object) -> tuple[str, str | None]:
+    """(the number as typed, a problem): a number followed by its column's unit loses the unit; any other unit or sign is a problem."""
+    found = _NUMBER_AND_UNIT.match(text)
+    if found is None:
+        return text, None
+    sign, number, unit = found.group("sign"), found.group("number"), (found.group("unit") or "").strip()
+    if sign:
+        return text, f"ô «{text}» có dấu hoặc chữ «{sign}» trước số"
+    if not unit:
+        return number.strip(), None
+    folded = _squash(unit)
+    if not folded.startswith(tuple(_squash(w) for w in _UNIT_WORDS)):
+        return text, None  # not a unit ('48o'): the number parser reports it
+    if folded in _units_of(column, volume_unit):
+        return number.strip(), None
+    return text, f"ô «{text}» có đơn vị «{unit}» không phải đơn vị của cột"
+
+
+def _unit_expected(column: Column) -> str:
+    unit = column.unit_vi if column.unit_vi and column.unit != "volume_unit" else "theo cột Đơn vị sản lượng"
+    return f"chỉ một số, đơn vị {unit}" if unit else "chỉ một số"
+
+
 def _normalise(raw: pd.DataFrame, table: ActualsTable, label: str) -> tuple[pd.DataFrame, list[Violation]]:
-    """Vietnamese labels of choices to their codes, có/không to true/false, dates to yyyy-mm-dd."""
+    """Vietnamese labels of choices to their codes, có/không to true/false, dates to yyyy-mm-dd, units typed in cells dropped."""
     out = raw.copy()
     problems: list[Violation] = []
     for column in columns_of(table):
@@ -321,6 +376,13 @@ def _normalise(raw: pd.DataFrame, table: ActualsTable, label: str) -> tuple[pd.D
                 values.append(None)
                 continue
             text = unicodedata.normalize("NFC", str(text).strip())
+            if column.kind in ("int", "float") and not column.prefilled:
+                volume_unit = out.at[line, "volume_unit"] if "volume_unit" in out.columns else None
+                text, problem = _strip_unit(text, column, volume_unit)
+                if problem:
+                    problems.append(Violation(label, int(line), column.name, problem, _unit_expected(column)))
+                    values.append(None)
+                    continue
             if column.choices:
                 by_label = {_fold(lab): code for code, lab in column.choices} | {_fold(code): code for code, _ in column.choices}
                 text = by_label.get(_fold(text), text)
@@ -349,8 +411,8 @@ class _Rows:
         self.label = label
         self.violations: list[Violation] = []
 
-    def add(self, row: int | None, column: str | None, problem: str, expected: str) -> None:
-        self.violations.append(Violation(self.label, row, column, problem, expected))
+    def add(self, row: int | None, column: str | None, problem: str, expected: str, severity: str = "error") -> None:
+        self.violations.append(Violation(self.label, row, column, problem, expected, severity))
 
 
 RESOLVER_KINDS = {"urban_areas": "area", "systems": "system"}  # names people type, with the aliases of data/aliases.csv
@@ -457,6 +519,74 @@ def _check_systems(frame: pd.DataFrame, rows: _Rows) -> None:
     for line in frame.index[over]:
         rows.add(line, "billed_volume", f"billed {frame.at[line, 'billed_volume']:g} exceeds production {frame.at[line, 'production_volume']:g}",
                  "billed_volume ≤ production_volume")
+    for line in frame.index:  # one volume without the other: no loss can be computed for the system
+        status = frame.at[line, "status"]
+        if status not in (None, "operating") and not pd.isna(status):
+            continue
+        has = {c: pd.notna(frame.at[line, c]) for c in ("production_volume", "billed_volume")}
+        if has["billed_volume"] and not has["production_volume"]:
+            rows.add(line, "production_volume", "có sản lượng thương phẩm nhưng thiếu sản lượng sản xuất: chưa tính được tỷ lệ thất thoát",
+                     "cả hai sản lượng", severity="warning")
+        elif has["production_volume"] and not has["billed_volume"]:
+            rows.add(line, "billed_volume", "có sản lượng sản xuất nhưng thiếu sản lượng thương phẩm: chưa tính được tỷ lệ thất thoát",
+                     "cả hai sản lượng", severity="warning")
+
+
+UNIT_CHECK_RATIO = 3.0  # a reported volume beyond ×3 or ÷3 of the system's 2025 value (or above ×3 its capacity) is checked
+
+
+def days_in(year: int) -> int:
+    return 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+
+
+def _check_volumes(frame: pd.DataFrame, package: DataPackage, year: int, rows: _Rows) -> None:
+    """Every reported volume against the system's 2025 value and its design capacity (a unit chosen wrongly shows here).
+
+    Beyond :data:`UNIT_CHECK_RATIO` it is an error naming the likely mix-up, unless the row's note explains it
+    (then a warning the document shows).
+    """
+    from capnuoc_model import fmt
+
+    base = package.systems.set_index("system_id")
+    ratio, days = UNIT_CHECK_RATIO, days_in(year)
+    for line in frame.index:
+        system_id = frame.at[line, "system_id"]
+        if system_id is None or system_id not in base.index:
+            continue
+        unit = frame.at[line, "volume_unit"]
+        per_year = unit == "m3_per_year"
+        note = frame.at[line, "note"] if "note" in frame else None
+        explained = isinstance(note, str) and bool(note.strip())
+        capacity = frame.at[line, "design_capacity_m3_per_day"]
+        capacity = base.at[system_id, "design_capacity_m3_per_day"] if pd.isna(capacity) else capacity
+        capacity = math.nan if pd.isna(capacity) else float(capacity)
+        for column, reference in (("production_volume", "production_m3_per_day"), ("billed_volume", "billed_m3_per_day")):
+            value = frame.at[line, column]
+            if pd.isna(value) or value <= 0 or pd.isna(unit):
+                continue
+            per_day = float(value) / (days if per_year else 1)
+            before = math.nan if pd.isna(base.at[system_id, reference]) else float(base.at[system_id, reference])
+            problems = []
+            base_year = package.plan.base_year
+            if before > 0 and not (before / ratio <= per_day <= before * ratio):
+                problems.append(f"{fmt.vn(per_day)} m³/ngày đêm, {fmt.vn(per_day / before, 1, trim=True)} lần mức năm {base_year} "
+                                f"({fmt.vn(before)} m³/ngày đêm)")
+            if column == "production_volume" and capacity > 0 and per_day > ratio * capacity:
+                problems.append(f"{fmt.vn(per_day)} m³/ngày đêm, gấp {fmt.vn(per_day / capacity, 1, trim=True)} lần công suất thiết kế "
+                                f"({fmt.vn(capacity)} m³/ngày đêm)")
+            if not problems:
+                continue
+            reference_value = before if before > 0 else capacity
+            other = float(value) if per_year else float(value) / days
+            if reference_value > 0 and reference_value / ratio <= other <= reference_value * ratio:
+                hint = ("có lẽ là số liệu theo ngày nhưng đã chọn đơn vị m³/năm" if per_year
+                        else "có lẽ là sản lượng cả năm nhưng đã chọn đơn vị m³/ngày đêm")
+            else:
+                hint = "kiểm tra lại số liệu và đơn vị"
+            rows.add(line, column, f"{problems[0]}: {hint}",
+                     f"trong khoảng ÷{fmt.vn(ratio, 1, trim=True)} đến ×{fmt.vn(ratio, 1, trim=True)} mức năm {base_year} và không quá "
+                     f"{fmt.vn(ratio, 1, trim=True)} lần công suất; nếu đúng như vậy, ghi lý do ở cột Ghi chú",
+                     severity="warning" if explained else "error")
 
 
 def _check_projects(frame: pd.DataFrame, year: int, rows: _Rows) -> None:
@@ -531,7 +661,8 @@ def validate_actuals(raw: RawActuals, package: DataPackage, year: int) -> Actual
             continue  # the row rules need every column
         frame = _resolve_ids(frame, table, package, rows)
         _check_year(frame, year, rows)
-        {"area_results": lambda f: _check_areas(f, rows), "system_results": lambda f: _check_systems(f, rows),
+        {"area_results": lambda f: _check_areas(f, rows),
+         "system_results": lambda f: (_check_systems(f, rows), _check_volumes(f, package, year, rows)),
          "project_results": lambda f: _check_projects(f, year, rows), "task_results": lambda f: None}[table.name](frame)
         violations += rows.violations
         frame = frame[frame[table.id_column].notna()]
@@ -545,7 +676,7 @@ def validate_actuals(raw: RawActuals, package: DataPackage, year: int) -> Actual
 
 def volumes_m3_per_day(systems: pd.DataFrame, year: int) -> pd.DataFrame:
     """Production and billed volume per day, whatever unit they were reported in (a year has 365 or 366 days)."""
-    days = 366 if (year % 4 == 0 and year % 100 != 0) or year % 400 == 0 else 365
+    days = days_in(year)
     per_year = (systems["volume_unit"] == "m3_per_year").fillna(False).astype(bool).to_numpy()
     divisor = pd.Series(1.0, index=systems.index).where(~per_year, float(days))
     return pd.DataFrame({

@@ -301,7 +301,9 @@ def report_command(
         raise typer.Exit(EXIT_BAD_INPUT)
     scenario = _scenario_or_default(scenario, data)
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
-        _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, out, data, renderer)
+        default = io.default_scenario(data)
+        _evaluate(_example_actuals(data), None, default, None, draws, seed, formats, out, data, renderer,
+                  plan=_published_plan(None, default))
         return
     try:
         result = _with_progress(lambda step: report.build_report(
@@ -317,8 +319,9 @@ def report_command(
         out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
     if document == "all":
         evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
+        plan = result.folder / "manifest.json"
         _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, evaluation_out, data,
-                  renderer)
+                  renderer, plan=plan if plan.is_file() else None)
 
 
 def _check_renderer(renderer: str | None) -> None:
@@ -338,6 +341,7 @@ def _check_renderer(renderer: str | None) -> None:
 
 YearOption = Annotated[int | None, typer.Option("--year", min=1990, max=2100,
                                                 help="Năm đánh giá (mặc định: năm kế hoạch trong plan.yaml của gói dữ liệu).")]
+STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa đủ số liệu": "bold yellow", "Chưa có số liệu": "bold yellow"}
 
 
 def _example_actuals(data: Path) -> Path:
@@ -348,17 +352,30 @@ def _example_actuals(data: Path) -> Path:
                                            "gói dữ liệu không có bộ số liệu thực hiện minh họa",
                                            "đường dẫn evaluation_example, hoặc dùng `capnuoc evaluate --actuals ...`")])
     return plan.evaluation_example
-STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa có số liệu": "bold yellow"}
+
+
+def _published_plan(plan: Path | None, scenario: Path, sets: list[str] | None = None) -> Path | None:
+    """The plan's manifest.json the evaluation compares against: the one given, else the published plan's, if any."""
+    from capnuoc_model import eval_build
+
+    if plan is not None:
+        if not plan.is_file():
+            raise CapnuocInputError([Violation(io.display_path(plan), None, None, "không tìm thấy tệp",
+                                               "tệp manifest.json trong thư mục tài liệu Kế hoạch (capnuoc report plan)")])
+        return plan
+    return eval_build.published_plan_manifest(scenario, sets)
 
 
 def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] | None, draws: int, seed: int,
-              formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None) -> None:
-    """Check the reports, evaluate, write the tables and render the document; print the six targets and the paths."""
+              formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None,
+              data_date: str | None = None, plan: Path | None = None) -> None:
+    """Check the reports, evaluate, write the tables and render the document; print the targets and the paths."""
     from capnuoc_model import eval_build, eval_report, report
 
     try:
         result = _with_progress(lambda step: eval_build.build_evaluation(
-            actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer))
+            actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer,
+            data_date=data_date, plan_manifest=plan))
     except report.ReportError as error:
         err_console.print(f"[bold red]Không tạo được tài liệu đánh giá:[/] {error}", soft_wrap=True)
         err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
@@ -370,16 +387,18 @@ def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] |
     if evaluation.is_illustrative:
         out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
     summary = eval_report.summary_frame(evaluation)
-    table = Table(title=f"Đánh giá {len(summary)} mục tiêu năm {year}", title_justify="left")
+    table = Table(title=f"Đánh giá {len(summary)} mục tiêu năm {year}, số liệu đến ngày {evaluation.data_date:%d/%m/%Y}",
+                  title_justify="left")
     header = eval_report.target_header(evaluation.plan)
-    for column in (header, f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
+    for column in (header, f"Chỉ tiêu {year}", f"Thực hiện {year}", "Số liệu", "Đánh giá"):
         table.add_column(column, overflow="fold")
     for row in summary.itertuples(index=False):
         values = dict(zip(summary.columns, row))
         state = values["Đánh giá"]
-        table.add_row(values[header], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
+        table.add_row(values[header], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"], values["Số liệu"],
                       f"[{STATUS_STYLE.get(state, 'bold')}]{state}[/]")
     out_console.print(table)
+    out_console.print(f"Dự báo đầu năm: {evaluation.projection_source_vi}.", soft_wrap=True)
     for label, seconds in result.timings:
         out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
     out_console.print(f"Bảng đánh giá (CSV, {len(result.tables)} tệp): {io.display_path(result.folder / eval_build.TABLES_FOLDER)}/",
@@ -402,6 +421,8 @@ def evaluate(
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
     renderer: RendererOption = None,
+    data_date: Annotated[str | None, typer.Option("--data-date", help="Ngày số liệu báo cáo phản ánh (dd/mm/yyyy); mặc định: hạn báo cáo trong plan.yaml của năm đánh giá.")] = None,
+    plan: Annotated[Path | None, typer.Option("--plan", help="Tệp manifest.json của tài liệu Kế hoạch đã công bố: dự báo đầu năm lấy đúng kịch bản, số lần mô phỏng, hạt giống của nó (mặc định: tài liệu Kế hoạch trong output/report, nếu có).")] = None,
 ) -> None:
     """Đánh giá kết quả thực hiện năm: số liệu các đơn vị báo cáo so với mọi mục tiêu, chỉ tiêu và dự báo đầu năm; ghi bảng CSV và tài liệu HTML, PDF, DOCX."""
     from capnuoc_model import render
@@ -412,7 +433,9 @@ def evaluate(
     if unknown or (not formats and to.strip().lower() != "none"):
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx hoặc none)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    _evaluate(actuals.absolute(), year, _scenario_or_default(scenario, data), set_, draws, seed, formats, out, data, renderer)
+    scenario = _scenario_or_default(scenario, data)
+    _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer, data_date,
+              _published_plan(plan, scenario, set_))
 
 
 @app.command("template")
@@ -448,13 +471,18 @@ def rerun(command: str, arguments: dict, folder: Path) -> None:
     if command == "baseline":
         io.write_tables(_baseline_outputs(package), folder)
         return
+    if command == "evaluate":
+        from capnuoc_model import eval_build
+
+        eval_build.rerun(arguments, folder)
+        return
     if command in ("project", "report"):
         chosen = sc.load_scenario(Path(arguments["scenario"]), arguments.get("sets") or [])
         run = runs.full_run(package, chosen, int(arguments["draws"]), int(arguments["seed"]))
         io.write_tables(run.tables, folder / "data" if command == "report" else folder)
         return
     raise CapnuocInputError([Violation("manifest.json", None, "command", f"unknown command '{command}'",
-                                          "baseline, project or report")])
+                                          "baseline, project, report or evaluate")])
 
 
 @app.command()

@@ -2,15 +2,19 @@
 
 The reports are read and checked first (a bad file stops everything with
 located messages, before any computing). The projection the year started with
-is the plan's scenario run, cached and shared with ``capnuoc report plan``.
-The document is the ``evaluation`` profile of ``_quarto.yml`` (``_quarto-evaluation.yml``), rendered by
+is the one the plan published: read from the plan document's ``manifest.json``
+when there is one, otherwise rerun with the same scenario, draws, seed and
+data; it is cached and shared with ``capnuoc report plan``. The document is the
+``evaluation`` profile of ``_quarto.yml`` (``_quarto-evaluation.yml``), rendered by
 :func:`capnuoc_model.report.build_report` (same caching, same atomic output
 folder, same timings); the evaluation tables go into the same folder, under
-``bang_danh_gia/``.
+``bang_danh_gia/``, and the folder's ``manifest.json`` says how to reproduce
+them (``capnuoc reproduce``), also when only the tables are written.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +24,7 @@ from capnuoc_model import evaluation as ev
 from capnuoc_model import io, render
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.eval_report import BANNER
+from capnuoc_model.eval_report import BANNER, data_date_of, projection_settings
 from capnuoc_model.scenario import load_scenario
 
 DOCUMENT = "evaluation"
@@ -44,6 +48,14 @@ def default_output(actuals: Path | str) -> Path:
     return io.REPO_ROOT / "output" / "evaluation" / Path(actuals).stem
 
 
+def published_plan_manifest(scenario: Path | str = BASELINE_SCENARIO, sets: list[str] | None = None) -> Path | None:
+    """The ``manifest.json`` of the plan document ``capnuoc report plan`` publishes for this scenario, if it exists."""
+    from capnuoc_model import report
+
+    path = report.output_folder(io.resolve(scenario), list(sets or [])) / "manifest.json"
+    return path if path.is_file() else None
+
+
 def check_year(package: io.DataPackage, year: int) -> None:
     years = sorted(set(int(y) for y in package.targets_province["year"]))
     if year not in years:
@@ -52,14 +64,29 @@ def check_year(package: io.DataPackage, year: int) -> None:
 
 
 def book_changes(evaluation: ev.Evaluation) -> dict:
-    """The example's documents say so on their first line and in their file names."""
+    """The example's documents say so on their first line, on every page and in their file names."""
     if not evaluation.is_illustrative:
         return {}
     from capnuoc_model.report import front_matter
 
     book = render.read_book(io.REPO_ROOT / "_quarto.yml", DOCUMENT)
     basename = front_matter(evaluation.plan, DOCUMENT)["basename"] if evaluation.plan is not None else book.basename
-    return {"subtitle": f"{BANNER} — {book.subtitle}" if book.subtitle else BANNER, "basename": f"{basename}-minh-hoa"}
+    return {"basename": f"{basename}-minh-hoa", "page_mark": BANNER}
+
+
+def manifest(evaluation: ev.Evaluation, arguments: dict, inputs: list[Path], tables: list[str]) -> dict:
+    """How the evaluation tables were made (capnuoc reproduce reruns ``evaluate`` and compares them)."""
+    from capnuoc_model import manifest as mf
+
+    package_dir = Path(arguments["data"])
+    scenario = load_scenario(Path(arguments["scenario"]), list(arguments.get("sets") or []))
+    return mf.build("evaluate", arguments,
+                    mf.data_files(package_dir) + [Path(f) for f in scenario.files] + list(inputs),
+                    [f"{TABLES_FOLDER}/{name}" for name in tables if name.endswith(".csv")],
+                    extra={"scenario": {"name": scenario.name, "overrides": list(scenario.sets), "fingerprint": scenario.fingerprint()},
+                           "seed": arguments["seed"], "draws": arguments["draws"], "year": evaluation.year,
+                           "data_date": evaluation.data_date.isoformat() if evaluation.data_date else None,
+                           "projection": evaluation.projection_source_vi, "is_illustrative": evaluation.is_illustrative})
 
 
 def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) -> list[Path]:
@@ -67,10 +94,12 @@ def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) ->
     io.write_tables(evaluation.tables(), target)
     io.write_json({
         "year": evaluation.year,
+        "data_date": evaluation.data_date.isoformat() if evaluation.data_date else None,
         "actuals": evaluation.source,
         "actuals_files": [{"path": io.display_path(p), "sha256": io.sha256_file(p)} for p in inputs],
         "is_illustrative": evaluation.is_illustrative,
         "projection_scenario": evaluation.scenario_name,
+        "projection": evaluation.projection_source_vi,
         "statuses": dict(zip(evaluation.targets["target_id"], evaluation.targets["status"])),
         "tables": sorted(f"{name}.csv" for name in evaluation.tables()),
     }, target / "danh_gia.json")
@@ -91,8 +120,13 @@ def build_evaluation(
     step: Callable[[str], None] = lambda _: None,
     use_quarto: bool = True,
     renderer: str | None = None,
+    data_date: str | dt.date | None = None,
+    plan_manifest: Path | str | None = None,
 ) -> EvaluationResult:
-    """Check the reports, evaluate them, write the tables and (unless ``formats`` is empty) render the document."""
+    """Check the reports, evaluate them, write the tables and (unless ``formats`` is empty) render the document.
+
+    ``plan_manifest``: the published plan's ``manifest.json``; its scenario, draws and seed replace the given ones.
+    """
     from capnuoc_model import report
 
     timings: list[tuple[str, float]] = []
@@ -103,37 +137,57 @@ def build_evaluation(
     year = year or package.plan.plan_year
     path = io.resolve(actuals) if not Path(actuals).is_absolute() and not Path(actuals).exists() else Path(actuals)
     check_year(package, int(year))
+    date = data_date_of(data_date, int(year), package.plan)
     reported = io.load_actuals(path, package, int(year))
     inputs = io.actuals_files(path)
+    settings = projection_settings(scenario, sets or [], draws, seed, plan_manifest)
     timings.append(("đọc và kiểm tra số liệu báo cáo", time.perf_counter() - started))
 
     started = time.perf_counter()
     step("Dự báo đầu năm (dùng lại kết quả đã lưu nếu có)")
-    run = cached_run(package, load_scenario(io.resolve(scenario), list(sets or [])), draws, seed, io.resolve(cache_dir))
-    evaluation = ev.evaluate(package, reported, ev.start_of_year(run, int(year)))
+    run = cached_run(package, load_scenario(settings.scenario, settings.sets), settings.draws, settings.seed, io.resolve(cache_dir))
+    evaluation = ev.evaluate(package, reported, ev.start_of_year(run, int(year), settings.source_vi), date)
     timings.append(("dự báo đầu năm và đánh giá", time.perf_counter() - started))
 
     target = Path(out) if out else default_output(path)
+    arguments = {"actuals": str(path.resolve()), "year": int(year), "scenario": str(settings.scenario), "sets": settings.sets,
+                 "draws": settings.draws, "seed": settings.seed, "data": str(package.directory.resolve()),
+                 "data_date": date.isoformat(), "plan_manifest": str(Path(plan_manifest).resolve()) if plan_manifest else None}
     written: list[Path] = []
 
     def extra(folder: Path) -> None:
-        written.extend(target / p.relative_to(folder) for p in write_tables(evaluation, folder / TABLES_FOLDER, inputs))
+        names = [p.name for p in write_tables(evaluation, folder / TABLES_FOLDER, inputs)]
+        written.extend(target / TABLES_FOLDER / name for name in names)
+        io.write_json(manifest(evaluation, arguments, inputs, names), folder / "manifest.json")
 
     if not formats:  # the tables only; documents already in the folder stay
         started = time.perf_counter()
         with io.AtomicFolder(target / TABLES_FOLDER) as folder:
-            written.extend(target / TABLES_FOLDER / p.name for p in write_tables(evaluation, folder, inputs))
+            names = [p.name for p in write_tables(evaluation, folder, inputs)]
+            written.extend(target / TABLES_FOLDER / name for name in names)
+        io.write_json(manifest(evaluation, arguments, inputs, names), target / "manifest.json")
         timings.append(("ghi bảng đánh giá (CSV)", time.perf_counter() - started))
         return EvaluationResult(evaluation, target, written, {}, False, timings, reported.warnings)
 
     result = report.build_report(
-        scenario, sets, draws, seed, int(year), formats=formats, out=target, data_dir=data_dir, cache_dir=cache_dir,
-        step=step, use_quarto=use_quarto, renderer=renderer, document=DOCUMENT, extra_parameters={"actuals": str(path.resolve())},
-        inputs=tuple(inputs), book_changes=book_changes(evaluation), write_extra=extra)
+        settings.scenario, settings.sets, settings.draws, settings.seed, int(year), formats=formats, out=target, data_dir=data_dir,
+        cache_dir=cache_dir, step=step, use_quarto=use_quarto, renderer=renderer, document=DOCUMENT,
+        extra_parameters={"actuals": str(path.resolve()), "data_date": date.strftime("%d/%m/%Y"),
+                          "plan_manifest": str(Path(plan_manifest).resolve()) if plan_manifest else ""},
+        inputs=tuple(inputs) + ((Path(plan_manifest),) if plan_manifest else ()), book_changes=book_changes(evaluation),
+        write_extra=extra)
     if result.reused:
         written = sorted((target / TABLES_FOLDER).glob("*"))
     return EvaluationResult(evaluation, result.folder, written, result.outputs, result.reused, timings + result.timings.steps,
                             reported.warnings, result)
 
 
-__all__ = ["build_evaluation", "EvaluationResult", "default_output", "DOCUMENT", "TABLES_FOLDER"]
+def rerun(arguments: dict, folder: Path) -> None:
+    """Write the evaluation tables of a manifest's arguments again into ``folder`` (for ``capnuoc reproduce``)."""
+    build_evaluation(Path(arguments["actuals"]), int(arguments["year"]), Path(arguments["scenario"]), list(arguments.get("sets") or []),
+                     int(arguments["draws"]), int(arguments["seed"]), formats=(), out=folder, data_dir=Path(arguments["data"]),
+                     data_date=arguments.get("data_date") and dt.date.fromisoformat(arguments["data_date"]),
+                     plan_manifest=None)
+
+
+__all__ = ["build_evaluation", "EvaluationResult", "default_output", "published_plan_manifest", "rerun", "DOCUMENT", "TABLES_FOLDER"]

@@ -4,11 +4,14 @@ Every notebook of the evaluation (``notebooks/eval_*.ipynb``) calls
 :func:`load_evaluation` with its parameters and shows the frames below with
 :func:`capnuoc_model.display.table`. In those frames a value nobody reported
 is the text "chưa có số liệu", never a zero; "—" marks what does not apply.
+A target's figures are written once (:func:`target_cells`) and every place that
+shows them (page one, chapter 2, the command line) uses that text.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -16,28 +19,106 @@ import pandas as pd
 
 from capnuoc_model import evaluation as ev
 from capnuoc_model import fmt, io
-from capnuoc_model.actuals import ACTUALS_TABLES, Actuals
+from capnuoc_model.actuals import ACTUALS_TABLES, Actuals, columns_of, parse_date
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
+from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.scenario import load_scenario
 
 BANNER = "SỐ LIỆU MINH HỌA — không phải kết quả thực tế"
 NR = fmt.NOT_REPORTED
-SHORT_VI = {
-    "coverage": "Tỷ lệ dân số đô thị được cấp nước sạch",
-    "loss": "Tỷ lệ thất thoát nước sạch bình quân",
-    "utilisation": "Hiệu quả khai thác công suất",
-    "water_quality": "Kiểm tra, công bố chất lượng nước",
-    "safe_supply_plan": "Phương án cấp nước an toàn",
-    "supply_hours": "Thời gian cấp nước",
+SHORT_VI = ev.TARGET_SHORT_VI
+MEASURED_VI = {  # what each unit of measure of the targets table counts, and how (chapter 2, method appendix)
+    "pct_population": "Σ người được cấp nước / Σ dân số của các đô thị",
+    "pct_production": "Σ(sản xuất − thương phẩm) / Σ sản xuất của các công trình đang vận hành",
+    "pct_systems": "tỷ lệ công trình đang vận hành báo cáo «có»",
+    "pct_operators": "tỷ lệ đơn vị cấp nước có «có» ở mọi công trình đang vận hành của đơn vị",
+    "hours_per_day": "mọi công trình đang vận hành nằm trong khoảng chỉ tiêu",
+    "none": "mọi công trình đã vận hành từ năm hiện trạng đạt quy tắc khai thác công suất (xem Phụ lục)",
 }
 
 
-def widths(year: int) -> dict[str, int]:
+def widths(ctx: EvaluationContext) -> dict[str, int]:
     """Relative column widths of the document's tables in PDF and DOCX (other columns count 3)."""
-    return {"TT": 1, "Mục tiêu (Mục III.3)": 5, "Đánh giá": 4, f"Chỉ tiêu {year}": 4, f"Thực hiện {year}": 5, "Khoảng cách đến mục tiêu": 5,
-            "Mục tiêu": 4, "Cách đánh giá": 9, "Nguyên nhân chính": 7, "Đô thị": 4, "Công trình": 7, "Dự án": 9,
-            "Chủ đầu tư": 6, "Cơ quan, đơn vị": 5, "Đơn vị cấp nước": 7, "Nhiệm vụ (Mục VII)": 10, "Kết quả, ghi chú": 6,
-            "Bảng (trang Excel)": 5}
+    return {keep_together(k): v for k, v in _widths_by_header(ctx.year, ctx.package.plan).items()}
+
+
+def _widths_by_header(year: int, plan) -> dict[str, int]:
+    return {"TT": 1, target_header(plan): 7, "Đánh giá": 4, f"Chỉ tiêu {year}": 5, f"Thực hiện {year}": 5, "Khoảng cách đến mục tiêu": 5,
+            "Số liệu": 5, "Dự báo đầu năm": 3, f"Năm {plan.base_year}": 3, "Mục tiêu": 4, "Cách đánh giá": 9, "Nguyên nhân chính": 7,
+            "Đô thị": 4, "Công trình": 7, "Dự án": 9, "Chủ đầu tư": 6, "Cơ quan, đơn vị": 5, "Đơn vị cấp nước": 7,
+            f"Nhiệm vụ ({plan.section('tasks')})": 10, "Kết quả, ghi chú": 6,
+            "Bảng (trang Excel)": 5, "Khoảng có thể": 4, "Căn cứ": 8, "Nội dung": 10, "Nơi": 6}
+
+
+def target_header(plan) -> str:
+    """'Mục tiêu (Mục III.3)': the header of the targets' column, citing the plan's section of targets."""
+    return f"Mục tiêu ({plan.section('targets')})"
+
+
+# ---------------------------------------------------------------------------- the projection the year started with
+
+
+@dataclass(frozen=True)
+class ProjectionSettings:
+    """Scenario, --set, draws and seed of the start-of-year projection, and where they come from."""
+
+    scenario: Path
+    sets: list[str]
+    draws: int
+    seed: int
+    source_vi: str
+    manifest: Path | None = None
+    warnings: tuple[str, ...] = field(default_factory=tuple)
+
+
+def projection_settings(scenario: str | Path = BASELINE_SCENARIO, sets: list[str] | tuple[str, ...] = (), draws: int = 10_000,
+                        seed: int = 20260515, plan_manifest: str | Path | None = None) -> ProjectionSettings:
+    """The projection the plan published: from its ``manifest.json`` when given, else the same settings rerun.
+
+    Either way the run is computed identically (same scenario, --set, draws, seed and data) and cached,
+    so the plan and the evaluation show the same numbers; the sentence says which one was used.
+    """
+    warnings: list[str] = []
+    manifest = Path(plan_manifest) if plan_manifest else None
+    if manifest is not None:
+        document = io.read_json(manifest)
+        arguments = document.get("arguments") or {}
+        if not {"scenario", "draws", "seed"} <= set(arguments):
+            raise CapnuocInputError([Violation(io.display_path(manifest), None, "arguments", "không phải manifest của tài liệu Kế hoạch",
+                                               "tệp manifest.json trong thư mục tài liệu Kế hoạch (capnuoc report plan)")])
+        scenario, sets = Path(arguments["scenario"]), list(arguments.get("sets") or [])
+        draws, seed = int(arguments["draws"]), int(arguments["seed"])
+        for record in document.get("inputs", []):
+            path = Path(record.get("absolute", ""))
+            if not path.exists() or io.sha256_file(path) != record.get("sha256"):
+                warnings.append(f"tệp {record.get('path')} đã thay đổi sau khi công bố Kế hoạch")
+    chosen = load_scenario(io.resolve(scenario), list(sets))
+    settings = (f"kịch bản «{chosen.name}»" + (f" ({'; '.join(sets)})" if sets else "")
+                + f", {fmt.vn(draws)} lần mô phỏng, hạt giống {seed}")
+    if manifest is not None:
+        source = f"dự báo của Kế hoạch đã công bố, đọc từ hồ sơ tái lập kèm tài liệu Kế hoạch: {settings}, cùng bộ dữ liệu"
+        if warnings:
+            source += " (dữ liệu đã thay đổi sau khi công bố: " + "; ".join(warnings) + "; dự báo được tính lại trên dữ liệu hiện hành)"
+    else:
+        source = (f"dự báo của Kế hoạch chạy lại y hệt: {settings}, cùng bộ dữ liệu "
+                  "(không có hồ sơ tái lập của tài liệu Kế hoạch để đọc)")
+    return ProjectionSettings(io.resolve(scenario), list(sets), int(draws), int(seed), source, manifest, tuple(warnings))
+
+
+def data_date_of(text: str | dt.date | None, year: int, plan) -> dt.date:
+    """The date the reports describe: given (dd/mm/yyyy), else the plan's report deadline; inside the evaluated year."""
+    if isinstance(text, dt.date):
+        date = text
+    elif text is None or not str(text).strip():
+        return ev.default_data_date(plan, year)
+    else:
+        date = parse_date(str(text))
+        if date is None:
+            raise CapnuocInputError([Violation("--data-date", None, None, f"'{text}' không phải là ngày", "ngày dạng dd/mm/yyyy")])
+    if date.year != int(year):
+        raise CapnuocInputError([Violation("--data-date", None, None, f"ngày {date:%d/%m/%Y} không thuộc năm {year}",
+                                           f"một ngày trong năm {year} (mặc định {plan.report_deadline}/{year})")])
+    return date
 
 
 @dataclass(frozen=True)
@@ -51,22 +132,43 @@ class EvaluationContext:
 
 def load_evaluation(actuals: str | Path | None = None, year: int | None = None, scenario: str | Path = BASELINE_SCENARIO,
                     sets: list[str] | tuple[str, ...] = (), draws: int = 10_000, seed: int = 20260515,
-                    data_dir: str | Path = "data", cache_dir: str | Path = DEFAULT_CACHE) -> EvaluationContext:
+                    data_dir: str | Path = "data", cache_dir: str | Path = DEFAULT_CACHE, data_date: str = "",
+                    plan_manifest: str = "") -> EvaluationContext:
     """Data package, reports, the start-of-year projection (cached, shared with the plan) and the evaluation.
 
-    ``scenario`` (and ``sets``) is the projection the year started with: the plan's baseline scenario.
+    ``scenario`` (and ``sets``) is the projection the year started with: the plan's baseline scenario, or what
+    the plan's ``manifest.json`` (``plan_manifest``) says it was.
     ``actuals`` None (or empty): the package's illustrative example; ``year`` None (or 0): the plan year.
     """
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example
     year = year or package.plan.plan_year
     reported = io.load_actuals(io.resolve(actuals), package, int(year))
-    run = cached_run(package, load_scenario(io.resolve(scenario), list(sets)), int(draws), int(seed), io.resolve(cache_dir))
-    start = ev.start_of_year(run, int(year))
-    return EvaluationContext(package, reported, ev.evaluate(package, reported, start), start, int(year))
+    chosen = projection_settings(scenario, sets, draws, seed, plan_manifest or None)
+    run = cached_run(package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
+    start = ev.start_of_year(run, int(year), chosen.source_vi)
+    evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year), package.plan))
+    return EvaluationContext(package, reported, evaluation, start, int(year))
 
 
 # ---------------------------------------------------------------------------- cells
+
+
+def keep_together(text: object) -> object:
+    """Non-breaking spaces where a number must not wrap away from its unit ('81,9 %', '20 giờ')."""
+    if not isinstance(text, str):
+        return text
+    return fmt.keep_units(text)
+
+
+def _frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """Every text cell and header of a document table with its units kept on the number's line."""
+    out = frame.copy()
+    out.columns = [keep_together(c) for c in out.columns]
+    for column in out.columns:
+        if not pd.api.types.is_numeric_dtype(out[column]):
+            out[column] = pd.Series([keep_together(v) for v in out[column]], index=out.index, dtype=object)
+    return out
 
 
 def _value(value: object, reported: bool = True) -> object:
@@ -93,210 +195,219 @@ def _status(value: str) -> str:
     return fmt.MISSING if value == ev.NOT_APPLICABLE else value
 
 
-# ---------------------------------------------------------------------------- page one
+def _target_row(ctx: EvaluationContext, measure: str) -> pd.Series | None:
+    rows = ctx.ev.targets[ctx.ev.targets["measure"] == measure]
+    return rows.iloc[0] if len(rows) else None
+
+
+# ---------------------------------------------------------------------------- a target's figures, written once
+
+
+def target_cells(row: pd.Series) -> dict[str, str]:
+    """The texts of one target: what it asks, what was achieved (or could be), who reported, the gap or what is missing."""
+    measure, unit = row["measure"], row["unit_vi"]
+    low, high = row["target_min"], row["target_max"]
+    if row["is_yes_no"] and not row["is_every_unit"]:
+        asks = f"{fmt.vn(low)} % {unit}"
+    elif measure == "hours_per_day":
+        asks = f"{fmt.vn(low)}–{fmt.vn(high)} giờ/ngày, mọi {unit}"
+    elif row["is_every_unit"]:
+        asks = "nâng hiệu quả (định tính)"
+    elif pd.notna(low) and pd.notna(high):
+        asks = f"{fmt.vn(low, 1, trim=True)}–{fmt.pct(high)}"
+    elif pd.notna(low):
+        asks = f"≥ {fmt.pct(low)}"
+    else:
+        asks = f"≤ {fmt.vn(high, 1, trim=True)} %"
+    reported, expected = int(row["reported"]), int(row["expected"])
+    counted = f"{reported}/{expected} {unit} báo cáo" if expected else fmt.MISSING
+    if expected == 0:
+        achieved = fmt.MISSING
+    elif reported == 0 and row["status"] == ev.NOT_REPORTED:
+        achieved = NR
+    elif row["is_yes_no"]:
+        met, not_met = int(row["met_units"]), int(row["not_met_units"])
+        if reported == expected:
+            achieved = f"{met}/{expected} {unit} đạt"
+        else:
+            achieved = f"{met} đạt, {not_met} không đạt, {expected - reported} chưa báo cáo"
+    elif pd.notna(row["value"]) or ev.printed(row["value_low"]) == ev.printed(row["value_high"]):
+        achieved = fmt.pct(row["value"] if pd.notna(row["value"]) else row["value_low"])
+    else:
+        achieved = ev.range_text(row["value_low"], row["value_high"])  # a range: what the value could be
+    status = row["status"]
+    if status == ev.MET or status == ev.NOT_APPLICABLE:
+        gap = fmt.MISSING
+    elif status in (ev.INSUFFICIENT, ev.NOT_REPORTED):
+        pending = [p for p in str(row["pending_vi"]).split(", ") if p and p != "nan"]
+        gap = f"cần số liệu của {len(pending)} {unit}" if pending else fmt.MISSING
+    elif row["is_yes_no"]:
+        parts = [f"{int(row['not_met_units'])} chưa đạt"]
+        if reported < expected:
+            parts.append(f"{expected - reported} chưa báo cáo")
+        gap = ", ".join(parts)
+    else:
+        above = pd.notna(high) and ev.printed(row["value_low"]) > high
+        word = "cao hơn" if above else "thiếu"
+        prefix = "" if pd.notna(row["value"]) or ev.printed(row["value_low"]) == ev.printed(row["value_high"]) else "ít nhất "
+        gap = f"{word} {prefix}{fmt.vn(row['gap'], 1)} điểm %"
+    return {"asks": asks, "achieved": achieved, "counted": counted, "status": status, "gap": gap}
+
+
+def summary(ctx: EvaluationContext) -> pd.DataFrame:
+    """The plan's targets: target, base year, achieved, who reported, projected, status, gap (page one)."""
+    return _frame(summary_frame(ctx.ev))
+
+
+def summary_frame(evaluation: ev.Evaluation) -> pd.DataFrame:
+    t = evaluation.targets
+    cells = [target_cells(r) for _, r in t.iterrows()]
+    projected = [fmt.pct(v) if pd.notna(v) else fmt.MISSING for v in t["projected"]]
+    baseline = [fmt.pct(v) if pd.notna(v) else fmt.MISSING for v in t["baseline_value"]]
+    return pd.DataFrame({
+        "TT": [str(i) for i in range(1, len(t) + 1)],
+        target_header(evaluation.plan): [ev.short_label(r) for _, r in t.iterrows()],
+        f"Chỉ tiêu {evaluation.year}": [c["asks"] for c in cells],
+        f"Năm {evaluation.plan.base_year}": baseline,
+        f"Thực hiện {evaluation.year}": [c["achieved"] for c in cells],
+        "Số liệu": [c["counted"] for c in cells],
+        "Dự báo đầu năm": projected,
+        "Đánh giá": t["status"].to_numpy(),
+        "Khoảng cách đến mục tiêu": [c["gap"] for c in cells],
+    })
 
 
 def banner(ctx: EvaluationContext) -> str | None:
     """The warning shown first when the reports are the shipped example."""
     if not ctx.ev.is_illustrative:
         return None
-    return (f"> **{BANNER}.** Các con số trong tài liệu này được tính từ bộ số liệu ví dụ "
-            f"`{Path(ctx.actuals.source).name}`, lập ra để minh họa quy trình đánh giá; không dùng để báo cáo.")
+    return f"> **{BANNER}:** bộ số liệu ví dụ, chỉ để minh họa quy trình đánh giá; không dùng để báo cáo."
 
 
-def _achieved(row: pd.Series) -> str:
-    target = row["target_id"]
-    if target == "coverage":
-        if pd.notna(row["value"]):
-            return fmt.pct(row["value"])
-        missing = int(row["expected"] - row["reported"])
-        return f"{fmt.vn(row['value_low'], 1)}–{fmt.pct(row['value_high'])} (thiếu {missing} {row['unit_vi']})"
-    if pd.isna(row["value"]):
-        return NR
-    count = f"{int(row['reported'])}/{int(row['expected'])} {row['unit_vi']}"
-    if target == "loss":
-        return f"{fmt.pct(row['value'])} ({count})"
-    met = int(round(row["value"] * row["reported"] / 100))
-    if target == "utilisation":
-        return f"{met}/{int(row['reported'])} {row['unit_vi']}"
-    return f"{fmt.pct(row['value'], 0)} ({met}/{int(row['reported'])} {row['unit_vi']})"
-
-
-def _target(row: pd.Series) -> str:
-    target = row["target_id"]
-    if target == "coverage":
-        return f"≥ {fmt.pct(row['target_min'])}"
-    if target == "loss":
-        return f"≤ {fmt.vn(row['target_max'], 1, trim=True)} %"
-    if target == "utilisation":
-        return "nâng hiệu quả khai thác (định tính)"
-    if target == "supply_hours":
-        return f"{fmt.vn(row['target_min'])}–{fmt.vn(row['target_max'])} giờ/ngày ở mọi công trình"
-    return f"{fmt.vn(row['target_min'])} % {row['unit_vi']}"
-
-
-def _gap(row: pd.Series) -> str:
-    if row["status"] == ev.MET:
-        return fmt.MISSING
-    target = row["target_id"]
-    if target == "coverage":
-        if pd.notna(row["value"]):
-            return f"thiếu {fmt.vn(row['gap'], 1)} điểm %"
-        if row["status"] == ev.NOT_MET:
-            return f"thiếu ít nhất {fmt.vn(row['target_min'] - ev.printed(row['value_high']), 1)} điểm %"
-        return fmt.MISSING
-    if target == "loss":
-        return f"cao hơn {fmt.vn(row['gap'], 1)} điểm %" if pd.notna(row["gap"]) else fmt.MISSING
-    missing = int(row["expected"] - row["reported"])
-    parts = []
-    if row["gap"] > 0:
-        parts.append(f"{int(row['gap'])} {row['unit_vi']} chưa đạt")
-    if missing:
-        parts.append(f"{missing} {row['unit_vi']} chưa báo cáo")
-    return "; ".join(parts) or fmt.MISSING
-
-
-def target_header(plan) -> str:
-    """'Mục tiêu (Mục III.3)': the header of the targets' column, citing the plan's section of targets."""
-    return f"Mục tiêu ({plan.section('targets')})"
-
-
-def summary(ctx: EvaluationContext) -> pd.DataFrame:
-    """The plan's targets: target, base year, achieved, projected, status, gap (page one)."""
-    return summary_frame(ctx.ev)
-
-
-def summary_frame(evaluation: ev.Evaluation) -> pd.DataFrame:
-    t = evaluation.targets
-    projected = [fmt.pct(v) if pd.notna(v) else fmt.MISSING for v in t["projected"]]
-    baseline = [fmt.pct(v) if pd.notna(v) else fmt.MISSING for v in t["baseline_value"]]
-    return pd.DataFrame({
-        "TT": [str(i) for i in range(1, len(t) + 1)],
-        target_header(evaluation.plan): t["target_id"].map(SHORT_VI),
-        f"Chỉ tiêu {evaluation.year}": [_target(r) for _, r in t.iterrows()],
-        f"Năm {evaluation.plan.base_year}": baseline,
-        f"Thực hiện {evaluation.year}": [_achieved(r) for _, r in t.iterrows()],
-        "Dự báo đầu năm": projected,
-        "Đánh giá": t["status"],
-        "Khoảng cách đến mục tiêu": [_gap(r) for _, r in t.iterrows()],
-    })
+def _counts_text(evaluation: ev.Evaluation) -> str:
+    counts = evaluation.targets["status"].value_counts()
+    undecided = counts.get(ev.INSUFFICIENT, 0) + counts.get(ev.NOT_REPORTED, 0)
+    return f"{counts.get(ev.MET, 0)} đạt, {counts.get(ev.NOT_MET, 0)} không đạt, {undecided} chưa đủ số liệu"
 
 
 def summary_sentence(ctx: EvaluationContext) -> str:
-    counts = ctx.ev.targets["status"].value_counts()
-    return (f"Kết quả năm {ctx.year} so với {len(ctx.ev.targets)} mục tiêu của {ctx.package.plan.section('targets')}: **{counts.get(ev.MET, 0)} đạt, "
-            f"{counts.get(ev.NOT_MET, 0)} không đạt, {counts.get(ev.NOT_REPORTED, 0)} chưa có số liệu** để kết luận. "
-            f"Số liệu do các cơ quan, đơn vị báo cáo ({Path(ctx.actuals.source).name}); dự báo đầu năm là kịch bản "
-            f"«{ctx.start.scenario_name}» của mô hình capnuoc.")
+    date = ctx.ev.data_date
+    when = f" tính đến ngày {date:%d/%m/%Y}" if date else ""
+    return keep_together(
+        f"Kết quả năm {ctx.year} so với {len(ctx.ev.targets)} mục tiêu của {ctx.package.plan.section('targets')}: **{_counts_text(ctx.ev)}** để kết luận. "
+        f"Số liệu do các cơ quan, đơn vị báo cáo{when}; các mục tiêu đặt cho ngày 31/12/{ctx.year}. "
+        f"Dự báo đầu năm: {ctx.ev.projection_source_vi}.")
 
 
 def findings_markdown(ctx: EvaluationContext, topics: tuple[str, ...] | None = None) -> str:
     rows = ctx.ev.findings
     if topics is not None:
         rows = rows[rows["topic"].isin(topics)]
-    return "\n".join(f"- {text}" for text in rows["text"])
+    return keep_together("\n".join(f"- {text}" for text in rows["text"]))
 
 
-def status_note() -> str:
-    return ("Đánh giá: Đạt; Không đạt; Chưa có số liệu (thiếu báo cáo nên chưa kết luận được). Giá trị được so sánh "
-            "sau khi làm tròn như khi in (một chữ số thập phân): đúng bằng chỉ tiêu là đạt. Dự báo đầu năm: kịch bản "
-            "cơ sở của Kế hoạch, tính đến 31/12.")
+def status_note(ctx: EvaluationContext | None = None) -> str:
+    date = ctx.ev.data_date if ctx is not None else None
+    when = f" đến {date:%d/%m/%Y}" if date else ""
+    return keep_together(
+        "Đạt, Không đạt: đúng với mọi giá trị có thể của số liệu còn thiếu; Chưa đủ số liệu: số liệu còn thiếu có thể đổi "
+        f"kết luận (Thực hiện: khoảng có thể). Số liệu tính{when}, dự báo đến 31/12. Cách đánh giá: Phụ lục.")
 
 
 # ---------------------------------------------------------------------------- by indicator
 
 
+def _rule_text(row: pd.Series) -> str:
+    rule = MEASURED_VI.get(row["measure"], "")
+    if row["measure"] == "pct_population":
+        rule += "; đô thị chưa báo cáo: tính theo khoảng có thể (Phụ lục)"
+    elif row["measure"] == "pct_production":
+        rule += "; công trình chưa báo cáo: tính theo khoảng có thể (Phụ lục)"
+    elif row["measure"] == "hours_per_day":
+        rule = f"mọi công trình đang vận hành cấp nước từ {fmt.vn(row['target_min'])} đến {fmt.vn(row['target_max'])} giờ/ngày"
+    return rule
+
+
 def indicator_detail(ctx: EvaluationContext) -> pd.DataFrame:
-    """Each target with the rule that gives its status and what was counted."""
+    """Each target with the rule that gives its status and what was counted (the same texts as page one)."""
     t = ctx.ev.targets
-    base = ctx.package.plan.base_year
-    hours = _hours_header(ctx)
-    rules = {
-        "coverage": f"Σ người được cấp nước / Σ dân số của {len(ctx.ev.areas)} đô thị; thiếu đô thị nào thì tính khoảng (đô thị thiếu: không ai … tất cả được cấp nước)",
-        "loss": "Σ(sản xuất − thương phẩm) / Σ sản xuất, các công trình vận hành có đủ hai sản lượng",
-        "utilisation": f"tỷ lệ khai thác trong {fmt.vn(ev.UTILISATION_BAND_PCT[0])}–{fmt.vn(ev.UTILISATION_BAND_PCT[1])} % "
-                       f"hoặc tiến gần khoảng này so với năm {base} (công trình đã vận hành năm {base})",
-        "water_quality": "mọi công trình vận hành đã kiểm tra, giám sát và công bố chất lượng nước",
-        "safe_supply_plan": "mọi đơn vị cấp nước có phương án cấp nước an toàn cho mọi công trình đang vận hành",
-        "supply_hours": f"mọi công trình vận hành cấp nước {hours}",
-    }
-    return pd.DataFrame({
-        "Mục tiêu": t["target_id"].map(SHORT_VI),
-        "Cách đánh giá": t["target_id"].map(rules),
-        "Có số liệu": [f"{int(r)}/{int(e)} {u}" for r, e, u in zip(t["reported"], t["expected"], t["unit_vi"])],
-        "Đánh giá": t["status"],
-    })
+    cells = [target_cells(r) for _, r in t.iterrows()]
+    return _frame(pd.DataFrame({
+        "Mục tiêu": [ev.short_label(r) for _, r in t.iterrows()],
+        "Cách đánh giá": [_rule_text(r) for _, r in t.iterrows()],
+        "Số liệu": [c["counted"] for c in cells],
+        "Thực hiện": [c["achieved"] for c in cells],
+        "Đánh giá": t["status"].to_numpy(),
+    }))
 
 
 def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
-    """Coverage and loss: base year, start-of-year projection, achieved (or its bounds) and the target — for the chart."""
-    t = ctx.ev.targets.set_index("target_id")
+    """The targets with a province value: base year, start-of-year projection, achieved (or its range), target — for the chart."""
     rows = []
-    for target_id, label in (("coverage", "Tỷ lệ bao phủ (%)"), ("loss", "Tỷ lệ thất thoát (%)")):
-        r = t.loc[target_id]
-        bound = r["target_min"] if target_id == "coverage" else r["target_max"]
-        low, high = r.get("value_low", np.nan), r.get("value_high", np.nan)
-        ranged = pd.isna(r["value"]) and pd.notna(low)
-        actual = {"indicator": label, "series": f"Thực hiện {ctx.year}", "value": r["value"],
-                  "low": low if ranged else np.nan, "high": high if ranged else np.nan,
-                  "text": f"{fmt.vn(low, 1)}–{fmt.vn(high, 1)}" if ranged else fmt.vn(r["value"], 1) if pd.notna(r["value"]) else NR,
-                  "top": high if ranged else r["value"] if pd.notna(r["value"]) else 0.0}
+    for _, r in ctx.ev.targets[~ctx.ev.targets["is_yes_no"]].iterrows():
+        label = f"{ev.short_label(r)} (%)"
+        bound = r["target_min"] if pd.notna(r["target_min"]) else r["target_max"]
+        low, high = r["value_low"], r["value_high"]
+        ranged = pd.isna(r["value"]) and pd.notna(low) and ev.printed(low) != ev.printed(high)
+        value = r["value"] if pd.notna(r["value"]) else low  # a range: the bar up to what holds for sure, a whisker beyond
+        actual = {"indicator": label, "series": f"Thực hiện {ctx.year}", "value": value,
+                  "low": low if ranged else np.nan, "high": high if ranged else np.nan, "status": r["status"],
+                  "text": ev.range_text(low, high, "").strip() if ranged else fmt.vn(value, 1) if pd.notna(value) else NR,
+                  "top": high if ranged else value if pd.notna(value) else 0.0}
         rows += [
-            {"indicator": label, "series": f"Năm {ctx.package.plan.base_year}", "value": r["baseline_value"]},
-            {"indicator": label, "series": "Dự báo đầu năm", "value": r["projected"]},
+            {"indicator": label, "series": f"Năm {ctx.package.plan.base_year}", "value": r["baseline_value"], "status": None},
+            {"indicator": label, "series": "Dự báo đầu năm", "value": r["projected"], "status": None},
             actual,
-            {"indicator": label, "series": "Mục tiêu", "value": bound},
+            {"indicator": label, "series": "Mục tiêu", "value": bound, "status": None, "target": bound},
         ]
     frame = pd.DataFrame(rows)
     plain = frame["text"].isna()
     frame.loc[plain, "text"] = [fmt.vn(v, 1) for v in frame.loc[plain, "value"]]
     frame.loc[plain, "top"] = frame.loc[plain, "value"]
+    frame["target"] = frame.groupby("indicator")["target"].transform("max")
     return frame
 
 
 def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
-    """One generated sentence per target: value, status and what is missing."""
+    """One generated sentence per target: value, who reported, status and what would settle it."""
     targets = ctx.ev.targets
     r = targets[targets["target_id"] == target_id].iloc[0]
-    s = ctx.ev.systems
-    scope = s[s["is_in_scope"]]
+    cells = target_cells(r)
     verdict = f"Đánh giá: **{r['status']}**."
-    if target_id == "coverage":
-        if pd.notna(r["value"]):
-            text = f"Tỷ lệ bao phủ toàn tỉnh năm {ctx.year}: {fmt.pct(r['value'])} (mục tiêu {fmt.pct(r['target_min'])})."
+    ranged = not r["is_yes_no"] and pd.isna(r["value"]) and ev.printed(r["value_low"]) != ev.printed(r["value_high"])
+    achieved = f"trong khoảng {cells['achieved']}" if ranged else cells["achieved"]
+    parts = [f"{ev.short_label(r)}: {achieved} ({cells['counted']}; chỉ tiêu {cells['asks']})."]
+    if pd.notna(r["baseline_value"]) or pd.notna(r["projected"]):
+        parts.append(f"Năm {ctx.package.plan.base_year}: {fmt.pct(r['baseline_value'])}; dự báo đầu năm: {fmt.pct(r['projected'])}.")
+    if r["is_state"] and pd.notna(r["value_year_end"]) and ctx.ev.data_date is not None:
+        parts.append(f"Số liệu tính đến ngày {ctx.ev.data_date:%d/%m/%Y}; nếu giữ tốc độ tăng từ đầu năm, đến 31/12/{ctx.year} ước đạt "
+                     f"{fmt.pct(r['value_year_end'])}. Đánh giá dựa trên số liệu báo cáo, không dựa trên số ước.")
+    column = f"{target_id}_status"
+    frame = ctx.ev.systems if column in ctx.ev.systems else ctx.ev.operators if column in ctx.ev.operators else None
+    if frame is not None and r["is_yes_no"]:  # a province value: its systems are in the tables by system
+        no = frame[frame[column] == ev.NOT_MET]
+        if len(no):
+            parts.append(f"Chưa đạt: {', '.join(no['name_vi'])}.")
+    pending = [p for p in str(r["pending_vi"]).split(", ") if p and p != "nan"]
+    if r["status"] in (ev.INSUFFICIENT, ev.NOT_REPORTED) and pending:
+        if r["is_yes_no"]:
+            span = (f"từ {int(r['met_units'])} đến {int(r['expected'] - r['not_met_units'])} trên {int(r['expected'])} "
+                    f"{r['unit_vi']} có thể đạt")
         else:
-            lacking = ctx.ev.areas[ctx.ev.areas["served_persons"].isna() | ctx.ev.areas["population_persons"].isna()]
-            text = (f"Thiếu số liệu của {len(lacking)} đô thị ({', '.join(lacking['name_vi'])}): tỷ lệ bao phủ toàn tỉnh nằm trong "
-                    f"khoảng {fmt.pct(r['value_low'])}–{fmt.pct(r['value_high'])} (mục tiêu {fmt.pct(r['target_min'])}).")
-        return f"{text} Dự báo đầu năm: {fmt.pct(r['projected'])}. {verdict}"
-    if target_id == "loss":
-        missing = scope[scope["loss_pct"].isna()]
-        extra = f" Chưa có sản lượng: {', '.join(missing['name_vi'])}." if len(missing) else ""
-        value = fmt.pct(r["value"]) if pd.notna(r["value"]) else NR
-        return (f"Tỷ lệ thất thoát bình quân của {int(r['reported'])} công trình có đủ sản lượng: {value} "
-                f"(năm {ctx.package.plan.base_year}: {fmt.pct(r['baseline_value'])}; mục tiêu ≤ {fmt.vn(r['target_max'], 1, trim=True)} %; "
-                f"dự báo đầu năm {fmt.pct(r['projected'])}).{extra} {verdict}")
-    if target_id == "utilisation":
-        low, high = ev.UTILISATION_BAND_PCT
-        away = scope[scope["utilisation_status"] == ev.NOT_MET]
-        extra = f" Chưa đạt: {', '.join(away['name_vi'])}." if len(away) else ""
-        return (f"{_achieved(r)} đã vận hành từ năm {ctx.package.plan.base_year} có tỷ lệ khai thác trong khoảng {fmt.vn(low)}–{fmt.vn(high)} % "
-                f"hoặc tiến gần khoảng này.{extra} {verdict}")
-    if target_id == "water_quality":
-        no = scope[scope["quality_status"] == ev.NOT_MET]
-        nr = scope[scope["quality_status"] == ev.NOT_REPORTED]
-    elif target_id == "supply_hours":
-        no = scope[scope["hours_status"] == ev.NOT_MET]
-        nr = scope[scope["hours_status"] == ev.NOT_REPORTED]
-    else:
-        o = ctx.ev.operators
-        no, nr = o[o["status"] == ev.NOT_MET], o[o["status"] == ev.NOT_REPORTED]
-    parts = [f"{_achieved(r)} đạt yêu cầu."]
-    if len(no):
-        parts.append(f"Chưa đạt: {', '.join(no['name_vi'])}.")
-    if len(nr):
-        parts.append(f"Chưa báo cáo: {', '.join(nr['name_vi'])}.")
-    return " ".join(parts + [verdict])
+            span = f"giá trị có thể là {ev.range_text(r['value_low'], r['value_high'], prefix='từ ')}"
+        parts.append(f"Với các số liệu còn thiếu, {span}; báo cáo của {', '.join(pending)} sẽ quyết định kết luận.")
+    elif pending:
+        parts.append(f"Chưa báo cáo: {', '.join(pending)} (dù báo cáo thế nào cũng không thay đổi kết luận).")
+    return keep_together(" ".join(parts + [verdict]))
+
+
+def utilisation_note(ctx: EvaluationContext) -> str:
+    low, high = ev.UTILISATION_BAND_PCT
+    return keep_together(
+        f"Đánh giá: đạt khi tỷ lệ khai thác trong khoảng {fmt.vn(low)}–{fmt.vn(high)} % hoặc tiến gần khoảng này so với năm {ctx.package.plan.base_year}; "
+        f"công trình có dự án nâng công suất đã đưa vào sử dụng trong năm: đạt khi tỷ lệ khai thác không quá {fmt.vn(high)} % "
+        "(công suất mới đủ đáp ứng nhu cầu, tỷ lệ giảm là do nâng công suất theo Kế hoạch). — : công trình không vận hành "
+        "hoặc mới đưa vào sử dụng.")
 
 
 # ---------------------------------------------------------------------------- by area
@@ -304,16 +415,27 @@ def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
 
 def areas(ctx: EvaluationContext) -> pd.DataFrame:
     a = ctx.ev.areas
-    return pd.DataFrame({
+    date = ctx.ev.data_date
+    reported = f"Bao phủ {date:%d/%m} (%)" if date else f"Bao phủ {ctx.year} (%)"
+    return _frame(pd.DataFrame({
         "Đô thị": a["name_vi"],
         "Dân số (người)": _values(a["population_persons"]),
         "Được cấp nước (người)": _values(a["served_persons"]),
-        f"Bao phủ {ctx.year} (%)": _values(a["coverage_pct"]),
+        reported: _values(a["coverage_pct"]),
+        f"Ước đến 31/12 (%)": _values(a["coverage_year_end_pct"]),
         f"Năm {ctx.package.plan.base_year} (%)": a["coverage_base_pct"],
         "Chỉ tiêu Biểu 04 (%)": a["target_pct"],
-        "Đánh giá": a["status"],
+        "Đánh giá": a["status"].map(_status),
         "Dự báo đầu năm (%)": a["projected_coverage_pct"],
-    })
+    }))
+
+
+def areas_note(ctx: EvaluationContext) -> str:
+    date = ctx.ev.data_date
+    return keep_together(
+        f"Bao phủ: số liệu báo cáo đến ngày {date:%d/%m/%Y}, được đánh giá so với chỉ tiêu. Ước đến 31/12: giữ tốc độ tăng "
+        "dân số và số người được cấp nước từ đầu năm đến ngày báo cáo. Chỉ tiêu Biểu 04: bản dựng lại trong gói dữ liệu của "
+        "Kế hoạch. — : đô thị có chỉ tiêu 0 % (chưa có hệ thống cấp nước), không áp dụng. Dự báo đầu năm: đến 31/12.")
 
 
 def area_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
@@ -331,7 +453,7 @@ def attribution(ctx: EvaluationContext) -> pd.DataFrame:
         "Đô thị": a["name_vi"],
         "Thực tế (%)": a["coverage_pct"],
         "Dự báo (%)": a["projected_coverage_pct"],
-        "Chênh lệch (điểm %)": a["projection_error_pct_points"],
+        "Chênh lệch (điểm %)": [ev.shown_change(x, y) for x, y in zip(a["coverage_pct"], a["projected_coverage_pct"])],
         "Do dân số (điểm %)": a["effect_population_pct_points"],
         "Do tiến độ dự án (điểm %)": _values(a["effect_timing_pct_points"]),
         "Do đấu nối dự án (điểm %)": _values(a["effect_uptake_pct_points"]),
@@ -342,7 +464,7 @@ def attribution(ctx: EvaluationContext) -> pd.DataFrame:
         first = ctx.ev.attribution[ctx.ev.attribution["scope"] == "province"].iloc[0]
         total = {
             "Đô thị": first["name_vi"], "Thực tế (%)": first["actual_pct"], "Dự báo (%)": first["projected_pct"],
-            "Chênh lệch (điểm %)": first["actual_pct"] - first["projected_pct"],
+            "Chênh lệch (điểm %)": ev.shown_change(first["actual_pct"], first["projected_pct"]),
             "Do dân số (điểm %)": province.at["population", "pct_points"],
             "Do tiến độ dự án (điểm %)": _value(province.at["timing", "pct_points"]),
             "Do đấu nối dự án (điểm %)": _value(province.at["uptake", "pct_points"]),
@@ -350,7 +472,7 @@ def attribution(ctx: EvaluationContext) -> pd.DataFrame:
             "Nguyên nhân chính": "",
         }
         frame = pd.concat([frame, pd.DataFrame([total])], ignore_index=True)
-    return frame
+    return _frame(frame)
 
 
 def attribution_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
@@ -361,10 +483,29 @@ def attribution_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- by system
 
 
+def _loss_row(ctx: EvaluationContext) -> pd.Series | None:
+    return _target_row(ctx, "pct_production")
+
+
+def loss_target_pct(ctx: EvaluationContext) -> float | None:
+    row = _loss_row(ctx)
+    if row is None:
+        return None
+    return float(row["target_max"]) if pd.notna(row["target_max"]) else float(row["target_min"])
+
+
+def _status_column(ctx: EvaluationContext, measure: str) -> pd.Series:
+    row = _target_row(ctx, measure)
+    column = f"{row['target_id']}_status" if row is not None else None
+    s = ctx.ev.systems
+    return s[column] if column in s else pd.Series(ev.NOT_APPLICABLE, index=s.index)
+
+
 def systems_loss(ctx: EvaluationContext) -> pd.DataFrame:
     s = ctx.ev.systems
     scope = s["is_in_scope"]
-    return pd.DataFrame({
+    target = loss_target_pct(ctx)
+    return _frame(pd.DataFrame({
         "Công trình": s["name_vi"],
         "Sản xuất (m³/ngày đêm)": _values(s["production_m3_per_day"], scope),
         "Thương phẩm (m³/ngày đêm)": _values(s["billed_m3_per_day"], scope),
@@ -373,60 +514,63 @@ def systems_loss(ctx: EvaluationContext) -> pd.DataFrame:
         "Thay đổi (điểm %)": s["loss_change_pct_points"],
         "Dự báo đầu năm (%)": s["projected_loss_pct"].where(scope),
         "Mức độ": s["loss_class"].where(s["loss_class"].notna(), fmt.MISSING),
-        f"Đánh giá ({ctx.package.plan.target('loss').text()})": s["loss_status"].map(_status),
-    })
-
-
-def _hours_header(ctx: EvaluationContext) -> str:
-    hours = ctx.package.plan.targets.get("supply_hours")
-    return hours.text() if hours is not None else "Thời gian cấp nước"
+        f"Đánh giá (≤ {fmt.vn(target, 1, trim=True)} %)" if target is not None else "Đánh giá": _status_column(ctx, "pct_production").map(_status),
+    }))
 
 
 def systems_service(ctx: EvaluationContext) -> pd.DataFrame:
     s = ctx.ev.systems
     scope = s["is_in_scope"]
     state = s["status_reported"].map(ev.SYSTEM_STATUS_VI)
-    return pd.DataFrame({
+    hours = _target_row(ctx, "hours_per_day")
+    hours_label = f"{fmt.vn(hours['target_min'])}–{fmt.vn(hours['target_max'])} giờ" if hours is not None else "Giờ cấp nước"
+    return _frame(pd.DataFrame({
         "Công trình": s["name_vi"],
         "Tình trạng": state.where(state.notna(), NR),
         "Giờ cấp nước (giờ/ngày)": _values(s["supply_hours_per_day"], scope),
-        _hours_header(ctx): s["hours_status"].map(_status),
+        hours_label: _status_column(ctx, "hours_per_day").map(_status),
         "Công bố chất lượng nước": [_yes_no(v, a) for v, a in zip(s["is_quality_published"], scope)],
         "Phương án cấp nước an toàn": [_yes_no(v, a) for v, a in zip(s["has_safe_supply_plan"], scope)],
         "Đấu nối (hộ)": [_value(v, a) if pd.notna(v) else fmt.MISSING for v, a in zip(s["connections_households"], scope)],
-    })
+    }))
 
 
 def systems_utilisation(ctx: EvaluationContext) -> pd.DataFrame:
     s = ctx.ev.systems
     scope = s["is_in_scope"]
-    return pd.DataFrame({
+    project = ["đã đưa vào sử dụng" if v is True else "chưa" if v is False else NR if h else fmt.MISSING
+               for v, h in zip(s["capacity_project_in_use"], s["has_capacity_project"])]
+    return _frame(pd.DataFrame({
         "Công trình": s["name_vi"],
         "Công suất (m³/ngày đêm)": s["design_capacity_m3_per_day"],
         "Nguồn số công suất": s["capacity_source_vi"].where(s["capacity_source_vi"].notna(), fmt.MISSING),
+        "Dự án nâng công suất": project,
         f"Khai thác {ctx.year} (%)": _values(s["utilisation_pct"], scope),
         f"Năm {ctx.package.plan.base_year} (%)": s["utilisation_base_pct"],
         "Mức độ": s["utilisation_class"].where(s["utilisation_class"].notna(), fmt.MISSING),
-        "Đánh giá": s["utilisation_status"].map(_status),
-    })
+        "Đánh giá": _status_column(ctx, "none").map(_status),
+    }))
 
 
 def system_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     s = ctx.ev.systems[ctx.ev.systems["is_in_scope"]]
+    status = _status_column(ctx, "pct_production")[s.index]
     return pd.DataFrame({"name_vi": s["name_vi"], "actual": s["loss_pct"], "baseline": s["loss_base_pct"],
-                         "projected": s["projected_loss_pct"], "status": s["loss_status"], "loss_class": s["loss_class"]})
+                         "projected": s["projected_loss_pct"], "status": status, "loss_class": s["loss_class"]})
 
 
 def operators(ctx: EvaluationContext) -> pd.DataFrame:
     o = ctx.ev.operators
-    return pd.DataFrame({
+    row = _target_row(ctx, "pct_operators")
+    column = f"{row['target_id']}_status" if row is not None else None
+    return _frame(pd.DataFrame({
         "Đơn vị cấp nước": o["name_vi"],
         "Công trình đang vận hành": o["systems_in_scope"],
         "Có phương án": o["systems_with_plan"],
         "Chưa có phương án": o["systems_without_plan"],
         "Chưa báo cáo": o["systems_not_reported"],
-        "Đánh giá": o["status"].map(_status),
-    })
+        "Đánh giá": o[column].map(_status) if column in o else fmt.MISSING,
+    }))
 
 
 # ---------------------------------------------------------------------------- by project
@@ -439,7 +583,7 @@ def _date(value: object) -> str:
 def projects_timing(ctx: EvaluationContext) -> pd.DataFrame:
     p = ctx.ev.projects
     in_use = p["status"] == "in_use"
-    return pd.DataFrame({
+    return _frame(pd.DataFrame({
         "TT": p["project_no"].astype(str),
         "Dự án": p["name_vi"].map(_short),
         "Tình trạng": p["status_vi"].where(p["status_vi"].notna(), NR),
@@ -447,34 +591,46 @@ def projects_timing(ctx: EvaluationContext) -> pd.DataFrame:
                              for d, u, s in zip(p["commissioning_date"], in_use, p["status"])],
         "Giả định đầu năm": [ctx.package.plan.month_text(m) if pd.notna(m) else fmt.MISSING for m in p["assumed_commissioning_month"]],
         "Chênh lệch (tháng)": p["delay_months"],
-        f"Đánh giá (hoàn thành năm {ctx.package.plan.plan_year})": p["timing_status"].map(_status),
-    })
+        f"Đánh giá (hoàn thành năm {ctx.year})": p["timing_status"].map(_status),
+    }))
 
 
 def projects_money(ctx: EvaluationContext) -> pd.DataFrame:
     p = ctx.ev.projects
-    return pd.DataFrame({
+    return _frame(pd.DataFrame({
         "TT": p["project_no"].astype(str),
         "Chủ đầu tư": p["investor_vi"],
         "Tổng mức (tỷ đồng)": p["cost_billion_vnd"],
         "Đã giải ngân (tỷ đồng)": _values(p["disbursed_billion_vnd"]),
         "Tỷ lệ giải ngân (%)": _values(p["disbursed_pct"]),
         "Trong tổng mức": p["cost_status"].map(_status),
-    })
+    }))
 
 
 def projects_people(ctx: EvaluationContext) -> pd.DataFrame:
+    """People served by the people-serving projects: planned, the plan's own projection, reported, and the area's rise."""
     p = ctx.ev.projects[ctx.ev.projects["beneficiaries_persons"].notna()]
     not_in_use = p["status"].isin(["not_started", "under_way", "finished"])
-    return pd.DataFrame({
+    areas = ctx.ev.areas.set_index("area_id")
+    change = [areas.loc[[a for a in ids.split(";") if a in areas.index], "served_change_persons"].sum(min_count=1)
+              for ids in p["area_ids"]]
+    return _frame(pd.DataFrame({
         "TT": p["project_no"].astype(str),
         "Dự án": p["name_vi"].map(_short),
-        "Dự kiến (Mục VI, người)": p["beneficiaries_persons"],
-        "Dự báo đầu năm đến 31/12 (người)": p["expected_connections_persons"],
-        "Thực tế (người)": [0 if n and pd.isna(c) else _value(c) for c, n in zip(p["connected_persons"], not_in_use)],
+        f"Dự kiến ({ctx.package.plan.section('projects')}, người)": p["beneficiaries_persons"],
+        f"Dự báo đầu năm: tăng đến 31/12 (người)": p["projected_area_gain_persons"],
+        "Đấu nối thực tế (người)": [0 if n and pd.isna(c) else _value(c) for c, n in zip(p["connected_persons"], not_in_use)],
+        f"Đô thị tăng so với năm {ctx.package.plan.base_year} (người)": _values(pd.Series(change, index=p.index)),
         "Đạt so với dự kiến (%)": _values(p["connected_pct"], ~not_in_use | p["connected_pct"].notna()),
         "Đánh giá": p["people_status"].map(_status),
-    })
+    }))
+
+
+def projects_people_note(ctx: EvaluationContext) -> str:
+    return keep_together(
+        f"Dự kiến: số người hưởng lợi ghi trong {ctx.package.plan.section('projects')}. Dự báo đầu năm: mức tăng số người được cấp nước của đô thị có dự án đến 31/12, "
+        f"đúng số liệu tài liệu Kế hoạch công bố ({ctx.ev.projection_source_vi}). Đô thị tăng so với năm {ctx.package.plan.base_year}: số người được cấp "
+        f"nước báo cáo trừ số năm {ctx.package.plan.base_year}; số người đấu nối của dự án không thể lớn hơn mức tăng này.")
 
 
 def project_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
@@ -482,11 +638,23 @@ def project_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     rows = []
     for r in p.itertuples():
         label = f"Dự án {r.project_no}"
-        rows += [{"project": label, "series": "Dự kiến (Mục VI)", "persons": r.beneficiaries_persons},
-                 {"project": label, "series": "Dự báo đầu năm", "persons": r.expected_connections_persons},
+        rows += [{"project": label, "series": f"Dự kiến ({ctx.package.plan.section('projects')})", "persons": r.beneficiaries_persons},
+                 {"project": label, "series": "Dự báo đầu năm", "persons": r.projected_area_gain_persons},
                  {"project": label, "series": f"Thực tế {ctx.year}", "persons": r.connected_persons if r.status == "in_use" else
                   (0.0 if r.status in ("not_started", "under_way", "finished") else np.nan)}]
     return pd.DataFrame(rows)
+
+
+def reconciliation(ctx: EvaluationContext) -> pd.DataFrame:
+    r = ctx.ev.reconciliation
+    return _frame(pd.DataFrame({
+        "Dự án": r["project_nos"],
+        "Đô thị": r["areas_vi"],
+        "Đấu nối báo cáo (người)": _values(r["connected_persons"]),
+        "Số người được cấp nước tăng (người)": _values(r["served_change_persons"]),
+        "Vượt (người)": r["excess_persons"],
+        "Khớp": ["có" if v is True else "không" if v is False else NR for v in r["is_consistent"]],
+    }))
 
 
 def _short(name: str, limit: int = 70) -> str:
@@ -498,23 +666,23 @@ def _short(name: str, limit: int = 70) -> str:
 
 def agencies(ctx: EvaluationContext) -> pd.DataFrame:
     a = ctx.ev.agencies
-    return pd.DataFrame({
+    return _frame(pd.DataFrame({
         "Cơ quan, đơn vị": a["agency_vi"],
         "Số nhiệm vụ": a["tasks"],
         "Đã hoàn thành": a["done"],
         "Đang thực hiện": a["in_progress"],
         "Chưa thực hiện": a["not_started"],
         "Chưa báo cáo": a["not_reported"],
-    })
+    }))
 
 
 def tasks(ctx: EvaluationContext, agency_id: str) -> pd.DataFrame:
     t = ctx.ev.tasks[ctx.ev.tasks["agency_id"] == agency_id]
-    return pd.DataFrame({
-        "Nhiệm vụ (Mục VII)": t["task_vi"],
+    return _frame(pd.DataFrame({
+        f"Nhiệm vụ ({ctx.package.plan.section('tasks')})": t["task_vi"],
         "Tình trạng": t["status_vi"],
         "Kết quả, ghi chú": [n if isinstance(n, str) and n.strip() else fmt.MISSING for n in t["note"]],
-    })
+    }))
 
 
 def agency_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
@@ -538,46 +706,120 @@ def received(ctx: EvaluationContext) -> pd.DataFrame:
         inputs = [c.name for c in table.fields if not getattr(c, "prefilled", False) and c.name not in ("source", "note")]
         filled = frame[inputs].notna() if len(frame) else pd.DataFrame(columns=inputs)
         rows.append({
-            "Bảng (trang Excel)": f"{table.sheet_vi} ({table.name})",
+            "Bảng (trang Excel)": table.sheet_vi,
             "Số dòng phải báo cáo": expected[table.name],
             "Số dòng có số liệu": int(filled.any(axis=1).sum()) if len(filled) else 0,
             "Số ô còn trống": int(expected[table.name] * len(inputs) - filled.to_numpy().sum()),
         })
-    return pd.DataFrame(rows)
+    return _frame(pd.DataFrame(rows))
+
+
+def ranges(ctx: EvaluationContext) -> pd.DataFrame:
+    """The plausible range of every missing report the targets depend on."""
+    r = ctx.ev.ranges
+    shown = []
+    for row in r.itertuples():
+        if row.unit_vi == "không/có":
+            shown.append("không … có")
+        else:
+            decimals = 1 if row.unit_vi in ("%", "giờ/ngày") else 0
+            shown.append(f"{fmt.vn(row.low, decimals)}–{fmt.vn(row.high, decimals)} {row.unit_vi}")
+    return _frame(pd.DataFrame({
+        "Nơi": r["name_vi"],
+        "Số liệu còn thiếu": r["quantity_vi"],
+        "Khoảng có thể": shown,
+        "Căn cứ": r["basis_vi"],
+    }))
+
+
+def input_warnings(ctx: EvaluationContext) -> pd.DataFrame:
+    """Problems in the reports that did not stop the evaluation (with where they are)."""
+    labels = {c.name: c.label_vi for t in ACTUALS_TABLES for c in columns_of(t)}
+    rows = []
+    for w in ctx.actuals.warnings:  # the reporter's own file, row and the column's header as the workbook shows it
+        where = Path(w.file.split("[")[0]).name + (f"[{w.file.split('[', 1)[1]}" if "[" in w.file else "")
+        column = f"«{labels[w.column]}»" if w.column in labels else w.column
+        place = where + (f", dòng {w.row}" if w.row is not None else "") + (f", cột {column}" if column else "")
+        rows.append({"Nơi": place, "Nội dung": f"{w.problem} (cần: {w.expected})"})
+    return _frame(pd.DataFrame(rows, columns=["Nơi", "Nội dung"]))
 
 
 def source_sentence(ctx: EvaluationContext) -> str:
-    kind = "bảng tính Excel" if ctx.actuals.kind == "xlsx" else "các tệp CSV trong thư mục"
-    text = (f"Số liệu năm {ctx.year}: {kind} `{Path(ctx.actuals.source).name}`, đã kiểm tra theo cùng các quy tắc của gói dữ liệu "
-            f"(kiểu, đơn vị, khoảng giá trị, mã đô thị, công trình, dự án, nhiệm vụ).")
+    kind = "bảng tính Excel" if ctx.actuals.kind == "xlsx" else "các tệp CSV trong một thư mục"
+    name = "" if ctx.ev.is_illustrative else f" «{Path(ctx.actuals.source).name}»"
+    text = (f"Số liệu năm {ctx.year}: {kind}{name}, tính đến ngày {ctx.ev.data_date:%d/%m/%Y}, đã kiểm tra theo cùng các quy tắc "
+            "của gói dữ liệu (kiểu, đơn vị, khoảng giá trị, mã đô thị, công trình, dự án, nhiệm vụ).")
     if ctx.ev.is_illustrative:
         text += f" **{BANNER}.**"
-    return text
+    return keep_together(text)
 
 
 def method_markdown(ctx: EvaluationContext) -> str:
     low, high = ev.UTILISATION_BAND_PCT
-    base = ctx.package.plan.base_year
-    return "\n".join([
-        "- **Đánh giá**: Đạt, Không đạt, Chưa có số liệu (thiếu báo cáo nên chưa kết luận được), Không áp dụng (—). "
-        + ctx.package.plan.comparison_rule_vi(),
-        "- **Ô trống là chưa có số liệu**, không bao giờ được hiểu là số 0; kết luận chỉ được đưa ra khi phần còn thiếu "
-        "không thể làm thay đổi kết luận.",
-        f"- **Tỷ lệ bao phủ** toàn tỉnh: tổng số người được cấp nước chia tổng dân số của {len(ctx.ev.areas)} đô thị. Khi thiếu số liệu "
-        "một số đô thị, tính khoảng giá trị (đô thị thiếu không ai … tất cả được cấp nước, theo dân số báo cáo hoặc dân số Biểu 04).",
-        "- **Tỷ lệ thất thoát** bình quân: Σ(sản xuất − thương phẩm) / Σ sản xuất của các công trình vận hành có đủ hai "
-        "sản lượng; sản lượng báo cáo theo năm được quy về m³/ngày đêm (365 ngày).",
-        f"- **Hiệu quả khai thác công suất** (mục tiêu định tính): một công trình đạt khi tỷ lệ khai thác "
+    r = ev.RANGES
+    plan = ctx.package.plan
+    base = plan.base_year
+    data_date = getattr(ctx.ev, "data_date", None)
+    date = f"{data_date:%d/%m/%Y}" if data_date else "ngày báo cáo"
+    source = getattr(ctx.ev, "projection_source_vi", "") or "kịch bản cơ sở của Kế hoạch"
+    lines = [
+        "- **Đánh giá**: Đạt, Không đạt, Chưa đủ số liệu, Chưa có số liệu, Không áp dụng (—). " + plan.comparison_rule_vi(),
+        "- **Ô trống là chưa có số liệu**, không bao giờ được hiểu là số 0. Mỗi số liệu còn thiếu được thay bằng khoảng giá trị "
+        "có thể của nó (dưới đây); một mục tiêu chỉ được kết luận Đạt hoặc Không đạt khi kết luận đó đúng ở cả hai đầu của mọi "
+        "khoảng, nếu không là Chưa đủ số liệu, kèm khoảng giá trị có thể và các báo cáo còn thiếu sẽ quyết định kết luận.",
+        f"- **Khoảng có thể của số liệu còn thiếu**: tỷ lệ được cấp nước của một đô thị — giữa mức năm {base} và chỉ tiêu Biểu 04; "
+        f"dân số — giữa dân số năm {base} và dân số Biểu 04, nới thêm ±{fmt.vn(r.population_margin_pct, 0)} %; tỷ lệ thất thoát của "
+        f"một công trình — từ mức thấp nhất toàn tỉnh năm {base} (hoặc mức năm {base} của công trình trừ {fmt.vn(r.loss_margin_pct_points, 0)} "
+        f"điểm % nếu thấp hơn) đến mức năm {base} cộng {fmt.vn(r.loss_margin_pct_points, 0)} điểm %; sản lượng — từ sản lượng năm {base} "
+        f"chia {fmt.vn(r.production_ratio, 1, trim=True)} đến nhân {fmt.vn(r.production_ratio, 1, trim=True)} (công trình mới: từ 0 "
+        f"đến công suất thiết kế); số giờ cấp nước — bất kỳ từ {fmt.vn(r.hours_per_day[0])} đến {fmt.vn(r.hours_per_day[1])} giờ/ngày; "
+        "công bố chất lượng nước, phương án cấp nước an toàn — có hoặc không.",
+        "- **Số liệu** của mỗi mục tiêu là số đô thị, công trình hoặc đơn vị đã báo cáo trên tổng số phải báo cáo.",
+        f"- **Tỷ lệ bao phủ** toàn tỉnh: tổng số người được cấp nước chia tổng dân số của {len(ctx.ev.areas)} đô thị. Đô thị có "
+        "chỉ tiêu Biểu 04 bằng 0 % (chưa có hệ thống cấp nước) không áp dụng chỉ tiêu riêng, nhưng dân số vẫn được tính vào toàn tỉnh.",
+        f"- **Ngày số liệu**: các báo cáo gửi trước {plan.report_deadline} ({plan.section('tasks')}), số liệu tính đến {date}; "
+        "các mục tiêu đặt cho 31/12. Tỷ lệ bao phủ được đánh giá theo số liệu báo cáo; bên cạnh là số ước đến 31/12 (giữ tốc độ "
+        "tăng từ đầu năm đến ngày báo cáo), chỉ để tham khảo.",
+        "- **Tỷ lệ thất thoát** bình quân: Σ(sản xuất − thương phẩm) / Σ sản xuất của các công trình vận hành; sản lượng báo cáo "
+        "theo năm được quy về m³/ngày đêm (365 ngày).",
+        f"- **Hiệu quả khai thác công suất** (mục tiêu định tính): một công trình đã vận hành từ năm {base} đạt khi tỷ lệ khai thác "
         f"(sản lượng / công suất thiết kế) nằm trong {fmt.vn(low)}–{fmt.vn(high)} % — giữa nhóm khai thác thấp và nhóm tiệm cận "
-        f"công suất của {ctx.package.plan.section('orientation')} — hoặc tiến gần khoảng đó so với năm {base}. "
-        f"Công suất: số báo cáo, nếu không có thì số năm {base}.",
-        "- **Chất lượng nước, phương án cấp nước an toàn, thời gian cấp nước**: mục tiêu 100 %; không đạt ngay khi một công "
-        "trình (đơn vị) chắc chắn không đạt, chưa có số liệu khi chưa ai không đạt nhưng còn nơi chưa báo cáo.",
-        "- **Dự báo đầu năm**: kịch bản cơ sở của Kế hoạch (mô hình capnuoc), giá trị tất định đến 31/12. Chênh lệch "
-        "bao phủ của mỗi đô thị được tách thành: dân số (cùng số người được cấp nước trên dân số thực tế thay cho dân số dự báo); "
-        "tiến độ dự án (chạy lại dự báo với ngày đưa vào sử dụng thực tế); đấu nối dự án (số người đấu nối thực tế so với "
-        "đường cong đấu nối của mô hình tại ngày đó); khác (mở rộng mạng lưới, đấu nối do tăng dân cư, sai số số liệu).",
-    ])
+        f"công suất của {plan.section('orientation')} — hoặc tiến gần khoảng đó so với năm {base}. Công trình có dự án nâng công "
+        f"suất của {plan.section('projects')} đã đưa vào sử dụng trong năm được đánh giá theo đúng mục đích của dự án: đạt khi tỷ "
+        f"lệ khai thác không quá {fmt.vn(high)} % (công suất mới đủ đáp ứng nhu cầu), vì tỷ lệ khai thác giảm là do nâng công suất "
+        f"theo Kế hoạch. Quy tắc này áp dụng như nhau cho mọi công trình. Công suất: số báo cáo, nếu không có thì số năm {base}.",
+        "- **Chất lượng nước, phương án cấp nước an toàn, thời gian cấp nước**: mục tiêu áp dụng cho mọi công trình (đơn vị); "
+        "không đạt ngay khi một công trình (đơn vị) chắc chắn không đạt.",
+        "- **Đối chiếu dự án**: số người đấu nối mà các dự án báo cáo phải không lớn hơn mức tăng số người được cấp nước của "
+        f"đô thị có dự án so với năm {base}; chênh lệch được nêu trong phần phát hiện.",
+        f"- **Dự báo đầu năm**: {source}; giá trị tất định đến 31/12. Chênh lệch bao phủ của mỗi đô thị được tách thành: dân số "
+        "(cùng số người được cấp nước trên dân số thực tế thay cho dân số dự báo); tiến độ dự án (chạy lại dự báo với ngày đưa vào "
+        "sử dụng thực tế); đấu nối dự án (số người đấu nối thực tế so với đường cong đấu nối của mô hình tại ngày đó); khác (mở rộng "
+        "mạng lưới, đấu nối do tăng dân cư, sai số số liệu).",
+        "- **Cột thay đổi, chênh lệch** được tính từ hai số đã làm tròn như khi in, nên luôn khớp với các số đứng cạnh.",
+    ]
+    return keep_together("\n".join(lines))
 
 
-__all__ = ["load_evaluation", "EvaluationContext", "BANNER", "summary", "banner"]
+# ---------------------------------------------------------------------------- chapter 2, one section per target
+
+
+def heading(ctx: EvaluationContext, target_id: str) -> str:
+    row = ctx.ev.targets[ctx.ev.targets["target_id"] == target_id].iloc[0]
+    return ev.short_label(row)
+
+
+def target_tables(ctx: EvaluationContext, target_id: str) -> list[tuple[pd.DataFrame, str, str | None]]:
+    """The tables a target's section shows, by what the target measures: (frame, caption, note)."""
+    row = ctx.ev.targets[ctx.ev.targets["target_id"] == target_id].iloc[0]
+    if row["measure"] == "none":
+        return [(systems_utilisation(ctx), f"Mức độ khai thác công suất các công trình năm {ctx.year} so với năm {ctx.package.plan.base_year}",
+                 utilisation_note(ctx))]
+    if row["measure"] == "pct_operators":
+        return [(operators(ctx), "Phương án cấp nước an toàn của các đơn vị cấp nước",
+                 "Một đơn vị đạt khi mọi công trình đang vận hành của đơn vị có phương án cấp nước an toàn được lập hoặc cập nhật.")]
+    return []
+
+
+__all__ = ["load_evaluation", "EvaluationContext", "target_header", "BANNER", "summary", "summary_frame", "banner", "heading",
+           "target_cells", "projection_settings", "ProjectionSettings", "data_date_of"]

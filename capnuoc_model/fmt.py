@@ -7,6 +7,7 @@ through :func:`vn`; the other helpers are its common shapes.
 from __future__ import annotations
 
 import math
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel.numbers import format_decimal
@@ -26,6 +27,8 @@ def join_units(no_break: bool = True) -> None:
     """
     global UNIT_SPACE
     UNIT_SPACE = NBSP if no_break else " "
+_BEFORE_UNIT = re.compile(r"(?<=[\d)]) (?=%|(?:người|giờ|m³|tỷ|điểm|tháng|hộ|lần)(?![^\W\d_]))")
+_AFTER_SIGN = re.compile(r"(?<=[≥≤<>±]) (?=\d)")
 
 
 def _pattern(decimals: int, trim: bool) -> str:
@@ -44,6 +47,8 @@ def vn(value: float | int | None, decimals: int = 0, *, trim: bool = False, unit
         return MISSING
     # Reports round half away from zero (2,5 -> 3); Babel alone would round half to even.
     rounded = Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    if rounded == 0:
+        rounded = abs(rounded)  # −0,04 rounds to 0,0, never "−0,0"
     text = format_decimal(rounded, format=_pattern(decimals, trim), locale=LOCALE)
     return f"{text}{UNIT_SPACE}{unit}" if unit else text
 
@@ -71,3 +76,11 @@ def m3_per_day(value: float | None) -> str:
 def spans(low, high, decimals: int = 1) -> list[str]:
     """'82,6–84,6' for each pair of lower and upper bounds (ranges in tables)."""
     return [f"{vn(a, decimals)}–{vn(b, decimals)}" for a, b in zip(low, high)]
+
+
+def keep_units(text: str) -> str:
+    """'81,9 %' → '81,9\u00a0%' (also '≥ 87,4', '2.600 người'): a number never wraps away from its unit or sign.
+
+    For documents, where lines break at ordinary spaces; terminal output keeps plain spaces.
+    """
+    return _AFTER_SIGN.sub(NBSP, _BEFORE_UNIT.sub(NBSP, text)).replace("điểm %", f"điểm{NBSP}%")

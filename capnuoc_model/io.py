@@ -394,23 +394,26 @@ def _read_actuals_workbook(path: Path, label: str):
 
     try:
         wb = load_workbook(path, data_only=True, read_only=False)
+        formulas = load_workbook(path, data_only=False, read_only=False)  # to tell a formula never calculated from an empty cell
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
         raise CapnuocInputError([Violation(label, None, None, f"not a readable .xlsx workbook ({exc})",
                                            "a workbook written by `capnuoc template` and saved as .xlsx")]) from None
     sheets = {_fold(t.sheet_vi): t for t in ACTUALS_TABLES} | {_fold(t.name): t for t in ACTUALS_TABLES}
     tables, labels, column_labels, header_rows, problems = {}, {}, {}, {}, []
+    extra, present = [], set()
     for ws in wb.worksheets:
         table = sheets.get(_fold(ws.title))
         if table is None:
             if _fold(ws.title) != _fold(HELP_SHEET):
-                problems.append(Violation(f"{label}[{ws.title}]", None, None, f"unknown sheet '{ws.title}'",
-                                          "sheets " + ", ".join(t.sheet_vi for t in ACTUALS_TABLES) + f" (and {HELP_SHEET})"))
+                extra.append(ws)
             continue
         sheet_label = f"{label}[{ws.title}]"
+        present.add(table.name)
         columns = columns_of(table)
         by_id = {c.name: c for c in columns}
         by_header = {_fold(c.label_vi): c for c in columns}
         grid = [list(r) for r in ws.iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
+        typed = [list(r) for r in formulas[ws.title].iter_rows(min_row=1, max_row=ws.max_row, values_only=True)]
         head = 10 if len(grid) > 10 else len(grid)
         # the hidden row of column ids, else the row of Vietnamese headers
         scores = [(sum(isinstance(v, str) and v.strip() in by_id for v in grid[i]), i) for i in range(head)]
@@ -448,16 +451,55 @@ def _read_actuals_workbook(path: Path, label: str):
         records, lines = [], []
         for i in range(at + 1, len(grid)):
             cells = [_cell_text(grid[i][j]) if j < len(grid[i]) else None for j in keep]
+            for j in keep:  # a formula whose result was never saved reads as empty: say so instead
+                written = typed[i][j] if i < len(typed) and j < len(typed[i]) else None
+                if grid[i][j] is None and isinstance(written, str) and written.startswith("="):
+                    problems.append(Violation(sheet_label, i + 1, names[j],
+                                              "ô có công thức nhưng chưa có giá trị đã tính — mở tệp bằng Excel rồi lưu lại",
+                                              f"giá trị đã tính của công thức {written[:40]}"))
             if any(c is not None for c in cells):
                 records.append(cells)
                 lines.append(i + 1)
         frame = pd.DataFrame(records, columns=[names[j] for j in keep], index=pd.Index(lines, name="line"), dtype=object)
         tables[table.name], labels[table.name] = frame, sheet_label
         column_labels[table.name], header_rows[table.name] = shown, header_row
-    if not tables and not problems:
-        problems.append(Violation(label, None, None, "no reported sheet in the workbook",
-                                  "sheets " + ", ".join(t.sheet_vi for t in ACTUALS_TABLES)))
+    problems += _sheets_missing_or_extra(label, present, extra)
     return RawActuals(tables, labels, label, "xlsx", column_labels, header_rows, tuple(problems))
+
+
+def _sheets_missing_or_extra(label: str, present: set[str], extra: list) -> list[Violation]:
+    """Every reported sheet must be there (a renamed one is named); other sheets (notes, ...) are ignored with a note."""
+    from capnuoc_model.actuals import ACTUALS_TABLES, _fold, columns_of
+    from capnuoc_model.template import HELP_SHEET
+
+    out = []
+    missing = [t for t in ACTUALS_TABLES if t.name not in present]
+    claimed = set()
+    for table in missing:
+        ids = {c.name for c in columns_of(table)}
+        headers = {_fold(c.label_vi) for c in columns_of(table)}
+        renamed = None
+        for ws in extra:
+            rows = [list(r) for r in ws.iter_rows(min_row=1, max_row=min(ws.max_row, 10), values_only=True)]
+            fits = max((sum(isinstance(v, str) and (v.strip() in ids or _fold(v) in headers) for v in row) for row in rows), default=0)
+            if fits >= 3 and ws.title not in claimed:
+                renamed = ws
+                break
+        if renamed is not None:
+            claimed.add(renamed.title)
+            out.append(Violation(f"{label}[{renamed.title}]", None, None,
+                                 f"trang «{renamed.title}» có vẻ là trang «{table.sheet_vi}» đã bị đổi tên",
+                                 f"tên trang đúng như mẫu: «{table.sheet_vi}»"))
+        else:
+            out.append(Violation(label, None, None, f"thiếu trang «{table.sheet_vi}»",
+                                 "đủ các trang số liệu của mẫu: " + ", ".join(f"«{t.sheet_vi}»" for t in ACTUALS_TABLES)))
+    for ws in extra:
+        if ws.title not in claimed:
+            out.append(Violation(f"{label}[{ws.title}]", None, None,
+                                 f"trang «{ws.title}» không phải trang số liệu, đã bỏ qua",
+                                 "các trang số liệu " + ", ".join(f"«{t.sheet_vi}»" for t in ACTUALS_TABLES)
+                                 + f" và trang «{HELP_SHEET}»", severity="warning"))
+    return out
 
 
 def load_actuals(path: Path | str, package: DataPackage, year: int):

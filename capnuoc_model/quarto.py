@@ -231,8 +231,25 @@ def generate_project(book: render.Book, chapters: list[tuple[Path, Path]], forma
         shutil.copyfile(root / relative, work / relative)
     if "html" in formats:  # format.html.include-in-header (what the pre-render script writes for plain Quarto)
         write_vega_header(work / VEGA_HEADER)
+    if book.page_mark:
+        _add_page_mark(config, book.page_mark, work)
     (work / QUARTO_FILE).write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return work
+
+
+def _add_page_mark(config: dict, text: str, work: Path) -> None:
+    """The document's page mark (``page-mark``): a banner before the HTML body, a typst page header (DOCX: after rendering)."""
+    files = {"html": ("include-before-body", "page-mark.html", render.page_mark_html(text)),
+             "typst": ("include-in-header", "page-mark.typ", render.page_mark_typst(text))}
+    for fmt, (key, name, content) in files.items():
+        options = config["format"].get(fmt)
+        if options is None:
+            continue
+        options = {} if options == "default" else dict(options)
+        (work / name).write_text(content, encoding="utf-8")
+        before = options.get(key) or []
+        options[key] = ([before] if isinstance(before, str) else list(before)) + [name]
+        config["format"][fmt] = options
 
 
 def _relative_chapters(entries: list, root: Path) -> list:
@@ -279,6 +296,8 @@ def render_project(quarto: str, book: render.Book, chapters: list[tuple[Path, Pa
                           f"(Dự án Quarto đã tạo: {io.display_path(project)})")
     for html_file in built.rglob("*.html"):
         drop_cdn_widget_scripts(html_file)
+    if book.page_mark and "docx" in formats:  # Quarto has no option for a DOCX header: added as the offline path does
+        render.add_docx_page_mark(expected["docx"], book.page_mark)
     for item in built.iterdir():
         if item.is_dir():
             shutil.copytree(item, folder / item.name, dirs_exist_ok=True)

@@ -89,6 +89,7 @@ class Book:
     number_depth: int | None = None  # Quarto's number-depth: deeper headings stay unnumbered
     title_page: bool = True  # False: title block on top of page one, body right after it, no TOC in PDF/DOCX
     profile: str | None = None  # the Quarto profile of the document (conditional content `when-profile`)
+    page_mark: str | None = None  # a line on every page: PDF and DOCX header, HTML banner (``page-mark``)
 
     @property
     def authors(self) -> tuple[str, ...]:
@@ -204,7 +205,7 @@ def read_book(quarto_yml: Path, document: str | None = None) -> Book:
         output_dir=Path(merged.get("output-dir") or "output/report"),
         number_sections=bool(merged.get("number-sections", True)),
         number_depth=int(merged["number-depth"]) if merged.get("number-depth") else None,
-        title_page=bool(merged.get("title-page", True)), profile=profile)
+        title_page=bool(merged.get("title-page", True)), profile=profile, page_mark=_opt(merged.get("page-mark")))
 
 
 def _flatten_chapters(entries: list, fail) -> list[Path]:
@@ -443,11 +444,43 @@ def _vega_header(build: Path) -> Path:
     return target
 
 
+def page_mark_html(text: str) -> str:
+    """A page mark as a banner that stays at the top of the window while reading (offline and Quarto HTML)."""
+    import html
+
+    return ('<div class="page-mark" role="note" style="position: sticky; top: 0; z-index: 10; margin: 0 -2mm 1em; '
+            'padding: .35em .8em; background: #b71c1c; color: #fff; font: bold .95em \'DejaVu Sans\', sans-serif; '
+            f'text-align: center;">{html.escape(text)}</div>\n')
+
+
+def page_mark_typst(text: str) -> str:
+    """A page mark as the header of every typst page (Quarto's typst format; the offline template has its own)."""
+    escaped = re.sub(r"([\\#\[\]*_`$<>@])", r"\\\1", text)
+    return (f'#set page(header: align(center, text(font: ("DejaVu Sans",), size: 8.5pt, weight: "bold", '
+            f'fill: rgb("#b71c1c"))[{escaped}]))\n')
+
+
+def _page_mark_html(book: Book, build: Path) -> list[str]:
+    if not book.page_mark:
+        return []
+    path = build / "page-mark.html"
+    path.write_text(page_mark_html(book.page_mark), encoding="utf-8")
+    return ["--include-before-body", str(path)]
+
+
+# A document whose page one is its body (title-page: false) shows that body first on screen too: the table of
+# contents moves below the body (the order of the flex column, not of the HTML, so links and print are unchanged).
+_CSS_BODY_FIRST = ("\nbody { display: flex; flex-direction: column; } body > nav#TOC { order: 1; margin-top: 2em; }\n"
+                   "header#title-block-header { margin-bottom: .8em; } header#title-block-header h1.title { font-size: 1.3em; }\n"
+                   "header#title-block-header p { margin: .25em 0; } .subtitle { font-size: .95em; }\n")
+
+
 def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
-    (build / "capnuoc.css").write_text(_CSS + (_CSS_NUMBERS if number else ""), encoding="utf-8")  # --css also drops pandoc's default CSS
+    css = _CSS + (_CSS_NUMBERS if number else "") + ("" if book.title_page else _CSS_BODY_FIRST)
+    (build / "capnuoc.css").write_text(css, encoding="utf-8")  # --css also drops pandoc's default CSS
     _pandoc(_common(book, build, "html.md", "html") + [
         "-t", "html5", "--standalone", "--embed-resources", "--include-in-header", str(_vega_header(build)),
-        "--css", "capnuoc.css", "--section-divs", "-o", str(target)], build, "HTML")
+        *_page_mark_html(book, build), "--css", "capnuoc.css", "--section-divs", "-o", str(target)], build, "HTML")
 
 
 # ---------------------------------------------------------------------------- PDF/typst
@@ -492,7 +525,8 @@ def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
     _pandoc(_common(book, build, "print.md", "typst") + labelled + _filters("landscape.lua") + [
         "-t", "typst", "--standalone", "--wrap=none", "--template", str(template), "--include-in-header", str(TYPST_FONTS),
         "-o", str(typ)]
-        + ([] if number else ["-V", "capnuoc-unnumbered"]) + ([] if book.title_page else ["-V", "capnuoc-compact"]), build, "typst")
+        + ([] if number else ["-V", "capnuoc-unnumbered"]) + ([] if book.title_page else ["-V", "capnuoc-compact"])
+        + (["-V", f"capnuoc-page-mark={book.page_mark}"] if book.page_mark else []), build, "typst")
     try:
         typst.compile(str(typ), output=str(target), root=str(build), font_paths=fonts)
     except Exception as exc:  # noqa: BLE001 - typst raises TypstError or RuntimeError
@@ -603,7 +637,33 @@ def _render_docx(book: Book, build: Path, target: Path, number: bool) -> None:
         "-t", "docx+native_numbering" if number else "docx", "--reference-doc", str(reference_docx(build)), "-o", str(target)], build, "DOCX")
     doc = Document(str(target))  # Word fills the caption numbers and the contents' page numbers when the file is opened
     docx_layout.finish(doc, book.organisation, book.title_page)
+    if book.page_mark:
+        _docx_page_mark(doc, book.page_mark)
     doc.save(str(target))
+
+
+def add_docx_page_mark(path: Path, text: str) -> None:
+    """Add a page mark to every header of a DOCX file written by pandoc or Quarto."""
+    from docx import Document
+
+    doc = Document(str(path))
+    _docx_page_mark(doc, text)
+    doc.save(str(path))
+
+
+def _docx_page_mark(doc, text: str) -> None:
+    """The page mark above the page number in every header, the first page's included."""
+    from docx.enum.text import WD_ALIGN_PARAGRAPH
+    from docx.shared import Pt, RGBColor
+
+    for section in doc.sections:
+        for header in (section.header, section.first_page_header):
+            header.is_linked_to_previous = False
+            first = header.paragraphs[0] if header.paragraphs else header.add_paragraph()
+            mark = first.insert_paragraph_before()
+            mark.alignment = WD_ALIGN_PARAGRAPH.CENTER
+            run = mark.add_run(text)
+            run.font.bold, run.font.size, run.font.color.rgb = True, Pt(10), RGBColor(0xB7, 0x1C, 0x1C)
 
 
 # ------------------------------------------------------------------------------- entry

@@ -120,7 +120,10 @@ CASES = [
     ("project_results", "tra_linh_renovation", "commissioning_date", "01/10/2026", "a project reported as under_way has a commissioning date"),
     ("project_results", "tra_linh_renovation", "connected_persons", "100", "a project reported as under_way has connected people"),
     ("project_results", "pac_mieu_supply", "status", "xong", "'xong' is not allowed (expected one of Chưa khởi công (not_started)"),
-    ("project_results", "pac_mieu_supply", "disbursed_billion_vnd", "41,8 tỷ", "'41,8 tỷ' is not a number"),
+    ("project_results", "pac_mieu_supply", "disbursed_billion_vnd", "41,8 người", "ô «41,8 người» có đơn vị «người» không phải đơn vị của cột"),
+    ("area_results", "hoa_an", "served_persons", "85%", "ô «85%» có đơn vị «%» không phải đơn vị của cột (expected chỉ một số, đơn vị người)"),
+    ("system_results", "bao_lac", "supply_hours_per_day", "~16", "ô «~16» có dấu hoặc chữ «~» trước số"),
+    ("system_results", "bao_lac", "connections_households", "1.200 người", "có đơn vị «người» không phải đơn vị của cột"),
     ("project_results", "pac_mieu_supply", "disbursed_billion_vnd", "-1", "(expected a value ≥ 0)"),
     ("task_results", "so_y_te_1", "status", "xong rồi", "'xong rồi' is not allowed (expected one of Chưa thực hiện (not_started)"),
     ("task_results", "so_y_te_1", "task_id", "so_y_te_9", "unknown id 'so_y_te_9' (expected an id of data/agency_tasks.csv (task_id)"),
@@ -223,8 +226,9 @@ def test_unknown_sheet_and_missing_column_in_excel(xlsx_copy, package):
     ws.delete_cols(cols["supply_hours_per_day"])
     wb.save(xlsx_copy)
     found = messages(xlsx_copy, package)
-    assert any("[Du an 2026]: unknown sheet 'Du an 2026' (expected sheets Đô thị, Công trình, Dự án, Nhiệm vụ" in m for m in found), found
-    # the left-out optional column is a warning (read as not reported); the unknown sheet is the error
+    assert found == [f"{io.display_path(xlsx_copy)}[Du an 2026]: trang «Du an 2026» có vẻ là trang «Dự án» đã bị đổi tên "
+                     "(expected tên trang đúng như mẫu: «Dự án»)"], found
+    # the left-out optional column is a warning (read as not reported); the renamed required sheet is the error
 
 
 def test_not_a_workbook_or_folder(tmp_path, package):
@@ -373,3 +377,122 @@ def test_template_from_existing_reports_round_trips(example, package, tmp_path):
     cols = sheet_columns(ws)
     assert ws.cell(template.FIRST_DATA_ROW, cols["status"]).value == "Đã đưa vào sử dụng"
     assert isinstance(ws.cell(template.FIRST_DATA_ROW, cols["commissioning_date"]).value, dt.datetime)
+
+
+# ---------------------------------------------------------------------------- what an agency really types (issue 11, items 5-8)
+
+
+NUMBER_COLUMNS = [(t.name, c) for t in ACTUALS_TABLES for c in columns_of(t) if c.kind in ("int", "float") and not c.prefilled]
+KEYS = {"area_results": "hoa_an", "system_results": "bao_lac", "project_results": "pac_mieu_supply", "task_results": "so_y_te_1"}
+FOREIGN = {"%": "12 %", "người": "12 người", "m3": "12 m3", "tỷ đồng": "12 tỷ đồng", "giờ": "12 giờ", "hộ": "12 hộ"}
+PLAUSIBLE = {"population_persons": "4620", "served_persons": "4500", "production_volume": "495", "billed_volume": "380",
+             "design_capacity_m3_per_day": "650", "supply_hours_per_day": "16", "connections_households": "900",
+             "disbursed_billion_vnd": "41,8", "connected_persons": "2300"}  # values that pass every other rule
+OWN = {"persons": "người", "households": "hộ", "hours/day": "giờ", "billion VND": "tỷ đồng", "m³/day": "m3/ngày đêm", "volume_unit": "m3"}
+
+
+@pytest.mark.parametrize("table, column", NUMBER_COLUMNS, ids=[f"{t}:{c.name}" for t, c in NUMBER_COLUMNS])
+def test_every_number_column_rejects_a_foreign_unit_and_accepts_its_own(csv_copy, package, table, column):
+    """Any unit or sign that does not belong to a column is an error naming the cell; the column's own unit is dropped."""
+    own = OWN[column.unit]
+    for unit, text in FOREIGN.items():
+        if unit in own or own.startswith(unit):
+            continue
+        line = edit_csv(csv_copy, table, KEYS[table], column.name, text)
+        found = [m for m in messages(csv_copy, package) if f":{line}:{column.name}:" in m]
+        assert found and f"ô «{text}» có đơn vị" in found[0], (text, found)
+    value = PLAUSIBLE[column.name]
+    edit_csv(csv_copy, table, KEYS[table], column.name, f"{value} {own}")
+    actuals = io.load_actuals(csv_copy, package, YEAR)
+    frame = actuals.tables[table].set_index(ACTUALS_BY_NAME[table].id_column)
+    assert float(frame.at[KEYS[table], column.name]) == float(value.replace(",", "."))
+
+
+def test_a_time_unit_typed_in_a_volume_must_match_the_unit_column(csv_copy, package):
+    line = edit_csv(csv_copy, "system_results", "bao_lac", "production_volume", "180000 m3/năm")
+    found = messages(csv_copy, package)
+    assert any(f":{line}:production_volume: ô «180000 m3/năm» có đơn vị «m3/năm» không phải đơn vị của cột" in m for m in found), found
+    edit_csv(csv_copy, "system_results", "bao_lac", "volume_unit", "m3_per_year")
+    edit_csv(csv_copy, "system_results", "bao_lac", "billed_volume", "138700")
+    systems = io.load_actuals(csv_copy, package, YEAR).tables["system_results"].set_index("system_id")
+    assert systems.at["bao_lac", "production_volume"] == 180000
+
+
+@pytest.mark.parametrize("system_id, volumes, unit, hint", [
+    ("song_bang", ("4850", "4200"), "m3_per_year", "có lẽ là số liệu theo ngày nhưng đã chọn đơn vị m³/năm"),  # 13 m³/day
+    ("ha_lang", ("153300", "132495"), "m3_per_day", "có lẽ là sản lượng cả năm nhưng đã chọn đơn vị m³/ngày đêm"),
+    ("nguyen_binh", ("49500", "42500"), "m3_per_day", "kiểm tra lại số liệu và đơn vị"),  # ×100: no unit explains it
+    ("thong_nong", ("39", "33"), "m3_per_day", "kiểm tra lại số liệu và đơn vị"),
+])
+def test_volumes_are_checked_against_2025_and_capacity(csv_copy, package, system_id, volumes, unit, hint):
+    """A unit chosen wrongly (or a slip of the keyboard) gives volumes far from the system's own: an error naming the likely mix-up."""
+    edit_csv(csv_copy, "system_results", system_id, "volume_unit", unit)
+    line = edit_csv(csv_copy, "system_results", system_id, "production_volume", volumes[0])
+    edit_csv(csv_copy, "system_results", system_id, "billed_volume", volumes[1])
+    edit_csv(csv_copy, "system_results", system_id, "note", "")
+    found = messages(csv_copy, package)
+    mine = [m for m in found if f"system_results.csv:{line}:production_volume:" in m]
+    assert mine and hint in mine[0] and "lần mức năm 2025" in mine[0], found
+    assert "÷3 đến ×3 mức năm 2025" in mine[0]
+    # the same values with a note explaining them: accepted, with a warning the document shows
+    edit_csv(csv_copy, "system_results", system_id, "note", "sửa chữa lớn, ngừng cấp nước 6 tháng")
+    actuals = io.load_actuals(csv_copy, package, YEAR)
+    assert any(w.severity == "warning" and w.row == line and hint in w.problem for w in actuals.warnings)
+
+
+def test_production_above_three_times_capacity_is_an_error(csv_copy, package):
+    line = edit_csv(csv_copy, "system_results", "pac_mieu", "production_volume", "1500")  # new system: capacity 450 reported
+    edit_csv(csv_copy, "system_results", "pac_mieu", "note", "")
+    edit_csv(csv_copy, "system_results", "pac_mieu", "billed_volume", "1200")
+    found = messages(csv_copy, package)
+    assert any(f":{line}:production_volume:" in m and "lần công suất thiết kế (450 m³/ngày đêm)" in m for m in found), found
+
+
+def test_one_volume_without_the_other_is_flagged(csv_copy, package):
+    line = edit_csv(csv_copy, "system_results", "bao_lac", "production_volume", "")
+    other = edit_csv(csv_copy, "system_results", "ta_lung", "billed_volume", "")
+    warnings = io.load_actuals(csv_copy, package, YEAR).warnings
+    assert any(w.row == line and w.column == "production_volume" and "thiếu sản lượng sản xuất" in w.problem for w in warnings)
+    assert any(w.row == other and w.column == "billed_volume" and "thiếu sản lượng thương phẩm" in w.problem for w in warnings)
+
+
+def _workbook_with_formulas(path: Path, tmp_path: Path) -> tuple[Path, str, int, str]:
+    """A script writes formulas (openpyxl saves no calculated values): the cell reads as empty unless checked."""
+    from openpyxl.utils import get_column_letter
+
+    wb = load_workbook(path)
+    ws = wb["Công trình"]
+    cols = sheet_columns(ws)
+    row = next(r for r in range(template.FIRST_DATA_ROW, ws.max_row + 1) if ws.cell(r, cols["system_id"]).value == "bao_lac")
+    ws.cell(row, cols["production_volume"]).value = "=400+95"
+    target = tmp_path / "cong_thuc.xlsx"
+    wb.save(target)
+    return target, "Công trình", row, get_column_letter(cols["production_volume"])
+
+
+def test_a_formula_without_a_saved_value_is_reported(xlsx_copy, package, tmp_path):
+    target, sheet, row, letter = _workbook_with_formulas(xlsx_copy, tmp_path)
+    found = messages(target, package)
+    assert any(m.startswith(f"{io.display_path(target)}[{sheet}]:{row}:{letter} «Sản lượng nước sản xuất»: "
+                            "ô có công thức nhưng chưa có giá trị đã tính — mở tệp bằng Excel rồi lưu lại") for m in found), found
+
+
+def test_extra_sheets_are_ignored_with_a_note(xlsx_copy, package):
+    wb = load_workbook(xlsx_copy)
+    notes = wb.create_sheet("Ghi chú")
+    notes["A1"] = "Số liệu Hòa An do UBND xã tổng hợp lại ngày 10/11."
+    wb.save(xlsx_copy)
+    actuals = io.load_actuals(xlsx_copy, package, YEAR)
+    assert len(actuals.tables["system_results"]) == 16
+    assert [str(w) for w in actuals.warnings if "Ghi chú" in w.file] == [
+        f"{io.display_path(xlsx_copy)}[Ghi chú]: warning: trang «Ghi chú» không phải trang số liệu, đã bỏ qua "
+        "(expected các trang số liệu «Đô thị», «Công trình», «Dự án», «Nhiệm vụ» và trang «Hướng dẫn»)"]
+
+
+def test_a_missing_required_sheet_is_an_error(xlsx_copy, package):
+    wb = load_workbook(xlsx_copy)
+    del wb["Nhiệm vụ"]
+    wb.save(xlsx_copy)
+    assert messages(xlsx_copy, package) == [
+        f"{io.display_path(xlsx_copy)}: thiếu trang «Nhiệm vụ» (expected đủ các trang số liệu của mẫu: «Đô thị», «Công trình», "
+        "«Dự án», «Nhiệm vụ»)"]

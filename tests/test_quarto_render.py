@@ -256,3 +256,33 @@ def test_generated_project_from_the_real_configuration(tmp_path):
                     assert (work / value).is_file(), (name, value)
         assert "vegaEmbed" in (work / quarto.VEGA_HEADER).read_text(encoding="utf-8")
         assert (work / "report" / "templates" / "reference.docx").is_file()
+
+
+def test_a_page_mark_reaches_every_format_through_quarto(tmp_path):
+    """Issue 11.14 on the Quarto path: the example's mark is a banner in HTML, a typst page header, a DOCX header."""
+    from dataclasses import replace
+
+    import docx
+
+    book = replace(render.read_book(REPO / "_quarto.yml", "evaluation"), page_mark="SỐ LIỆU MINH HỌA — không phải kết quả thực tế")
+    chapters = []
+    for chapter in book.chapters:
+        executed = tmp_path / "executed" / chapter
+        executed.parent.mkdir(parents=True, exist_ok=True)
+        executed.write_bytes((REPO / chapter).read_bytes())
+        chapters.append((chapter, executed))
+    work = quarto.generate_project(book, chapters, ("html", "pdf", "docx"), tmp_path / "project")
+    config = render._load_yaml(work / "_quarto.yml")
+    html_includes = config["format"]["html"]["include-before-body"]
+    typst_includes = config["format"]["typst"]["include-in-header"]
+    assert "page-mark.html" in html_includes and "page-mark.typ" in typst_includes
+    assert any("typst-fonts.typ" in str(v) for v in typst_includes)  # the document's own header stays
+    assert 'class="page-mark"' in (work / "page-mark.html").read_text(encoding="utf-8")
+    assert "#set page(header:" in (work / "page-mark.typ").read_text(encoding="utf-8")
+    document = docx.Document()
+    document.add_paragraph("nội dung")
+    path = tmp_path / "x.docx"
+    document.save(str(path))
+    render.add_docx_page_mark(path, book.page_mark)
+    for section in docx.Document(str(path)).sections:
+        assert any("SỐ LIỆU MINH HỌA" in p.text for p in section.header.paragraphs)
