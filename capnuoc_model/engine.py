@@ -19,6 +19,37 @@ system takes new people only while its production stays under
 they commission), and no area passes ``max_coverage_pct``. So served ≤
 population and coverage ∈ [0, 100] hold by construction.
 
+Linked systems not yet running. An area's served people are supplied by its
+linked systems in the shares of ``area_systems.csv``; until a linked system
+runs (before its project commissions, or a stopped one), its share is supplied
+by the area's running systems in proportion to their own shares, and only
+running systems limit the area's growth. When it starts, the shares of the
+data apply. An area without any running system gets no new connections.
+
+Capacity. A project's ``capacity_m3_per_day`` is the whole design capacity of
+a new or rebuilt system: it replaces whatever capacity ``systems.csv``
+records for it (a stopped plant's old capacity is not counted again);
+``capacity_added_m3_per_day`` adds to the capacity of a system running in
+2025 (:func:`check_capacity_projects` rejects any other use). No system
+produces more than design capacity × ``max_utilisation_pct``: the production
+its customers would need above that is *unserved demand* (``Results.unserved``,
+m³/day of system input), reported per system and year.
+
+Leakage and hours of supply. Real losses of the systems running in 2025
+depend on network pressure and on the hours the mains are charged, not on
+the volume customers use: while a system meets its demand it runs at full
+pressure and hours, so a higher use per person raises billed volume and
+production but not real losses, and the loss rate falls (a property of a
+loss rate as a share of input; the per-connection indicators of
+:mod:`capnuoc_model.losses` do not move). New systems, with no balance of
+their own yet, lose ``new_system_loss_pct`` of their input. When
+demand passes the capacity limit the system supplies fewer hours
+(intermittent supply): billed use, real losses (leaks run only while the
+mains are charged, as in the UARL's hours-of-supply factor) and apparent
+losses all fall in the same proportion, production equals the limit, and the
+rest is unserved demand. So more production never lowers real losses, and a
+shortage never improves a system's loss rate.
+
 Losses. Each system's 2025 loss (non-revenue water, production − billed)
 splits by its IWA water balance (:mod:`capnuoc_model.losses`, the data
 package's ``system_network.csv``) into real (physical) losses, apparent
@@ -41,6 +72,7 @@ New systems run at ``new_system_loss_pct``.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -81,7 +113,7 @@ class Inputs:
     billed_per_person_2025: np.ndarray  # (S,) m³/person/day (town average for systems not yet running)
     is_le_15: np.ndarray  # (S,) bool: §V.2 footnote 1
     is_recent: np.ndarray  # (S,) bool
-    people_projects: pd.DataFrame  # project_id, area index, system index, beneficiaries, kind
+    people_projects: pd.DataFrame  # project_id, area index, system index, beneficiaries, kind (people-serving projects)
     loss_projects: pd.DataFrame  # project_id, system index
     project_costs: pd.DataFrame = field(repr=False, default=None)  # project_id, cost_billion_vnd, beneficiaries
     # the 2025 IWA balance as shares, so that scaling volumes scales every component (0 where not operating)
@@ -111,7 +143,7 @@ def build_inputs(package: DataPackage) -> Inputs:
     served_2025 = areas["served_2025_persons"].to_numpy(float)
     operating = (systems["status"] == "operating").to_numpy()
     billed = systems["billed_m3_per_day"].fillna(0).to_numpy(float)
-    persons_by_system = served_2025 @ shares
+    persons_by_system = served_2025 @ _running_shares(shares, operating[None])[0]  # a stopped system supplies no one
     is_centre_area = (areas["orientation_group"] == CENTRE).to_numpy()
     system_is_centre = (shares[is_centre_area] > 0).any(axis=0)
     per_person = np.divide(billed, persons_by_system, out=np.zeros_like(billed), where=persons_by_system > 0)
@@ -218,6 +250,8 @@ class Results:
     active: np.ndarray  # bool
     unbilled_authorised: np.ndarray = None  # the unbilled authorised part of apparent_loss
     unavoidable_real_loss: np.ndarray = None  # UARL of established systems (floor of real_loss), 0 elsewhere
+    unserved: np.ndarray = None  # production needed above design capacity × max utilisation, m³/day (0 in 2025)
+    production_limit: np.ndarray = None  # design capacity × max utilisation, m³/day
 
     @property
     def coverage_pct(self) -> np.ndarray:
@@ -275,7 +309,8 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     W = inputs.shares
     out = {k: np.zeros((n, Y, A)) for k in ("population", "served")}
     out |= {k: np.zeros((n, Y, S)) for k in ("production", "billed", "real_loss", "apparent_loss", "capacity",
-                                             "unbilled_authorised", "unavoidable_real_loss")}
+                                             "unbilled_authorised", "unavoidable_real_loss", "unserved",
+                                             "production_limit")}
     out["active"] = np.zeros((n, Y, S), dtype=bool)
 
     # --- 2025 baseline ------------------------------------------------------
@@ -287,7 +322,7 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     real_2025, apparent_2025, unbilled_2025, uarl_2025 = _split_2025(inputs, p)  # (n, S) each
     apparent_rate = np.divide(apparent_2025, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
     unbilled_rate = np.divide(unbilled_2025, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
-    persons_2025 = served @ W  # (n, S)
+    persons_2025 = _persons(served, _running_shares(W, active))  # (n, S)
     production = np.broadcast_to(inputs.production_2025, (n, S)).astype(float)
     _record(out, 0, population, served, production, inputs.billed_2025, real_2025 * inputs.operating_2025,
             (apparent_2025 + unbilled_2025) * inputs.operating_2025, capacity, active,
@@ -313,6 +348,10 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     new_pipe_leak = p("losses.new_connection_real_loss_l_per_person_day") / 1000
     levers = _loss_levers(inputs, p)
     billed_prev = np.broadcast_to(inputs.billed_2025, (n, S)).astype(float)
+    out["production_limit"][:, 0] = capacity * max_util
+    # a project's whole capacity replaces the recorded one; capacity added goes on top (replacements first)
+    whole = [j for j, pid in enumerate(people["project_id"]) if p.has(f"projects.{pid}.capacity_m3_per_day")]
+    capacity_order = whole + [j for j in range(len(people)) if j not in whole]
 
     for y, year in enumerate(years[1:], start=1):
         month = 12.0 * (year - BASE_YEAR)
@@ -325,12 +364,15 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         # systems and capacity that exist at the end of this year
         capacity = np.broadcast_to(inputs.capacity_2025, (n, S)).astype(float).copy()
         active = np.broadcast_to(inputs.operating_2025, (n, S)).copy()
-        for j, row in enumerate(people.itertuples()):
+        for j in capacity_order:
+            system, path = int(people["system"].iat[j]), f"projects.{people['project_id'].iat[j]}."
             done = commissioning[:, j] <= month
-            path = f"projects.{row.project_id}."
-            added = p(path + "capacity_m3_per_day") if p.has(path + "capacity_m3_per_day") else p(path + "capacity_added_m3_per_day")
-            capacity[:, row.system] += np.where(done, added[:, 0], 0.0)
-            active[:, row.system] |= done
+            if j in whole:
+                capacity[:, system] = np.where(done, p(path + "capacity_m3_per_day")[:, 0], capacity[:, system])
+            else:
+                capacity[:, system] += np.where(done, p(path + "capacity_added_m3_per_day")[:, 0], 0.0)
+            active[:, system] |= done
+        shares = _running_shares(W, active)  # (n, A, S): who supplies an area's served people this year
 
         # connection requests per area
         uptake = uptake_share(month - commissioning, p("uptake.final_share"), p("uptake.midpoint_months"), p("uptake.steepness_per_month"))
@@ -341,7 +383,7 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         project_request = np.maximum(project_target - project_realised, 0)  # (n, P)
         request_by_project_area = np.zeros((n, A))
         np.add.at(request_by_project_area.T, people["area"].to_numpy(), project_request.T)
-        has_service = (active[:, None, :] & (W[None] > 0)).any(axis=2)
+        has_service = (shares > 0).any(axis=2)
         densification = densify * coverage_prev * np.maximum(population - previous_population, 0)
         room = np.maximum(max_cover * population - served, 0)
         extension = extension_rate * np.maximum(room - request_by_project_area - densification, 0)
@@ -352,14 +394,14 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
                                    out=np.zeros((n, S)), where=production > 0)
         loss_rate_prev = np.where(active & (production <= 0), new_system_loss, loss_rate_prev)
         need_per_person = billed_per_person / np.clip(1 - loss_rate_prev, 0.05, 1)
-        current_need = _billed(served, W, billed_per_person) / np.clip(1 - loss_rate_prev, 0.05, 1)
+        current_need = _persons(served, shares) * billed_per_person / np.clip(1 - loss_rate_prev, 0.05, 1)
         headroom = np.maximum(capacity * max_util - current_need, 0)
-        demand_new = (request @ W) * need_per_person
+        demand_new = _persons(request, shares) * need_per_person
         with np.errstate(over="ignore"):  # a tiny request over a large headroom is simply granted
             ratio = np.divide(headroom, demand_new, out=np.ones_like(headroom), where=demand_new > 0)
         scale_system = np.where(demand_new > 0, np.minimum(1, ratio), 1.0)
         scale_system = np.where(active, scale_system, 0.0)
-        linked = W[None] > 0  # (1, A, S)
+        linked = shares > 0  # running systems only: a system not yet built does not hold its area back
         scale_area = np.where(linked, scale_system[:, None, :], np.inf).min(axis=2)
         scale_area = np.where(np.isfinite(scale_area), scale_area, 0.0)
         new = np.minimum(request * scale_area, room)
@@ -368,8 +410,8 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         served = served + new
 
         # volumes and losses
-        billed = _billed(served, W, billed_per_person)
-        persons = served @ W
+        persons = _persons(served, shares)
+        billed = persons * billed_per_person
         new_people = np.maximum(persons - persons_2025, 0)
         established = inputs.operating_2025[None, :]
         # the unavoidable real losses grow with the customers (connections and mains follow the people served)
@@ -389,8 +431,16 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         unbilled_part = np.divide(unbilled, nonphysical, out=np.zeros((n, S)), where=nonphysical > 0)
         unbilled_part = np.where(established, unbilled_part, 0.0)
         billed = np.where(active, billed, 0.0)
+        # capacity limit: fewer hours of supply scale every part of the balance alike (module docstring)
+        limit = capacity * max_util
+        needed = billed + loss
+        supplied = np.divide(limit, needed, out=np.ones((n, S)), where=active & (needed > limit))
+        unserved = np.where(active, needed - needed * supplied, 0.0)
+        billed, loss, uarl = billed * supplied, loss * supplied, uarl * supplied
         production = billed + loss
         billed_prev = billed
+        out["unserved"][:, y] = unserved
+        out["production_limit"][:, y] = limit
         _record(out, y, population, served, production, billed, loss * real_share, loss * (1 - real_share), capacity, active,
                 loss * (1 - real_share) * unbilled_part, np.where(established & active, uarl, 0.0))
 
@@ -402,8 +452,48 @@ def _reference(p: Params, path: str) -> float:
     return float(p.reference.get(path, p.values[path]))
 
 
-def _billed(served: np.ndarray, W: np.ndarray, billed_per_person: np.ndarray) -> np.ndarray:
-    return (served @ W) * billed_per_person
+def _running_shares(W: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """(n, A, S) shares of each area's served people by system, over the systems running in each draw.
+
+    A linked system that is not running passes its share to the area's running systems, in proportion
+    to their shares; an area with no running system has no row (all zero).
+    """
+    running = np.where(active[:, None, :], W[None], 0.0)
+    total = running.sum(axis=2, keepdims=True)
+    return np.divide(running, total, out=np.zeros_like(running), where=total > 0)
+
+
+def _persons(people: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """(n, S) people by system from (n, A) people by area and (n, A, S) shares."""
+    return np.einsum("na,nas->ns", people, shares)
+
+
+def check_capacity_projects(inputs: Inputs, has: Callable[[str], bool]) -> list[tuple[str, str, str]]:
+    """How the people-serving projects give capacity, as (assumption path, problem, expected); empty when
+    capacity cannot count twice.
+
+    Each project has exactly one of ``capacity_m3_per_day`` (the whole capacity of a new or rebuilt
+    system, replacing what ``systems.csv`` records) and ``capacity_added_m3_per_day`` (added to a
+    system running in 2025); at most one project gives a system its whole capacity. ``has`` tells
+    whether an assumption path exists. Problems are Vietnamese.
+    """
+    problems, whole = [], {}
+    whole_or_added = "đúng một trong hai: capacity_m3_per_day (công suất cả công trình) hoặc capacity_added_m3_per_day (công suất tăng thêm)"
+    for row in inputs.people_projects.itertuples():
+        path = f"projects.{row.project_id}"
+        given = [name for name in ("capacity_m3_per_day", "capacity_added_m3_per_day") if has(f"{path}.{name}")]
+        name = inputs.system_names[row.system]
+        if len(given) != 1:
+            problems.append((path, f"dự án có {len(given)} giả định công suất", whole_or_added))
+        elif given[0] == "capacity_m3_per_day":
+            if row.system in whole:
+                problems.append((f"{path}.capacity_m3_per_day", f"công suất cả công trình {name} đã do dự án "
+                                 f"{whole[row.system]} đặt; công suất sẽ bị tính hai lần", "một dự án đặt công suất cả công trình"))
+            whole[row.system] = row.project_id
+        elif not inputs.operating_2025[row.system]:
+            problems.append((f"{path}.capacity_added_m3_per_day", f"{name} không vận hành năm 2025 nên không có công suất "
+                             "để cộng thêm", "capacity_m3_per_day (công suất cả công trình sau dự án)"))
+    return problems
 
 
 def _split_2025(inputs: Inputs, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -13,8 +13,10 @@ import pandas as pd
 
 from capnuoc_model import engine, population
 from capnuoc_model.classes import classify, loss_class, utilisation_class
+from capnuoc_model import io
+from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.io import DataPackage
-from capnuoc_model.scenario import Scenario, load_defaults, sample_all, support
+from capnuoc_model.scenario import Scenario, load_defaults, sample_all, stream, support
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20260515
@@ -23,6 +25,8 @@ PLAN_YEAR = 2026
 COVERAGE_TARGET_PCT = 87.4
 LOSS_TARGET_PCT = 15.0
 QUANTILES = (5, 50, 95)
+SHORTAGE_M3_PER_DAY = 1.0  # unserved demand that counts as a shortage (less prints as 0 m³/ngày đêm)
+POPULATION_STREAM = "population:growth"  # not an assumption path (no ':' there), so never the same stream
 # demand assumptions scale the 2025 billed volume per person relative to the defaults they were built with
 REFERENCE_PATHS = ("demand.centre_domestic_l_per_person_day", "demand.town_domestic_l_per_person_day")
 
@@ -49,7 +53,13 @@ def setup(package: DataPackage, scenario: Scenario) -> Setup:
     targets = package.targets_area.set_index("area_id")["coverage_target_pct"].astype(float)
     defaults = load_defaults(scenario.files[0])
     reference = {path: float(defaults.value(path)) for path in REFERENCE_PATHS}
-    return Setup(engine.build_inputs(package), fit, scenario, targets, reference)
+    inputs = engine.build_inputs(package)
+    problems = engine.check_capacity_projects(inputs, lambda path: path in scenario.assumptions)
+    if problems:
+        label = io.display_path(scenario.files[0])
+        raise CapnuocInputError([Violation(label, None, path, problem, expected) for path, problem, expected in problems],
+                                f"{len(problems)} lỗi về công suất dự án trong {label}")
+    return Setup(inputs, fit, scenario, targets, reference)
 
 
 def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.Results:
@@ -59,10 +69,10 @@ def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.R
 
 
 def draws_for(s: Setup, n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Assumption draws and population growth draws (two independent streams of one seed)."""
+    """Assumption draws and population growth draws, each from its own stream of the seed (scenario.stream)."""
     samples = sample_all(s.scenario, n, seed)
     sd = float(s.scenario.value("population.area_deviation_sd_pct_per_year")) / 100
-    growth = population.growth_draws(s.fit, n, np.random.default_rng([seed, 1]), list(s.inputs.area_ids), deviation_sd_log=sd)
+    growth = population.growth_draws(s.fit, n, stream(seed, POPULATION_STREAM), list(s.inputs.area_ids), deviation_sd_log=sd)
     return samples, growth
 
 
@@ -125,7 +135,7 @@ def areas_table(p: Projection) -> pd.DataFrame:
         "population_p95": _quantiles(mc.population)[2],
     })
     frame.insert(2, "name_vi", np.tile(p.setup.inputs.area_names, len(point.years)))
-    frame.insert(0, "scenario", p.scenario.name)
+    frame.insert(0, "scenario", p.scenario.label)
     return frame
 
 
@@ -146,6 +156,10 @@ def systems_table(p: Projection) -> pd.DataFrame:
         "utilisation_pct": point.utilisation_pct[0],
         "loss_p5": q[0], "loss_p50": q[1], "loss_p95": q[2],
         "p_running": mc.active.mean(axis=0),
+        "production_limit_m3_per_day": np.where(point.active[0], point.production_limit[0], np.nan),
+        "unserved_demand_m3_per_day": np.where(point.active[0], point.unserved[0], np.nan),
+        "unserved_p95": _quantiles(np.where(mc.active, mc.unserved, np.nan))[2],
+        "p_shortage": shortage(mc).mean(axis=0),
     })
     frame["loss_class"] = classify(frame["loss_pct"], loss_class)
     frame["utilisation_class"] = classify(frame["utilisation_pct"], utilisation_class)
@@ -153,7 +167,7 @@ def systems_table(p: Projection) -> pd.DataFrame:
     loss = frame["production_m3_per_day"] - frame["billed_m3_per_day"]
     frame["share_of_province_loss_pct"] = 100 * loss / loss.groupby(frame["year"]).transform("sum")
     frame.insert(2, "name_vi", np.tile(p.setup.inputs.system_names, len(point.years)))
-    frame.insert(0, "scenario", p.scenario.name)
+    frame.insert(0, "scenario", p.scenario.label)
     return frame
 
 
@@ -161,7 +175,7 @@ def province_table(p: Projection) -> pd.DataFrame:
     point, mc = p.point, p.mc
     cq, lq = _quantiles(mc.province_coverage_pct), _quantiles(mc.province_loss_pct)
     return pd.DataFrame({
-        "scenario": p.scenario.name,
+        "scenario": p.scenario.label,
         "year": point.years,
         "population": point.population[0].sum(axis=1),
         "served": point.served[0].sum(axis=1),
@@ -171,7 +185,14 @@ def province_table(p: Projection) -> pd.DataFrame:
         "loss_p5": lq[0], "loss_p50": lq[1], "loss_p95": lq[2],
         "p_coverage_target": (mc.province_coverage_pct >= COVERAGE_TARGET_PCT).mean(axis=0),
         "p_loss_target": (mc.province_loss_pct <= LOSS_TARGET_PCT).mean(axis=0),
+        "unserved_demand_m3_per_day": point.unserved[0].sum(axis=1),
+        "p_shortage": shortage(mc).any(axis=2).mean(axis=0),
     })
+
+
+def shortage(results: engine.Results) -> np.ndarray:
+    """(n, years, systems) bool: the system cannot produce what its customers need (SHORTAGE_M3_PER_DAY or more)."""
+    return results.unserved >= SHORTAGE_M3_PER_DAY
 
 
 def headline(results: engine.Results, year: int = PLAN_YEAR) -> dict[str, np.ndarray]:
@@ -207,7 +228,7 @@ def targets_table(p: Projection) -> pd.DataFrame:
         if p.point.active[0, y, j] or p.mc.active[:, y, j].any():
             add("loss_pct", system_id, LOSS_TARGET_PCT, "<=", p.point.loss_pct[0, y, j], p.mc.loss_pct[:, y, j])
     frame = pd.DataFrame(rows)
-    frame.insert(0, "scenario", p.scenario.name)
+    frame.insert(0, "scenario", p.scenario.label)
     return frame
 
 
@@ -226,7 +247,7 @@ def sensitivity_table(p: Projection, draws: int = SENSITIVITY_DRAWS) -> pd.DataF
             h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}))
             point = headline(deterministic(s, {**s.values, path: value}))
             ends[end] = (value, h, point)
-        row = {"scenario": s.scenario.name, "assumption": path, "unit": s.scenario.get(path).unit,
+        row = {"scenario": s.scenario.label, "assumption": path, "unit": s.scenario.get(path).unit,
                "value": float(s.scenario.value(path)), "low": low, "high": high}
         for end, (value, h, point) in ends.items():
             row[f"p_coverage_{end}"] = float(h["meets_coverage"].mean())
