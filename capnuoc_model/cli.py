@@ -171,7 +171,8 @@ def project_command(
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>, "
+                                                           "thêm mã của các --set nếu có).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Dự báo 2025-2030 cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
@@ -179,10 +180,12 @@ def project_command(
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
-    target = out or io.REPO_ROOT / "output" / "projection" / scenario.stem
+    target = out or runs.output_folder("projection", scenario, set_ or [])
     with io.AtomicFolder(target) as folder:
         io.write_tables(run.tables, folder)
         io.write_json(runs.manifest(run, package), folder / "manifest.json")
+    for line in _changes_lines(chosen):
+        out_console.print(line, soft_wrap=True)
     out_console.print(
         f"Kịch bản «{chosen.name}»: đã ghi {len(run.tables) + 1} tệp vào {io.display_path(target)}/ "
         f"({fmt.vn(draws)} lần mô phỏng, {fmt.vn(time.perf_counter() - started, 1)} giây).",
@@ -190,8 +193,17 @@ def project_command(
     )
 
 
+def _changes_lines(chosen: sc.Scenario) -> list[str]:
+    """The assumptions the scenario file and --set changed, and how their distributions followed."""
+    changes = narrative.assumption_changes(chosen)
+    if not changes:
+        return ["[bold]Giả định:[/] như bộ mặc định (analysis/assumptions/defaults.yaml)."]
+    return [f"[bold]Giả định khác bộ mặc định ({len(changes)}):[/]"] + [f"   {line}" for line in changes]
+
+
 def _verdict(p_meet: float) -> str:
-    return "[bold green]CÓ[/]" if p_meet >= 0.5 else "[bold red]KHÔNG[/]"
+    colour = "green" if p_meet >= 0.6 else "red" if p_meet <= 0.4 else "yellow"
+    return f"[bold {colour}]{narrative.verdict(p_meet)}[/]"
 
 
 @app.command()
@@ -216,6 +228,7 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
     row = run.tables["province"].set_index("year").loc[projection.PLAN_YEAR]
     return [
         f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}",
+        *_changes_lines(run.projection.scenario),
         f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm 2026 (mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)}):[/] "
         f"{_verdict(row['p_coverage_target'])}",
         "   " + narrative.coverage_outlook(run),
@@ -227,6 +240,9 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
         "   Giải pháp: " + narrative.loss_measures(run),
         "   Giá trị: " + narrative.loss_value(run),
         "   " + narrative.loss_movers(run),
+        f"\n[bold]3. Công suất các công trình năm {projection.PLAN_YEAR}:[/] "
+        + ("[bold red]CÓ CÔNG TRÌNH THIẾU NƯỚC[/]" if row["p_shortage"] > 0 else "[bold green]ĐỦ[/]"),
+        "   " + narrative.shortage(run),
     ]
 
 
@@ -241,20 +257,26 @@ def compare(
     """So sánh các kịch bản: các con số chính đặt cạnh nhau."""
     package = io.load_package(data)
     loaded = [_load_scenario(path, None) for path in scenarios]
-    table = Table(title="So sánh kịch bản (năm 2026 và 2030)", title_justify="left")
+    table = Table(title="So sánh kịch bản (trung vị và khoảng dự báo 90 % của các lần mô phỏng)", title_justify="left")
     table.add_column("Chỉ tiêu")
     columns = []
     for chosen in loaded:
         table.add_column(chosen.name, justify="right", overflow="fold")
         p = projection.project(package, chosen, draws, seed)
         columns.append(projection.province_table(p).set_index("year"))
+    plan, last = projection.PLAN_YEAR, int(columns[0].index.max())
+
+    def forecast(key: str, year: int):
+        return lambda c: f"{fmt.pct(c.loc[year, f'{key}_p50'])} ({fmt.spans([c.loc[year, f'{key}_p5']], [c.loc[year, f'{key}_p95']])[0]})"
+
     rows = [
-        ("Bao phủ 2026", lambda c: fmt.pct(c.loc[2026, "coverage_pct"])),
-        ("Xác suất ≥ 87,4 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_coverage_target"], 0)),
-        ("Thất thoát 2026", lambda c: fmt.pct(c.loc[2026, "loss_pct"])),
-        ("Xác suất ≤ 15 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_loss_target"], 0)),
-        ("Bao phủ 2030", lambda c: fmt.pct(c.loc[2030, "coverage_pct"])),
-        ("Thất thoát 2030", lambda c: fmt.pct(c.loc[2030, "loss_pct"])),
+        (f"Bao phủ {plan}: trung vị ({narrative.FORECAST_RANGE})", forecast("coverage", plan)),
+        (f"Mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)} ({plan})", lambda c: narrative.verdict(c.loc[plan, "p_coverage_target"])),
+        (f"Thất thoát {plan}: trung vị ({narrative.FORECAST_RANGE})", forecast("loss", plan)),
+        (f"Mục tiêu ≤ {fmt.pct(projection.LOSS_TARGET_PCT, 0)} ({plan})", lambda c: narrative.verdict(c.loc[plan, "p_loss_target"])),
+        (f"Xác suất thiếu công suất ({plan})", lambda c: fmt.pct(100 * c.loc[plan, "p_shortage"], 0)),
+        (f"Bao phủ {last}: trung vị", lambda c: fmt.pct(c.loc[last, "coverage_p50"])),
+        (f"Thất thoát {last}: trung vị", lambda c: fmt.pct(c.loc[last, "loss_p50"])),
     ]
     for label, cell in rows:
         table.add_row(label, *[cell(c) for c in columns])
