@@ -226,20 +226,27 @@ def expected_form(a: Assumption, kind: str | None = None) -> str:
     return f"a number{bounds}" + (f" ({a.unit})" if a.unit != "-" else "")
 
 
-def describe_distribution(a: Assumption | Triangular | Uniform | Normal | Beta | None) -> str:
-    """Short text of the uncertainty: 'fixed', 'triangular(6, 9, 12)', 'normal(mean 3, sd 2) on [0, 12]'."""
+DISTRIBUTION_WORDS = {  # templates of describe_distribution: machine tables (English) and people (Vietnamese)
+    "en": {"fixed": "fixed", "triangular": "triangular({low}, {mode}, {high})", "uniform": "uniform({low}, {high})",
+           "normal": "normal(mean {mean}, sd {sd})", "beta": "beta({alpha}, {beta})", "on": " on [{lo}, {hi}]"},
+    "vi": {"fixed": "cố định", "triangular": "tam giác ({low}; {mode}; {high})", "uniform": "đều ({low}; {high})",
+           "normal": "chuẩn (trung bình {mean}, độ lệch chuẩn {sd})", "beta": "beta ({alpha}; {beta})",
+           "on": " trên [{lo}; {hi}]"},
+}
+
+
+def describe_distribution(a: Assumption | Triangular | Uniform | Normal | Beta | None, language: str = "en") -> str:
+    """Short text of the uncertainty: 'fixed', 'triangular(6, 9, 12)', 'normal(mean 3, sd 2) on [0, 12]';
+    with language 'vi': 'cố định', 'tam giác (6; 9; 12)', 'chuẩn (trung bình 3, độ lệch chuẩn 2) trên [0; 12]'."""
     d = a.distribution if isinstance(a, Assumption) else a
+    words, num = DISTRIBUTION_WORDS[language], (_num if language == "en" else _vi)
     if d is None:
-        return "fixed"
-    if isinstance(d, Triangular):
-        return f"triangular({_num(d.low)}, {_num(d.mode)}, {_num(d.high)})"
-    if isinstance(d, Uniform):
-        return f"uniform({_num(d.low)}, {_num(d.high)})"
-    if isinstance(d, Normal):
-        lo, hi = support(d)
-        return f"normal(mean {_num(d.mean)}, sd {_num(d.sd)})" + ("" if (lo, hi) == (-math.inf, math.inf)
-                                                                   else f" on [{_num(lo)}, {_num(hi)}]")
-    return f"beta({_num(d.alpha)}, {_num(d.beta)}) on [{_num(d.low)}, {_num(d.high)}]"
+        return words["fixed"]
+    text = words[d.kind].format(**{k: num(v) for k, v in d.model_dump(exclude={"kind"}).items() if v is not None})
+    lo, hi = support(d)
+    if isinstance(d, (Normal, Beta)) and (lo, hi) != (-math.inf, math.inf):
+        text += words["on"].format(lo=num(lo), hi=num(hi))
+    return text
 
 
 # ---------------------------------------------------------------------------- validation of one leaf
@@ -561,36 +568,21 @@ class Change:
         text = f"{self.path}: {_vi(self.before.value)} → {_vi(self.after.value)}"
         if self.how == "unchanged":
             return text + ("" if self.before.distribution is None else
-                           f"; phân phối không đổi: {describe_distribution_vi(self.after)}")
-        return (text + f"; phân phối {CHANGE_VI[self.how]}: {describe_distribution_vi(self.before)} → "
-                f"{describe_distribution_vi(self.after)}")
+                           f"; phân phối không đổi: {describe_distribution(self.after, 'vi')}")
+        return (text + f"; phân phối {CHANGE_VI[self.how]}: {describe_distribution(self.before, 'vi')} → "
+                f"{describe_distribution(self.after, 'vi')}")
 
 
 CHANGE_VI = {"moved": "dịch theo giá trị mới", "fixed": "bỏ (giả định cố định)", "set": "đặt lại trong kịch bản"}
 
 
 def _vi(v: Any) -> str:
+    """A value in Vietnamese number format (up to 6 decimals, trimmed)."""
+    if isinstance(v, float) and math.isinf(v):
+        return "∞" if v > 0 else "−∞"
     if isinstance(v, bool):
         return "có" if v else "không"
     return fmt.vn(v, 6, trim=True) if isinstance(v, (int, float)) else str(v)
-
-
-def describe_distribution_vi(a: Assumption | Triangular | Uniform | Normal | Beta | None) -> str:
-    """The uncertainty in Vietnamese: 'cố định', 'tam giác (6; 9; 15)', 'đều (6; 12)',
-    'chuẩn (trung bình 3, độ lệch chuẩn 2) trên [0; 12]', 'beta (5; 15) trên [0; 1]'."""
-    d = a.distribution if isinstance(a, Assumption) else a
-    if d is None:
-        return "cố định"
-    if isinstance(d, Triangular):
-        return f"tam giác ({_vi(d.low)}; {_vi(d.mode)}; {_vi(d.high)})"
-    if isinstance(d, Uniform):
-        return f"đều ({_vi(d.low)}; {_vi(d.high)})"
-    lo, hi = support(d)
-    on = "" if (lo, hi) == (-math.inf, math.inf) else \
-        f" trên [{'−∞' if math.isinf(lo) else _vi(lo)}; {'∞' if math.isinf(hi) else _vi(hi)}]"
-    if isinstance(d, Normal):
-        return f"chuẩn (trung bình {_vi(d.mean)}, độ lệch chuẩn {_vi(d.sd)}){on}"
-    return f"beta ({_vi(d.alpha)}; {_vi(d.beta)}){on}"
 
 
 @dataclass(frozen=True)
