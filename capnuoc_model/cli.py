@@ -21,7 +21,7 @@ from capnuoc_model.errors import CapnuocInputError, Violation
 
 app = typer.Typer(
     name="capnuoc",
-    help="Mô hình cấp nước đô thị tỉnh Cao Bằng: dữ liệu, dự báo và báo cáo kế hoạch năm 2026.",
+    help="Mô hình cấp nước đô thị của một tỉnh: dữ liệu, dự báo, tài liệu kế hoạch năm và đánh giá kết quả thực hiện.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -30,8 +30,9 @@ out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 DataOption = Annotated[Path, typer.Option("--data", help="Thư mục gói dữ liệu (data package).")]
-DEFAULT_SCENARIO = io.REPO_ROOT / "analysis" / "scenarios" / "baseline.yaml"
-ScenarioOption = Annotated[Path, typer.Option("--scenario", help="Tệp kịch bản YAML (analysis/scenarios/).")]
+DEFAULT_SCENARIO = io.default_scenario(io.DEFAULT_DATA_DIR)
+ScenarioOption = Annotated[Path | None, typer.Option(
+    "--scenario", help="Tệp kịch bản YAML (mặc định: analysis/scenarios/baseline.yaml cạnh thư mục dữ liệu).")]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", help="Thay một giả định cho lần chạy này, dạng path.to.key=value (lặp lại được)."),
@@ -115,7 +116,7 @@ def baseline(
     as_json: Annotated[bool, typer.Option("--json", help="In tài liệu JSON (máy đọc) thay cho bảng.")] = False,
     out: Annotated[Path | None, typer.Option("--out", help="Ghi Biểu 01-03 và bảng tổng hợp (CSV, JSON) vào thư mục này.")] = None,
 ) -> None:
-    """Hiện trạng năm 2025: Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
+    """Hiện trạng (năm gốc của Kế hoạch): Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
     started = time.perf_counter()
     package = io.load_package(data)
     document = bl.baseline_document(package)
@@ -154,6 +155,11 @@ def _load_scenario(scenario: Path, sets: list[str] | None) -> sc.Scenario:
     return sc.load_scenario(scenario, sets or [])
 
 
+def _scenario_or_default(scenario: Path | None, data: Path) -> Path:
+    """The scenario given, else the baseline scenario of the data package's province (``<data>/../analysis/``)."""
+    return scenario if scenario is not None else io.default_scenario(data)
+
+
 def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
     """Run ``task(step)`` with a spinner and elapsed time on stderr when it is a terminal."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -167,7 +173,7 @@ def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
 @app.command("project")
 @handles_input_errors
 def project_command(
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
@@ -175,8 +181,9 @@ def project_command(
                                                            "thêm mã của các --set nếu có).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
-    """Dự báo 2025-2030 cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
+    """Dự báo từ năm hiện trạng đến năm cuối của Kế hoạch cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
     started = time.perf_counter()
+    scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
@@ -197,7 +204,7 @@ def _changes_lines(chosen: sc.Scenario) -> list[str]:
     """The assumptions the scenario file and --set changed, and how their distributions followed."""
     changes = narrative.assumption_changes(chosen)
     if not changes:
-        return ["[bold]Giả định:[/] như bộ mặc định (analysis/assumptions/defaults.yaml)."]
+        return [f"[bold]Giả định:[/] như bộ mặc định ({io.display_path(Path(chosen.files[0]))})."]
     return [f"[bold]Giả định khác bộ mặc định ({len(changes)}):[/]"] + [f"   {line}" for line in changes]
 
 
@@ -209,13 +216,14 @@ def _verdict(p_meet: float) -> str:
 @app.command()
 @handles_input_errors
 def check(
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
-    """Kết luận ngắn: hai mục tiêu chính năm 2026 có đạt được không, với xác suất nào, và cần gì để đạt."""
+    """Kết luận ngắn: hai mục tiêu chính của năm kế hoạch có đạt được không, với xác suất nào, và cần gì để đạt."""
+    scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
@@ -225,22 +233,24 @@ def check(
 
 def verdict_lines(run: runs.ProjectionRun) -> list[str]:
     """The terminal verdict, in Vietnamese; every sentence comes from capnuoc_model.narrative."""
-    row = run.tables["province"].set_index("year").loc[projection.PLAN_YEAR]
+    plan = run.projection.setup.plan
+    year = plan.plan_year
+    row = run.tables["province"].set_index("year").loc[year]
     return [
         f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}",
         *_changes_lines(run.projection.scenario),
-        f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm 2026 (mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)}):[/] "
+        f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm {year} (mục tiêu {plan.target('coverage').text()}):[/] "
         f"{_verdict(row['p_coverage_target'])}",
         "   " + narrative.coverage_outlook(run),
         "   Cần gì: " + narrative.coverage_requirement(run),
-        f"\n[bold]2. Tỷ lệ thất thoát bình quân năm 2026 (mục tiêu ≤ {fmt.pct(projection.LOSS_TARGET_PCT, 0)}):[/] "
+        f"\n[bold]2. Tỷ lệ thất thoát bình quân năm {year} (mục tiêu {plan.target('loss').text()}):[/] "
         f"{_verdict(row['p_loss_target'])}",
         "   " + narrative.loss_outlook(run),
         "   Cần gì: " + narrative.loss_requirement(run),
         "   Giải pháp: " + narrative.loss_measures(run),
         "   Giá trị: " + narrative.loss_value(run),
         "   " + narrative.loss_movers(run),
-        f"\n[bold]3. Công suất các công trình năm {projection.PLAN_YEAR}:[/] "
+        f"\n[bold]3. Công suất các công trình năm {year}:[/] "
         + ("[bold red]CÓ CÔNG TRÌNH THIẾU NƯỚC[/]" if row["p_shortage"] > 0 else "[bold green]ĐỦ[/]"),
         "   " + narrative.shortage(run),
     ]
@@ -256,6 +266,8 @@ def compare(
 ) -> None:
     """So sánh các kịch bản: các con số chính đặt cạnh nhau."""
     package = io.load_package(data)
+    plan = package.plan
+    year, last = plan.plan_year, plan.horizon_year
     loaded = [_load_scenario(path, None) for path in scenarios]
     table = Table(title="So sánh kịch bản (trung vị và khoảng dự báo 90 % của các lần mô phỏng)", title_justify="left")
     table.add_column("Chỉ tiêu")
@@ -264,17 +276,16 @@ def compare(
         table.add_column(chosen.name, justify="right", overflow="fold")
         p = projection.project(package, chosen, draws, seed)
         columns.append(projection.province_table(p).set_index("year"))
-    plan, last = projection.PLAN_YEAR, int(columns[0].index.max())
 
     def forecast(key: str, year: int):
         return lambda c: f"{fmt.pct(c.loc[year, f'{key}_p50'])} ({fmt.spans([c.loc[year, f'{key}_p5']], [c.loc[year, f'{key}_p95']])[0]})"
 
     rows = [
-        (f"Bao phủ {plan}: trung vị ({narrative.FORECAST_RANGE})", forecast("coverage", plan)),
-        (f"Mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)} ({plan})", lambda c: narrative.verdict(c.loc[plan, "p_coverage_target"])),
-        (f"Thất thoát {plan}: trung vị ({narrative.FORECAST_RANGE})", forecast("loss", plan)),
-        (f"Mục tiêu ≤ {fmt.pct(projection.LOSS_TARGET_PCT, 0)} ({plan})", lambda c: narrative.verdict(c.loc[plan, "p_loss_target"])),
-        (f"Xác suất thiếu công suất ({plan})", lambda c: fmt.pct(100 * c.loc[plan, "p_shortage"], 0)),
+        (f"Bao phủ {year}: trung vị ({narrative.FORECAST_RANGE})", forecast("coverage", year)),
+        (f"Mục tiêu {plan.target('coverage').text()} ({year})", lambda c: narrative.verdict(c.loc[year, "p_coverage_target"])),
+        (f"Thất thoát {year}: trung vị ({narrative.FORECAST_RANGE})", forecast("loss", year)),
+        (f"Mục tiêu {plan.target('loss').text()} ({year})", lambda c: narrative.verdict(c.loc[year, "p_loss_target"])),
+        (f"Xác suất thiếu công suất ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_shortage"], 0)),
         (f"Bao phủ {last}: trung vị", lambda c: fmt.pct(c.loc[last, "coverage_p50"])),
         (f"Thất thoát {last}: trung vị", lambda c: fmt.pct(c.loc[last, "loss_p50"])),
     ]
@@ -287,8 +298,8 @@ def compare(
 @handles_input_errors
 def report_command(
     document: Annotated[str, typer.Argument(
-        help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa data/examples/) hoặc all (cả hai).")] = "all",
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+        help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa của gói dữ liệu) hoặc all (cả hai).")] = "all",
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
     draws: DrawsOption = projection.DEFAULT_DRAWS,
@@ -309,8 +320,9 @@ def report_command(
     if unknown or not formats:
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx)")
         raise typer.Exit(EXIT_BAD_INPUT)
+    scenario = _scenario_or_default(scenario, data)
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, out, data, renderer)
+        _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, out, data, renderer)
         return
     try:
         result = _with_progress(lambda step: report.build_report(
@@ -326,7 +338,8 @@ def report_command(
         out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
     if document == "all":
         evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, evaluation_out, data, renderer)
+        _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, evaluation_out, data,
+                  renderer)
 
 
 def _check_renderer(renderer: str | None) -> None:
@@ -344,12 +357,22 @@ def _check_renderer(renderer: str | None) -> None:
 
 # ---------------------------------------------------------------------------- annual evaluation (§VII)
 
-EXAMPLE_ACTUALS = io.REPO_ROOT / "data" / "examples" / "thuc_hien_2026_minh_hoa"
-YearOption = Annotated[int, typer.Option("--year", min=2020, max=2040, help="Năm đánh giá (năm của các mục tiêu).")]
+YearOption = Annotated[int | None, typer.Option("--year", min=1990, max=2100,
+                                                help="Năm đánh giá (mặc định: năm kế hoạch trong plan.yaml của gói dữ liệu).")]
+
+
+def _example_actuals(data: Path) -> Path:
+    """The illustrative reported results the data package names (``plan.yaml`` evaluation_example)."""
+    plan = io.load_package(data).plan
+    if plan.evaluation_example is None:
+        raise CapnuocInputError([Violation(io.display_path(Path(data) / "plan.yaml"), None, "evaluation_example",
+                                           "gói dữ liệu không có bộ số liệu thực hiện minh họa",
+                                           "đường dẫn evaluation_example, hoặc dùng `capnuoc evaluate --actuals ...`")])
+    return plan.evaluation_example
 STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa có số liệu": "bold yellow"}
 
 
-def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, draws: int, seed: int,
+def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] | None, draws: int, seed: int,
               formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None) -> None:
     """Check the reports, evaluate, write the tables and render the document; print the six targets and the paths."""
     from capnuoc_model import eval_build, eval_report, report
@@ -362,18 +385,20 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
         err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
         raise typer.Exit(1) from None
     evaluation = result.evaluation
+    year = evaluation.year
     for warning in result.warnings:
         err_console.print(str(warning), markup=False, soft_wrap=True)
     if evaluation.is_illustrative:
         out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
     summary = eval_report.summary_frame(evaluation)
-    table = Table(title=f"Đánh giá sáu mục tiêu năm {year} (Mục III.3)", title_justify="left")
-    for column in ("Mục tiêu (Mục III.3)", f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
+    table = Table(title=f"Đánh giá {len(summary)} mục tiêu năm {year}", title_justify="left")
+    header = eval_report.target_header(evaluation.plan)
+    for column in (header, f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
         table.add_column(column, overflow="fold")
     for row in summary.itertuples(index=False):
         values = dict(zip(summary.columns, row))
         state = values["Đánh giá"]
-        table.add_row(values["Mục tiêu (Mục III.3)"], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
+        table.add_row(values[header], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
                       f"[{STATUS_STYLE.get(state, 'bold')}]{state}[/]")
     out_console.print(table)
     for label, seconds in result.timings:
@@ -389,10 +414,10 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
 @handles_input_errors
 def evaluate(
     actuals: Annotated[Path, typer.Option("--actuals", help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ `capnuoc template`.")],
-    year: YearOption = 2026,
+    year: YearOption = None,
     out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
     to: Annotated[str, typer.Option("--to", help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng CSV.")] = "html,pdf,docx",
-    scenario: Annotated[Path, typer.Option("--scenario", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = DEFAULT_SCENARIO,
+    scenario: Annotated[Path | None, typer.Option("--scenario", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
@@ -408,14 +433,14 @@ def evaluate(
     if unknown or (not formats and to.strip().lower() != "none"):
         err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx hoặc none)")
         raise typer.Exit(EXIT_BAD_INPUT)
-    _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer)
+    _evaluate(actuals.absolute(), year, _scenario_or_default(scenario, data), set_, draws, seed, formats, out, data, renderer)
 
 
 @app.command("template")
 @handles_input_errors
 def template_command(
     out: Annotated[Path, typer.Option("--out", help="Tệp Excel sẽ ghi (.xlsx).")],
-    year: YearOption = 2026,
+    year: YearOption = None,
     from_: Annotated[Path | None, typer.Option("--from", help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
@@ -425,6 +450,7 @@ def template_command(
     if out.suffix.lower() != ".xlsx":
         raise CapnuocInputError([Violation(io.display_path(out), None, None, "not an .xlsx file name", "a file name ending in .xlsx")])
     package = io.load_package(data)
+    year = year or package.plan.plan_year
     eval_build.check_year(package, year)
     filled = io.load_actuals(from_, package, year) if from_ is not None else None
     for warning in (filled.warnings if filled is not None else ()):

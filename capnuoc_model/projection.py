@@ -7,28 +7,25 @@ functions turn it into the frames that ``capnuoc project`` writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from capnuoc_model import engine, population
 from capnuoc_model.classes import classify, loss_class, utilisation_class
-from capnuoc_model import io
 from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.io import DataPackage
+from capnuoc_model.io import DataPackage, display_path
+from capnuoc_model.plan import Plan, check_assumption_paths
+from capnuoc_model.plan import meets_bounds as plan_meets
 from capnuoc_model.scenario import Scenario, load_defaults, sample_all, stream, support
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20260515
 SENSITIVITY_DRAWS = 2_000
-PLAN_YEAR = 2026
-COVERAGE_TARGET_PCT = 87.4
-LOSS_TARGET_PCT = 15.0
 QUANTILES = (5, 50, 95)
 SHORTAGE_M3_PER_DAY = 1.0  # unserved demand that counts as a shortage (less prints as 0 m³/ngày đêm)
 POPULATION_STREAM = "population:growth"  # not an assumption path (no ':' there), so never the same stream
-# demand assumptions scale the 2025 billed volume per person relative to the defaults they were built with
-REFERENCE_PATHS = ("demand.centre_domestic_l_per_person_day", "demand.town_domestic_l_per_person_day")
 
 
 @dataclass(frozen=True)
@@ -38,8 +35,13 @@ class Setup:
     inputs: engine.Inputs
     fit: population.GrowthFit
     scenario: Scenario
-    coverage_targets_2026: pd.Series  # area_id -> Biểu 04 target %
-    reference: dict[str, float]  # assumption values the 2025 baseline was built with (the defaults file)
+    area_coverage_targets: pd.Series  # area_id -> Biểu 04 target % of the plan year
+    reference: dict[str, float]  # assumption values the base-year baseline was built with (the defaults file)
+    plan: Plan = None
+
+    @property
+    def plan_year(self) -> int:
+        return self.plan.plan_year
 
     @property
     def values(self) -> dict[str, object]:
@@ -47,19 +49,25 @@ class Setup:
 
 
 def setup(package: DataPackage, scenario: Scenario) -> Setup:
+    plan = package.plan
+    problems = check_assumption_paths(plan, set(scenario.paths()), display_path(package.directory / "orientation_groups.csv"),
+                                      display_path(Path(scenario.files[0])))
+    if problems:
+        raise CapnuocInputError(problems)
     start = int(scenario.value("population.trend_start_year"))
     history = package.population_history
-    fit = population.fit_growth(history[history["year"] >= start])
+    fit = population.fit_growth(history[history["year"] >= start], base_year=plan.base_year)
     targets = package.targets_area.set_index("area_id")["coverage_target_pct"].astype(float)
     defaults = load_defaults(scenario.files[0])
-    reference = {path: float(defaults.value(path)) for path in REFERENCE_PATHS}
+    # demand assumptions scale the base-year billed volume per person relative to the defaults it was built with
+    reference = {path: float(defaults.value(path)) for path in sorted(set(plan.demand_assumptions.values()))}
     inputs = engine.build_inputs(package)
     problems = engine.check_capacity_projects(inputs, lambda path: path in scenario.assumptions)
     if problems:
-        label = io.display_path(scenario.files[0])
+        label = display_path(scenario.files[0])
         raise CapnuocInputError([Violation(label, None, path, problem, expected) for path, problem, expected in problems],
                                 f"{len(problems)} lỗi về công suất dự án trong {label}")
-    return Setup(inputs, fit, scenario, targets, reference)
+    return Setup(inputs, fit, scenario, targets, reference, plan)
 
 
 def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.Results:
@@ -161,7 +169,7 @@ def systems_table(p: Projection) -> pd.DataFrame:
         "unserved_p95": _quantiles(np.where(mc.active, mc.unserved, np.nan))[2],
         "p_shortage": shortage(mc).mean(axis=0),
     })
-    frame["loss_class"] = classify(frame["loss_pct"], loss_class)
+    frame["loss_class"] = classify(frame["loss_pct"], loss_class, p.setup.plan.loss_threshold_pct)
     frame["utilisation_class"] = classify(frame["utilisation_pct"], utilisation_class)
     # which systems move the province figure: share of the province's lost volume each year
     loss = frame["production_m3_per_day"] - frame["billed_m3_per_day"]
@@ -183,8 +191,8 @@ def province_table(p: Projection) -> pd.DataFrame:
         "coverage_p5": cq[0], "coverage_p50": cq[1], "coverage_p95": cq[2],
         "loss_pct": point.province_loss_pct[0],
         "loss_p5": lq[0], "loss_p50": lq[1], "loss_p95": lq[2],
-        "p_coverage_target": (mc.province_coverage_pct >= COVERAGE_TARGET_PCT).mean(axis=0),
-        "p_loss_target": (mc.province_loss_pct <= LOSS_TARGET_PCT).mean(axis=0),
+        "p_coverage_target": p.setup.plan.meets("coverage", mc.province_coverage_pct).mean(axis=0),
+        "p_loss_target": p.setup.plan.meets("loss", mc.province_loss_pct).mean(axis=0),
         "unserved_demand_m3_per_day": point.unserved[0].sum(axis=1),
         "p_shortage": shortage(mc).any(axis=2).mean(axis=0),
     })
@@ -195,38 +203,54 @@ def shortage(results: engine.Results) -> np.ndarray:
     return results.unserved >= SHORTAGE_M3_PER_DAY
 
 
-def headline(results: engine.Results, year: int = PLAN_YEAR) -> dict[str, np.ndarray]:
-    """Province coverage and loss in ``year`` and whether each target is met, per draw."""
-    y = results.years.index(year)
+def headline(results: engine.Results, plan: Plan, year: int | None = None) -> dict[str, np.ndarray]:
+    """Province coverage and loss in ``year`` (default the plan year) and whether each target is met, per draw."""
+    y = results.years.index(year or plan.plan_year)
     coverage = results.province_coverage_pct[:, y]
     loss = results.province_loss_pct[:, y]
     return {"coverage_pct": coverage, "loss_pct": loss,
-            "meets_coverage": coverage >= COVERAGE_TARGET_PCT, "meets_loss": loss <= LOSS_TARGET_PCT}
+            "meets_coverage": plan.meets("coverage", coverage), "meets_loss": plan.meets("loss", loss)}
+
+
+COMPARISON_SYMBOL = {"at_least": ">=", "at_most": "<="}
 
 
 def targets_table(p: Projection) -> pd.DataFrame:
-    """Every quantitative target of 2026 with the deterministic value and the probability of meeting it."""
-    y = p.point.years.index(PLAN_YEAR)
+    """Every quantitative target of the plan year with the deterministic value and the probability of meeting it.
+
+    The coverage target applies to the province and to each area (its Biểu 04 value), the loss target to the
+    province and to each system that runs (as ``applies_to`` in ``targets_province.csv`` says).
+    """
+    plan = p.setup.plan
+    year = plan.plan_year
+    y = p.point.years.index(year)
     rows = []
 
-    def add(indicator, scope, target, comparison, point_value, draws):
-        met = draws >= target if comparison == ">=" else draws <= target
+    def add(indicator, target_id, scope, low, high, point_value, draws):
         valid = ~np.isnan(draws)
         rows.append({
-            "indicator": indicator, "scope": scope, "year": PLAN_YEAR, "target": target, "comparison": comparison,
-            "value": point_value, "p_meet": float(np.where(valid, met, False).mean()),
+            "indicator": indicator, "scope": scope, "year": year, "target": low if low is not None else high,
+            "comparison": COMPARISON_SYMBOL[plan.target(target_id).comparator],
+            "value": point_value, "p_meet": float(plan_meets(draws, low, high).mean()),
             "p5": np.nan if not valid.any() else float(np.nanpercentile(draws, 5)),
             "p95": np.nan if not valid.any() else float(np.nanpercentile(draws, 95)),
         })
 
-    add("coverage_pct", "province", COVERAGE_TARGET_PCT, ">=", p.point.province_coverage_pct[0, y], p.mc.province_coverage_pct[:, y])
-    add("loss_pct", "province", LOSS_TARGET_PCT, "<=", p.point.province_loss_pct[0, y], p.mc.province_loss_pct[:, y])
-    targets = p.setup.coverage_targets_2026
-    for i, area_id in enumerate(p.point.area_ids):
-        add("coverage_pct", area_id, float(targets[area_id]), ">=", p.point.coverage_pct[0, y, i], p.mc.coverage_pct[:, y, i])
-    for j, system_id in enumerate(p.point.system_ids):
-        if p.point.active[0, y, j] or p.mc.active[:, y, j].any():
-            add("loss_pct", system_id, LOSS_TARGET_PCT, "<=", p.point.loss_pct[0, y, j], p.mc.loss_pct[:, y, j])
+    coverage, loss = plan.target("coverage"), plan.target("loss")
+    if "province" in coverage.applies_to:
+        add("coverage_pct", "coverage", "province", coverage.low, coverage.high, p.point.province_coverage_pct[0, y],
+            p.mc.province_coverage_pct[:, y])
+    if "province" in loss.applies_to:
+        add("loss_pct", "loss", "province", loss.low, loss.high, p.point.province_loss_pct[0, y], p.mc.province_loss_pct[:, y])
+    if "area" in coverage.applies_to:
+        targets = p.setup.area_coverage_targets
+        for i, area_id in enumerate(p.point.area_ids):
+            add("coverage_pct", "coverage", area_id, float(targets[area_id]), None, p.point.coverage_pct[0, y, i],
+                p.mc.coverage_pct[:, y, i])
+    if "system" in loss.applies_to:
+        for j, system_id in enumerate(p.point.system_ids):
+            if p.point.active[0, y, j] or p.mc.active[:, y, j].any():
+                add("loss_pct", "loss", system_id, loss.low, loss.high, p.point.loss_pct[0, y, j], p.mc.loss_pct[:, y, j])
     frame = pd.DataFrame(rows)
     frame.insert(0, "scenario", p.scenario.label)
     return frame
@@ -244,8 +268,8 @@ def sensitivity_table(p: Projection, draws: int = SENSITIVITY_DRAWS) -> pd.DataF
         low, high = support(s.scenario.get(path).distribution)
         ends = {}
         for end, value in (("low", low), ("high", high)):
-            h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}))
-            point = headline(deterministic(s, {**s.values, path: value}))
+            h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}), s.plan)
+            point = headline(deterministic(s, {**s.values, path: value}), s.plan)
             ends[end] = (value, h, point)
         row = {"scenario": s.scenario.label, "assumption": path, "unit": s.scenario.get(path).unit,
                "value": float(s.scenario.value(path)), "low": low, "high": high}

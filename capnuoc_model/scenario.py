@@ -87,7 +87,7 @@ DIST_HELP = ("null or a distribution: {kind: triangular, low, mode, high}, {kind
 LEAF_HELP = {
     "value": "a number, true/false or text", "unit": "a unit such as 'fraction', 'months', '%/year' or '-'",
     "description": "one sentence saying what the assumption means",
-    "reference": "a plan section like 'plan2026 §VI', a source id, or 'assumption: <reasoning>'",
+    "reference": "a source id with a plan section such as '<source_id> §VI', a source id, or 'assumption: <reasoning>'",
     "min": "a number", "max": "a number", "choices": "a list of the allowed text values", "distribution": DIST_HELP,
 }
 HEADER_HELP = {
@@ -745,8 +745,22 @@ def _parse_set(number: int, arg: str, tree: AssumptionTree, current: Mapping[str
     return None
 
 
-def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_path: Path | str = DEFAULTS_FILE) -> Scenario:
-    """Defaults, then the scenario chain (base first), then --set; path None = the defaults alone."""
+def defaults_for(path: Path | str | None) -> Path:
+    """The defaults a scenario file overrides: ``../assumptions/defaults.yaml`` beside its folder when there is one
+    (a province keeps its assumptions with its scenarios), else the shipped defaults."""
+    if path is not None:
+        beside = Path(path).resolve().parent.parent / "assumptions" / "defaults.yaml"
+        if beside.is_file():
+            return beside
+    return DEFAULTS_FILE
+
+
+def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_path: Path | str | None = None) -> Scenario:
+    """Defaults, then the scenario chain (base first), then --set; path None = the defaults alone.
+
+    ``defaults_path`` None: :func:`defaults_for` the scenario file.
+    """
+    defaults_path = defaults_for(path) if defaults_path is None else defaults_path
     tree = load_defaults(defaults_path)
     current: dict[str, Assumption] = dict(tree.assumptions)
     out: list[Violation] = []

@@ -13,7 +13,6 @@ relations between rows and tables. Every problem becomes a
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,11 +22,13 @@ from capnuoc_model.errors import Violation
 
 SYSTEM_STATUSES = ("operating", "stopped", "under_construction")
 SYSTEM_KINDS = ("plant", "station", "scheme")
-LOSS_GROUPS = ("le_15", "gt_15")
+LOSS_GROUPS = ("at_or_below_threshold", "above_threshold")  # relative to plan.loss_threshold_pct (the loss target)
 UTILISATION_GROUPS = ("low", "near_capacity", "medium")
 PROJECT_KINDS = ("new_service", "capacity", "network", "quality", "transmission")
 BENEFICIARY_BASES = ("additional", "none")
-HISTORY_SCOPES_EXTRA = ("province", "city_cao_bang")
+HISTORY_SCOPE_PROVINCE = "province"
+COMPARATORS = ("at_least", "at_most", "between", "qualitative")
+ASSUMPTION_PATH = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$"
 ESTIMATE_PREFIX = "estimate:"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 PANDAS_DTYPES = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}  # column kind -> nullable dtype
@@ -100,6 +101,10 @@ def _id() -> pa.Check:
     return pa.Check.str_matches(ID_PATTERN, error="a lower-case ASCII id (a-z, 0-9, _)")
 
 
+def _path() -> pa.Check:
+    return pa.Check.str_matches(ASSUMPTION_PATH, error="an assumption path such as extension.low_utilisation_gap_closed_per_year")
+
+
 def _ci95(name: str) -> Field:
     """The ±95 % range of a balance input, as WB-EasyCalc asks for it: half-width in % of the value."""
     return Field(f"{name}_ci95_pct", "float", f"±95 % range of {name}", "% of the value", checks=(_between(0, 100),))
@@ -133,7 +138,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "operators",
-        "The four water-supply operators of §II.1.",
+        "The water-supply operators the plan names.",
         (
             Field("operator_id", "str", "stable id", checks=(_id(),), unique=True),
             Field("name_vi", "str", "full Vietnamese name"),
@@ -145,31 +150,37 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "orientation_groups",
-        "The orientation groups of §IV.1 (plus the centre and the project areas the plan names elsewhere).",
+        "The plan's groups of urban areas, with the direction and the assumptions each uses.",
         (
             Field("group_id", "str", "stable id", checks=(_id(),), unique=True),
             Field("label_vi", "str", "Vietnamese label"),
             Field("direction_vi", "str", "the plan's direction for the group"),
+            Field("extension_assumption", "str", "path of the assumption giving the yearly share of the unserved people the group's areas connect by network extension (empty: none)",
+                  required=False, checks=(_path(),)),
+            Field("demand_assumption", "str", "path of the assumption giving the domestic use per served person in the group's areas",
+                  checks=(_path(),)),
             Field("source", "str", "provenance of the row"),
         ),
         key=("group_id",),
     ),
     Table(
         "urban_areas",
-        "The 16 urban areas (đô thị): the three wards of the provincial centre and 13 old district towns.",
+        "The urban areas (đô thị) of the plan.",
         (
             Field("area_id", "str", "stable ASCII id", checks=(_id(),), unique=True),
             Field("name_vi", "str", "Vietnamese name"),
-            Field("unit_kind", "str", "kind of the 2025 unit", checks=(_one_of(("phường", "xã")),)),
-            Field("commune_2025_vi", "str", "the 2025 ward/commune the area belongs to (Resolution 1657/NQ-UBTVQH15)"),
+            Field("unit_kind", "str", "kind of the unit (ward or commune)", checks=(_one_of(("phường", "xã")),)),
+            Field("commune_vi", "str", "the ward/commune the area belongs to since the latest reorganisation of units"),
             Field("old_towns_vi", "str", "old towns, wards or communes that form the area"),
             Field("orientation_group", "str", "group_id in orientation_groups.csv"),
+            Field("history_scope", "str", "scope in population_history.csv of published figures that cover this area together with others (the old city for its wards); empty when none",
+                  required=False, checks=(_id(),)),
             Field(
-                "population_2025_persons", "int", "urban population in 2025", "persons",
+                "population_base_persons", "int", "urban population in the base year (plan.yaml years.base)", "persons",
                 checks=(_gt(0),), provenance=True,
             ),
             Field(
-                "served_2025_persons", "int", "people served by piped (centralised) systems in 2025", "persons",
+                "served_base_persons", "int", "people served by piped (centralised) systems in the base year", "persons",
                 checks=(_ge(0),), provenance=True,
             ),
             Field("note", "str", "remark", required=False),
@@ -179,14 +190,14 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "systems",
-        "The water systems (công trình): the 14 that report a loss rate, Trà Lĩnh (stopped) and Pác Miều (under construction).",
+        "The water systems (công trình): operating, stopped or under construction.",
         (
             Field("system_id", "str", "stable ASCII id", checks=(_id(),), unique=True),
             Field("name_vi", "str", "Vietnamese name"),
             Field("operator_id", "str", "operator_id in operators.csv (empty only while under construction)", required=False),
             Field("kind", "str", "plant (nhà máy), station (trạm) or scheme (công trình)", checks=(_one_of(SYSTEM_KINDS),)),
             Field("status", "str", "operating, stopped or under_construction", checks=(_one_of(SYSTEM_STATUSES),)),
-            Field("plan_loss_group", "str", "loss set of the §V.2 footnotes: le_15 (≤ 15 %) or gt_15 (> 15 %)", required=False, checks=(_one_of(LOSS_GROUPS),)),
+            Field("plan_loss_group", "str", "the plan's loss set of the system: at_or_below_threshold or above_threshold, the threshold being the loss target", required=False, checks=(_one_of(LOSS_GROUPS),)),
             Field("is_plan_high_loss", "bool", "named by §V.2 among the high/very high loss systems"),
             Field("is_recent_system", "bool", "newly built: losses come from design, connections and customer records rather than ageing pipes (§V.2)"),
             Field("plan_utilisation_group", "str", "placement of §IV.1: low, near_capacity or medium", required=False, checks=(_one_of(UTILISATION_GROUPS),)),
@@ -244,7 +255,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "projects",
-        "The 8 projects of §VI exactly as written.",
+        "The plan's projects exactly as written.",
         (
             Field("project_no", "int", "number in the plan's list", checks=(_between(1, 99),), unique=True),
             Field("project_id", "str", "stable ASCII id", checks=(_id(),), unique=True),
@@ -266,7 +277,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "agency_tasks",
-        "The tasks §VII gives each agency, as written; the annual evaluation reports on each.",
+        "The tasks the plan gives each agency, as written; the annual evaluation reports on each.",
         (
             Field("task_id", "str", "stable id: <agency_id>_<n>, n = the task's place in the agency's list", checks=(_id(),), unique=True),
             Field("agency_id", "str", "stable id of the agency", checks=(_id(),)),
@@ -278,31 +289,35 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "targets_province",
-        "The six province targets of §III.3 for 2026.",
+        "Every target of the plan, for the plan year (plan.yaml years.plan).",
         (
             Field("target_id", "str", "stable id", checks=(_id(),), unique=True),
             Field("year", "int", "target year", "year", checks=(_between(2020, 2040),)),
             Field("indicator_vi", "str", "indicator as worded in the plan"),
             Field("indicator_en", "str", "indicator in English"),
+            Field("wording_vi", "str", "the target as the plan words it"),
             Field("is_numeric", "bool", "whether the target has a number"),
+            Field("comparator", "str", "at_least (≥ target_min), at_most (≤ target_max), between (both) or qualitative (no number)",
+                  checks=(_one_of(COMPARATORS),)),
             Field("baseline_value", "float", "value in the baseline year, where the plan gives one", "see unit", required=False),
             Field("baseline_year", "int", "year of the baseline value", "year", required=False),
             Field("target_min", "float", "lowest value that meets the target", "see unit", required=False),
             Field("target_max", "float", "highest value that meets the target", "see unit", required=False),
             Field("unit", "str", "unit of the three values", checks=(_one_of(("pct_population", "pct_production", "pct_systems", "pct_operators", "hours_per_day", "none")),)),
-            Field("scope", "str", "what the target applies to"),
+            Field("applies_to", "str", "what the target is measured on, separated by ';': province, area, system, operator"),
+            Field("scope", "str", "what the target applies to, in words"),
             Field("source", "str", "provenance of the row"),
         ),
         key=("target_id",),
     ),
     Table(
         "targets_area",
-        "Per-area 2026 coverage targets reconstructing Biểu 04 (an estimate).",
+        "Per-area coverage targets of the plan year reconstructing Biểu 04 (an estimate).",
         (
             Field("area_id", "str", "area_id in urban_areas.csv", unique=True),
             Field("year", "int", "target year", "year", checks=(_between(2020, 2040),)),
-            Field("population_2026_persons", "int", "population the target is computed on", "persons", checks=(_gt(0),)),
-            Field("served_target_2026_persons", "int", "people to be served", "persons", checks=(_ge(0),)),
+            Field("population_target_persons", "int", "population of the plan year the target is computed on", "persons", checks=(_gt(0),)),
+            Field("served_target_persons", "int", "people to be served in the plan year", "persons", checks=(_ge(0),)),
             Field("coverage_target_pct", "float", "coverage target", "%", checks=(_between(0, 100),)),
             Field("source", "str", "provenance of the row"),
         ),
@@ -310,9 +325,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "population_history",
-        "Published population figures, for the projection and the carried-forward 2025 values.",
+        "Published population figures, for the projection and the carried-forward base-year values.",
         (
-            Field("scope", "str", "province, city_cao_bang (the old city, now the three wards) or an area_id"),
+            Field("scope", "str", "province, an area_id, or a history_scope of urban_areas.csv (figures covering several areas)"),
             Field("unit_vi", "str", "the unit the figure covers"),
             Field("year", "int", "year of the figure", "year", checks=(_between(1900, 2100),)),
             Field("population_persons", "int", "population", "persons", checks=(_gt(0),)),
@@ -328,7 +343,7 @@ TABLES: tuple[Table, ...] = (
 TABLES = TABLES + (
     Table(
         "aliases",
-        "Other names people use for an area, system or operator: old names of the 2025 reorganisation, names in the plan's text.",
+        "Other names people use for an area, system or operator: old names from before a reorganisation of units, names in the plan's text.",
         (
             Field("alias_vi", "str", "the name as people write it (any tone-mark placement matches)"),
             Field("kind", "str", "what the name stands for", checks=(_one_of(("area", "system", "operator")),)),
@@ -380,6 +395,14 @@ TABLES = TABLES + (
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+ID_LIST_SEPARATOR = ";"
+
+
+def split_ids(text: object) -> list[str]:
+    """The ids of a multi-id cell ('a;b' → ['a', 'b']), blanks dropped, duplicates once, in written order."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return []
+    return list(dict.fromkeys(part.strip() for part in str(text).split(ID_LIST_SEPARATOR) if part.strip()))
 
 
 # ---------------------------------------------------------------------------

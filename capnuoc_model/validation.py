@@ -10,7 +10,7 @@ import pandas as pd
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.schema import (
     ESTIMATE_PREFIX,
-    HISTORY_SCOPES_EXTRA,
+    HISTORY_SCOPE_PROVINCE,
     SHARE_TOLERANCE,
     TABLES,
     TABLES_BY_NAME,
@@ -90,12 +90,12 @@ def _check_areas(c: _Checker) -> None:
     if areas is None:
         return
     c.references("urban_areas", "orientation_group", "orientation_groups", "group_id")
-    if {"served_2025_persons", "population_2025_persons"} <= set(areas.columns):
-        over = areas["served_2025_persons"] > areas["population_2025_persons"]
+    if {"served_base_persons", "population_base_persons"} <= set(areas.columns):
+        over = areas["served_base_persons"] > areas["population_base_persons"]
         for line in areas.index[over.fillna(False).astype(bool)]:
-            c.add("urban_areas", line, "served_2025_persons",
-                  f"served {areas.at[line, 'served_2025_persons']} exceeds population {areas.at[line, 'population_2025_persons']}",
-                  "0 ≤ served_2025_persons ≤ population_2025_persons")
+            c.add("urban_areas", line, "served_base_persons",
+                  f"served {areas.at[line, 'served_base_persons']} exceeds population {areas.at[line, 'population_base_persons']}",
+                  "0 ≤ served_base_persons ≤ population_base_persons")
 
 
 def _check_systems(c: _Checker) -> None:
@@ -139,12 +139,12 @@ def _check_links(c: _Checker) -> None:
                 c.add("area_systems", int(group.index[0]), "share_of_area_served",
                       f"shares of area '{area_id}' sum to {total:g}", "the shares of one area to sum to 1")
     areas = c.tables.get("urban_areas")
-    if areas is not None and {"served_2025_persons", "area_id"} <= set(areas.columns) and "area_id" in links:
+    if areas is not None and {"served_base_persons", "area_id"} <= set(areas.columns) and "area_id" in links:
         linked = set(links["area_id"].dropna())
         for line in areas.index:
-            served = areas.at[line, "served_2025_persons"]
+            served = areas.at[line, "served_base_persons"]
             if pd.notna(served) and served > 0 and areas.at[line, "area_id"] not in linked:
-                c.add("urban_areas", line, "served_2025_persons", "area has served people but no system in area_systems.csv",
+                c.add("urban_areas", line, "served_base_persons", "area has served people but no system in area_systems.csv",
                       "a row in area_systems.csv for every area with served people")
 
 
@@ -165,13 +165,13 @@ def _check_projects(c: _Checker) -> None:
 def _check_targets(c: _Checker) -> None:
     c.references("targets_area", "area_id", "urban_areas", "area_id")
     targets = c.tables.get("targets_area")
-    if targets is not None and {"served_target_2026_persons", "population_2026_persons", "coverage_target_pct"} <= set(targets.columns):
+    if targets is not None and {"served_target_persons", "population_target_persons", "coverage_target_pct"} <= set(targets.columns):
         for line in targets.index:
-            served, population, pct = (targets.at[line, k] for k in ("served_target_2026_persons", "population_2026_persons", "coverage_target_pct"))
+            served, population, pct = (targets.at[line, k] for k in ("served_target_persons", "population_target_persons", "coverage_target_pct"))
             if pd.isna(served) or pd.isna(population) or pd.isna(pct) or population <= 0:
                 continue
             if served > population:
-                c.add("targets_area", line, "served_target_2026_persons", f"{served} exceeds population {population}", "served ≤ population")
+                c.add("targets_area", line, "served_target_persons", f"{served} exceeds population {population}", "served ≤ population")
             elif abs(100 * served / population - pct) > 0.05 + 1e-9:
                 c.add("targets_area", line, "coverage_target_pct", f"{pct:g} % does not match {served}/{population}",
                       "coverage_target_pct = 100 × served / population, to one decimal")
@@ -201,7 +201,8 @@ def _check_aliases(c: _Checker) -> None:
 
 
 def _check_history(c: _Checker) -> None:
-    c.references("population_history", "scope", "urban_areas", "area_id", extra=HISTORY_SCOPES_EXTRA)
+    shared = tuple(sorted(c.ids("urban_areas", "history_scope")))  # figures that cover several areas (an old city)
+    c.references("population_history", "scope", "urban_areas", "area_id", extra=(HISTORY_SCOPE_PROVINCE,) + shared)
 
 
 def _check_network(c: _Checker) -> None:

@@ -20,12 +20,12 @@ def test_validate_ok():
 
 
 def test_validate_corrupted_copy(data_copy):
-    line_a = edit_cell(data_copy / "urban_areas.csv", "area_id", "dong_khe", "served_2025_persons", "lots")
+    line_a = edit_cell(data_copy / "urban_areas.csv", "area_id", "dong_khe", "served_base_persons", "lots")
     line_s = edit_cell(data_copy / "systems.csv", "system_id", "bao_lac", "billed_m3_per_day", "9999")
     result = run_cli("validate", "--data", str(data_copy))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    assert f"{data_copy / 'urban_areas.csv'}:{line_a}:served_2025_persons: 'lots' is not a number" in result.stderr
+    assert f"{data_copy / 'urban_areas.csv'}:{line_a}:served_base_persons: 'lots' is not a number" in result.stderr
     assert f"{data_copy / 'systems.csv'}:{line_s}:billed_m3_per_day: billed 9999 exceeds production" in result.stderr
     assert "2 problem(s)" in result.stderr
 

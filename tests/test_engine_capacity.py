@@ -88,15 +88,15 @@ def test_real_losses_do_not_follow_consumption_while_demand_is_met(s):
     """Pressure, not consumption, drives leaks: with capacity to spare, more use per person raises billed
     volume and production but leaves real losses as they are (so the loss rate falls)."""
     inp = s.inputs
-    roomy = dataclasses.replace(inp, capacity_2025=10 * inp.capacity_2025)
+    roomy = dataclasses.replace(inp, capacity_base=10 * inp.capacity_base)
     big = {p: 10 * float(s.values[p]) for p in s.values if p.endswith(("capacity_m3_per_day", "capacity_added_m3_per_day"))}
     use = np.array([80.0, 90.0, 105.0])
     r = _run(s, n=3, vary={"demand.town_domestic_l_per_person_day": use}, inputs=roomy, **big)
     assert np.all(r.unserved == 0)
     np.testing.assert_allclose(r.served[0], r.served[2], rtol=1e-12)
-    established = inp.operating_2025  # new systems lose a rate of their input (losses.new_system_loss_pct)
+    established = inp.operating_base  # new systems lose a rate of their input (losses.new_system_loss_pct)
     np.testing.assert_allclose(r.real_loss[0][:, established], r.real_loss[2][:, established], rtol=1e-12, atol=1e-9)
-    town = ~inp.system_is_centre & r.active[0, 1]
+    town = (inp.demand_weights["demand.town_domestic_l_per_person_day"] == 1) & r.active[0, 1]
     assert np.all(np.diff(r.billed[:, 1][:, town], axis=0) > 0)
 
 
@@ -186,7 +186,7 @@ def test_a_rebuilt_system_with_a_recorded_capacity_is_not_counted_twice(data_cop
     assert np.all(r.capacity[0, after, j] == float(scenario.value("projects.tra_linh_renovation.capacity_m3_per_day")))
     # capacity added to a running station adds up
     h = r.system_ids.index("hoa_an")
-    assert r.capacity[0, -1, h] == s.inputs.capacity_2025[h] + float(scenario.value("projects.hoa_an_capacity.capacity_added_m3_per_day"))
+    assert r.capacity[0, -1, h] == s.inputs.capacity_base[h] + float(scenario.value("projects.hoa_an_capacity.capacity_added_m3_per_day"))
 
 
 def test_capacity_added_to_a_system_that_does_not_run_is_rejected(package, tmp_path):
@@ -204,7 +204,7 @@ def test_capacity_added_to_a_system_that_does_not_run_is_rejected(package, tmp_p
 
 
 def test_two_projects_giving_one_system_its_whole_capacity_are_rejected(package, s):
-    inputs = dataclasses.replace(s.inputs, people_projects=s.inputs.people_projects.assign(
+    inputs = dataclasses.replace(s.inputs, project_systems=s.inputs.project_systems.assign(
         system=lambda f: np.where(f["project_id"] == "tra_linh_renovation",
                                   s.inputs.system_ids.index("pac_mieu"), f["system"])))
     problems = engine.check_capacity_projects(inputs, lambda path: path in s.scenario.assumptions)

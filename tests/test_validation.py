@@ -28,14 +28,14 @@ def test_shipped_package_is_valid(package):
 
 CASES = [
     # (file, key column, key, column, new value, expected fragment of the message)
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons", "abc", "'abc' is not a number (expected a whole number in persons)"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons", "4582.5", "is not a whole number"),
-    ("urban_areas.csv", "area_id", "hoa_an", "served_2025_persons", "-5", "'-5' is not allowed (expected a value ≥ 0)"),
-    ("urban_areas.csv", "area_id", "hoa_an", "served_2025_persons", "99999", "exceeds population"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons", "abc", "'abc' is not a number (expected a whole number in persons)"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons", "4582.5", "is not a whole number"),
+    ("urban_areas.csv", "area_id", "hoa_an", "served_base_persons", "-5", "'-5' is not allowed (expected a value ≥ 0)"),
+    ("urban_areas.csv", "area_id", "hoa_an", "served_base_persons", "99999", "exceeds population"),
     ("urban_areas.csv", "area_id", "hoa_an", "orientation_group", "nearly_full", "unknown id 'nearly_full' (expected an id of orientation_groups.csv"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons_source", "", "provenance missing"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons_source", "estimate:guess", "unknown estimation method 'guess'"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons_source", "census2030", "unknown source 'census2030'"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons_source", "", "provenance missing"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons_source", "estimate:guess", "unknown estimation method 'guess'"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons_source", "census2030", "unknown source 'census2030'"),
     ("urban_areas.csv", "area_id", "hoa_an", "unit_kind", "thị trấn", "(expected one of phường, xã)"),
     ("systems.csv", "system_id", "tan_an", "billed_m3_per_day", "8000", "billed 8000 exceeds production 7350"),
     ("systems.csv", "system_id", "tan_an", "design_capacity_m3_per_day", "0", "(expected a value > 0)"),
@@ -115,7 +115,7 @@ def test_unreadable_encoding(data_copy):
 
 
 def test_all_problems_at_once(data_copy):
-    edit_cell(data_copy / "urban_areas.csv", "area_id", "hoa_an", "population_2025_persons", "abc")
+    edit_cell(data_copy / "urban_areas.csv", "area_id", "hoa_an", "population_base_persons", "abc")
     edit_cell(data_copy / "systems.csv", "system_id", "tan_an", "billed_m3_per_day", "8000")
     edit_cell(data_copy / "projects.csv", "project_id", "hoa_an_capacity", "system_ids", "nowhere")
     found = problems(data_copy)
