@@ -304,7 +304,8 @@ def report_command(
     to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>, "
+                                                           "thêm mã của các --set nếu có).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
     renderer: RendererOption = None,
 ) -> None:
