@@ -177,7 +177,8 @@ def project_command(
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>, "
+                                                           "thêm mã của các --set nếu có).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Dự báo từ năm hiện trạng đến năm cuối của Kế hoạch cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
@@ -186,10 +187,12 @@ def project_command(
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
-    target = out or io.REPO_ROOT / "output" / "projection" / scenario.stem
+    target = out or runs.output_folder("projection", scenario, set_ or [])
     with io.AtomicFolder(target) as folder:
         io.write_tables(run.tables, folder)
         io.write_json(runs.manifest(run, package), folder / "manifest.json")
+    for line in _changes_lines(chosen):
+        out_console.print(line, soft_wrap=True)
     out_console.print(
         f"Kịch bản «{chosen.name}»: đã ghi {len(run.tables) + 1} tệp vào {io.display_path(target)}/ "
         f"({fmt.vn(draws)} lần mô phỏng, {fmt.vn(time.perf_counter() - started, 1)} giây).",
@@ -197,8 +200,17 @@ def project_command(
     )
 
 
+def _changes_lines(chosen: sc.Scenario) -> list[str]:
+    """The assumptions the scenario file and --set changed, and how their distributions followed."""
+    changes = narrative.assumption_changes(chosen)
+    if not changes:
+        return [f"[bold]Giả định:[/] như bộ mặc định ({io.display_path(Path(chosen.files[0]))})."]
+    return [f"[bold]Giả định khác bộ mặc định ({len(changes)}):[/]"] + [f"   {line}" for line in changes]
+
+
 def _verdict(p_meet: float) -> str:
-    return "[bold green]CÓ[/]" if p_meet >= 0.5 else "[bold red]KHÔNG[/]"
+    colour = "green" if p_meet >= 0.6 else "red" if p_meet <= 0.4 else "yellow"
+    return f"[bold {colour}]{narrative.verdict(p_meet)}[/]"
 
 
 @app.command()
@@ -226,6 +238,7 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
     row = run.tables["province"].set_index("year").loc[year]
     return [
         f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}",
+        *_changes_lines(run.projection.scenario),
         f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm {year} (mục tiêu {plan.target('coverage').text()}):[/] "
         f"{_verdict(row['p_coverage_target'])}",
         "   " + narrative.coverage_outlook(run),
@@ -237,6 +250,9 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
         "   Giải pháp: " + narrative.loss_measures(run),
         "   Giá trị: " + narrative.loss_value(run),
         "   " + narrative.loss_movers(run),
+        f"\n[bold]3. Công suất các công trình năm {year}:[/] "
+        + ("[bold red]CÓ CÔNG TRÌNH THIẾU NƯỚC[/]" if row["p_shortage"] > 0 else "[bold green]ĐỦ[/]"),
+        "   " + narrative.shortage(run),
     ]
 
 
@@ -253,20 +269,25 @@ def compare(
     plan = package.plan
     year, last = plan.plan_year, plan.horizon_year
     loaded = [_load_scenario(path, None) for path in scenarios]
-    table = Table(title=f"So sánh kịch bản (năm {year} và {last})", title_justify="left")
+    table = Table(title="So sánh kịch bản (trung vị và khoảng dự báo 90 % của các lần mô phỏng)", title_justify="left")
     table.add_column("Chỉ tiêu")
     columns = []
     for chosen in loaded:
         table.add_column(chosen.name, justify="right", overflow="fold")
         p = projection.project(package, chosen, draws, seed)
         columns.append(projection.province_table(p).set_index("year"))
+
+    def forecast(key: str, year: int):
+        return lambda c: f"{fmt.pct(c.loc[year, f'{key}_p50'])} ({fmt.spans([c.loc[year, f'{key}_p5']], [c.loc[year, f'{key}_p95']])[0]})"
+
     rows = [
-        (f"Bao phủ {year}", lambda c: fmt.pct(c.loc[year, "coverage_pct"])),
-        (f"Xác suất {plan.target('coverage').text()} ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_coverage_target"], 0)),
-        (f"Thất thoát {year}", lambda c: fmt.pct(c.loc[year, "loss_pct"])),
-        (f"Xác suất {plan.target('loss').text()} ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_loss_target"], 0)),
-        (f"Bao phủ {last}", lambda c: fmt.pct(c.loc[last, "coverage_pct"])),
-        (f"Thất thoát {last}", lambda c: fmt.pct(c.loc[last, "loss_pct"])),
+        (f"Bao phủ {year}: trung vị ({narrative.FORECAST_RANGE})", forecast("coverage", year)),
+        (f"Mục tiêu {plan.target('coverage').text()} ({year})", lambda c: narrative.verdict(c.loc[year, "p_coverage_target"])),
+        (f"Thất thoát {year}: trung vị ({narrative.FORECAST_RANGE})", forecast("loss", year)),
+        (f"Mục tiêu {plan.target('loss').text()} ({year})", lambda c: narrative.verdict(c.loc[year, "p_loss_target"])),
+        (f"Xác suất thiếu công suất ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_shortage"], 0)),
+        (f"Bao phủ {last}: trung vị", lambda c: fmt.pct(c.loc[last, "coverage_p50"])),
+        (f"Thất thoát {last}: trung vị", lambda c: fmt.pct(c.loc[last, "loss_p50"])),
     ]
     for label, cell in rows:
         table.add_row(label, *[cell(c) for c in columns])
@@ -283,7 +304,8 @@ def report_command(
     to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>, "
+                                                           "thêm mã của các --set nếu có).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
     renderer: RendererOption = None,
 ) -> None:

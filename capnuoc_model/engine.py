@@ -18,12 +18,43 @@ the remaining gap in areas, at the rate of the assumption the area's orientation
 group names (``orientation_groups.csv`` ``extension_assumption``; none: no
 extension). A project listing several areas splits its beneficiaries over them
 in proportion to their unserved people in the base year (equally when none is
-unserved), and one listing several systems adds its capacity to them in equal
-parts; a network project cuts the real losses of every system it lists. Requests are cut by capacity: a
+unserved), and one listing several systems gives its capacity to them in equal
+parts (see Capacity); a network project cuts the real losses of every system it lists. Requests are cut by capacity: a
 system takes new people only while its production stays under
 ``max_utilisation_pct`` of design capacity (capacity projects raise it when
 they commission), and no area passes ``max_coverage_pct``. So served ≤
 population and coverage ∈ [0, 100] hold by construction.
+
+Linked systems not yet running. An area's served people are supplied by its
+linked systems in the shares of ``area_systems.csv``; until a linked system
+runs (before its project commissions, or a stopped one), its share is supplied
+by the area's running systems in proportion to their own shares, and only
+running systems limit the area's growth. When it starts, the shares of the
+data apply. An area without any running system gets no new connections.
+
+Capacity. A project's ``capacity_m3_per_day`` is the whole design capacity of
+a new or rebuilt system: it replaces whatever capacity ``systems.csv``
+records for it (a stopped plant's old capacity is not counted again);
+``capacity_added_m3_per_day`` adds to the capacity of a system running in
+the base year (:func:`check_capacity_projects` rejects any other use). No system
+produces more than design capacity × ``max_utilisation_pct``: the production
+its customers would need above that is *unserved demand* (``Results.unserved``,
+m³/day of system input), reported per system and year.
+
+Leakage and hours of supply. Real losses of the systems running in the base
+year depend on network pressure and on the hours the mains are charged, not on
+the volume customers use: while a system meets its demand it runs at full
+pressure and hours, so a higher use per person raises billed volume and
+production but not real losses, and the loss rate falls (a property of a
+loss rate as a share of input; the per-connection indicators of
+:mod:`capnuoc_model.losses` do not move). New systems, with no balance of
+their own yet, lose ``new_system_loss_pct`` of their input. When
+demand passes the capacity limit the system supplies fewer hours
+(intermittent supply): billed use, real losses (leaks run only while the
+mains are charged, as in the UARL's hours-of-supply factor) and apparent
+losses all fall in the same proportion, production equals the limit, and the
+rest is unserved demand. So more production never lowers real losses, and a
+shortage never improves a system's loss rate.
 
 Losses. Each system's base-year loss (non-revenue water, production − billed)
 splits by its IWA water balance (:mod:`capnuoc_model.losses`, the data
@@ -60,6 +91,7 @@ real and non-physical losses are both 0 splits a floor loss with
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Callable
 
 import numpy as np
 import pandas as pd
@@ -196,7 +228,7 @@ def _demand_weights(shares: np.ndarray, demand_path: np.ndarray) -> dict[str, np
 def _billed_per_person(package: DataPackage, shares: np.ndarray, served: np.ndarray, operating: np.ndarray,
                        billed: np.ndarray, demand_weights: dict[str, np.ndarray]) -> np.ndarray:
     """Base-year billed m³/day per served person of each system; the stated default where a system has none."""
-    persons = served @ shares
+    persons = served @ _running_shares(shares, operating[None])[0]  # a stopped system supplies no one
     per_person = np.divide(billed, persons, out=np.zeros_like(billed), where=persons > 0)
     running = operating & (persons > 0) & (billed > 0)
     if not running.any():
@@ -275,6 +307,8 @@ class Results:
     active: np.ndarray  # bool
     unbilled_authorised: np.ndarray = None  # the unbilled authorised part of apparent_loss
     unavoidable_real_loss: np.ndarray = None  # UARL of established systems (floor of real_loss), 0 elsewhere
+    unserved: np.ndarray = None  # production needed above design capacity × max utilisation, m³/day (0 in the base year)
+    production_limit: np.ndarray = None  # design capacity × max utilisation, m³/day
 
     @property
     def coverage_pct(self) -> np.ndarray:
@@ -334,7 +368,8 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     W = inputs.shares
     out = {k: np.zeros((n, Y, A)) for k in ("population", "served")}
     out |= {k: np.zeros((n, Y, S)) for k in ("production", "billed", "real_loss", "apparent_loss", "capacity",
-                                             "unbilled_authorised", "unavoidable_real_loss")}
+                                             "unbilled_authorised", "unavoidable_real_loss", "unserved",
+                                             "production_limit")}
     out["active"] = np.zeros((n, Y, S), dtype=bool)
 
     # --- base year ------------------------------------------------------------
@@ -345,7 +380,7 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     real_base, apparent_base, unbilled_base, uarl_base = _split_base(inputs, p)  # (n, S) each
     apparent_rate = np.divide(apparent_base, inputs.billed_base, out=np.zeros((n, S)), where=inputs.billed_base > 0)
     unbilled_rate = np.divide(unbilled_base, inputs.billed_base, out=np.zeros((n, S)), where=inputs.billed_base > 0)
-    persons_base = served @ W  # (n, S)
+    persons_base = _persons(served, _running_shares(W, active))  # (n, S)
     production = np.broadcast_to(inputs.production_base, (n, S)).astype(float)
     _record(out, 0, population, served, production, inputs.billed_base, real_base * inputs.operating_base,
             (apparent_base + unbilled_base) * inputs.operating_base, capacity, active,
@@ -376,6 +411,10 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
     new_pipe_leak = p("losses.new_connection_real_loss_l_per_person_day") / 1000
     levers = _loss_levers(inputs, p)
     billed_prev = np.broadcast_to(inputs.billed_base, (n, S)).astype(float)
+    out["production_limit"][:, 0] = capacity * max_util
+    # a project's whole capacity replaces the recorded one; capacity added goes on top (replacements first)
+    whole = [j for j, pid in enumerate(project_systems["project_id"]) if p.has(f"projects.{pid}.capacity_m3_per_day")]
+    capacity_order = whole + [j for j in range(len(project_systems)) if j not in whole]
 
     for y, year in enumerate(years[1:], start=1):
         month = 12.0 * (year - base_year)
@@ -388,12 +427,16 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         # systems and capacity that exist at the end of this year
         capacity = np.broadcast_to(inputs.capacity_base, (n, S)).astype(float).copy()
         active = np.broadcast_to(inputs.operating_base, (n, S)).copy()
-        for j, row in enumerate(project_systems.itertuples()):
+        for j in capacity_order:
+            row = project_systems.iloc[j]
+            system, path, part = int(row["system"]), f"projects.{row['project_id']}.", float(row["capacity_share"])
             done = system_commissioning[:, j] <= month
-            path = f"projects.{row.project_id}."
-            added = p(path + "capacity_m3_per_day") if p.has(path + "capacity_m3_per_day") else p(path + "capacity_added_m3_per_day")
-            capacity[:, row.system] += np.where(done, added[:, 0] * row.capacity_share, 0.0)
-            active[:, row.system] |= done
+            if j in whole:
+                capacity[:, system] = np.where(done, p(path + "capacity_m3_per_day")[:, 0] * part, capacity[:, system])
+            else:
+                capacity[:, system] += np.where(done, p(path + "capacity_added_m3_per_day")[:, 0] * part, 0.0)
+            active[:, system] |= done
+        shares = _running_shares(W, active)  # (n, A, S): who supplies an area's served people this year
 
         # connection requests per area
         uptake = uptake_share(month - commissioning, p("uptake.final_share"), p("uptake.midpoint_months"), p("uptake.steepness_per_month"))
@@ -404,7 +447,7 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         project_request = np.maximum(project_target - project_realised, 0)  # (n, P)
         request_by_project_area = np.zeros((n, A))
         np.add.at(request_by_project_area.T, people["area"].to_numpy(), project_request.T)
-        has_service = (active[:, None, :] & (W[None] > 0)).any(axis=2)
+        has_service = (shares > 0).any(axis=2)
         densification = densify * coverage_prev * np.maximum(population - previous_population, 0)
         room = np.maximum(max_cover * population - served, 0)
         extension = extension_rate * np.maximum(room - request_by_project_area - densification, 0)
@@ -415,14 +458,14 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
                                    out=np.zeros((n, S)), where=production > 0)
         loss_rate_prev = np.where(active & (production <= 0), new_system_loss, loss_rate_prev)
         need_per_person = billed_per_person / np.clip(1 - loss_rate_prev, 0.05, 1)
-        current_need = _billed(served, W, billed_per_person) / np.clip(1 - loss_rate_prev, 0.05, 1)
+        current_need = _persons(served, shares) * billed_per_person / np.clip(1 - loss_rate_prev, 0.05, 1)
         headroom = np.maximum(capacity * max_util - current_need, 0)
-        demand_new = (request @ W) * need_per_person
+        demand_new = _persons(request, shares) * need_per_person
         with np.errstate(over="ignore"):  # a tiny request over a large headroom is simply granted
             ratio = np.divide(headroom, demand_new, out=np.ones_like(headroom), where=demand_new > 0)
         scale_system = np.where(demand_new > 0, np.minimum(1, ratio), 1.0)
         scale_system = np.where(active, scale_system, 0.0)
-        linked = W[None] > 0  # (1, A, S)
+        linked = shares > 0  # running systems only: a system not yet built does not hold its area back
         scale_area = np.where(linked, scale_system[:, None, :], np.inf).min(axis=2)
         scale_area = np.where(np.isfinite(scale_area), scale_area, 0.0)
         new = np.minimum(request * scale_area, room)
@@ -431,8 +474,8 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         served = served + new
 
         # volumes and losses
-        billed = _billed(served, W, billed_per_person)
-        persons = served @ W
+        persons = _persons(served, shares)
+        billed = persons * billed_per_person
         new_people = np.maximum(persons - persons_base, 0)
         established = inputs.operating_base[None, :]
         # the unavoidable real losses grow with the customers (connections and mains follow the people served)
@@ -453,8 +496,16 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         unbilled_part = np.divide(unbilled, nonphysical, out=np.zeros((n, S)), where=nonphysical > 0)
         unbilled_part = np.where(established, unbilled_part, 0.0)
         billed = np.where(active, billed, 0.0)
+        # capacity limit: fewer hours of supply scale every part of the balance alike (module docstring)
+        limit = capacity * max_util
+        needed = billed + loss
+        supplied = np.divide(limit, needed, out=np.ones((n, S)), where=active & (needed > limit))
+        unserved = np.where(active, needed - needed * supplied, 0.0)
+        billed, loss, uarl = billed * supplied, loss * supplied, uarl * supplied
         production = billed + loss
         billed_prev = billed
+        out["unserved"][:, y] = unserved
+        out["production_limit"][:, y] = limit
         _record(out, y, population, served, production, billed, loss * real_share, loss * (1 - real_share), capacity, active,
                 loss * (1 - real_share) * unbilled_part, np.where(established & active, uarl, 0.0))
 
@@ -466,8 +517,52 @@ def _reference(p: Params, path: str) -> float:
     return float(p.reference.get(path, p.values[path]))
 
 
-def _billed(served: np.ndarray, W: np.ndarray, billed_per_person: np.ndarray) -> np.ndarray:
-    return (served @ W) * billed_per_person
+def _running_shares(W: np.ndarray, active: np.ndarray) -> np.ndarray:
+    """(n, A, S) shares of each area's served people by system, over the systems running in each draw.
+
+    A linked system that is not running passes its share to the area's running systems, in proportion
+    to their shares; an area with no running system has no row (all zero).
+    """
+    running = np.where(active[:, None, :], W[None], 0.0)
+    total = running.sum(axis=2, keepdims=True)
+    return np.divide(running, total, out=np.zeros_like(running), where=total > 0)
+
+
+def _persons(people: np.ndarray, shares: np.ndarray) -> np.ndarray:
+    """(n, S) people by system from (n, A) people by area and (n, A, S) shares."""
+    return np.einsum("na,nas->ns", people, shares)
+
+
+def check_capacity_projects(inputs: Inputs, has: Callable[[str], bool]) -> list[tuple[str, str, str]]:
+    """How the people-serving projects give capacity, as (assumption path, problem, expected); empty when
+    capacity cannot count twice.
+
+    Each project has exactly one of ``capacity_m3_per_day`` (the whole capacity of a new or rebuilt
+    system, replacing what ``systems.csv`` records) and ``capacity_added_m3_per_day`` (added to a
+    system running in the base year); at most one project gives a system its whole capacity. ``has``
+    tells whether an assumption path exists. Problems are Vietnamese.
+    """
+    problems, whole = [], {}
+    base_year = inputs.years[0] if inputs.years else None
+    whole_or_added = "đúng một trong hai: capacity_m3_per_day (công suất cả công trình) hoặc capacity_added_m3_per_day (công suất tăng thêm)"
+    project_systems = inputs.project_systems if inputs.project_systems is not None else pd.DataFrame(columns=["project_id", "system"])
+    for project_id, rows in project_systems.groupby("project_id", sort=False):
+        path = f"projects.{project_id}"
+        given = [name for name in ("capacity_m3_per_day", "capacity_added_m3_per_day") if has(f"{path}.{name}")]
+        if len(given) != 1:
+            problems.append((path, f"dự án có {len(given)} giả định công suất", whole_or_added))
+            continue
+        for system in rows["system"].astype(int):
+            name = inputs.system_names[system]
+            if given[0] == "capacity_m3_per_day":
+                if system in whole:
+                    problems.append((f"{path}.capacity_m3_per_day", f"công suất cả công trình {name} đã do dự án "
+                                     f"{whole[system]} đặt; công suất sẽ bị tính hai lần", "một dự án đặt công suất cả công trình"))
+                whole[system] = project_id
+            elif not inputs.operating_base[system]:
+                problems.append((f"{path}.capacity_added_m3_per_day", f"{name} không vận hành năm {base_year} nên không có "
+                                 "công suất để cộng thêm", "capacity_m3_per_day (công suất cả công trình sau dự án)"))
+    return problems
 
 
 def _months(p: Params, project_ids, n: int) -> np.ndarray:

@@ -263,7 +263,7 @@ def start_of_year(run, year: int, source_vi: str = "") -> StartOfYear:
         return float(share[0]) * float(beneficiaries[project_id])
 
     return StartOfYear(
-        scenario_name=run.projection.scenario.name,
+        scenario_name=run.projection.scenario.label,  # with its --set overrides
         areas=areas[["population", "served", "coverage_pct"]].astype(float),
         systems=systems[["loss_pct", "utilisation_pct", "is_running"]],
         coverage_pct=float(province["coverage_pct"]), loss_pct=float(province["loss_pct"]),

@@ -52,12 +52,18 @@ class UptakeAnswer:
     shortfall_persons: float  # people still missing at full uptake (0 when reachable)
 
 
-def _beneficiaries_commissioned_in_plan_year(s: Setup) -> float:
-    """Stated beneficiaries of the people-serving projects that commission by 31/12 of the plan year in this scenario."""
+def commissioned_in_plan_year(s: Setup) -> pd.Series:
+    """project_id -> whether the people-serving project commissions by 31/12 of the plan year (assumption values)."""
     people = s.inputs.people_projects
     year_end = s.plan.month_end(s.plan_year)
     months = [float(s.values[f"projects.{pid}.commissioning_month"]) for pid in people["project_id"]]
-    return float(people["beneficiaries_persons"].to_numpy()[[m <= year_end for m in months]].sum())
+    return pd.Series([m <= year_end for m in months], index=people["project_id"].to_numpy(), dtype=bool)
+
+
+def _beneficiaries_commissioned_in_plan_year(s: Setup) -> float:
+    """Stated beneficiaries of the people-serving projects that commission by 31/12 of the plan year in this scenario."""
+    people = s.inputs.people_projects
+    return float(people["beneficiaries_persons"].to_numpy()[commissioned_in_plan_year(s).to_numpy()].sum())
 
 
 def minimal_uptake(s: Setup) -> UptakeAnswer:
@@ -339,5 +345,5 @@ def what_it_takes_table(p: Projection, uptake: UptakeAnswer, loss: LossAnswer) -
             rows.append(("project_unit_cost", r.project_id, "", r.million_vnd_per_stated_person, "million VND per person",
                          f"{r.cost_billion_vnd} billion VND for {int(r.beneficiaries_persons)} people stated"))
     frame = pd.DataFrame(rows, columns=["question", "scope", "measure", "value", "unit", "note"])
-    frame.insert(0, "scenario", p.scenario.name)
+    frame.insert(0, "scenario", p.scenario.label)
     return frame

@@ -6,7 +6,7 @@ import math
 
 import pandas as pd
 
-from capnuoc_model import fmt
+from capnuoc_model import fmt, projection
 from capnuoc_model.plan import Plan
 from capnuoc_model.runs import ProjectionRun
 
@@ -34,23 +34,60 @@ def baseline_summary(areas: pd.DataFrame, systems: pd.DataFrame, coverage_pct: f
     )
 
 
-def _outlook(run: ProjectionRun, year: int, indicator: str, key: str, target: str) -> str:
+# The verdict's words follow the probability p of meeting the target: (lowest p of the band, words).
+# The middle band is open at both ends: from p = 0,6 up the median of the draws meets the target and
+# up to p = 0,4 it does not, so the words and the median figure never contradict each other.
+VERDICT_BANDS = ((0.9, "GẦN NHƯ CHẮC CHẮN ĐẠT"), (0.6, "CÓ KHẢ NĂNG ĐẠT"), (0.4, "CHƯA CHẮC ĐẠT"),
+                 (0.005, "KHÓ ĐẠT"), (0.0, "GẦN NHƯ KHÔNG THỂ ĐẠT"))
+FORECAST_RANGE = "khoảng dự báo 90 %"  # P5–P95 of the draws: where the outcome falls, not a confidence interval
+
+
+def verdict(p_meet: float) -> str:
+    """'CÓ KHẢ NĂNG ĐẠT (69 %)', 'KHÓ ĐẠT (3 %)': the words of VERDICT_BANDS and the probability."""
+    words = next(w for low, w in VERDICT_BANDS if p_meet > low or (p_meet == low and low != 0.4))
+    return f"{words} ({fmt.pct(100 * p_meet, 0)})"
+
+
+def _outlook(run: ProjectionRun, year: int, indicator: str, key: str) -> str:
+    """The forecast as every document states it: median, 90 % forecast range, verdict with probability.
+
+    The median is printed as the plan's comparison rule rounds (plan.printed), so a median that prints as
+    meeting the target is one that meets it, and the verdict's probability counts draws by the same rule.
+    """
     row = _plan_row(run, year)
     return (
-        f"{indicator} dự báo năm {year}: {fmt.pct(row[f'{key}_pct'])} "
-        f"(khoảng tin cậy 90 %: {fmt.pct(row[f'{key}_p5'])} – {fmt.pct(row[f'{key}_p95'])}), "
-        f"xác suất đạt mục tiêu {target}: {fmt.pct(100 * row[f'p_{key}_target'], 0)}."
+        f"{indicator} dự báo năm {year}: {fmt.pct(row[f'{key}_p50'])} (trung vị của "
+        f"{fmt.vn(run.projection.draws)} lần mô phỏng; {FORECAST_RANGE}: {fmt.pct(row[f'{key}_p5'])} – "
+        f"{fmt.pct(row[f'{key}_p95'])}); mục tiêu {_plan(run).target(key).text()}: {verdict(row[f'p_{key}_target'])}."
     )
 
 
 def coverage_outlook(run: ProjectionRun, year: int | None = None) -> str:
-    plan = _plan(run)
-    return _outlook(run, year or plan.plan_year, "Tỷ lệ bao phủ", "coverage", plan.target("coverage").text())
+    return _outlook(run, year or _plan(run).plan_year, "Tỷ lệ bao phủ", "coverage")
 
 
 def loss_outlook(run: ProjectionRun, year: int | None = None) -> str:
-    plan = _plan(run)
-    return _outlook(run, year or plan.plan_year, "Tỷ lệ thất thoát bình quân", "loss", plan.target("loss").text())
+    return _outlook(run, year or _plan(run).plan_year, "Tỷ lệ thất thoát bình quân", "loss")
+
+
+def shortage(run: ProjectionRun, year: int | None = None) -> str:
+    """Which systems cannot produce what their customers need in ``year`` (capacity × max utilisation)."""
+    year = year or _plan(run).plan_year
+    systems = run.tables["systems"]
+    rows = systems[(systems["year"] == year) & ((systems["p_shortage"] > 0)
+                                                | (systems["unserved_demand_m3_per_day"] >= projection.SHORTAGE_M3_PER_DAY))]
+    if rows.empty:
+        return (f"Năm {year} không công trình nào thiếu công suất: trong mọi lần mô phỏng, mỗi công trình sản xuất đủ "
+                "nước cho khách hàng của mình mà không vượt công suất thiết kế × mức khai thác tối đa.")
+    parts = []
+    for r in rows.sort_values(["p_shortage", "unserved_demand_m3_per_day"], ascending=False).itertuples():
+        central = (f", thiếu {fmt.m3_per_day(r.unserved_demand_m3_per_day)} theo tính toán trung tâm"
+                   if r.unserved_demand_m3_per_day >= projection.SHORTAGE_M3_PER_DAY else "")
+        share = "dưới 1 %" if 0 < r.p_shortage < 0.005 else fmt.pct(100 * r.p_shortage, 0)
+        parts.append(f"{r.name_vi} (thiếu nước trong {share} số lần mô phỏng{central})")
+    return (f"Thiếu công suất năm {year}: nhu cầu vượt công suất thiết kế × mức khai thác tối đa ở " + "; ".join(parts)
+            + ". Phần vượt là nhu cầu không được đáp ứng: công trình cấp nước ít giờ hơn, nước thương phẩm và "
+            "thất thoát cùng giảm theo.")
 
 
 def first_year_likely(run: ProjectionRun, column: str) -> int | None:
@@ -61,16 +98,32 @@ def first_year_likely(run: ProjectionRun, column: str) -> int | None:
 
 
 def coverage_requirement(run: ProjectionRun) -> str:
+    from capnuoc_model.feasibility import commissioned_in_plan_year
+
     uptake = run.uptake
     plan = _plan(run)
+    target = plan.target("coverage").text()
     end = f"31/12/{plan.plan_year}"
-    if uptake.reachable:
-        text = (f"Để đạt {plan.target('coverage').text()} vào {end}, cần đấu nối ít nhất "
-                f"{fmt.pct(100 * uptake.share, 0)} số người hưởng lợi của các dự án ({fmt.persons(uptake.people_to_connect)}).")
+    on_time = commissioned_in_plan_year(run.projection.setup)
+    costs = run.projection.setup.inputs.project_costs.set_index("project_id")
+    late = list(dict.fromkeys(str(costs.loc[pid, "project_no"]) for pid, done in on_time.items() if not done))
+    late_text = ("" if not late else f" (dự án số {_and(late)} vào sử dụng sau {end})")
+    if uptake.reachable and uptake.share <= 0:
+        text = f"Chỉ tiêu {target} đạt được vào {end} kể cả khi chưa đấu nối người hưởng lợi nào của các dự án."
+    elif uptake.reachable:
+        text = (f"Để đạt {target} vào {end}, cần đấu nối ít nhất "
+                f"{fmt.pct(100 * uptake.share, 0)} số người hưởng lợi của các dự án vào sử dụng trước ngày này"
+                f"{late_text} ({fmt.persons(uptake.people_to_connect)}).")
+    elif not on_time.any():
+        text = (f"Trong kịch bản này không dự án cấp nước nào vào sử dụng trước {end}{late_text}, "
+                f"nên các dự án chưa đóng góp cho năm {plan.plan_year}: tỷ lệ bao phủ chỉ đạt "
+                f"{fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm {fmt.persons(uptake.shortfall_persons)} được "
+                "cấp nước nhờ mở rộng mạng lưới và phát triển đấu nối, hoặc đưa dự án vào sử dụng sớm hơn.")
     else:
-        text = (f"Kể cả khi toàn bộ {fmt.persons(uptake.people_to_connect)} hưởng lợi của các dự án được đấu nối trước {end}, "
-                f"tỷ lệ bao phủ chỉ đạt {fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm "
-                f"{fmt.persons(uptake.shortfall_persons)} được cấp nước nhờ mở rộng mạng lưới và phát triển đấu nối.")
+        text = (f"Kể cả khi toàn bộ {fmt.persons(uptake.people_to_connect)} hưởng lợi của các dự án vào sử dụng trước "
+                f"{end}{late_text} được đấu nối, tỷ lệ bao phủ chỉ đạt "
+                f"{fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm {fmt.persons(uptake.shortfall_persons)} được "
+                "cấp nước nhờ mở rộng mạng lưới và phát triển đấu nối.")
     year = first_year_likely(run, "p_coverage_target")
     if year:
         text += f" Theo kịch bản này, mục tiêu có xác suất đạt từ 50 % trở lên vào năm {year}."
@@ -154,6 +207,16 @@ def loss_measures(run: ProjectionRun, top: int = 3) -> str:
         parts.append(f"{_first_lower(COMPONENT_VI[component])} {fmt.m3_per_day(rows['removed_m3_per_day'].sum())}: "
                      + "; ".join(measures))
     return "Giảm " + "; giảm ".join(parts) + "."
+
+
+def _and(items: list[str]) -> str:
+    """'1', '1 và 2', '1, 2 và 3'."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " và " + items[-1]
+
+
+def assumption_changes(scenario) -> list[str]:
+    """One line per assumption the scenario file or --set changed, with what happened to its distribution."""
+    return [f"{c.sentence()} (tại {', '.join(c.sources)})" for c in scenario.changes]
 
 
 def _first_lower(text: str) -> str:

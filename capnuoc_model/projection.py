@@ -14,16 +14,18 @@ import pandas as pd
 
 from capnuoc_model import engine, population
 from capnuoc_model.classes import classify, loss_class, utilisation_class
-from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.io import DataPackage, display_path
 from capnuoc_model.plan import Plan, check_assumption_paths
 from capnuoc_model.plan import meets_bounds as plan_meets
-from capnuoc_model.scenario import Scenario, load_defaults, sample_all, support
+from capnuoc_model.scenario import Scenario, load_defaults, sample_all, stream, support
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20260515
 SENSITIVITY_DRAWS = 2_000
 QUANTILES = (5, 50, 95)
+SHORTAGE_M3_PER_DAY = 1.0  # unserved demand that counts as a shortage (less prints as 0 m³/ngày đêm)
+POPULATION_STREAM = "population:growth"  # not an assumption path (no ':' there), so never the same stream
 
 
 @dataclass(frozen=True)
@@ -59,7 +61,13 @@ def setup(package: DataPackage, scenario: Scenario) -> Setup:
     defaults = load_defaults(scenario.files[0])
     # demand assumptions scale the base-year billed volume per person relative to the defaults it was built with
     reference = {path: float(defaults.value(path)) for path in sorted(set(plan.demand_assumptions.values()))}
-    return Setup(engine.build_inputs(package), fit, scenario, targets, reference, plan)
+    inputs = engine.build_inputs(package)
+    problems = engine.check_capacity_projects(inputs, lambda path: path in scenario.assumptions)
+    if problems:
+        label = display_path(scenario.files[0])
+        raise CapnuocInputError([Violation(label, None, path, problem, expected) for path, problem, expected in problems],
+                                f"{len(problems)} lỗi về công suất dự án trong {label}")
+    return Setup(inputs, fit, scenario, targets, reference, plan)
 
 
 def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.Results:
@@ -69,10 +77,10 @@ def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.R
 
 
 def draws_for(s: Setup, n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
-    """Assumption draws and population growth draws (two independent streams of one seed)."""
+    """Assumption draws and population growth draws, each from its own stream of the seed (scenario.stream)."""
     samples = sample_all(s.scenario, n, seed)
     sd = float(s.scenario.value("population.area_deviation_sd_pct_per_year")) / 100
-    growth = population.growth_draws(s.fit, n, np.random.default_rng([seed, 1]), list(s.inputs.area_ids), deviation_sd_log=sd)
+    growth = population.growth_draws(s.fit, n, stream(seed, POPULATION_STREAM), list(s.inputs.area_ids), deviation_sd_log=sd)
     return samples, growth
 
 
@@ -135,7 +143,7 @@ def areas_table(p: Projection) -> pd.DataFrame:
         "population_p95": _quantiles(mc.population)[2],
     })
     frame.insert(2, "name_vi", np.tile(p.setup.inputs.area_names, len(point.years)))
-    frame.insert(0, "scenario", p.scenario.name)
+    frame.insert(0, "scenario", p.scenario.label)
     return frame
 
 
@@ -156,6 +164,10 @@ def systems_table(p: Projection) -> pd.DataFrame:
         "utilisation_pct": point.utilisation_pct[0],
         "loss_p5": q[0], "loss_p50": q[1], "loss_p95": q[2],
         "p_running": mc.active.mean(axis=0),
+        "production_limit_m3_per_day": np.where(point.active[0], point.production_limit[0], np.nan),
+        "unserved_demand_m3_per_day": np.where(point.active[0], point.unserved[0], np.nan),
+        "unserved_p95": _quantiles(np.where(mc.active, mc.unserved, np.nan))[2],
+        "p_shortage": shortage(mc).mean(axis=0),
     })
     frame["loss_class"] = classify(frame["loss_pct"], loss_class, p.setup.plan.loss_threshold_pct)
     frame["utilisation_class"] = classify(frame["utilisation_pct"], utilisation_class)
@@ -163,7 +175,7 @@ def systems_table(p: Projection) -> pd.DataFrame:
     loss = frame["production_m3_per_day"] - frame["billed_m3_per_day"]
     frame["share_of_province_loss_pct"] = 100 * loss / loss.groupby(frame["year"]).transform("sum")
     frame.insert(2, "name_vi", np.tile(p.setup.inputs.system_names, len(point.years)))
-    frame.insert(0, "scenario", p.scenario.name)
+    frame.insert(0, "scenario", p.scenario.label)
     return frame
 
 
@@ -171,7 +183,7 @@ def province_table(p: Projection) -> pd.DataFrame:
     point, mc = p.point, p.mc
     cq, lq = _quantiles(mc.province_coverage_pct), _quantiles(mc.province_loss_pct)
     return pd.DataFrame({
-        "scenario": p.scenario.name,
+        "scenario": p.scenario.label,
         "year": point.years,
         "population": point.population[0].sum(axis=1),
         "served": point.served[0].sum(axis=1),
@@ -181,7 +193,14 @@ def province_table(p: Projection) -> pd.DataFrame:
         "loss_p5": lq[0], "loss_p50": lq[1], "loss_p95": lq[2],
         "p_coverage_target": p.setup.plan.meets("coverage", mc.province_coverage_pct).mean(axis=0),
         "p_loss_target": p.setup.plan.meets("loss", mc.province_loss_pct).mean(axis=0),
+        "unserved_demand_m3_per_day": point.unserved[0].sum(axis=1),
+        "p_shortage": shortage(mc).any(axis=2).mean(axis=0),
     })
+
+
+def shortage(results: engine.Results) -> np.ndarray:
+    """(n, years, systems) bool: the system cannot produce what its customers need (SHORTAGE_M3_PER_DAY or more)."""
+    return results.unserved >= SHORTAGE_M3_PER_DAY
 
 
 def headline(results: engine.Results, plan: Plan, year: int | None = None) -> dict[str, np.ndarray]:
@@ -233,7 +252,7 @@ def targets_table(p: Projection) -> pd.DataFrame:
             if p.point.active[0, y, j] or p.mc.active[:, y, j].any():
                 add("loss_pct", "loss", system_id, loss.low, loss.high, p.point.loss_pct[0, y, j], p.mc.loss_pct[:, y, j])
     frame = pd.DataFrame(rows)
-    frame.insert(0, "scenario", p.scenario.name)
+    frame.insert(0, "scenario", p.scenario.label)
     return frame
 
 
@@ -252,7 +271,7 @@ def sensitivity_table(p: Projection, draws: int = SENSITIVITY_DRAWS) -> pd.DataF
             h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}), s.plan)
             point = headline(deterministic(s, {**s.values, path: value}), s.plan)
             ends[end] = (value, h, point)
-        row = {"scenario": s.scenario.name, "assumption": path, "unit": s.scenario.get(path).unit,
+        row = {"scenario": s.scenario.label, "assumption": path, "unit": s.scenario.get(path).unit,
                "value": float(s.scenario.value(path)), "low": low, "high": high}
         for end, (value, h, point) in ends.items():
             row[f"p_coverage_{end}"] = float(h["meets_coverage"].mean())

@@ -85,10 +85,7 @@ def _code_hash() -> str:
 
 def output_folder(scenario_file: Path, sets: list[str]) -> Path:
     """Baseline → output/report/baseline; other scenarios (or --set runs) get their own folder."""
-    name = Path(scenario_file).stem
-    if sets:
-        name += "-" + _hash(sorted(sets))[:8]
-    return io.REPO_ROOT / "output" / "report" / name
+    return runs.output_folder("report", scenario_file, sets)
 
 
 def has_code(notebook: Path) -> bool:
@@ -176,8 +173,7 @@ def build_report(
     notebooks = [io.resolve(n) for n in book.notebooks()]
     is_baseline = scenario_file.resolve() == io.resolve(BASELINE_SCENARIO).resolve() and not sets
     if not is_baseline:  # label the documents of any other scenario
-        label = chosen.name + (f" ({'; '.join(sets)})" if sets else "")
-        book = replace(book, subtitle=f"Kịch bản: {label}", basename=f"{book.basename}-{output_folder(scenario_file, sets).name}")
+        book = replace(book, subtitle=f"Kịch bản: {chosen.label}", basename=f"{book.basename}-{output_folder(scenario_file, sets).name}")
     book = replace(book, **(book_changes or {}))
     target = Path(out) if out else output_folder(scenario_file, sets)
     timings.step("đọc dữ liệu, kịch bản, _quarto.yml", started)

@@ -47,6 +47,7 @@ def full_run(
         "nrw_value": feasibility.nrw_value_by_year(projection.systems_table(p), prices),
         "population_fit": population_fit_table(p),
         "assumptions": pd.DataFrame(scenario.to_records()),
+        "assumption_changes": changes_table(scenario),
     }
     if with_sensitivity:
         step("Phân tích độ nhạy")
@@ -54,11 +55,34 @@ def full_run(
     return ProjectionRun(p, uptake, loss, tables)
 
 
+CHANGE_COLUMNS = ["path", "sources", "value_default", "value", "distribution_default", "distribution", "distribution_change"]
+
+
+def changes_table(scenario: Scenario) -> pd.DataFrame:
+    """Every assumption the scenario file and --set changed: default and effective value and distribution."""
+    frame = pd.DataFrame([c.to_record() for c in scenario.changes], columns=CHANGE_COLUMNS)
+    frame.insert(0, "scenario", scenario.label)
+    return frame
+
+
+def output_folder(kind: str, scenario_file: Path, sets: list[str] | tuple[str, ...]) -> Path:
+    """Default folder of a run: output/<kind>/<scenario file stem>, plus '-' and a short hash of the --set
+    overrides (in their order, which matters when one path is set twice) when there are any, so that runs
+    with other overrides never overwrite each other."""
+    import hashlib
+    import json
+
+    name = Path(scenario_file).stem
+    if sets:
+        name += "-" + hashlib.sha256(json.dumps(list(sets), ensure_ascii=False).encode("utf-8")).hexdigest()[:8]
+    return io.REPO_ROOT / "output" / kind / name
+
+
 def population_fit_table(p: projection.Projection) -> pd.DataFrame:
     from capnuoc_model.population import fit_table
 
     table = fit_table(p.setup.fit)
-    table.insert(0, "scenario", p.scenario.name)
+    table.insert(0, "scenario", p.scenario.label)
     return table
 
 
@@ -79,6 +103,7 @@ def manifest(run: ProjectionRun, package: io.DataPackage, command: str = "projec
     return mf.build(
         command, arguments, mf.data_files(package.directory) + [Path(f) for f in scenario.files],
         [f"{prefix}{name}.csv" for name in run.tables],
-        extra={"scenario": {"name": scenario.name, "overrides": list(scenario.sets), "fingerprint": scenario.fingerprint()},
+        extra={"scenario": {"name": scenario.name, "label": scenario.label, "overrides": list(scenario.sets),
+                            "changes": [c.to_record() for c in scenario.changes], "fingerprint": scenario.fingerprint()},
                "seed": run.projection.seed, "draws": run.projection.draws},
     )

@@ -20,12 +20,26 @@ Defaults file (``analysis/assumptions/defaults.yaml``)
     The value must lie in [min, max] and in the distribution's support; the support must lie
     in [min, max]. Unknown fields are errors.
 
+Physical limits (:mod:`capnuoc_model.limits`)
+    Whatever ``min`` and ``max`` say, no value, ``min``, ``max`` or distribution may leave the
+    model's physical domain: shares in [0, 1], coverage ≤ 100 %, people, months, volumes,
+    capacities and costs ≥ 0, loss rates < 100 %. The defaults file, scenario files and ``--set``
+    are all checked; a breach is a located message naming the limit.
+
 Scenario file (``analysis/scenarios/*.yaml``)
     ``name`` and ``description`` (required), ``extends`` (optional: another scenario file,
     relative to this one; chains allowed, cycles are errors) and ``overrides``: a mapping that
     mirrors the defaults tree and holds only what differs. At a leaf, a scalar sets the value;
     a mapping may hold ``value``, ``distribution`` (a whole one, or null = fixed), ``min``,
     ``max``, ``description``, ``reference``.
+
+A new value moves its distribution (scenario files and ``--set`` alike)
+    When an override sets ``value`` but not ``distribution``, the distribution is shifted so that
+    its centre is the new value — the mode of a triangular, the mean of a normal, the midpoint of a
+    uniform, the mean of a beta — keeping its width, and then cut at the leaf's [min, max] and
+    physical limits (:func:`move_distribution`). Setting ``distribution`` too (or null) overrides
+    the rule. ``Scenario.changes`` lists every changed assumption and what happened to its
+    distribution; ``capnuoc check`` and ``capnuoc project`` print that list.
 
 Command line ``--set path=text`` (applied last; ``text`` is read as YAML)
     ``a.b=0.8`` sets the value, ``a.b.distribution=null`` makes it fixed,
@@ -54,7 +68,9 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, StringConstraint
 from pydantic_core import PydanticCustomError
 from scipy import stats
 
+from capnuoc_model import fmt
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.limits import physical_limit
 
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "analysis" / "assumptions" / "defaults.yaml"
 YAML_EXPECTED = "valid YAML (check indentation and ':' after each key)"
@@ -210,27 +226,34 @@ def expected_form(a: Assumption, kind: str | None = None) -> str:
     return f"a number{bounds}" + (f" ({a.unit})" if a.unit != "-" else "")
 
 
-def describe_distribution(a: Assumption | Triangular | Uniform | Normal | Beta | None) -> str:
-    """Short text of the uncertainty: 'fixed', 'triangular(6, 9, 12)', 'normal(mean 3, sd 2) on [0, 12]'."""
+DISTRIBUTION_WORDS = {  # templates of describe_distribution: machine tables (English) and people (Vietnamese)
+    "en": {"fixed": "fixed", "triangular": "triangular({low}, {mode}, {high})", "uniform": "uniform({low}, {high})",
+           "normal": "normal(mean {mean}, sd {sd})", "beta": "beta({alpha}, {beta})", "on": " on [{lo}, {hi}]"},
+    "vi": {"fixed": "cố định", "triangular": "tam giác ({low}; {mode}; {high})", "uniform": "đều ({low}; {high})",
+           "normal": "chuẩn (trung bình {mean}, độ lệch chuẩn {sd})", "beta": "beta ({alpha}; {beta})",
+           "on": " trên [{lo}; {hi}]"},
+}
+
+
+def describe_distribution(a: Assumption | Triangular | Uniform | Normal | Beta | None, language: str = "en") -> str:
+    """Short text of the uncertainty: 'fixed', 'triangular(6, 9, 12)', 'normal(mean 3, sd 2) on [0, 12]';
+    with language 'vi': 'cố định', 'tam giác (6; 9; 12)', 'chuẩn (trung bình 3, độ lệch chuẩn 2) trên [0; 12]'."""
     d = a.distribution if isinstance(a, Assumption) else a
+    words, num = DISTRIBUTION_WORDS[language], (_num if language == "en" else _vi)
     if d is None:
-        return "fixed"
-    if isinstance(d, Triangular):
-        return f"triangular({_num(d.low)}, {_num(d.mode)}, {_num(d.high)})"
-    if isinstance(d, Uniform):
-        return f"uniform({_num(d.low)}, {_num(d.high)})"
-    if isinstance(d, Normal):
-        lo, hi = support(d)
-        return f"normal(mean {_num(d.mean)}, sd {_num(d.sd)})" + ("" if (lo, hi) == (-math.inf, math.inf)
-                                                                   else f" on [{_num(lo)}, {_num(hi)}]")
-    return f"beta({_num(d.alpha)}, {_num(d.beta)}) on [{_num(d.low)}, {_num(d.high)}]"
+        return words["fixed"]
+    text = words[d.kind].format(**{k: num(v) for k, v in d.model_dump(exclude={"kind"}).items() if v is not None})
+    lo, hi = support(d)
+    if isinstance(d, (Normal, Beta)) and (lo, hi) != (-math.inf, math.inf):
+        text += words["on"].format(lo=num(lo), hi=num(hi))
+    return text
 
 
 # ---------------------------------------------------------------------------- validation of one leaf
 
 
-def _check(a: Assumption, kind: str) -> list[Problem]:
-    """Rules pydantic cannot express: type fixed by the defaults, range, choices, support."""
+def _check(a: Assumption, kind: str, path: str = "") -> list[Problem]:
+    """Rules pydantic cannot express: type fixed by the defaults, range, choices, support, physical limits."""
     v, form = a.value, expected_form(a, kind)
     if _kind(v) != kind:
         word = {"number": "a number", "bool": "true or false", "text": "text"}[kind]
@@ -245,8 +268,15 @@ def _check(a: Assumption, kind: str) -> list[Problem]:
         return out
     if a.min is not None and a.max is not None and a.min > a.max:
         return [(("min",), f"min {_num(a.min)} is above max {_num(a.max)}", "min ≤ max")]
+    limit = physical_limit(path, a.unit)  # the model's own domain: no min, max, value or draw may pass it
+    physical = "" if limit is None else f"một số {limit.describe()}"
+    if limit is not None:
+        out += [((name,), f"{name} {_num(bound)} vượt giới hạn vật lý: {limit.what}", physical)
+                for name, bound in (("min", a.min), ("max", a.max)) if bound is not None and not limit.contains(bound)]
     if (a.min is not None and v < a.min) or (a.max is not None and v > a.max):
         out.append((("value",), f"{_show(v)} is out of range", form))
+    elif limit is not None and not limit.contains(v):
+        out.append((("value",), f"{_show(v)} vượt giới hạn vật lý: {limit.what}", physical))
     d = a.distribution
     if d is None:
         return out
@@ -261,6 +291,9 @@ def _check(a: Assumption, kind: str) -> list[Problem]:
         if bound is not None and (reach < bound if end == "low" else reach > bound):
             out.append((("distribution", end), f"the distribution reaches {_num(reach)}, beyond {name} {_num(bound)}",
                         f"a distribution inside {limits}"))
+        elif limit is not None and not limit.contains(reach):
+            out.append((("distribution", end), f"phân phối chạm tới {_num(reach)}, vượt giới hạn vật lý: {limit.what}",
+                        f"một phân phối có mọi giá trị {limit.describe()}"))
     if not lo <= v <= hi and not out:  # one message for a value out of range
         out.append((("value",), f"value {_show(v)} lies outside {describe_distribution(d)}",
                     f"a value from {_num(lo)} to {_num(hi)}, or also change the distribution (null makes it fixed)"))
@@ -300,20 +333,84 @@ def _from_pydantic(exc: ValidationError, model: type[BaseModel], help_: Mapping[
     return out
 
 
-def _validate(raw: Mapping[str, Any], kind: str | None = None) -> tuple[Assumption | None, list[Problem]]:
+def _validate(raw: Mapping[str, Any], kind: str | None = None, path: str = "") -> tuple[Assumption | None, list[Problem]]:
     try:
         a = Assumption.model_validate(raw)
     except ValidationError as exc:
         return None, _from_pydantic(exc, Assumption, LEAF_HELP)
-    problems = _check(a, kind or _kind(a.value))
+    problems = _check(a, kind or _kind(a.value), path)
     return (None if problems else a), problems
 
 
-def _override(base: Assumption, change: Mapping[str, Any]) -> tuple[Assumption | None, list[Problem]]:
-    """The leaf with some fields replaced, validated against the kind of the original value."""
-    new, problems = _validate({**base.model_dump(exclude_none=True), **change}, _kind(base.value))
+def _override(base: Assumption, change: Mapping[str, Any], path: str = "") -> tuple[Assumption | None, list[Problem]]:
+    """The leaf with some fields replaced, validated against the kind of the original value.
+
+    A change of ``value`` without ``distribution`` moves the distribution with it (:func:`move_distribution`).
+    """
+    merged = {**base.model_dump(exclude_none=True), **change}
+    value = change.get("value")
+    if "value" in change and "distribution" not in change and base.distribution is not None \
+            and _kind(value) == "number" and math.isfinite(value):
+        lower, upper = _bounds(path, base.unit, merged.get("min"), merged.get("max"))
+        if isinstance(lower, (int, float)) and isinstance(upper, (int, float)) and lower <= value <= upper:
+            moved = move_distribution(base.distribution, float(value), lower, upper)
+            merged["distribution"] = None if moved is None else moved.model_dump(exclude_none=True)
+    new, problems = _validate(merged, _kind(base.value), path)
     form = expected_form(base)  # a bad value is explained with the leaf's own rule
     return new, [(loc, p, form if loc == ("value",) and e == LEAF_HELP["value"] else e) for loc, p, e in problems]
+
+
+# ---------------------------------------------------------------------------- a value moves its distribution
+
+
+def _bounds(path: str, unit: str, low: Any, high: Any) -> tuple[Any, Any]:
+    """The leaf's [min, max] narrowed to its physical limit (unbounded ends are ±∞)."""
+    limit = physical_limit(path, unit)
+    low = -math.inf if low is None else low
+    high = math.inf if high is None else high
+    if limit is not None and isinstance(low, (int, float)) and isinstance(high, (int, float)):
+        low, high = max(low, limit.low), min(high, limit.high)
+    return low, high
+
+
+def centre(d: Triangular | Uniform | Normal | Beta) -> float:
+    """The point a new value moves the distribution to: the mode of a triangular, the mean of a normal
+    (its mode too), the midpoint of a uniform, the mean of a beta."""
+    if isinstance(d, Triangular):
+        return d.mode
+    if isinstance(d, Normal):
+        return d.mean
+    if isinstance(d, Uniform):
+        return (d.low + d.high) / 2
+    return d.low + (d.high - d.low) * d.alpha / (d.alpha + d.beta)
+
+
+def move_distribution(d: Triangular | Uniform | Normal | Beta, value: float, lower: float = -math.inf,
+                      upper: float = math.inf) -> Triangular | Uniform | Normal | Beta | None:
+    """The distribution shifted so that its :func:`centre` is ``value``, same width, cut at [lower, upper].
+
+    Ends beyond a limit are moved to it (a triangular keeps its mode at the value, a normal its mean;
+    a beta keeps its concentration α + β and takes the mean ``value`` on its cut support). None when
+    nothing of the width is left (the value sits on a limit the whole distribution lay beyond): the
+    assumption becomes fixed.
+    """
+    shift = value - centre(d)
+    low = min(max(support(d)[0] + shift, lower), value)  # min/max: rounding of the shift never leaves out the value
+    high = max(min(support(d)[1] + shift, upper), value)
+    if not low < high:
+        return None
+    if isinstance(d, Triangular):
+        return Triangular(kind="triangular", low=low, mode=value, high=high)
+    if isinstance(d, Uniform):
+        return Uniform(kind="uniform", low=low, high=high)
+    if isinstance(d, Normal):
+        return Normal(kind="normal", mean=value, sd=d.sd, low=None if math.isinf(low) else low,
+                      high=None if math.isinf(high) else high)
+    share = (value - low) / (high - low)
+    if not 0 < share < 1:
+        return None
+    concentration = d.alpha + d.beta
+    return Beta(kind="beta", alpha=share * concentration, beta=(1 - share) * concentration, low=low, high=high)
 
 
 # ---------------------------------------------------------------------------- YAML with line numbers
@@ -441,12 +538,66 @@ class AssumptionTree(_Lookup):
 
 
 @dataclass(frozen=True)
+class Change:
+    """One assumption a scenario file or ``--set`` changed: the default leaf, the effective one, and
+    whether its distribution was moved with the value (the rule of :func:`move_distribution`) or set."""
+
+    path: str
+    sources: tuple[str, ...]  # where it was changed: 'analysis/scenarios/x.yaml:12', '--set:1'
+    before: Assumption  # as in the defaults file
+    after: Assumption
+    distribution_set: bool  # the distribution (or null) was given explicitly
+
+    @property
+    def how(self) -> str:
+        """What happened to the distribution: 'unchanged', 'moved' (with the value), 'fixed' (set to null) or 'set'."""
+        if self.after.distribution == self.before.distribution:
+            return "unchanged"
+        if self.after.distribution is None:
+            return "fixed"
+        return "set" if self.distribution_set else "moved"
+
+    def to_record(self) -> dict[str, Any]:
+        return {"path": self.path, "sources": "; ".join(self.sources),
+                "value_default": self.before.value, "value": self.after.value,
+                "distribution_default": describe_distribution(self.before),
+                "distribution": describe_distribution(self.after), "distribution_change": self.how}
+
+    def sentence(self) -> str:
+        """'uptake.final_share: 0,9 → 0,8; phân phối dịch theo giá trị mới: tam giác (0,7; 0,9; 1) → tam giác (0,6; 0,8; 0,9)'."""
+        text = f"{self.path}: {_vi(self.before.value)} → {_vi(self.after.value)}"
+        if self.how == "unchanged":
+            return text + ("" if self.before.distribution is None else
+                           f"; phân phối không đổi: {describe_distribution(self.after, 'vi')}")
+        return (text + f"; phân phối {CHANGE_VI[self.how]}: {describe_distribution(self.before, 'vi')} → "
+                f"{describe_distribution(self.after, 'vi')}")
+
+
+CHANGE_VI = {"moved": "dịch theo giá trị mới", "fixed": "bỏ (giả định cố định)", "set": "đặt lại trong kịch bản"}
+
+
+def _vi(v: Any) -> str:
+    """A value in Vietnamese number format (up to 6 decimals, trimmed)."""
+    if isinstance(v, float) and math.isinf(v):
+        return "∞" if v > 0 else "−∞"
+    if isinstance(v, bool):
+        return "có" if v else "không"
+    return fmt.vn(v, 6, trim=True) if isinstance(v, (int, float)) else str(v)
+
+
+@dataclass(frozen=True)
 class Scenario(_Lookup):
     name: str
     description: str
     files: tuple[Path, ...]
     sets: tuple[str, ...]
     assumptions: Mapping[str, Assumption]
+    changes: tuple[Change, ...] = ()  # every assumption that differs from the defaults, in path order
+
+    @property
+    def label(self) -> str:
+        """The name, with the ``--set`` overrides when there are any: the 'scenario' column of every table."""
+        return self.name if not self.sets else f"{self.name} (--set {'; '.join(self.sets)})"
 
     def fingerprint(self) -> str:
         """sha256 of the effective assumptions; independent of file layout, key order and 1 vs 1.0."""
@@ -468,11 +619,14 @@ class Scenario(_Lookup):
     def with_value(self, path: str, value: Any) -> Scenario:
         """A copy with one value changed (validated; recorded in ``sets``), e.g. for sensitivity runs."""
         value = value.item() if isinstance(value, np.generic) else value
-        new, problems = _override(self.get(path), {"value": value})
+        new, problems = _override(self.get(path), {"value": value}, path)
         if new is None:
             raise CapnuocInputError([Violation("with_value", None, _dot((path,) + loc), p, e) for loc, p, e in problems])
         setting = f"{path}={json.dumps(value, ensure_ascii=False)}"
-        return replace(self, assumptions={**self.assumptions, path: new}, sets=self.sets + (setting,))
+        before = next((c.before for c in self.changes if c.path == path), self.get(path))
+        change = Change(path, (f"with_value:{len(self.sets) + 1}",), before, new, False)
+        changes = tuple(sorted([c for c in self.changes if c.path != path] + [change], key=lambda c: c.path))
+        return replace(self, assumptions={**self.assumptions, path: new}, sets=self.sets + (setting,), changes=changes)
 
 
 def _walk_defaults(doc: _Doc, data: Any, loc: Loc, leaves: dict[str, Assumption], out: list[Violation]) -> None:
@@ -486,7 +640,7 @@ def _walk_defaults(doc: _Doc, data: Any, loc: Loc, leaves: dict[str, Assumption]
             out.append(doc.at(here, f"'{key}' is not a valid name", "letters a–z, digits and '_' (no dots or spaces)"))
         elif isinstance(sub, dict) and ("value" in sub or any(k in LEAF_MARKERS and not isinstance(v, dict)
                                                               for k, v in sub.items())):
-            leaf, problems = _validate(sub)
+            leaf, problems = _validate(sub, path=_dot(here))
             out.extend(doc.at(here + p[0], p[1], p[2]) for p in problems)
             if leaf is not None:
                 leaves[_dot(here)] = leaf
@@ -610,6 +764,17 @@ def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_pa
     tree = load_defaults(defaults_path)
     current: dict[str, Assumption] = dict(tree.assumptions)
     out: list[Violation] = []
+    sources: dict[str, list[str]] = {}
+    distribution_set: dict[str, bool] = {}
+
+    def apply(leaf: str, change: Mapping[str, Any], source: str) -> list[Problem]:
+        new, problems = _override(current[leaf], change, leaf)
+        if new is not None:
+            current[leaf] = new
+            sources.setdefault(leaf, []).append(source)
+            distribution_set[leaf] = "distribution" in change or distribution_set.get(leaf, False)
+        return problems
+
     chain = _read_chain(Path(path).resolve(), out) if path is not None else []
     for doc in (d for d in chain if d.ok):
         data = doc.data if doc.data is not None else {}  # an empty file: missing name and description
@@ -622,21 +787,22 @@ def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_pa
             out.extend(doc.at(loc, p, e) for loc, p, e in _from_pydantic(exc, _Header, HEADER_HELP))
         if isinstance(data.get("overrides"), dict):
             for leaf, change in _collect(data["overrides"], (), tree, doc, out):
-                new, problems = _override(current[leaf], change)
-                out.extend(doc.at(("overrides", *leaf.split("."), *loc), p, e) for loc, p, e in problems)
-                current[leaf] = new or current[leaf]
+                where = ("overrides", *leaf.split("."))
+                problems = apply(leaf, change, f"{doc.label}:{doc.line(where)}")
+                out.extend(doc.at(where + loc, p, e) for loc, p, e in problems)
     for number, arg in enumerate(sets, start=1):
         parsed = _parse_set(number, arg, tree, current, out)
         if parsed:
-            new, problems = _override(current[parsed[0]], parsed[1])
+            problems = apply(parsed[0], parsed[1], f"--set:{number}")
             out.extend(Violation("--set", number, _dot((parsed[0],) + loc), p, e) for loc, p, e in problems)
-            current[parsed[0]] = new or current[parsed[0]]
     if out:
         where = chain[-1].label if chain else "--set"
         raise CapnuocInputError(out, f"{len(set(out))} problem(s) in scenario {where}")
     top = chain[-1].data if chain else {"name": "defaults", "description": "The default assumptions, no scenario."}
+    changes = tuple(Change(leaf, tuple(sources[leaf]), tree.get(leaf), current[leaf], distribution_set[leaf])
+                    for leaf in sorted(sources) if current[leaf] != tree.get(leaf))
     return Scenario(str(top["name"]).strip(), str(top["description"]).strip(),
-                    (Path(defaults_path).resolve(),) + tuple(d.path for d in chain), tuple(sets), current)
+                    (Path(defaults_path).resolve(),) + tuple(d.path for d in chain), tuple(sets), current, changes)
 
 
 # ---------------------------------------------------------------------------- sampling
@@ -660,7 +826,18 @@ def sample(a: Assumption, n: int, rng: np.random.Generator) -> np.ndarray:
     return np.clip(np.asarray(x, dtype=float), *support(d))  # truncnorm far in a tail can miss by ~1e-9
 
 
+def stream(seed: int, key: str) -> np.random.Generator:
+    """The random generator of one assumption (or other source of draws, such as population growth).
+
+    Its own stream, derived from the seed and a stable hash of ``key`` (the assumption's path) through
+    numpy's SeedSequence: adding, removing or changing another assumption leaves these draws as they
+    were, so scenario differences are differences of the assumptions alone (common random numbers).
+    """
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    words = tuple(int.from_bytes(digest[i:i + 4], "little") for i in range(0, 16, 4))
+    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=words))
+
+
 def sample_all(scenario: Scenario, n: int, seed: int) -> dict[str, np.ndarray]:
-    """Draws of every uncertain assumption, in sorted path order from one generator (deterministic)."""
-    rng = np.random.default_rng(seed)
-    return {p: sample(scenario.get(p), n, rng) for p in scenario.uncertain_paths()}
+    """Draws of every uncertain assumption (sorted by path), each from its own :func:`stream`."""
+    return {p: sample(scenario.get(p), n, stream(seed, p)) for p in scenario.uncertain_paths()}

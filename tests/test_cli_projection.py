@@ -11,7 +11,7 @@ import re
 import pytest
 
 import capnuoc_model
-from capnuoc_model import fmt, projection
+from capnuoc_model import fmt, narrative, projection
 from capnuoc_model.scenario import load_scenario
 
 from .conftest import REPO, run_cli
@@ -157,9 +157,12 @@ def test_check_prints_both_verdicts_in_vietnamese(package):
     loss_head = "2. Tỷ lệ thất thoát bình quân năm 2026 (mục tiêu ≤ 15 %):"
     assert coverage_head in out and loss_head in out
     assert out.index(coverage_head) < out.index(loss_head)
-    for head in (coverage_head, loss_head):
+    p = projection.project(package, load_scenario(BASELINE), 500, projection.DEFAULT_SEED)
+    row = projection.province_table(p).set_index("year").loc[2026]
+    for head, key in ((coverage_head, "coverage"), (loss_head, "loss")):
         verdict = out[out.index(head) + len(head):].splitlines()[0].strip()
-        assert verdict in ("CÓ", "KHÔNG"), verdict
+        # the verdict's words follow the probability, which it also prints
+        assert verdict == narrative.verdict(row[f"p_{key}_target"]), verdict
     assert out.count("Cần gì:") == 2
     # every percentage in Vietnamese format: '.' groups thousands, ',' marks decimals
     numbers = re.findall(r"([\d.,]+) %", out)
@@ -167,14 +170,12 @@ def test_check_prints_both_verdicts_in_vietnamese(package):
     assert all(VN_NUMBER.fullmatch(n) for n in numbers), numbers
     assert any("," in n for n in numbers)
     assert not re.search(r"\d\.\d{1,2} %", out)
-    # the numbers are the run's: the same projection in-process
-    p = projection.project(package, load_scenario(BASELINE), 500, projection.DEFAULT_SEED)
-    row = projection.province_table(p).set_index("year").loc[2026]
-    for value in ("coverage_pct", "coverage_p5", "coverage_p95", "loss_pct", "loss_p5", "loss_p95"):
-        assert fmt.pct(row[value]) in out, value
-    assert f"{fmt.pct(100 * row['p_coverage_target'], 0)}" in out
-    expected = "CÓ" if row["p_coverage_target"] >= 0.5 else "KHÔNG"
-    assert out[out.index(coverage_head):].splitlines()[0].endswith(expected)
+    # the headline figure is the simulation's median with its 90 % forecast range (not a confidence interval)
+    assert "khoảng tin cậy" not in out and out.count("khoảng dự báo 90 %") == 2
+    for key in ("coverage", "loss"):
+        assert f"{fmt.pct(row[f'{key}_p5'])} – {fmt.pct(row[f'{key}_p95'])}" in out, key
+        assert f"dự báo năm 2026: {fmt.pct(row[f'{key}_p50'])} (trung vị" in out, key
+    assert "3. Công suất các công trình năm 2026:" in out
 
 
 def test_compare_prints_both_scenarios(package):
@@ -187,9 +188,10 @@ def test_compare_prints_both_scenarios(package):
     for path in (BASELINE, AMBITIOUS):
         p = projection.project(package, load_scenario(path), 200, projection.DEFAULT_SEED)
         province = projection.province_table(p).set_index("year")
-        assert fmt.pct(province.loc[2026, "coverage_pct"]) in result.stdout
-        assert fmt.pct(province.loc[2030, "loss_pct"]) in result.stdout
-    assert "Bao phủ 2026" in result.stdout and "Thất thoát 2026" in result.stdout
+        assert fmt.pct(province.loc[2026, "coverage_p50"]) in result.stdout
+        assert fmt.pct(province.loc[2030, "loss_p50"]) in result.stdout
+        assert narrative.verdict(province.loc[2026, "p_loss_target"]) in result.stdout
+    assert "Bao phủ 2026: trung vị" in result.stdout and "Thất thoát 2026: trung vị" in result.stdout
 
 
 # ----------------------------------------------------------------------------- bad input

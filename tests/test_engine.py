@@ -86,7 +86,12 @@ def check_invariants(r: engine.Results, s) -> None:
     np.testing.assert_allclose(r.production, r.billed + loss, rtol=1e-12, atol=1e-9)
     off = ~r.active
     assert np.all(r.production[off] == 0) and np.all(r.billed[off] == 0) and np.all(loss[off] == 0)
-    assert np.all(r.capacity >= np.asarray(s.inputs.capacity_base) - TOL)
+    assert np.all(r.capacity[:, :, s.inputs.operating_base] >= np.asarray(s.inputs.capacity_base)[s.inputs.operating_base] - TOL)
+    # no system produces more than design capacity × max utilisation; what it cannot produce is unserved demand
+    assert np.all(r.production[:, 1:] <= r.production_limit[:, 1:] * (1 + 1e-12) + TOL)
+    assert np.all(r.unserved >= 0) and np.all(r.unserved[:, 0] == 0) and np.all(r.unserved[off] == 0)
+    short = r.unserved[:, 1:] > TOL
+    np.testing.assert_allclose(r.production[:, 1:][short], r.production_limit[:, 1:][short], rtol=1e-12)
 
 
 # ----------------------------------------------------------------------------- 2025 = baseline
@@ -375,7 +380,9 @@ def test_a_system_above_its_capacity_limit_takes_no_new_people(s):
     r = run_with(s, {}, np.full(s.inputs.n_areas, s.fit.growth_pct_per_year / 100), vary=vary)
     i, j = s.inputs.area_ids.index("hoa_an"), s.inputs.system_ids.index("hoa_an")
     y = r.years.index(2026)
-    assert r.capacity[0, y, j] == 560 and r.production[0, y, j] > 1.05 * 560
+    # its customers would need more than 5 % above capacity: it produces its limit, the rest is unserved demand
+    assert r.capacity[0, y, j] == 560 and r.production[0, y, j] == pytest.approx(560, rel=1e-12)
+    assert r.unserved[0, y, j] > 0.05 * 560
     assert r.served[0, y, i] == s.inputs.served_base[i]
 
 

@@ -102,8 +102,9 @@ def test_no_scenario_and_empty_overrides_are_the_defaults():
 def test_scalar_mapping_and_null_distribution_overrides():
     s = load("slip.yaml")
     assert s.name == "projects_slip" and s.description.startswith("New plants")
-    assert s.value("demand.per_capita_lpd") == 110  # scalar: value only
-    assert s.get("demand.per_capita_lpd").distribution == sc.load_defaults(DEFAULTS).get("demand.per_capita_lpd").distribution
+    assert s.value("demand.per_capita_lpd") == 110  # scalar: value only, the distribution moves with it
+    assert sc.describe_distribution(sc.load_defaults(DEFAULTS).get("demand.per_capita_lpd")) == "triangular(100, 120, 150)"
+    assert sc.describe_distribution(s.get("demand.per_capita_lpd")) == "triangular(90, 110, 140)"
     assert sc.describe_distribution(s.get("demand.uptake_half_life_months")) == "triangular(9, 12, 18)"
     delay = s.get("supply.project_delay_months")
     assert delay.value == 12 and delay.distribution is None

@@ -67,6 +67,8 @@ def test_check_speaks_of_its_own_year_and_targets():
     # 2026 is this province's base year (the money sentence values its base-year losses), so the
     # Cao Bằng years that must not leak are its base and horizon years
     assert "87,4" not in text and "2025" not in after_header and "2030" not in after_header
+    # nor is Cao Bằng's plan year used as this plan's
+    assert "31/12/2026" not in text and "năm 2026 (mục tiêu" not in text
 
 
 def test_project_writes_its_years_and_targets(tmp_path):
