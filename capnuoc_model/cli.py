@@ -15,9 +15,10 @@ from rich.console import Console
 from rich.table import Table
 
 from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, io, narrative, projection, runs
+from capnuoc_model import fmt, interface, io, narrative, projection, runs
 from capnuoc_model import scenario as sc
-from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.messages import text, violation
 
 app = typer.Typer(
     name="capnuoc",
@@ -25,19 +26,33 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=interface.Group,  # help pages and usage errors in Vietnamese
+    context_settings={"help_option_names": interface.HELP_OPTION_NAMES},
 )
+COMMAND = {"cls": interface.Command}
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", help=text("cli.version_option"), is_eager=True,
+                                          callback=interface.version_callback)] = False,
+) -> None:
+    """Mô hình cấp nước đô thị tỉnh Cao Bằng: dữ liệu, dự báo và báo cáo kế hoạch năm 2026."""
 out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-DataOption = Annotated[Path, typer.Option("--data", help="Thư mục gói dữ liệu (data package).")]
+DataOption = Annotated[Path, typer.Option("--data", metavar="THƯ_MỤC", help="Thư mục gói dữ liệu.")]
 DEFAULT_SCENARIO = io.REPO_ROOT / "analysis" / "scenarios" / "baseline.yaml"
-ScenarioOption = Annotated[Path, typer.Option("--scenario", help="Tệp kịch bản YAML (analysis/scenarios/).")]
+ScenarioOption = Annotated[Path, typer.Option("--scenario", metavar="TỆP", help="Tệp kịch bản YAML (analysis/scenarios/).")]
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Thay một giả định cho lần chạy này, dạng path.to.key=value (lặp lại được)."),
+    typer.Option("--set", metavar="TÊN=GIÁ_TRỊ",
+                 help="Thay một giả định cho lần chạy này, ví dụ uptake.final_share=0.8 (dấu chấm thập phân; lặp lại được)."),
 ]
-DrawsOption = Annotated[int, typer.Option("--draws", min=100, max=1_000_000, help="Số lần mô phỏng Monte Carlo.")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (cùng seed, cùng kết quả).")]
+DrawsOption = Annotated[int, typer.Option("--draws", min=100, max=1_000_000, metavar="SỐ",
+                                          help="Số lần mô phỏng Monte Carlo, từ 100 đến 1.000.000.")]
+SeedOption = Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, metavar="SỐ",
+                                         help="Hạt giống ngẫu nhiên, số nguyên ≥ 0 (cùng seed, cùng kết quả).")]
 EXIT_BAD_INPUT = 2
 RendererOption = Annotated[str | None, typer.Option(
     "--renderer", help="Công cụ dàn trang: quarto (mặc định khi máy đã cài Quarto) hoặc offline (pandoc và typst, không cần Quarto).")]
@@ -51,9 +66,9 @@ def handles_input_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except CapnuocInputError as error:
-            for violation in error.violations:
-                err_console.print(str(violation), markup=False, soft_wrap=True)
-            err_console.print(f"[bold red]Lỗi dữ liệu đầu vào:[/] {error.summary}", soft_wrap=True)
+            for problem in error.violations:
+                err_console.print(str(problem), markup=False, soft_wrap=True)
+            err_console.print(f"[bold red]{text('cli.input_error')}[/] {error.summary}", soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper
@@ -94,26 +109,34 @@ def _baseline_outputs(package: io.DataPackage) -> dict[str, pd.DataFrame]:
     }
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def validate(data: DataOption = io.DEFAULT_DATA_DIR) -> None:
     """Kiểm tra gói dữ liệu: kiểu, đơn vị, khoảng giá trị, khóa, liên kết giữa các bảng, nguồn gốc số liệu."""
     package = io.load_package(data)
-    for warning in package.warnings:
+    warnings = list(package.warnings) + _check_assumption_ids(package, sc.DEFAULTS_FILE)
+    for warning in warnings:
         err_console.print(str(warning), markup=False, soft_wrap=True)
     rows = sum(len(frame) for frame in package.tables.values())
-    out_console.print(
-        f"Dữ liệu hợp lệ: {io.display_path(package.directory)} — {len(package.tables)} bảng, {fmt.vn(rows)} dòng.",
-        soft_wrap=True,
-    )
+    out_console.print(text("cli.valid", folder=io.display_path(package.directory), tables=len(package.tables), rows=fmt.vn(rows)),
+                      soft_wrap=True)
 
 
-@app.command()
+def _check_assumption_ids(package: io.DataPackage, assumptions_file: Path) -> list:
+    """The project ids the assumptions file names, against the package (errors raise; warnings are returned)."""
+    from capnuoc_model import validation
+
+    tree = sc.load_defaults(assumptions_file)
+    return validation.check_assumptions(package, tree.assumptions, io.display_path(assumptions_file), tree.lines)
+
+
+@app.command(**COMMAND)
 @handles_input_errors
 def baseline(
     data: DataOption = io.DEFAULT_DATA_DIR,
     as_json: Annotated[bool, typer.Option("--json", help="In tài liệu JSON (máy đọc) thay cho bảng.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Ghi Biểu 01-03 và bảng tổng hợp (CSV, JSON) vào thư mục này.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC",
+                                             help="Ghi Biểu 01-03 và bảng tổng hợp (CSV, JSON và một bảng tính Excel) vào thư mục này.")] = None,
 ) -> None:
     """Hiện trạng năm 2025: Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
     started = time.perf_counter()
@@ -150,8 +173,15 @@ def baseline(
     )
 
 
-def _load_scenario(scenario: Path, sets: list[str] | None) -> sc.Scenario:
-    return sc.load_scenario(scenario, sets or [])
+def _load_scenario(scenario: Path, sets: list[str] | None, package: io.DataPackage | None = None) -> sc.Scenario:
+    """The scenario, checked against the package: every project it must describe is there."""
+    chosen = sc.load_scenario(scenario, sets or [])
+    if package is not None:
+        from capnuoc_model import validation
+
+        for warning in validation.check_scenario(package, chosen):
+            err_console.print(str(warning), markup=False, soft_wrap=True)
+    return chosen
 
 
 def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
@@ -164,20 +194,21 @@ def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
         return task(lambda label: progress.update(handle, description=label))
 
 
-@app.command("project")
+@app.command("project", **COMMAND)
 @handles_input_errors
 def project_command(
     scenario: ScenarioOption = DEFAULT_SCENARIO,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC",
+                                             help="Thư mục kết quả (mặc định output/projection/<kịch bản>).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Dự báo 2025-2030 cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
     started = time.perf_counter()
     package = io.load_package(data)
-    chosen = _load_scenario(scenario, set_)
+    chosen = _load_scenario(scenario, set_, package)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
     target = out or io.REPO_ROOT / "output" / "projection" / scenario.stem
     with io.AtomicFolder(target) as folder:
@@ -194,7 +225,7 @@ def _verdict(p_meet: float) -> str:
     return "[bold green]CÓ[/]" if p_meet >= 0.5 else "[bold red]KHÔNG[/]"
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def check(
     scenario: ScenarioOption = DEFAULT_SCENARIO,
@@ -205,7 +236,7 @@ def check(
 ) -> None:
     """Kết luận ngắn: hai mục tiêu chính năm 2026 có đạt được không, với xác suất nào, và cần gì để đạt."""
     package = io.load_package(data)
-    chosen = _load_scenario(scenario, set_)
+    chosen = _load_scenario(scenario, set_, package)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
     for line in verdict_lines(run):
         out_console.print(line, soft_wrap=True)
@@ -230,17 +261,25 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
     ]
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def compare(
-    scenarios: Annotated[list[Path], typer.Argument(help="Hai tệp kịch bản trở lên.")],
+    scenarios: Annotated[list[Path], typer.Argument(metavar="KỊCH_BẢN", help="Hai tệp kịch bản trở lên.")],
     draws: DrawsOption = 2_000,
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """So sánh các kịch bản: các con số chính đặt cạnh nhau."""
     package = io.load_package(data)
-    loaded = [_load_scenario(path, None) for path in scenarios]
+    loaded, problems = [], []
+    for path in scenarios:  # every bad scenario file is reported, not only the first
+        try:
+            loaded.append(_load_scenario(path, None, package))
+        except CapnuocInputError as error:
+            problems += error.violations
+    if problems:
+        raise CapnuocInputError(problems, text("summary.scenarios", count=len({v for v in problems if v.severity == "error"}),
+                                               files=len({v.file for v in problems})))
     table = Table(title="So sánh kịch bản (năm 2026 và 2030)", title_justify="left")
     table.add_column("Chỉ tiêu")
     columns = []
@@ -261,31 +300,34 @@ def compare(
     out_console.print(table)
 
 
-@app.command("report")
+@app.command("report", **COMMAND)
 @handles_input_errors
 def report_command(
     document: Annotated[str, typer.Argument(
+        metavar="TÀI_LIỆU",
         help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa data/examples/) hoặc all (cả hai).")] = "all",
     scenario: ScenarioOption = DEFAULT_SCENARIO,
     set_: SetOption = None,
-    to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
+    to: Annotated[str, typer.Option("--to", metavar="ĐỊNH_DẠNG", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC", help="Thư mục kết quả (mặc định output/report/<kịch bản>).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
     renderer: RendererOption = None,
 ) -> None:
     """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch (và tài liệu đánh giá) thành HTML, PDF, DOCX bằng tiếng Việt."""
     from capnuoc_model import report, render
 
+    renderer = renderer.strip().lower() if renderer else renderer  # option values are case-insensitive
     _check_renderer(renderer)
+    document = document.strip().lower()  # option values are case-insensitive: PLAN, Plan, plan
     if document not in ("plan", "evaluation", "all"):
-        err_console.print(f"Tài liệu không hợp lệ: {document!r} (cần: plan, evaluation hoặc all)")
+        err_console.print(text("cli.bad_document", document=document), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    formats = tuple(f.strip() for f in to.split(",") if f.strip())
+    formats = tuple(f.strip().lower() for f in to.split(",") if f.strip())
     unknown = [f for f in formats if f not in render.FORMATS]
     if unknown or not formats:
-        err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx)")
+        err_console.print(text("cli.bad_format", given=", ".join(unknown) or to, allowed="html, pdf, docx"), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
         _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, out, data, renderer)
@@ -294,9 +336,9 @@ def report_command(
         result = _with_progress(lambda step: report.build_report(
             scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer))
     except report.ReportError as error:
-        err_console.print(f"[bold red]Không tạo được báo cáo:[/] {error}", soft_wrap=True)
-        err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
-        raise typer.Exit(1) from None
+        err_console.print(f"[bold red]{text('cli.report_failed')}[/] {error}", soft_wrap=True, markup=False)
+        err_console.print(text("cli.previous_kept"))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for label, seconds in result.timings.steps:
         out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
     state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
@@ -323,7 +365,7 @@ def _check_renderer(renderer: str | None) -> None:
 # ---------------------------------------------------------------------------- annual evaluation (§VII)
 
 EXAMPLE_ACTUALS = io.REPO_ROOT / "data" / "examples" / "thuc_hien_2026_minh_hoa"
-YearOption = Annotated[int, typer.Option("--year", min=2020, max=2040, help="Năm đánh giá (năm của các mục tiêu).")]
+YearOption = Annotated[int, typer.Option("--year", min=2020, max=2040, metavar="NĂM", help="Năm đánh giá (năm của các mục tiêu), từ 2020 đến 2040.")]
 STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa có số liệu": "bold yellow"}
 
 
@@ -336,9 +378,9 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
         result = _with_progress(lambda step: eval_build.build_evaluation(
             actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer))
     except report.ReportError as error:
-        err_console.print(f"[bold red]Không tạo được tài liệu đánh giá:[/] {error}", soft_wrap=True)
-        err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
-        raise typer.Exit(1) from None
+        err_console.print(f"[bold red]{text('cli.evaluation_failed')}[/] {error}", soft_wrap=True, markup=False)
+        err_console.print(text("cli.previous_kept"))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     evaluation = result.evaluation
     for warning in result.warnings:
         err_console.print(str(warning), markup=False, soft_wrap=True)
@@ -363,14 +405,16 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
         out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def evaluate(
-    actuals: Annotated[Path, typer.Option("--actuals", help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ `capnuoc template`.")],
+    actuals: Annotated[Path, typer.Option("--actuals", metavar="TỆP_HOẶC_THƯ_MỤC",
+                                          help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ lệnh capnuoc template.")],
     year: YearOption = 2026,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
-    to: Annotated[str, typer.Option("--to", help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng CSV.")] = "html,pdf,docx",
-    scenario: Annotated[Path, typer.Option("--scenario", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = DEFAULT_SCENARIO,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
+    to: Annotated[str, typer.Option("--to", metavar="ĐỊNH_DẠNG",
+                                    help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng (CSV và Excel).")] = "html,pdf,docx",
+    scenario: Annotated[Path, typer.Option("--scenario", metavar="TỆP", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = DEFAULT_SCENARIO,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
@@ -380,28 +424,30 @@ def evaluate(
     """Đánh giá kết quả thực hiện năm: số liệu các đơn vị báo cáo so với mọi mục tiêu, chỉ tiêu và dự báo đầu năm; ghi bảng CSV và tài liệu HTML, PDF, DOCX."""
     from capnuoc_model import render
 
+    renderer = renderer.strip().lower() if renderer else renderer  # option values are case-insensitive
     _check_renderer(renderer)
-    formats = () if to.strip().lower() == "none" else tuple(f.strip() for f in to.split(",") if f.strip())
+    formats = () if to.strip().lower() == "none" else tuple(f.strip().lower() for f in to.split(",") if f.strip())
     unknown = [f for f in formats if f not in render.FORMATS]
     if unknown or (not formats and to.strip().lower() != "none"):
-        err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx hoặc none)")
+        err_console.print(text("cli.bad_format", given=", ".join(unknown) or to, allowed="html, pdf, docx, none"), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer)
 
 
-@app.command("template")
+@app.command("template", **COMMAND)
 @handles_input_errors
 def template_command(
-    out: Annotated[Path, typer.Option("--out", help="Tệp Excel sẽ ghi (.xlsx).")],
+    out: Annotated[Path, typer.Option("--out", metavar="TỆP", help="Tệp Excel sẽ ghi (.xlsx).")],
     year: YearOption = 2026,
-    from_: Annotated[Path | None, typer.Option("--from", help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
+    from_: Annotated[Path | None, typer.Option("--from", metavar="TỆP_HOẶC_THƯ_MỤC",
+                                               help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Mẫu báo cáo Excel cho các đơn vị điền số liệu thực hiện năm: mỗi bảng một trang, tiêu đề tiếng Việt, danh sách chọn, trang hướng dẫn."""
     from capnuoc_model import eval_build, template
 
     if out.suffix.lower() != ".xlsx":
-        raise CapnuocInputError([Violation(io.display_path(out), None, None, "not an .xlsx file name", "a file name ending in .xlsx")])
+        raise CapnuocInputError([violation(io.display_path(out), None, None, "cli.not_xlsx_name")])
     package = io.load_package(data)
     eval_build.check_year(package, year)
     filled = io.load_actuals(from_, package, year) if from_ is not None else None
@@ -426,13 +472,13 @@ def rerun(command: str, arguments: dict, folder: Path) -> None:
         run = runs.full_run(package, chosen, int(arguments["draws"]), int(arguments["seed"]))
         io.write_tables(run.tables, folder / "data" if command == "report" else folder)
         return
-    raise CapnuocInputError([Violation("manifest.json", None, "command", f"unknown command '{command}'",
-                                          "baseline, project or report")])
+    raise CapnuocInputError([violation("manifest.json", None, "command", "manifest.unknown_command", command=command,
+                                       commands="baseline, project, report")])
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
-def reproduce(manifest: Annotated[Path, typer.Argument(help="manifest.json của một thư mục kết quả.")]) -> None:
+def reproduce(manifest: Annotated[Path, typer.Argument(metavar="MANIFEST", help="Tệp manifest.json của một thư mục kết quả.")]) -> None:
     """Chạy lại một kết quả đã công bố từ manifest.json và xác nhận các con số giống hệt, hoặc chỉ ra chỗ khác và lý do."""
     from capnuoc_model import manifest as mf
 

@@ -20,6 +20,7 @@ from capnuoc_model import evaluation as ev
 from capnuoc_model import io, render
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.messages import violation
 from capnuoc_model.eval_report import BANNER, EXAMPLE_ACTUALS
 from capnuoc_model.scenario import load_scenario
 
@@ -47,8 +48,8 @@ def default_output(actuals: Path | str) -> Path:
 def check_year(package: io.DataPackage, year: int) -> None:
     years = sorted(set(int(y) for y in package.targets_province["year"]))
     if year not in years:
-        raise CapnuocInputError([Violation(io.display_path(package.directory / "targets_province.csv"), None, "year",
-                                           f"no targets for {year}", "a year of the plan's targets: " + ", ".join(map(str, years)))])
+        raise CapnuocInputError([violation(io.display_path(package.directory / "targets_province.csv"), None, "year",
+                                           "actuals.no_targets_for_year", year=year, years=", ".join(map(str, years)))])
 
 
 def book_changes(evaluation: ev.Evaluation) -> dict:

@@ -13,12 +13,22 @@ from pathlib import Path
 import pandas as pd
 
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.messages import text, violation
 from capnuoc_model.schema import TABLES
 from capnuoc_model.validation import validate_package
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 PRIORS_FILE = Path("derivation") / "priors.csv"
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be opened, in words (not the operating system's English)."""
+    import errno
+
+    reasons = {errno.ENOENT: "io.reason_not_found", errno.EACCES: "io.reason_permission", errno.EPERM: "io.reason_permission",
+               errno.EISDIR: "io.reason_is_folder", errno.ENOTDIR: "io.reason_not_found"}
+    return text(reasons.get(exc.errno, "io.reason_other"))
 
 
 def display_path(path: Path) -> str:
@@ -30,7 +40,7 @@ def display_path(path: Path) -> str:
 
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # a province's tables are a few hundred kB; anything this big is a mistake
-ENCODINGS_TRIED = "UTF-8 (with or without BOM), UTF-16 or Windows-1258"
+ENCODINGS_TRIED = "UTF-8 (có hoặc không có BOM), UTF-16 hoặc Windows-1258"
 
 
 def decode_text(data: bytes, label: str) -> tuple[str, str]:
@@ -50,17 +60,16 @@ def decode_text(data: bytes, label: str) -> tuple[str, str]:
     problem = ""
     for encoding in candidates:
         try:
-            text = data.decode(encoding)
+            decoded = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            problem = f"byte 0x{data[exc.start]:02x} at position {exc.start} is not valid {encoding}"
+            problem = text("io.bad_byte", byte=f"0x{data[exc.start]:02x}", position=exc.start, encoding=encoding)
             continue
-        if "\x00" in text:
-            problem = "the file contains NUL characters (a binary file, or UTF-16 without a byte-order mark)"
+        if "\x00" in decoded:
+            problem = text("io.nul_characters")
             continue
         # Windows-1258 writes tone marks as combining characters: compose them as UTF-8 files do
-        return unicodedata.normalize("NFC", text), encoding
-    raise CapnuocInputError([Violation(label, None, None, f"cannot read the text encoding: {problem}",
-                                       f"a CSV file saved as {ENCODINGS_TRIED}")])
+        return unicodedata.normalize("NFC", decoded), encoding
+    raise CapnuocInputError([violation(label, None, None, "io.bad_encoding", problem=problem, encodings=ENCODINGS_TRIED)])
 
 
 def sniff_separator(first_line: str) -> str:
@@ -87,20 +96,20 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise CapnuocInputError([Violation(label, None, None, f"file too large ({size / 1024 / 1024:.0f} MB)",
-                                               f"at most {MAX_INPUT_BYTES // 1024 // 1024} MB")])
+            raise CapnuocInputError([violation(label, None, None, "io.too_large", size=round(size / 1024 / 1024),
+                                               limit=MAX_INPUT_BYTES // 1024 // 1024)])
         data = path.read_bytes()
     except OSError as exc:
-        raise CapnuocInputError([Violation(label, None, None, f"cannot read the file ({exc.strerror})", "a readable CSV file")]) from None
-    text, encoding = decode_text(data, label)
-    separator = sniff_separator(text.splitlines()[0] if text.strip() else "")
+        raise CapnuocInputError([violation(label, None, None, "io.cannot_read", reason=os_reason(exc), what="tệp CSV")]) from None
+    content, encoding = decode_text(data, label)
+    separator = sniff_separator(content.splitlines()[0] if content.strip() else "")
     try:
-        rows = list(csv.reader(text.splitlines(), delimiter=separator))
-    except csv.Error as exc:
-        raise CapnuocInputError([Violation(label, None, None, f"not a readable CSV file ({exc})", "comma-separated values")]) from None
+        rows = list(csv.reader(content.splitlines(), delimiter=separator))
+    except csv.Error:
+        raise CapnuocInputError([violation(label, None, None, "io.not_csv")]) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise CapnuocInputError([Violation(label, 1, None, "file is empty", "a header line and data rows")])
-    header = [h.strip() for h in rows[0]]
+        raise CapnuocInputError([violation(label, 1, None, "io.empty_file")])
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
     while header and not header[-1]:  # Excel leaves empty columns after the last one
         header.pop()
     records, lines, problems = [], [], []
@@ -109,8 +118,8 @@ def read_csv_text(path: Path) -> pd.DataFrame:
             continue  # blank lines carry no data
         extra = row[len(header):]
         if len(row) < len(header) or any(cell.strip() for cell in extra):
-            problems.append(Violation(label, number, None, f"{len(row)} fields instead of {len(header)}",
-                                      f"one field per header column, separated by '{separator}' (quote text that contains it)"))
+            problems.append(violation(label, number, None, "io.field_count", fields=len(row), columns=len(header),
+                                      separator=separator))
             continue
         records.append([cell if cell.strip() else None for cell in row[:len(header)]])
         lines.append(number)
@@ -146,7 +155,8 @@ def read_raw_package(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str,
     """Text of every table file present, and the label to show for each table."""
     labels = {t.name: display_path(data_dir / t.file) for t in TABLES}
     if not data_dir.is_dir():
-        raise CapnuocInputError([Violation(display_path(data_dir), None, None, "not a folder", "the data package folder (e.g. data/)")])
+        raise CapnuocInputError([violation(display_path(data_dir), None, None,
+                                           "io.not_a_folder" if data_dir.exists() else "io.folder_not_found")])
     raw: dict[str, pd.DataFrame] = {}
     problems: list[Violation] = []
     for table in TABLES:
@@ -166,7 +176,7 @@ def load_package(data_dir: Path | str = DEFAULT_DATA_DIR) -> DataPackage:
     data_dir = Path(data_dir)
     raw, labels = read_raw_package(data_dir)
     warnings: list[Violation] = []
-    tables = validate_package(raw, labels, warnings)
+    tables = validate_package(raw, labels, warnings, display_path(data_dir))
     return DataPackage(tables, data_dir, tuple(sorted(set(warnings))))
 
 
@@ -314,8 +324,8 @@ def read_actuals(path: Path | str):
         tables, labels, problems = {}, {}, []
         for file in sorted(path.glob("*.csv")):
             if file.stem not in ACTUALS_BY_NAME:
-                problems.append(Violation(display_path(file), None, None, "unknown file",
-                                          "one of " + ", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
+                problems.append(violation(display_path(file), None, None, "actuals.unknown_file",
+                                          files=", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
                 continue
             try:
                 tables[file.stem] = _english_headers(read_csv_text(file), ACTUALS_BY_NAME[file.stem])
@@ -323,14 +333,11 @@ def read_actuals(path: Path | str):
                 problems += error.violations
             labels[file.stem] = display_path(file)
         if not tables and not problems:
-            problems.append(Violation(label, None, None, "no reported table in the folder",
-                                      "files " + ", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
+            problems.append(violation(label, None, None, "actuals.no_table", files=", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
         return RawActuals(tables, labels, label, "csv", problems=tuple(problems))
     if path.suffix.lower() == ".xlsx" and path.is_file():
         return _read_actuals_workbook(path, label)
-    expected = "a folder of CSV files or an .xlsx workbook written by `capnuoc template`"
-    problem = "not found" if not path.exists() else "not a folder or an .xlsx file"
-    raise CapnuocInputError([Violation(label, None, None, problem, expected)])
+    raise CapnuocInputError([violation(label, None, None, "actuals.not_found" if not path.exists() else "actuals.not_folder_or_xlsx")])
 
 
 def _english_headers(frame: pd.DataFrame, table) -> pd.DataFrame:
@@ -375,17 +382,16 @@ def _read_actuals_workbook(path: Path, label: str):
 
     try:
         wb = load_workbook(path, data_only=True, read_only=False)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise CapnuocInputError([Violation(label, None, None, f"not a readable .xlsx workbook ({exc})",
-                                           "a workbook written by `capnuoc template` and saved as .xlsx")]) from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise CapnuocInputError([violation(label, None, None, "actuals.not_xlsx")]) from None
     sheets = {_fold(t.sheet_vi): t for t in ACTUALS_TABLES} | {_fold(t.name): t for t in ACTUALS_TABLES}
     tables, labels, column_labels, header_rows, problems = {}, {}, {}, {}, []
     for ws in wb.worksheets:
         table = sheets.get(_fold(ws.title))
         if table is None:
             if _fold(ws.title) != _fold(HELP_SHEET):
-                problems.append(Violation(f"{label}[{ws.title}]", None, None, f"unknown sheet '{ws.title}'",
-                                          "sheets " + ", ".join(t.sheet_vi for t in ACTUALS_TABLES) + f" (and {HELP_SHEET})"))
+                problems.append(violation(f"{label}[{ws.title}]", None, None, "actuals.unknown_sheet", sheet=ws.title,
+                                          sheets=", ".join(t.sheet_vi for t in ACTUALS_TABLES), help_sheet=HELP_SHEET))
             continue
         sheet_label = f"{label}[{ws.title}]"
         columns = columns_of(table)
@@ -407,8 +413,7 @@ def _read_actuals_workbook(path: Path, label: str):
             return by_id.get(value.strip()) if by_ids else by_header.get(_fold(value))
 
         if best < 2:
-            problems.append(Violation(sheet_label, None, None, "no header row found",
-                                      "the sheet as `capnuoc template` writes it (headers in row 2, column ids in hidden row 3)"))
+            problems.append(violation(sheet_label, None, None, "actuals.no_header_row"))
             continue
         names, shown = [], {}
         for j, value in enumerate(grid[at], start=1):
@@ -436,8 +441,7 @@ def _read_actuals_workbook(path: Path, label: str):
         tables[table.name], labels[table.name] = frame, sheet_label
         column_labels[table.name], header_rows[table.name] = shown, header_row
     if not tables and not problems:
-        problems.append(Violation(label, None, None, "no reported sheet in the workbook",
-                                  "sheets " + ", ".join(t.sheet_vi for t in ACTUALS_TABLES)))
+        problems.append(violation(label, None, None, "actuals.no_sheet", sheets=", ".join(t.sheet_vi for t in ACTUALS_TABLES)))
     return RawActuals(tables, labels, label, "xlsx", column_labels, header_rows, tuple(problems))
 
 
@@ -468,8 +472,12 @@ def read_json(path: Path) -> dict:
     label = display_path(Path(path))
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CapnuocInputError([Violation(label, None, None, "file not found", "a manifest.json written by capnuoc")]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CapnuocInputError([Violation(label, getattr(exc, "lineno", None), None, f"not a readable JSON file ({exc})",
-                                           "a manifest.json written by capnuoc")]) from None
+    except OSError as exc:
+        raise CapnuocInputError([violation(label, None, None, "io.cannot_read", reason=os_reason(exc),
+                                           what=text("io.what_manifest"))]) from None
+    except UnicodeDecodeError:
+        raise CapnuocInputError([violation(label, None, None, "io.json_not_utf8")]) from None
+    except json.JSONDecodeError as exc:
+        raise CapnuocInputError([violation(label, exc.lineno, text("io.column_number", number=exc.colno), "io.not_json")]) from None
+    except RecursionError:
+        raise CapnuocInputError([violation(label, None, None, "io.json_too_deep")]) from None

@@ -43,11 +43,14 @@ class Setup:
 
 
 def setup(package: DataPackage, scenario: Scenario) -> Setup:
+    from capnuoc_model.validation import check_scenario
+
+    defaults = load_defaults(scenario.files[0])
+    check_scenario(package, scenario, defaults)  # the package's projects and history fit the scenario (located errors)
     start = int(scenario.value("population.trend_start_year"))
     history = package.population_history
     fit = population.fit_growth(history[history["year"] >= start])
     targets = package.targets_area.set_index("area_id")["coverage_target_pct"].astype(float)
-    defaults = load_defaults(scenario.files[0])
     reference = {path: float(defaults.value(path)) for path in REFERENCE_PATHS}
     return Setup(engine.build_inputs(package), fit, scenario, targets, reference)
 

@@ -29,6 +29,7 @@ from typing import Callable
 import capnuoc_model
 from capnuoc_model import io, quarto, render, runs
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
+from capnuoc_model.messages import text
 from capnuoc_model.scenario import load_scenario
 
 QUARTO_FILE = "_quarto.yml"
@@ -111,10 +112,8 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # kernel start-up/shut-down chatter is not for the user
         )
     except PapermillExecutionError as error:
-        raise ReportError(
-            f"{io.display_path(source)}: cell {error.exec_count} failed: {error.ename}: {error.evalue} "
-            f"(executed copy with the error: {io.display_path(target)})"
-        ) from None
+        raise ReportError(text("report.cell_failed", notebook=io.display_path(source), cell=error.exec_count,
+                               executed=io.display_path(target))) from None
 
 
 def build_report(
@@ -155,6 +154,8 @@ def build_report(
     package = io.load_package(io.resolve(data_dir))
     chosen = load_scenario(scenario_file, sets)
     book = render.read_book(io.REPO_ROOT / QUARTO_FILE, document)
+    render.check_chapters(book, io.REPO_ROOT)  # a missing or broken chapter stops here, before any computing
+    render.check_templates()
     notebooks = [io.resolve(n) for n in book.notebooks()]
     is_baseline = scenario_file.resolve() == io.resolve(BASELINE_SCENARIO).resolve() and not sets
     if not is_baseline:  # label the documents of any other scenario
