@@ -19,6 +19,7 @@ from capnuoc_model import fmt, interface, io, narrative, projection, runs
 from capnuoc_model import scenario as sc
 from capnuoc_model.errors import CapnuocInputError
 from capnuoc_model.messages import text, violation
+from capnuoc_model.outputs import WORKBOOK_NAMES
 
 app = typer.Typer(
     name="capnuoc",
@@ -149,15 +150,14 @@ def baseline(
     if out is not None:
         from capnuoc_model import manifest as mf
 
+        workbook = WORKBOOK_NAMES["baseline"]
         with io.AtomicFolder(out) as folder:
-            io.write_tables(outputs, folder)
+            io.write_tables(outputs, folder, workbook=workbook, title=text("workbook.title_baseline"))
             io.write_json(document, folder / "baseline.json")
             io.write_json(mf.build("baseline", {"data": str(package.directory.resolve())}, mf.data_files(package.directory),
-                                   [f"{name}.csv" for name in outputs]), folder / mf.MANIFEST)
-        out_console.print(
-            f"Đã ghi {len(outputs) + 2} tệp vào {io.display_path(out)}/ ({fmt.vn(time.perf_counter() - started, 1)} giây).",
-            soft_wrap=True,
-        )
+                                   [f"{name}.csv" for name in outputs] + [workbook]), folder / mf.MANIFEST)
+        out_console.print(text("cli.written", count=len(outputs) + 3, folder=io.display_path(out), workbook=workbook,
+                               seconds=fmt.vn(time.perf_counter() - started, 1)), soft_wrap=True)
         return
     print_frame(outputs["bieu01_cong_suat"], "Biểu 01. Mức độ khai thác công suất các công trình cấp nước đô thị")
     print_frame(outputs["bieu02_that_thoat"], "Biểu 02. Tỷ lệ thất thoát nước sạch các công trình cấp nước đô thị")
@@ -211,11 +211,14 @@ def project_command(
     chosen = _load_scenario(scenario, set_, package)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
     target = out or io.REPO_ROOT / "output" / "projection" / scenario.stem
+    workbook = WORKBOOK_NAMES["project"]
     with io.AtomicFolder(target) as folder:
-        io.write_tables(run.tables, folder)
-        io.write_json(runs.manifest(run, package), folder / "manifest.json")
+        io.write_tables(run.tables, folder, workbook=workbook, title=text("workbook.title_project", scenario=chosen.name))
+        document = runs.manifest(run, package)
+        document["outputs"] = sorted(document["outputs"] + [workbook])
+        io.write_json(document, folder / "manifest.json")
     out_console.print(
-        f"Kịch bản «{chosen.name}»: đã ghi {len(run.tables) + 1} tệp vào {io.display_path(target)}/ "
+        f"Kịch bản «{chosen.name}»: đã ghi {len(run.tables) + 2} tệp (CSV, bảng tính {workbook}) vào {io.display_path(target)}/ "
         f"({fmt.vn(draws)} lần mô phỏng, {fmt.vn(time.perf_counter() - started, 1)} giây).",
         soft_wrap=True,
     )
@@ -398,8 +401,8 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
     out_console.print(table)
     for label, seconds in result.timings:
         out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
-    out_console.print(f"Bảng đánh giá (CSV, {len(result.tables)} tệp): {io.display_path(result.folder / eval_build.TABLES_FOLDER)}/",
-                      soft_wrap=True)
+    out_console.print(text("cli.evaluation_tables", count=len(result.tables), workbook=WORKBOOK_NAMES["evaluate"],
+                           folder=io.display_path(result.folder / eval_build.TABLES_FOLDER)), soft_wrap=True)
     state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
     for fmt_name, path in result.outputs.items():
         out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)

@@ -20,7 +20,8 @@ from capnuoc_model import evaluation as ev
 from capnuoc_model import io, render
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.messages import violation
+from capnuoc_model.messages import text, violation
+from capnuoc_model.outputs import WORKBOOK_NAMES
 from capnuoc_model.eval_report import BANNER, EXAMPLE_ACTUALS
 from capnuoc_model.scenario import load_scenario
 
@@ -62,7 +63,8 @@ def book_changes(evaluation: ev.Evaluation) -> dict:
 
 def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) -> list[Path]:
     """The evaluation's tables as CSV, and what they were computed from, in ``target``."""
-    io.write_tables(evaluation.tables(), target)
+    io.write_tables(evaluation.tables(), target, workbook=WORKBOOK_NAMES["evaluate"],
+                    title=text("workbook.title_evaluate", year=evaluation.year))
     io.write_json({
         "year": evaluation.year,
         "actuals": evaluation.source,
@@ -70,7 +72,7 @@ def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) ->
         "is_illustrative": evaluation.is_illustrative,
         "projection_scenario": evaluation.scenario_name,
         "statuses": dict(zip(evaluation.targets["target_id"], evaluation.targets["status"])),
-        "tables": sorted(f"{name}.csv" for name in evaluation.tables()),
+        "tables": sorted(f"{name}.csv" for name in evaluation.tables()) + [WORKBOOK_NAMES["evaluate"]],
     }, target / "danh_gia.json")
     return sorted(target.glob("*"))
 

@@ -189,13 +189,14 @@ def read_loose_tables(data_dir: Path | str, names: list[str]) -> dict[str, pd.Da
     return {name: pd.read_csv(Path(data_dir) / f"{name}.csv", keep_default_na=True) for name in names}
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path, bom: bool = False) -> None:
+    """A CSV file (',' and '.' decimal); ``bom`` for the output tables, so that Excel on Windows reads them as UTF-8."""
     path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_bool_dtype(out[column]):
             out[column] = out[column].map({True: "true", False: "false"})
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig" if bom else "utf-8")
 
 
 def write_text(text: str, path: Path) -> None:
@@ -263,14 +264,22 @@ def git_commit(directory: Path = REPO_ROOT) -> str | None:
         return None
 
 
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: int = 6) -> None:
-    """Each frame as <name>.csv, floats rounded so that reruns give byte-identical files."""
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: int = 6, workbook: str | None = None,
+                 title: str = "") -> None:
+    """Each frame as <name>.csv (UTF-8 with BOM, the registry's column names), floats rounded so that reruns
+    give byte-identical files; with ``workbook``, also one Excel workbook of all the tables (Vietnamese headers)."""
+    from capnuoc_model.outputs import machine_frame
+
     for name, frame in tables.items():
-        rounded = frame.copy()
+        rounded = machine_frame(name, frame.copy())
         for column in rounded.columns:
             if pd.api.types.is_float_dtype(rounded[column]):
                 rounded[column] = rounded[column].round(decimals)
-        write_csv(rounded, folder / f"{name}.csv")
+        write_csv(rounded, folder / f"{name}.csv", bom=True)
+    if workbook is not None:
+        from capnuoc_model.workbook import write_workbook
+
+        write_workbook(tables, folder / workbook, title)
 
 
 def read_pickle(path: Path) -> object | None:

@@ -30,6 +30,7 @@ import capnuoc_model
 from capnuoc_model import io, quarto, render, runs
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
 from capnuoc_model.messages import text
+from capnuoc_model.outputs import WORKBOOK_NAMES
 from capnuoc_model.scenario import load_scenario
 
 QUARTO_FILE = "_quarto.yml"
@@ -225,7 +226,8 @@ def build_report(
             json.dumps({"key": document_key, "outputs": {f: p.name for f, p in outputs.items()}}), encoding="utf-8")
         # the numbers behind the document, with what it takes to reproduce them (capnuoc reproduce)
         run = cached_run(package, chosen, draws, seed, cache)
-        io.write_tables(run.tables, folder / "data")
+        io.write_tables(run.tables, folder / "data", workbook=WORKBOOK_NAMES["project"],
+                        title=text("workbook.title_project", scenario=chosen.name))
         io.write_json(runs.manifest(run, package, "report", {
             "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
             "data": str(package.directory.resolve())}), folder / "manifest.json")
