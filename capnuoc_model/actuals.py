@@ -153,7 +153,7 @@ SYSTEM_RESULTS = ActualsTable(
                checks=(_gt(0),), label_vi="Công suất thiết kế (m³/ngày đêm)", unit_vi="m³/ngày đêm", number_format="#,##0", width=16,
                help_vi="Chỉ điền khi công suất thay đổi trong năm (nâng công suất, công trình mới); để trống thì dùng công suất năm 2025."),
         Column("supply_hours_per_day", "float", "average hours of supply per day", "hours/day", required=False,
-               checks=(pa.Check.in_range(0, 24, error="a value between 0 and 24"),), label_vi="Số giờ cấp nước (giờ/ngày)",
+               checks=(pa.Check.in_range(0, 24, error=text("rule.between", low=0, high=24)),), label_vi="Số giờ cấp nước (giờ/ngày)",
                unit_vi="giờ/ngày", number_format="0.0", width=13,
                help_vi="Số giờ cấp nước bình quân một ngày tại khu vực công trình phục vụ (0 đến 24)."),
         Column("is_quality_published", "bool", "water quality monitored and published as required", required=False,

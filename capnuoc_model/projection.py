@@ -214,13 +214,14 @@ def targets_table(p: Projection) -> pd.DataFrame:
     return frame
 
 
-def sensitivity_table(p: Projection, draws: int = SENSITIVITY_DRAWS) -> pd.DataFrame:
+def sensitivity_table(p: Projection, draws: int | None = None) -> pd.DataFrame:
     """For each uncertain assumption: the headline probabilities and values with it held at the low and high end of its range.
 
     The other assumptions keep varying, with the same random numbers in every run
     (common random numbers), so a difference is the assumption's own effect.
     """
     s = p.setup
+    draws = draws or SENSITIVITY_DRAWS  # read when called, so a fast test setting can lower it
     rows = []
     for path in s.scenario.uncertain_paths():
         low, high = support(s.scenario.get(path).distribution)

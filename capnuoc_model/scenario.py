@@ -131,7 +131,7 @@ class Assumption(_Model):
     def _single_value(cls, v: Any) -> Any:
         if isinstance(v, (bool, int, str)) or (isinstance(v, float) and math.isfinite(v)):
             return v
-        raise PydanticCustomError("single_value", _t("scenario.not_single_value"), {"given": _show(v)})
+        raise PydanticCustomError("single_value", _t("scenario.not_single_value_given", given=_show(v)).replace("{", "(").replace("}", ")"))
 
 
 class _Header(BaseModel):

@@ -457,7 +457,8 @@ def _expected_form(f: Field) -> str:
     from capnuoc_model.messages import unit_vi
 
     unit = unit_vi(f.unit)
-    return _text(f"cell.form_{f.kind}", label=f.label, unit=f" ({unit})" if unit else "")
+    shown = f" ({unit})" if unit and f"({unit})" not in f.label else ""  # a workbook header may carry it already
+    return _text(f"cell.form_{f.kind}", label=f.label, unit=shown)
 
 
 def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.DataFrame, list[Violation]]:

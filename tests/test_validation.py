@@ -92,8 +92,8 @@ def test_unknown_column_is_a_warning(data_copy):
     path.write_text("\n".join([lines[0] + ",colour"] + [line + ",x" for line in lines[1:]]) + "\n", encoding="utf-8")
     package = io.load_package(data_copy)
     assert [str(w) for w in package.warnings] == [
-        f"{path}:1:colour: cảnh báo: cột «colour» không có trong gói dữ liệu, bỏ qua "
-        "(cần: chỉ các cột mô tả trong data/README.md; kiểm tra chính tả tiêu đề)"]
+        f"{path}:1:colour: cảnh báo: cột «colour» không được dùng, bỏ qua "
+        "(cần: chỉ các cột đã mô tả (data/README.md; trang Hướng dẫn của mẫu báo cáo); kiểm tra chính tả tiêu đề)"]
     assert "colour" not in package.operators.columns
 
 
