@@ -231,11 +231,11 @@ def error_message(error: _click.exceptions.ClickException) -> str:
     exceptions = _click.exceptions
     if isinstance(error, exceptions.NoSuchOption):
         hint = ""
-        options = sorted(error.possibilities or [])
         ctx = getattr(error, "ctx", None)
-        if not options and ctx is not None:
-            known = [o for p in ctx.command.get_params(ctx) for o in p.opts if o.startswith("-")]
-            options = difflib.get_close_matches(error.option_name, known, n=2)
+        known = list(error.possibilities or [])
+        if ctx is not None:
+            known += [o for p in ctx.command.get_params(ctx) for o in p.opts if o.startswith("-")]
+        options = difflib.get_close_matches(error.option_name, sorted(set(known)), n=2)  # the closest first
         if options:
             hint = text("cli.error.did_you_mean", options=", ".join(options))
         return text("cli.error.no_such_option", option=error.option_name) + hint
