@@ -52,3 +52,14 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "capnuoc_model.cli", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
     )
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The corruption counts of tests/test_robustness_contract.py, when it ran (tried, rejected, ran, tracebacks)."""
+    import sys
+
+    module = sys.modules.get("tests.test_robustness_contract")
+    if module is not None and module.SUMMARY:
+        terminalreporter.section("validate is the contract: generated corruptions")
+        for line in module.SUMMARY:
+            terminalreporter.write_line(line)
