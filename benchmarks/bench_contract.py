@@ -19,6 +19,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
@@ -26,43 +27,40 @@ sys.path.insert(0, str(REPO))
 from tests import corruptions as c  # noqa: E402  (the same machinery as the property tests)
 
 
-def packages(n: int, rng: random.Random) -> c.Tally:
+def tally_of(label: str, n: int, one: Callable[[Path], tuple[c.Tally, list[str]]]) -> c.Tally:
+    """Run ``one(work folder)`` n times, each in a fresh temporary folder; print every problem found."""
     tally = c.Tally()
-    tables = sorted(p.stem for p in (REPO / "data").glob("*.csv"))
     for i in range(n):
-        operations = [(rng.choice(c.PACKAGE_OPERATIONS), rng.choice(tables), rng.randrange(2**31))
-                      for _ in range(rng.choice((1, 1, 2)))]
         with tempfile.TemporaryDirectory(prefix="capnuoc-contract-") as work:
-            found, problems = c.check_package(REPO / "data", Path(work), operations)
+            found, problems = one(Path(work))
         tally.add(found)
         for problem in problems:
-            print(f"[package {i}] {problem}", flush=True)
+            print(f"[{label} {i}] {problem}", flush=True)
     return tally
+
+
+def packages(n: int, rng: random.Random) -> c.Tally:
+    tables = sorted(p.stem for p in (REPO / "data").glob("*.csv"))
+
+    def one(work: Path):
+        operations = [(rng.choice(c.PACKAGE_OPERATIONS), rng.choice(tables), rng.randrange(2**31))
+                      for _ in range(rng.choice((1, 1, 2)))]
+        return c.check_package(REPO / "data", work, operations)
+
+    return tally_of("package", n, one)
 
 
 def scenarios(n: int, rng: random.Random) -> c.Tally:
-    tally = c.Tally()
     sources = sorted((REPO / "analysis" / "scenarios").glob("*.yaml"))
-    for i in range(n):
-        source = rng.choice(sources)
-        with tempfile.TemporaryDirectory(prefix="capnuoc-contract-") as work:
-            found, problems = c.check_scenario_file(source, rng.choice(c.SCENARIO_OPERATIONS), rng.randrange(2**31), Path(work))
-        tally.add(found)
-        for problem in problems:
-            print(f"[scenario {i}] {problem}", flush=True)
-    return tally
+    return tally_of("scenario", n, lambda work: c.check_scenario_file(
+        rng.choice(sources), rng.choice(c.SCENARIO_OPERATIONS), rng.randrange(2**31), work))
 
 
 def manifests(n: int, rng: random.Random) -> c.Tally:
-    tally = c.Tally()
-    with tempfile.TemporaryDirectory(prefix="capnuoc-contract-") as work:
-        published = c.publish_baseline(Path(work) / "published")
-        for i in range(n):
-            found, problems = c.check_manifest(published, rng.choice(c.MANIFEST_OPERATIONS), rng.randrange(2**31))
-            tally.add(found)
-            for problem in problems:
-                print(f"[manifest {i}] {problem}", flush=True)
-    return tally
+    with tempfile.TemporaryDirectory(prefix="capnuoc-contract-") as folder:
+        published = c.publish_baseline(Path(folder) / "published")
+        return tally_of("manifest", n, lambda work: c.check_manifest(
+            published, rng.choice(c.MANIFEST_OPERATIONS), rng.randrange(2**31)))
 
 
 def main() -> None:

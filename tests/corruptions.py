@@ -257,22 +257,29 @@ def allowed(command: str, outcome: Outcome) -> bool:
     return command == "evaluate" and rejected_properly(outcome)
 
 
+def _stopped_at_the_gate(outcome: Outcome, what: str, tally: Tally, problems: list[str]) -> bool:
+    """The first command on a corrupted input: True when it stopped there (a traceback, or a rejection, proper or not)."""
+    if outcome.traceback:
+        tally.tracebacks += 1
+        tally.examples.append(f"{what}:\n{outcome.traceback}")
+        problems.append(f"traceback: {what}")
+        return True
+    if outcome.exit_code != 0:
+        tally.rejected += 1
+        if not rejected_properly(outcome):
+            problems.append(f"rejected without located messages: {what}:\n{outcome.output[-2000:]}")
+        return True
+    return False
+
+
 def check_package(source: Path, work: Path, operations: list[tuple[str, str, int]], draws: int = 100) -> tuple[Tally, list[str]]:
     """Corrupt a copy of ``source`` by ``operations`` (operation, table, seed), validate it, run everything if accepted."""
     tally = Tally(tried=1)
     data = work / "data"
     shutil.copytree(source, data)
     done = [apply_operation(data, op, table, seed) for op, table, seed in operations]
-    outcome = invoke(["validate", "--data", data])
-    problems = []
-    if outcome.traceback:
-        tally.tracebacks += 1
-        tally.examples.append(f"validate after {done}:\n{outcome.traceback}")
-        return tally, [f"validate traceback after {done}"]
-    if outcome.exit_code != 0:
-        tally.rejected += 1
-        if not rejected_properly(outcome):
-            problems.append(f"validate rejected {done} without located messages:\n{outcome.output[-2000:]}")
+    problems: list[str] = []
+    if _stopped_at_the_gate(invoke(["validate", "--data", data]), f"validate after {done}", tally, problems):
         return tally, problems
     results = every_command(data, work, draws)
     for command, result in results:
@@ -380,16 +387,8 @@ def check_scenario_file(source: Path, operation: str, seed: int, work: Path, dra
     shutil.copytree(source.parent, folder)
     target = folder / source.name
     target.write_text(corrupt_scenario(source.read_text(encoding="utf-8"), operation, seed), encoding="utf-8")
-    outcome = invoke(["check", "--scenario", target, "--draws", draws])
     what = f"{source.name} {operation} {seed}"
-    if outcome.traceback:
-        tally.tracebacks += 1
-        tally.examples.append(f"check on {what}:\n{outcome.traceback}")
-        return tally, [f"check traceback on {what}"]
-    if outcome.exit_code != 0:
-        tally.rejected += 1
-        if not rejected_properly(outcome):
-            problems.append(f"check rejected {what} without located messages:\n{outcome.output[-2000:]}")
+    if _stopped_at_the_gate(invoke(["check", "--scenario", target, "--draws", draws]), f"check on {what}", tally, problems):
         return tally, problems
     for command in (["compare", target, folder / "baseline.yaml", "--draws", draws],):
         result = invoke(command)
