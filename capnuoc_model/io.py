@@ -461,6 +461,21 @@ def load_actuals(path: Path | str, package: DataPackage, year: int):
     return validate_actuals(read_actuals(path), package, year)
 
 
+def write_bytes(data: bytes, path: Path | str) -> None:
+    """Write a file atomically (temporary file in the same folder, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
 def write_workbook(workbook, path: Path | str) -> None:
     """Save an openpyxl workbook atomically (temporary file in the same folder, then rename)."""
     path = Path(path)

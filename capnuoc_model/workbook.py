@@ -10,6 +10,7 @@ machine-readable copy.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -104,11 +105,35 @@ def build_workbook(tables: dict[str, pd.DataFrame], title: str):
     return workbook
 
 
+FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # the same tables give the same bytes: no save time in the file
+
+
+def workbook_bytes(workbook) -> bytes:
+    """The .xlsx bytes with fixed document and zip-entry times, so that reruns give byte-identical workbooks."""
+    import datetime as dt
+    import io as stdio
+    import zipfile
+
+    workbook.properties.created = workbook.properties.modified = dt.datetime(*FIXED_TIME)
+    raw = stdio.BytesIO()
+    workbook.save(raw)
+    out = stdio.BytesIO()
+    with zipfile.ZipFile(raw) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=FIXED_TIME)
+            fixed.compress_type, fixed.external_attr = zipfile.ZIP_DEFLATED, 0o644 << 16
+            data = source.read(info.filename)
+            if info.filename == "docProps/core.xml":  # openpyxl stamps the save time here
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2026-01-01T00:00:00Z", data)
+            target.writestr(fixed, data)
+    return out.getvalue()
+
+
 def write_workbook(tables: dict[str, pd.DataFrame], path: Path, title: str) -> Path:
-    """Write the workbook of ``tables`` to ``path`` (atomically)."""
+    """Write the workbook of ``tables`` to ``path`` (atomically, byte-identical for identical tables)."""
     from capnuoc_model import io
 
-    io.write_workbook(build_workbook(tables, title), path)
+    io.write_bytes(workbook_bytes(build_workbook(tables, title)), path)
     return Path(path)
 
 

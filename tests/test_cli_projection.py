@@ -30,7 +30,7 @@ VN_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})*(?:,\d+)?")
 
 
 def _rows(path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # output CSVs carry a BOM for Excel
         reader = csv.DictReader(handle)
         return list(reader.fieldnames or []), list(reader)
 
