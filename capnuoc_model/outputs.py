@@ -45,11 +45,30 @@ def _column(name: str, spec: dict) -> OutputColumn:
                         int(spec.get("decimals", 0)))
 
 
+def _term(name: str) -> OutputColumn | None:
+    """A quantity of the losses module, named and united by its own registry (:data:`capnuoc_model.losses.TERMS`),
+    and its 95 % limits (``<key>_low``, ``<key>_high``)."""
+    from capnuoc_model.losses import TERMS_BY_KEY
+    from capnuoc_model.messages import text
+
+    base, end = (name[:-4], "low") if name.endswith("_low") else (name[:-5], "high") if name.endswith("_high") else (name, "")
+    term = TERMS_BY_KEY.get(base)
+    if term is None:
+        return None
+    kind = ("m3" if term.unit_vi == "m³/ngày đêm" and term.decimals == 0 else "pct" if term.unit_vi == "%" and term.decimals == 1
+            else "text" if not term.unit_vi and term.decimals == 0 else "number")
+    label = text(f"label.limit_{end}", label=term.name_vi) if end else term.name_vi
+    return OutputColumn(name, label, term.unit_vi, kind, term.decimals)
+
+
 def column(table: str, name: str) -> OutputColumn | None:
-    """The registry entry of a column of an output table (the table's own meaning first), None if unknown."""
+    """The registry entry of a column of an output table, None if unknown: the table's own meaning first,
+    then the losses module's quantities, then the meaning shared by all tables."""
     reg = registry()
-    spec = ((reg["tables"].get(table) or {}).get("columns") or {}).get(name) or reg["columns"].get(name)
-    return _column(name, spec) if spec else None
+    own = ((reg["tables"].get(table) or {}).get("columns") or {}).get(name)
+    if own:
+        return _column(name, own)
+    return _term(name) or (_column(name, reg["columns"][name]) if name in reg["columns"] else None)
 
 
 def table_info(table: str) -> dict:
@@ -109,6 +128,13 @@ def dictionary_markdown() -> str:
         "|---|---|---|",
     ]
     lines += [f"| `{name}` | {c.label} | {c.unit} |" for name in reg["columns"] for c in [_column(name, reg["columns"][name])]]
+    from capnuoc_model.losses import TERMS
+
+    lines += ["", "## Loss quantities", "",
+              "Named by the losses module's own registry (`capnuoc_model.losses.TERMS`, WB-EasyCalc's Vietnamese terms);",
+              "a column `<key>_low` / `<key>_high` is the lower / upper limit of the 95 % range of `<key>`.", "",
+              "| column | nhãn (Vietnamese label) | đơn vị (unit) |", "|---|---|---|"]
+    lines += [f"| `{t.key}` | {t.name_vi} | {t.unit_vi} |" for t in TERMS]
     for table, info in reg["tables"].items():
         lines += ["", f"## `{table}.csv` — {info.get('title', '')}", "", f"Worksheet «{info.get('sheet', table)}».", ""]
         own = info.get("columns") or {}

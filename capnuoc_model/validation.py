@@ -278,31 +278,26 @@ def _check_tariffs(c: _Checker) -> None:
         first = rows.index[0]
         for column in ("operator_id", "system_ids"):
             for line in rows.index[rows[column].astype(str) != str(rows.at[first, column])]:
-                c.add("tariffs", line, column, f"'{rows.at[line, column]}' differs from line {first} of zone '{zone}'",
-                      f"every row of a tariff zone with the same {column}")
+                c.add("tariffs", line, column, "tariffs.zone_differs", value=rows.at[line, column], first=first, zone=zone,
+                      column_name=column)
         total = float(rows["billed_share_pct"].fillna(0).sum())
         if abs(total - 100) > 0.05:
-            c.add("tariffs", int(first), "billed_share_pct", f"class shares of zone '{zone}' sum to {total:g} %",
-                  "the shares of one zone to sum to 100 %")
+            c.add("tariffs", int(first), "billed_share_pct", "tariffs.shares_sum", zone=zone, total=_n(total, 2))
         for system_id in str(rows.at[first, "system_ids"]).split(";"):
             system_id = system_id.strip()
             if system_id in zone_of and zone_of[system_id] != zone:
-                c.add("tariffs", int(first), "system_ids", f"system '{system_id}' is also in zone '{zone_of[system_id]}'",
-                      "each system in one tariff zone")
+                c.add("tariffs", int(first), "system_ids", "tariffs.system_in_two_zones", system=system_id, other=zone_of[system_id])
             zone_of[system_id] = zone
             owner = operator_of.get(system_id)
             if owner is not None and pd.notna(owner) and owner != rows.at[first, "operator_id"]:
-                c.add("tariffs", int(first), "operator_id", f"system '{system_id}' belongs to operator '{owner}'",
-                      "the operator of the zone's systems (systems.csv)")
+                c.add("tariffs", int(first), "operator_id", "tariffs.other_operator", system=system_id, owner=owner)
     if systems is not None and "status" in systems:
         for system_id in sorted(set(systems.loc[systems["status"] == "operating", "system_id"].dropna()) - set(zone_of)):
-            c.add("tariffs", None, "system_ids", f"no tariff zone for operating system '{system_id}'",
-                  "every operating system of systems.csv in one tariff zone")
+            c.add("tariffs", None, "system_ids", "tariffs.system_without_zone", system=system_id)
     costs = c.tables.get("operating_costs")
     if costs is not None and "operator_id" in costs:
         for operator_id in sorted(set(tariffs["operator_id"].dropna()) - set(costs["operator_id"].dropna())):
-            c.add("operating_costs", None, "operator_id", f"no row for operator '{operator_id}' of tariffs.csv",
-                  "one row per operator with a tariff")
+            c.add("operating_costs", None, "operator_id", "tariffs.operator_without_cost", operator=operator_id)
 
 
 RELATION_RULES = (_check_provenance, _check_areas, _check_systems, _check_links, _check_projects, _check_targets, _check_history,

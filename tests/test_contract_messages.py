@@ -18,6 +18,7 @@ DYNAMIC = {
     "scenario.not_": ("number", "bool", "text"),
     "scenario.kind_": ("number", "bool", "text"),
     "names.kind_": ("area", "system", "operator"),
+    "label.limit_": ("low", "high"),
     "scenario.help.": ("value", "unit", "description", "reference", "min", "max", "choices", "distribution",
                        "header_name", "header_description", "header_extends", "header_overrides"),
 }
@@ -95,3 +96,11 @@ def test_a_violation_renders_in_vietnamese():
     assert str(v) == "data/systems.csv:5:status: 'running' không hợp lệ (cần: một trong: a, b)"
     w = messages.violation("data/x.csv", 1, "c", "data.unknown_column", severity="warning", column="c")
     assert str(w).startswith("data/x.csv:1:c: cảnh báo: ")
+
+
+def test_every_data_package_column_has_a_vietnamese_label():
+    """Messages name a column with its label; a column without one would show only its id."""
+    from capnuoc_model.schema import TABLES
+
+    unlabelled = [(t.name, f.name) for t in TABLES for f in t.columns() if t.label(f.name) == f.name]
+    assert not unlabelled, unlabelled
