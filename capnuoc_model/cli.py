@@ -343,10 +343,10 @@ def report_command(
         err_console.print(text("cli.previous_kept"))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     for label, seconds in result.timings.steps:
-        out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
-    state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
+        out_console.print(text("cli.timing", seconds=fmt.vn(seconds, 1), step=label), soft_wrap=True)
+    state = text("cli.reused" if result.reused else "cli.made")
     for fmt_name, path in result.outputs.items():
-        out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
+        out_console.print(text("cli.document", format=fmt_name.upper(), state=state, path=io.display_path(path)), soft_wrap=True)
     if document == "all":
         evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
         _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, evaluation_out, data, renderer)
@@ -390,7 +390,7 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
     if evaluation.is_illustrative:
         out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
     summary = eval_report.summary_frame(evaluation)
-    table = Table(title=f"Đánh giá sáu mục tiêu năm {year} (Mục III.3)", title_justify="left")
+    table = Table(title=text("cli.evaluation_title", year=year), title_justify="left")
     for column in ("Mục tiêu (Mục III.3)", f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
         table.add_column(column, overflow="fold")
     for row in summary.itertuples(index=False):
@@ -400,12 +400,12 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
                       f"[{STATUS_STYLE.get(state, 'bold')}]{state}[/]")
     out_console.print(table)
     for label, seconds in result.timings:
-        out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
+        out_console.print(text("cli.timing", seconds=fmt.vn(seconds, 1), step=label), soft_wrap=True)
     out_console.print(text("cli.evaluation_tables", count=len(result.tables), workbook=WORKBOOK_NAMES["evaluate"],
                            folder=io.display_path(result.folder / eval_build.TABLES_FOLDER)), soft_wrap=True)
-    state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
+    state = text("cli.reused" if result.reused else "cli.made")
     for fmt_name, path in result.outputs.items():
-        out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
+        out_console.print(text("cli.document", format=fmt_name.upper(), state=state, path=io.display_path(path)), soft_wrap=True)
 
 
 @app.command(**COMMAND)
@@ -457,10 +457,10 @@ def template_command(
     for warning in (filled.warnings if filled is not None else ()):
         err_console.print(str(warning), markup=False, soft_wrap=True)
     io.write_workbook(template.build_workbook(package, year, filled), out)
-    counts = ", ".join(f"{len(package.tables[t])} {w}" for t, w in (("urban_areas", "đô thị"), ("systems", "công trình"),
-                                                                      ("projects", "dự án"), ("agency_tasks", "nhiệm vụ")))
-    out_console.print(f"Đã ghi mẫu báo cáo năm {year}: {io.display_path(out)} (trang Hướng dẫn và 4 trang số liệu: {counts})"
-                      + (f", điền sẵn từ {io.display_path(from_)}" if from_ is not None else "") + ".", soft_wrap=True)
+    out_console.print(text("cli.template_written", year=year, path=io.display_path(out), areas=len(package.urban_areas),
+                           systems=len(package.systems), projects=len(package.projects), tasks=len(package.agency_tasks),
+                           filled=text("cli.template_filled", path=io.display_path(from_)) if from_ is not None else ""),
+                      soft_wrap=True)
 
 
 def rerun(command: str, arguments: dict, folder: Path) -> None:
@@ -487,14 +487,14 @@ def reproduce(manifest: Annotated[Path, typer.Argument(metavar="MANIFEST", help=
 
     comparison = _with_progress(lambda step: (step("Chạy lại và so sánh"), mf.reproduce(manifest, rerun))[1])
     if not comparison.different:
-        out_console.print(f"[bold green]Tái lập được:[/] {len(comparison.identical)} tệp kết quả giống hệt bản đã công bố.",
+        out_console.print(f"[bold green]{text('cli.reproduced')}[/] " + text("cli.reproduced_detail", count=len(comparison.identical)),
                           soft_wrap=True)
         return
-    out_console.print(f"[bold red]Không tái lập được:[/] {len(comparison.different)} tệp khác, "
-                      f"{len(comparison.identical)} tệp giống.", soft_wrap=True)
+    out_console.print(f"[bold red]{text('cli.not_reproduced')}[/] " + text("cli.not_reproduced_detail", different=len(comparison.different),
+                                                                           identical=len(comparison.identical)), soft_wrap=True)
     for line in comparison.different:
         out_console.print(f"  {line}", markup=False, soft_wrap=True)
-    out_console.print("Lý do có thể:" if comparison.reasons else "Không tìm thấy thay đổi nào ở đầu vào hay phiên bản.")
+    out_console.print(text("cli.reasons" if comparison.reasons else "cli.no_reason"))
     for line in comparison.reasons:
         out_console.print(f"  {line}", markup=False, soft_wrap=True)
     raise typer.Exit(1)

@@ -369,6 +369,8 @@ PROJECT_ASSUMPTIONS = (
     ("network", ("real_loss_cut_pct",)),
 )
 PROJECT_GROUP = "projects"  # analysis/assumptions/defaults.yaml: projects.<project_id>.<leaf>
+# assumption groups keyed by the package's ids (<group>.<id>.<leaf>): the table and column the ids must come from
+ID_GROUPS = {"projects": ("projects", "project_id"), "systems": ("systems", "system_id"), "areas": ("urban_areas", "area_id")}
 
 
 def _project_rows(projects: pd.DataFrame) -> dict[str, pd.Series]:
@@ -396,12 +398,24 @@ def assumption_problems(tables: Mapping[str, pd.DataFrame], labels: Mapping[str,
             out.append(violation(labels["projects"], project_lines[i], "project_id", "assumptions.project_missing",
                                  project=project_id, paths=", ".join(missing), file=assumptions_label,
                                  hint=text("hint.renamed_from", value=close[0]) if close else ""))
-    for project_id in named:
-        if project_id not in known:
-            close = difflib.get_close_matches(project_id, sorted(known), n=1, cutoff=0.3)
-            out.append(violation(assumptions_label, (lines or {}).get(f"{PROJECT_GROUP}.{project_id}"), f"{PROJECT_GROUP}.{project_id}",
-                                 "assumptions.unknown_project", severity="warning", project=project_id,
-                                 file=labels["projects"], hint=text("hint.did_you_mean", value=close[0]) if close else ""))
+    return out + _unknown_group_ids(tables, labels, assumptions, assumptions_label, lines or {})
+
+
+def _unknown_group_ids(tables, labels, assumptions, assumptions_label, lines) -> list[Violation]:
+    """Assumptions under an id the package does not have (projects.<id>, systems.<id>, areas.<id>): unused, so a warning."""
+    out = []
+    for group, (table, column) in ID_GROUPS.items():
+        frame = tables.get(table)
+        if frame is None or column not in frame:
+            continue
+        known = set(frame[column].dropna().astype(str))
+        named = sorted({p.split(".")[1] for p in assumptions if p.startswith(group + ".") and p.count(".") >= 2})
+        for id_ in named:
+            if id_ not in known:
+                close = difflib.get_close_matches(id_, sorted(known), n=1, cutoff=0.3)
+                out.append(violation(assumptions_label, lines.get(f"{group}.{id_}"), f"{group}.{id_}", "assumptions.unknown_id",
+                                     severity="warning", id=id_, file=labels[table], column=column,
+                                     hint=text("hint.did_you_mean", value=close[0]) if close else ""))
     return out
 
 

@@ -162,3 +162,17 @@ def test_an_unreadable_cell_gives_no_follow_on_message(data_copy):
     line = edit_cell(data_copy / "systems.csv", "system_id", "tan_an", "production_m3_per_day", "inf")
     found = errors_of(data_copy)
     assert [(v.row, v.column) for v in found] == [(line, "production_m3_per_day")], [str(v) for v in found]
+
+
+@pytest.mark.parametrize("group, id_, known", [("systems", "song_bangg", "song_bang"), ("areas", "hoa_ann", "hoa_an"),
+                                               ("projects", "pac_mieu", "pac_mieu_supply")])
+def test_assumptions_under_ids_the_package_lacks_are_named(package, group, id_, known):
+    """systems.<id>, areas.<id> and projects.<id> assumptions are checked against systems.csv, urban_areas.csv, projects.csv."""
+    from capnuoc_model import validation
+    from capnuoc_model.scenario import load_defaults
+
+    tree = load_defaults()
+    assumptions = {**tree.assumptions, f"{group}.{id_}.x": next(iter(tree.assumptions.values()))}
+    found = validation.check_assumptions(package, assumptions, "defaults.yaml", tree.lines)
+    assert [(v.code, v.severity, v.column) for v in found] == [("assumptions.unknown_id", "warning", f"{group}.{id_}")]
+    assert f"có phải là '{known}'?" in found[0].problem
