@@ -71,6 +71,10 @@ def handles_input_errors(command: Callable) -> Callable:
                 err_console.print(str(problem), markup=False, soft_wrap=True)
             err_console.print(f"[bold red]{text('cli.input_error')}[/] {error.summary}", soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
+        except OSError as error:  # an output path that cannot be written (a file in the way, no permission, disk full)
+            where = io.display_path(Path(error.filename)) if error.filename else "?"
+            err_console.print(text("cli.cannot_write", path=where, reason=io.os_reason(error)), markup=False, soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper
 

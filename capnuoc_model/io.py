@@ -27,7 +27,8 @@ def os_reason(exc: OSError) -> str:
     import errno
 
     reasons = {errno.ENOENT: "io.reason_not_found", errno.EACCES: "io.reason_permission", errno.EPERM: "io.reason_permission",
-               errno.EISDIR: "io.reason_is_folder", errno.ENOTDIR: "io.reason_not_found"}
+               errno.EISDIR: "io.reason_is_folder", errno.ENOTDIR: "io.reason_not_a_folder", errno.EEXIST: "io.reason_exists",
+               errno.ENOSPC: "io.reason_disk_full", errno.EROFS: "io.reason_read_only"}
     return text(reasons.get(exc.errno, "io.reason_other"))
 
 

@@ -197,3 +197,13 @@ def test_compare_reports_every_bad_scenario(tmp_path):
     assert rejected_properly(outcome), outcome.output
     assert "mot.yaml:5:uptake.final_shar" in outcome.output and "hai.yaml:5:demand.max_coverage_pct" in outcome.output
     assert "2 tệp kịch bản" in outcome.output
+
+
+@pytest.mark.parametrize("args", [["baseline", "--out"], ["template", "--out"]])
+def test_an_output_path_that_cannot_be_written(tmp_path, args):
+    blocker = tmp_path / "la_tep"
+    blocker.write_text("một tệp, không phải thư mục", encoding="utf-8")
+    target = blocker / ("ket_qua.xlsx" if args[0] == "template" else "ket_qua")
+    outcome = invoke([*args, target])
+    assert outcome.exit_code == 2 and not outcome.traceback, outcome.output
+    assert outcome.output.startswith("Không ghi được vào") and "--out" in outcome.output
