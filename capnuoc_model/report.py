@@ -114,7 +114,7 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
         )
     except PapermillExecutionError as error:
         raise ReportError(text("report.cell_failed", notebook=io.display_path(source), cell=error.exec_count,
-                               executed=io.display_path(target))) from None
+                               detail=str(error.evalue).strip()[:300], executed=io.display_path(target))) from None
 
 
 def build_report(

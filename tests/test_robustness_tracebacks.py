@@ -126,7 +126,7 @@ def test_evaluate_tables_only_needs_no_template(templates, tmp_path):
 def test_a_failing_notebook_exits_2_with_its_cell(tmp_path, monkeypatch):
     def fails(source, target, parameters):
         raise report.ReportError(report.text("report.cell_failed", notebook="notebooks/05_du_bao.ipynb", cell=7,
-                                             executed=str(target)))
+                                             detail="'system_id'", executed=str(target)))
 
     monkeypatch.setattr(report, "execute_notebook", fails)
     outcome = run_report(monkeypatch, QUARTO, "--out", str(tmp_path / "bao_cao"), "--seed", "7")
@@ -146,7 +146,7 @@ def test_papermill_failure_is_reported_without_exception_names(tmp_path):
     with pytest.raises(report.ReportError) as info:
         report.execute_notebook(source, tmp_path / "da_chay.ipynb", {})
     message = str(info.value)
-    assert "ô lệnh số 2 bị lỗi" in message and "da_chay.ipynb" in message
+    assert "ô lệnh số 2 bị lỗi" in message and "da_chay.ipynb" in message and "system_id" in message
     assert "KeyError" not in message and "Error" not in message
 
 
