@@ -56,7 +56,7 @@ SeedOption = Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, metavar
                                          help="Hạt giống ngẫu nhiên, số nguyên ≥ 0 (cùng seed, cùng kết quả).")]
 EXIT_BAD_INPUT = 2
 RendererOption = Annotated[str | None, typer.Option(
-    "--renderer", help="Công cụ dàn trang: quarto (mặc định khi máy đã cài Quarto) hoặc offline (pandoc và typst, không cần Quarto).")]
+    "--renderer", metavar="CÔNG_CỤ", help="Công cụ dàn trang: quarto (mặc định khi máy đã cài Quarto) hoặc offline (pandoc và typst, không cần Quarto).")]
 
 
 def handles_input_errors(command: Callable) -> Callable:
@@ -361,11 +361,10 @@ def _check_renderer(renderer: str | None) -> None:
     from capnuoc_model import render, report
 
     if renderer is not None and renderer not in report.RENDERERS:
-        err_console.print(f"Công cụ dàn trang không hợp lệ: {renderer!r} (cần: {' hoặc '.join(report.RENDERERS)})")
+        err_console.print(text("cli.bad_renderer", renderer=renderer, allowed=" hoặc ".join(report.RENDERERS)), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     if renderer == "quarto" and render.find_quarto() is None:
-        err_console.print("Không tìm thấy Quarto: cần lệnh quarto trên PATH (hoặc biến môi trường QUARTO_PATH chỉ đến "
-                          "tệp chạy của Quarto). Dùng --renderer offline để dàn trang không cần Quarto.", soft_wrap=True)
+        err_console.print(text("report.quarto_not_found"), soft_wrap=True, markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 

@@ -271,17 +271,25 @@ def _template(name: str) -> str:
         raise CapnuocInputError([violation(display_path(path), None, None, "render.template_not_utf8")]) from None
 
 
-TEMPLATE_FILES = ("capnuoc.md.j2", "capnuoc.css", "capnuoc-numbers.css", "capnuoc.typ")
+TEXT_TEMPLATES = ("capnuoc.md.j2", "capnuoc.css", "capnuoc-numbers.css", "capnuoc.typ")  # read by this module
+PATH_TEMPLATES = ("typst-fonts.typ", "conditional-content.lua", "number-depth.lua", "reference.docx", "quarto.css")  # given to tools
+TEMPLATE_FILES = TEXT_TEMPLATES + PATH_TEMPLATES
 
 
 def check_templates() -> None:
     """Every template present and readable: all problems at once, before any notebook runs."""
+    from capnuoc_model.io import display_path
+
     problems = []
-    for name in TEMPLATE_FILES:
+    for name in TEXT_TEMPLATES:
         try:
             _template(name)
         except CapnuocInputError as error:
             problems += error.violations
+    for name in PATH_TEMPLATES:
+        if not (TEMPLATES_DIR / name).is_file():
+            problems.append(violation(display_path(TEMPLATES_DIR / name), None, None, "render.template_missing",
+                                      reason=text("io.reason_not_found")))
     if problems:
         raise CapnuocInputError(problems)
 
@@ -299,7 +307,8 @@ def check_chapters(book: Book, root: Path) -> None:
         if not path.is_file():
             problems.append(violation("_quarto.yml", None, None, "render.chapter_missing", chapter=str(chapter)))
             continue
-        problems += _notebook_problems(path, label, nbformat)
+        if path.suffix == ".ipynb":  # a .qmd page is Quarto's to read
+            problems += _notebook_problems(path, label, nbformat)
     if problems:
         raise CapnuocInputError(problems)
 

@@ -70,8 +70,7 @@ def choose_renderer(renderer: str | None = None, use_quarto: bool = True) -> tup
     wants_quarto = renderer == "quarto" or (renderer is None and use_quarto)
     found = render.find_quarto() if wants_quarto else None
     if renderer == "quarto" and found is None:
-        raise ReportError("Không tìm thấy Quarto: cần lệnh quarto trên PATH (hoặc biến môi trường QUARTO_PATH "
-                          "chỉ đến tệp chạy của Quarto). Dùng --renderer offline để dàn trang không cần Quarto.")
+        raise ReportError(text("report.quarto_not_found"))
     return (renderer or ("quarto" if found else "offline")), found
 
 
