@@ -151,7 +151,7 @@ SYSTEM_RESULTS = ActualsTable(
                help_vi="Lượng nước ghi thu tiền (thương phẩm), theo đơn vị đã chọn; không lớn hơn sản lượng sản xuất."),
         Column("design_capacity_m3_per_day", "float", "design capacity, where it changed during the year", "m³/day", required=False,
                checks=(_gt(0),), label_vi="Công suất thiết kế (m³/ngày đêm)", unit_vi="m³/ngày đêm", number_format="#,##0", width=16,
-               help_vi="Chỉ điền khi công suất thay đổi trong năm (nâng công suất, công trình mới); để trống thì dùng công suất năm 2025."),
+               help_vi="Chỉ điền khi công suất thay đổi trong năm (nâng công suất, công trình mới); để trống thì dùng công suất năm hiện trạng của Kế hoạch."),
         Column("supply_hours_per_day", "float", "average hours of supply per day", "hours/day", required=False,
                checks=(pa.Check.in_range(0, 24, error=text("rule.between", low=0, high=24)),), label_vi="Số giờ cấp nước (giờ/ngày)",
                unit_vi="giờ/ngày", number_format="0.0", width=13,

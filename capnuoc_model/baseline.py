@@ -1,4 +1,4 @@
-"""The current state (2025): per-area coverage, per-system loss and utilisation, province aggregates, Biểu 01-03."""
+"""The current state (the plan's base year): per-area coverage, per-system loss and utilisation, province aggregates, Biểu 01-03."""
 
 from __future__ import annotations
 
@@ -10,8 +10,6 @@ import pandas as pd
 from capnuoc_model import losses
 from capnuoc_model.classes import classify, coverage_class, loss_class, utilisation_class
 from capnuoc_model.io import DataPackage
-
-BASE_YEAR = 2025
 
 
 def _ratio_pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -30,8 +28,8 @@ def area_state(package: DataPackage) -> pd.DataFrame:
             "name_vi": areas["name_vi"].astype(str),
             "orientation_group": areas["orientation_group"].astype(str),
             "orientation_group_vi": areas["orientation_group"].map(groups).astype(str),
-            "population_persons": areas["population_2025_persons"].astype("int64"),
-            "served_persons": areas["served_2025_persons"].astype("int64"),
+            "population_persons": areas["population_base_persons"].astype("int64"),
+            "served_persons": areas["served_base_persons"].astype("int64"),
         }
     )
     out["coverage_pct"] = _ratio_pct(out["served_persons"], out["population_persons"])
@@ -61,7 +59,7 @@ def system_state(package: DataPackage) -> pd.DataFrame:
         out[column] = out[column].where(operating)
     out["loss_m3_per_day"] = out["production_m3_per_day"] - out["billed_m3_per_day"]
     out["loss_pct"] = _ratio_pct(out["loss_m3_per_day"], out["production_m3_per_day"])
-    out["loss_class"] = classify(out["loss_pct"], loss_class)
+    out["loss_class"] = classify(out["loss_pct"], loss_class, package.plan.loss_threshold_pct)
     out["utilisation_pct"] = _ratio_pct(out["production_m3_per_day"], out["design_capacity_m3_per_day"])
     out["utilisation_class"] = classify(out["utilisation_pct"], utilisation_class)
     total_loss = out["loss_m3_per_day"].sum()
@@ -177,7 +175,7 @@ def _number_or_none(value: object, digits: int = 4) -> float | None:
 
 
 def balance_state(package: DataPackage) -> pd.DataFrame:
-    """The 2025 IWA water balance and loss indicators of each operating system (index: system_id).
+    """The base-year IWA water balance and loss indicators of each operating system (index: system_id).
 
     Columns: the components of :func:`capnuoc_model.losses.water_balance` and the indicators of
     :func:`capnuoc_model.losses.indicators`; system input is production, revenue water the billed volume.
@@ -193,11 +191,10 @@ def balance_uncertainty(package: DataPackage) -> losses.Uncertainty:
 
 
 def loss_target_pct(package: DataPackage) -> float:
-    """The plan's province loss target (%), read from the targets table (the highest value that meets it);
-    NaN when the table has none (the figures of reaching it are then empty)."""
-    targets = package.targets_province
-    row = targets[targets["target_id"] == "loss"]
-    return float(row["target_max"].iloc[0]) if len(row) and pd.notna(row["target_max"].iloc[0]) else float("nan")
+    """The plan's province loss target (%), the highest value that meets it (``package.plan``); NaN when the plan
+    has none (validation requires one; the figures of reaching it are then empty)."""
+    target = package.plan.targets.get("loss") if package.plan is not None else None
+    return float(target.high) if target is not None and target.high is not None else float("nan")
 
 
 def prices_state(package: DataPackage) -> pd.DataFrame:
@@ -255,7 +252,7 @@ def baseline_document(package: DataPackage) -> dict:
     money = money_state(package)
     province = province_money(package)
     return {
-        "year": BASE_YEAR,
+        "year": package.plan.base_year,
         "coverage_pct": round(province_coverage_pct(areas), 4),
         "loss_pct": round(province_loss_pct(running), 4),
         "population_persons": int(areas["population_persons"].sum()),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from capnuoc_model import fmt
 from capnuoc_model.display import (
     COVERAGE_COLOURS,
     LOSS_COLOURS,
@@ -50,10 +51,11 @@ def utilisation(systems: pd.DataFrame) -> alt.LayerChart:
                                      alt.Tooltip("design_capacity_m3_per_day:Q", title="Công suất (m³/ngày đêm)", format=",.0f")])
 
 
-def loss(systems: pd.DataFrame, target_pct: float = 15.0) -> alt.LayerChart:
+def loss(systems: pd.DataFrame, target_pct: float) -> alt.LayerChart:
+    """Loss of each system in the classes of Biểu 02, with the plan's loss target (``plan.target("loss").high``) as a rule."""
     data = systems.dropna(subset=["loss_pct"])
     return class_bars(data, "loss_pct", "name_vi", "loss_class", LOSS_COLOURS, "Tỷ lệ thất thoát (%)",
-                      rule=(target_pct, f"mục tiêu {target_pct:g} %".replace(".", ",")),
+                      rule=(target_pct, f"mục tiêu {fmt.vn(target_pct, 1, trim=True)} %"),
                       extra_tooltip=[alt.Tooltip("share_of_province_loss_pct:Q", title="Tỷ trọng thất thoát toàn tỉnh (%)", format=PCT)])
 
 
@@ -118,12 +120,12 @@ def tornado(sensitivity: pd.DataFrame, low: str, high: str, centre: float, title
     return (bar + rule).properties(height=alt.Step(20), width=420)
 
 
-def targets_vs_projection(frame: pd.DataFrame) -> alt.LayerChart:
-    """Biểu 04: each area's 2026 target against the projection (dot) and its 90 % band."""
+def targets_vs_projection(frame: pd.DataFrame, year: int) -> alt.LayerChart:
+    """Biểu 04: each area's target of ``year`` (the plan year) against the projection (dot) and its 90 % band."""
     base = alt.Chart(frame).encode(y=alt.Y("name_vi:N", title=None, sort=alt.EncodingSortField("target", order="descending"),
                                            axis=alt.Axis(labelLimit=200)))
     band = base.mark_rule(color=SCENARIO_COLOUR, strokeWidth=3, opacity=0.4).encode(
-        x=alt.X("p5:Q", title="Tỷ lệ bao phủ năm 2026 (%)"), x2="p95:Q")
+        x=alt.X("p5:Q", title=f"Tỷ lệ bao phủ năm {year} (%)"), x2="p95:Q")
     projected = base.mark_point(color=SCENARIO_COLOUR, filled=True, size=60).encode(
         x="value:Q", tooltip=[alt.Tooltip("name_vi:N", title="Đô thị"), alt.Tooltip("value:Q", title="Dự báo (%)", format=PCT),
                               alt.Tooltip("target:Q", title="Mục tiêu (%)", format=PCT),

@@ -3,7 +3,8 @@
 Boundaries follow the plan's notes word for word:
 - utilisation (Biểu 01): > 100 % "Vượt công suất"; 90-100 % "Cao"; 70-< 90 % "Trung bình";
   50-< 70 % "Thấp"; < 50 % "Rất thấp";
-- loss (Biểu 02): > 50 % "Rất cao"; 25-50 % "Cao"; > 15-< 25 % "Trung bình"; ≤ 15 % "Thấp";
+- loss (Biểu 02): > 50 % "Rất cao"; 25-50 % "Cao"; > threshold-< 25 % "Trung bình"; ≤ threshold
+  "Thấp", the threshold being the plan's loss target (``plan.loss_threshold_pct``, 15 % in Cao Bằng);
 - coverage (Biểu 03): 0 % "Chưa có dịch vụ"; < 75 % "Thấp"; 75-< 90 % "Trung bình";
   90-< 95 % "Khá"; ≥ 95 % "Cao".
 
@@ -17,14 +18,6 @@ import math
 
 import numpy as np
 import pandas as pd
-
-UTILISATION_CLASSES = ("Vượt công suất", "Cao", "Trung bình", "Thấp", "Rất thấp")
-LOSS_CLASSES = ("Rất cao", "Cao", "Trung bình", "Thấp")
-COVERAGE_CLASSES = ("Cao", "Khá", "Trung bình", "Thấp", "Chưa có dịch vụ")
-
-# Ordered best to worst for charts and colours (class -> rank, 0 = best).
-UTILISATION_ORDER = ("Cao", "Trung bình", "Vượt công suất", "Thấp", "Rất thấp")
-
 
 def _missing(value: float | None) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
@@ -45,15 +38,15 @@ def utilisation_class(utilisation_pct: float | None) -> str | None:
     return "Rất thấp"
 
 
-def loss_class(loss_pct: float | None) -> str | None:
-    """Class of a loss rate ((production − billed) / production, in %)."""
+def loss_class(loss_pct: float | None, threshold_pct: float) -> str | None:
+    """Class of a loss rate ((production − billed) / production, in %); ``threshold_pct``: the plan's loss target."""
     if _missing(loss_pct):
         return None
     if loss_pct > 50:
         return "Rất cao"
     if loss_pct >= 25:
         return "Cao"
-    if loss_pct > 15:
+    if loss_pct > threshold_pct:
         return "Trung bình"
     return "Thấp"
 
@@ -73,10 +66,10 @@ def coverage_class(coverage_pct: float | None) -> str | None:
     return "Cao"
 
 
-def classify(values: pd.Series, rule) -> pd.Series:
-    """Apply one of the rules above to every value of a Series (missing stays missing)."""
+def classify(values: pd.Series, rule, *args) -> pd.Series:
+    """Apply one of the rules above to every value of a Series (missing stays missing); ``args`` go to the rule."""
     return pd.Series(
-        [rule(None if pd.isna(v) else float(v)) for v in np.asarray(values, dtype=float)],
+        [rule(None if pd.isna(v) else float(v), *args) for v in np.asarray(values, dtype=float)],
         index=values.index,
         dtype=object,
     )

@@ -23,7 +23,7 @@ from capnuoc_model.outputs import WORKBOOK_NAMES
 
 app = typer.Typer(
     name="capnuoc",
-    help="Mô hình cấp nước đô thị tỉnh Cao Bằng: dữ liệu, dự báo và báo cáo kế hoạch năm 2026.",
+    help="Mô hình cấp nước đô thị của một tỉnh: dữ liệu, dự báo, tài liệu kế hoạch năm và đánh giá kết quả thực hiện.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -38,13 +38,14 @@ def _options(
     version: Annotated[bool, typer.Option("--version", help=text("cli.version_option"), is_eager=True,
                                           callback=interface.version_callback)] = False,
 ) -> None:
-    """Mô hình cấp nước đô thị tỉnh Cao Bằng: dữ liệu, dự báo và báo cáo kế hoạch năm 2026."""
+    """Mô hình cấp nước đô thị của một tỉnh: dữ liệu, dự báo, tài liệu kế hoạch năm và đánh giá kết quả thực hiện."""
 out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
 DataOption = Annotated[Path, typer.Option("--data", metavar="THƯ_MỤC", help="Thư mục gói dữ liệu.")]
-DEFAULT_SCENARIO = io.REPO_ROOT / "analysis" / "scenarios" / "baseline.yaml"
-ScenarioOption = Annotated[Path, typer.Option("--scenario", metavar="TỆP", help="Tệp kịch bản YAML (analysis/scenarios/).")]
+DEFAULT_SCENARIO = io.default_scenario(io.DEFAULT_DATA_DIR)
+ScenarioOption = Annotated[Path | None, typer.Option(
+    "--scenario", metavar="TỆP", help="Tệp kịch bản YAML (mặc định: analysis/scenarios/baseline.yaml cạnh thư mục dữ liệu).")]
 SetOption = Annotated[
     list[str] | None,
     typer.Option("--set", metavar="TÊN=GIÁ_TRỊ",
@@ -119,7 +120,8 @@ def _baseline_outputs(package: io.DataPackage) -> dict[str, pd.DataFrame]:
 def validate(data: DataOption = io.DEFAULT_DATA_DIR) -> None:
     """Kiểm tra gói dữ liệu: kiểu, đơn vị, khoảng giá trị, khóa, liên kết giữa các bảng, nguồn gốc số liệu."""
     package = io.load_package(data)
-    warnings = list(package.warnings) + _check_assumption_ids(package, sc.DEFAULTS_FILE)
+    # the assumptions of the package's province (beside its scenarios), else the shipped ones
+    warnings = list(package.warnings) + _check_assumption_ids(package, sc.defaults_for(io.default_scenario(data)))
     for warning in warnings:
         err_console.print(str(warning), markup=False, soft_wrap=True)
     rows = sum(len(frame) for frame in package.tables.values())
@@ -143,7 +145,7 @@ def baseline(
     out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC",
                                              help="Ghi Biểu 01-03 và bảng tổng hợp (CSV, JSON và một bảng tính Excel) vào thư mục này.")] = None,
 ) -> None:
-    """Hiện trạng năm 2025: Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
+    """Hiện trạng (năm gốc của Kế hoạch): Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
     started = time.perf_counter()
     package = io.load_package(data)
     document = bl.baseline_document(package)
@@ -156,7 +158,7 @@ def baseline(
 
         workbook = WORKBOOK_NAMES["baseline"]
         with io.AtomicFolder(out) as folder:
-            io.write_tables(outputs, folder, workbook=workbook, title=text("workbook.title_baseline"))
+            io.write_tables(outputs, folder, workbook=workbook, title=text("workbook.title_baseline", province=package.plan.province_vi, year=package.plan.base_year))
             io.write_json(document, folder / "baseline.json")
             io.write_json(mf.build("baseline", {"data": str(package.directory.resolve())}, mf.data_files(package.directory),
                                    [f"{name}.csv" for name in outputs] + [workbook]), folder / mf.MANIFEST)
@@ -188,6 +190,11 @@ def _load_scenario(scenario: Path, sets: list[str] | None, package: io.DataPacka
     return chosen
 
 
+def _scenario_or_default(scenario: Path | None, data: Path) -> Path:
+    """The scenario given, else the baseline scenario of the data package's province (``<data>/../analysis/``)."""
+    return scenario if scenario is not None else io.default_scenario(data)
+
+
 def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
     """Run ``task(step)`` with a spinner and elapsed time on stderr when it is a terminal."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -201,7 +208,7 @@ def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
 @app.command("project", **COMMAND)
 @handles_input_errors
 def project_command(
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
@@ -209,15 +216,17 @@ def project_command(
                                              help="Thư mục kết quả (mặc định output/projection/<kịch bản>).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
-    """Dự báo 2025-2030 cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
+    """Dự báo từ năm hiện trạng đến năm cuối của Kế hoạch cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
     started = time.perf_counter()
+    scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_, package)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
     target = out or io.REPO_ROOT / "output" / "projection" / scenario.stem
     workbook = WORKBOOK_NAMES["project"]
     with io.AtomicFolder(target) as folder:
-        io.write_tables(run.tables, folder, workbook=workbook, title=text("workbook.title_project", scenario=chosen.name))
+        io.write_tables(run.tables, folder, workbook=workbook, title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
+                                                                       last=package.plan.horizon_year))
         document = runs.manifest(run, package)
         document["outputs"] = sorted(document["outputs"] + [workbook])
         io.write_json(document, folder / "manifest.json")
@@ -235,13 +244,14 @@ def _verdict(p_meet: float) -> str:
 @app.command(**COMMAND)
 @handles_input_errors
 def check(
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
-    """Kết luận ngắn: hai mục tiêu chính năm 2026 có đạt được không, với xác suất nào, và cần gì để đạt."""
+    """Kết luận ngắn: hai mục tiêu chính của năm kế hoạch có đạt được không, với xác suất nào, và cần gì để đạt."""
+    scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_, package)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
@@ -251,14 +261,16 @@ def check(
 
 def verdict_lines(run: runs.ProjectionRun) -> list[str]:
     """The terminal verdict, in Vietnamese; every sentence comes from capnuoc_model.narrative."""
-    row = run.tables["province"].set_index("year").loc[projection.PLAN_YEAR]
+    plan = run.projection.setup.plan
+    year = plan.plan_year
+    row = run.tables["province"].set_index("year").loc[year]
     return [
         f"[bold]Kịch bản:[/] {run.projection.scenario.name} — {fmt.vn(run.projection.draws)} lần mô phỏng, seed {run.projection.seed}",
-        f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm 2026 (mục tiêu ≥ {fmt.pct(projection.COVERAGE_TARGET_PCT)}):[/] "
+        f"\n[bold]1. Tỷ lệ dân số đô thị được cấp nước sạch năm {year} (mục tiêu {plan.target('coverage').text()}):[/] "
         f"{_verdict(row['p_coverage_target'])}",
         "   " + narrative.coverage_outlook(run),
         "   Cần gì: " + narrative.coverage_requirement(run),
-        f"\n[bold]2. Tỷ lệ thất thoát bình quân năm 2026 (mục tiêu ≤ {fmt.pct(projection.LOSS_TARGET_PCT, 0)}):[/] "
+        f"\n[bold]2. Tỷ lệ thất thoát bình quân năm {year} (mục tiêu {plan.target('loss').text()}):[/] "
         f"{_verdict(row['p_loss_target'])}",
         "   " + narrative.loss_outlook(run),
         "   Cần gì: " + narrative.loss_requirement(run),
@@ -278,6 +290,8 @@ def compare(
 ) -> None:
     """So sánh các kịch bản: các con số chính đặt cạnh nhau."""
     package = io.load_package(data)
+    plan = package.plan
+    year, last = plan.plan_year, plan.horizon_year
     loaded, problems = [], []
     for path in scenarios:  # every bad scenario file is reported, not only the first
         try:
@@ -287,7 +301,7 @@ def compare(
     if problems:
         raise CapnuocInputError(problems, text("summary.scenarios", count=len({v for v in problems if v.severity == "error"}),
                                                files=len({v.file for v in problems})))
-    table = Table(title="So sánh kịch bản (năm 2026 và 2030)", title_justify="left")
+    table = Table(title=text("cli.compare_title", year=year, last=last), title_justify="left")
     table.add_column("Chỉ tiêu")
     columns = []
     for chosen in loaded:
@@ -295,12 +309,12 @@ def compare(
         p = projection.project(package, chosen, draws, seed)
         columns.append(projection.province_table(p).set_index("year"))
     rows = [
-        ("Bao phủ 2026", lambda c: fmt.pct(c.loc[2026, "coverage_pct"])),
-        ("Xác suất ≥ 87,4 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_coverage_target"], 0)),
-        ("Thất thoát 2026", lambda c: fmt.pct(c.loc[2026, "loss_pct"])),
-        ("Xác suất ≤ 15 % (2026)", lambda c: fmt.pct(100 * c.loc[2026, "p_loss_target"], 0)),
-        ("Bao phủ 2030", lambda c: fmt.pct(c.loc[2030, "coverage_pct"])),
-        ("Thất thoát 2030", lambda c: fmt.pct(c.loc[2030, "loss_pct"])),
+        (f"Bao phủ {year}", lambda c: fmt.pct(c.loc[year, "coverage_pct"])),
+        (f"Xác suất {plan.target('coverage').text()} ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_coverage_target"], 0)),
+        (f"Thất thoát {year}", lambda c: fmt.pct(c.loc[year, "loss_pct"])),
+        (f"Xác suất {plan.target('loss').text()} ({year})", lambda c: fmt.pct(100 * c.loc[year, "p_loss_target"], 0)),
+        (f"Bao phủ {last}", lambda c: fmt.pct(c.loc[last, "coverage_pct"])),
+        (f"Thất thoát {last}", lambda c: fmt.pct(c.loc[last, "loss_pct"])),
     ]
     for label, cell in rows:
         table.add_row(label, *[cell(c) for c in columns])
@@ -312,8 +326,8 @@ def compare(
 def report_command(
     document: Annotated[str, typer.Argument(
         metavar="TÀI_LIỆU",
-        help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa data/examples/) hoặc all (cả hai).")] = "all",
-    scenario: ScenarioOption = DEFAULT_SCENARIO,
+        help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa của gói dữ liệu) hoặc all (cả hai).")] = "all",
+    scenario: ScenarioOption = None,
     set_: SetOption = None,
     to: Annotated[str, typer.Option("--to", metavar="ĐỊNH_DẠNG", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
     draws: DrawsOption = projection.DEFAULT_DRAWS,
@@ -336,8 +350,9 @@ def report_command(
     if unknown or not formats:
         err_console.print(text("cli.bad_format", given=", ".join(unknown) or to, allowed="html, pdf, docx"), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
+    scenario = _scenario_or_default(scenario, data)
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, out, data, renderer)
+        _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, out, data, renderer)
         return
     try:
         result = _with_progress(lambda step: report.build_report(
@@ -353,7 +368,8 @@ def report_command(
         out_console.print(text("cli.document", format=fmt_name.upper(), state=state, path=io.display_path(path)), soft_wrap=True)
     if document == "all":
         evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
-        _evaluate(EXAMPLE_ACTUALS, 2026, DEFAULT_SCENARIO, None, draws, seed, formats, evaluation_out, data, renderer)
+        _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, evaluation_out, data,
+                  renderer)
 
 
 def _check_renderer(renderer: str | None) -> None:
@@ -370,12 +386,23 @@ def _check_renderer(renderer: str | None) -> None:
 
 # ---------------------------------------------------------------------------- annual evaluation (§VII)
 
-EXAMPLE_ACTUALS = io.REPO_ROOT / "data" / "examples" / "thuc_hien_2026_minh_hoa"
-YearOption = Annotated[int, typer.Option("--year", min=2020, max=2040, metavar="NĂM", help="Năm đánh giá (năm của các mục tiêu), từ 2020 đến 2040.")]
+YearOption = Annotated[int | None, typer.Option("--year", min=1990, max=2100, metavar="NĂM",
+                                                help="Năm đánh giá, từ 1990 đến 2100 (mặc định: năm kế hoạch trong plan.yaml của gói dữ liệu).")]
+
+
+def _example_actuals(data: Path) -> Path:
+    """The illustrative reported results the data package names (``plan.yaml`` evaluation_example)."""
+    plan = io.load_package(data).plan
+    if plan.evaluation_example is None:
+        raise CapnuocInputError([violation(io.display_path(Path(data) / "plan.yaml"), None, "evaluation_example",
+                                           "plan.no_evaluation_example")])
+    return plan.evaluation_example
+
+
 STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa có số liệu": "bold yellow"}
 
 
-def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, draws: int, seed: int,
+def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] | None, draws: int, seed: int,
               formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None) -> None:
     """Check the reports, evaluate, write the tables and render the document; print the six targets and the paths."""
     from capnuoc_model import eval_build, eval_report, report
@@ -388,18 +415,20 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
         err_console.print(text("cli.previous_kept"))
         raise typer.Exit(EXIT_BAD_INPUT) from None
     evaluation = result.evaluation
+    year = evaluation.year
     for warning in result.warnings:
         err_console.print(str(warning), markup=False, soft_wrap=True)
     if evaluation.is_illustrative:
         out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
     summary = eval_report.summary_frame(evaluation)
-    table = Table(title=text("cli.evaluation_title", year=year), title_justify="left")
-    for column in ("Mục tiêu (Mục III.3)", f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
+    table = Table(title=text("cli.evaluation_title", year=year, count=len(summary)), title_justify="left")
+    header = eval_report.target_header(evaluation.plan)
+    for column in (header, f"Chỉ tiêu {year}", f"Thực hiện {year}", "Đánh giá"):
         table.add_column(column, overflow="fold")
     for row in summary.itertuples(index=False):
         values = dict(zip(summary.columns, row))
         state = values["Đánh giá"]
-        table.add_row(values["Mục tiêu (Mục III.3)"], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
+        table.add_row(values[header], values[f"Chỉ tiêu {year}"], values[f"Thực hiện {year}"],
                       f"[{STATUS_STYLE.get(state, 'bold')}]{state}[/]")
     out_console.print(table)
     for label, seconds in result.timings:
@@ -416,11 +445,11 @@ def _evaluate(actuals: Path, year: int, scenario: Path, sets: list[str] | None, 
 def evaluate(
     actuals: Annotated[Path, typer.Option("--actuals", metavar="TỆP_HOẶC_THƯ_MỤC",
                                           help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ lệnh capnuoc template.")],
-    year: YearOption = 2026,
+    year: YearOption = None,
     out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
     to: Annotated[str, typer.Option("--to", metavar="ĐỊNH_DẠNG",
                                     help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng (CSV và Excel).")] = "html,pdf,docx",
-    scenario: Annotated[Path, typer.Option("--scenario", metavar="TỆP", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = DEFAULT_SCENARIO,
+    scenario: Annotated[Path | None, typer.Option("--scenario", metavar="TỆP", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở analysis/scenarios/baseline.yaml cạnh thư mục dữ liệu).")] = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
@@ -437,14 +466,14 @@ def evaluate(
     if unknown or (not formats and to.strip().lower() != "none"):
         err_console.print(text("cli.bad_format", given=", ".join(unknown) or to, allowed="html, pdf, docx, none"), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer)
+    _evaluate(actuals.absolute(), year, _scenario_or_default(scenario, data), set_, draws, seed, formats, out, data, renderer)
 
 
 @app.command("template", **COMMAND)
 @handles_input_errors
 def template_command(
     out: Annotated[Path, typer.Option("--out", metavar="TỆP", help="Tệp Excel sẽ ghi (.xlsx).")],
-    year: YearOption = 2026,
+    year: YearOption = None,
     from_: Annotated[Path | None, typer.Option("--from", metavar="TỆP_HOẶC_THƯ_MỤC",
                                                help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
@@ -455,6 +484,7 @@ def template_command(
     if out.suffix.lower() != ".xlsx":
         raise CapnuocInputError([violation(io.display_path(out), None, None, "cli.not_xlsx_name")])
     package = io.load_package(data)
+    year = year or package.plan.plan_year
     eval_build.check_year(package, year)
     filled = io.load_actuals(from_, package, year) if from_ is not None else None
     for warning in (filled.warnings if filled is not None else ()):

@@ -12,6 +12,7 @@ import pandas as pd
 import capnuoc_model
 from capnuoc_model import baseline as bl
 from capnuoc_model import io, projection, runs
+from capnuoc_model import manifest as mf
 from capnuoc_model.scenario import Scenario, load_scenario
 
 DEFAULT_CACHE = Path("output") / ".cache"
@@ -24,8 +25,8 @@ class ReportContext:
     scenario: Scenario
     scenario_file: Path
     run: runs.ProjectionRun
-    areas: pd.DataFrame  # baseline state per area (2025)
-    systems: pd.DataFrame  # baseline state per system (2025)
+    areas: pd.DataFrame  # baseline state per area (base year)
+    systems: pd.DataFrame  # baseline state per system (base year)
     coverage_pct: float  # baseline province figures
     loss_pct: float
 
@@ -33,13 +34,18 @@ class ReportContext:
     def is_baseline(self) -> bool:
         return self.scenario_file.resolve() == io.resolve(BASELINE_SCENARIO).resolve() and not self.scenario.sets
 
+    @property
+    def plan(self):
+        """The plan of the data package (years, targets, sections): :class:`capnuoc_model.plan.Plan`."""
+        return self.package.plan
+
     def table(self, name: str) -> pd.DataFrame:
         return self.run.tables[name]
 
 
 def run_key(package: io.DataPackage, scenario: Scenario, draws: int, seed: int) -> str:
     """Content hash of everything a run depends on: data files, effective assumptions, draws, seed, code version."""
-    data = sorted(package.directory.glob("*.csv")) + sorted((package.directory / "derivation").glob("*.csv"))
+    data = mf.data_files(package.directory)  # every table, plan.yaml and the derivation's priors
     code = sorted(Path(capnuoc_model.__file__).parent.glob("*.py"))
     content = {
         "data": [io.sha256_file(f) for f in data],

@@ -1,25 +1,31 @@
-"""The projection model: population, connections, coverage, demand, capacity use and losses, 2025 → 2030.
+"""The projection model: population, connections, coverage, demand, capacity use and losses, base year → horizon.
 
 Vectorised over Monte Carlo draws: every state is an array with draws on the
 first axis (``n × areas`` or ``n × systems``); the only Python loop is over
 the five projected years. A deterministic run is the same code with ``n = 1``
 and every assumption at its value.
 
-Each year ``t`` is the state on 31/12 of that year (month ``12·(t − 2025)``
-counted from 1/1/2026), the date on which the plan's targets are measured.
-2025 is the data package's baseline, unchanged.
+The years come from the plan (``package.plan``: base, plan and horizon year).
+Each year ``t`` is the state on 31/12 of that year (month ``12·(t − base)``
+counted from 1/1 of the first projected year), the date on which the plan's
+targets are measured. The base year is the data package's baseline, unchanged.
 
 Coverage. Served people change only by connections: (a) the people-serving
 projects of §VI, each connecting its stated beneficiaries along a logistic
 uptake curve after its commissioning month; (b) densification, a share of the
 population growth in served zones; (c) network extension, a yearly share of
-the remaining gap in areas by §IV.1 group. Requests are cut by capacity: a
+the remaining gap in areas, at the rate of the assumption the area's orientation
+group names (``orientation_groups.csv`` ``extension_assumption``; none: no
+extension). A project listing several areas splits its beneficiaries over them
+in proportion to their unserved people in the base year (equally when none is
+unserved), and one listing several systems adds its capacity to them in equal
+parts; a network project cuts the real losses of every system it lists. Requests are cut by capacity: a
 system takes new people only while its production stays under
 ``max_utilisation_pct`` of design capacity (capacity projects raise it when
 they commission), and no area passes ``max_coverage_pct``. So served ≤
 population and coverage ∈ [0, 100] hold by construction.
 
-Losses. Each system's 2025 loss (non-revenue water, production − billed)
+Losses. Each system's base-year loss (non-revenue water, production − billed)
 splits by its IWA water balance (:mod:`capnuoc_model.losses`, the data
 package's ``system_network.csv``) into real (physical) losses, apparent
 (commercial) losses and unbilled authorised consumption; where the apparent
@@ -35,7 +41,20 @@ measure acts on it. ``Results.apparent_loss`` carries the non-physical part of
 the loss, apparent losses plus unbilled authorised consumption (the plan's
 "thất thu"), of which ``Results.unbilled_authorised`` is the unbilled part, so
 that production = billed + real + apparent, never below the floor loss rate.
-New systems run at ``new_system_loss_pct``.
+New systems run at ``new_system_loss_pct``, of which the share
+``losses.new_system_real_loss_share`` is real (physical) loss.
+
+Demand. Billed volume per served person is each system's base-year volume per
+person, scaled by the demand assumption of the areas it serves (the orientation
+group's ``demand_assumption``, relative to its default). Defaults where data are
+missing, each stated here rather than silent: a system without billed history
+(not running in the base year, or billing nothing) bills the average per person
+of the running systems with the same demand assumption, else of all running
+systems; with no running system at all the package is rejected (located error).
+Systems that do not operate in the base year have no capacity, production or
+billed volume (validation enforces it), so those count as 0. A system whose
+real and non-physical losses are both 0 splits a floor loss with
+``losses.new_system_real_loss_share``.
 """
 
 from __future__ import annotations
@@ -45,20 +64,14 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.io import DataPackage
+from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.io import DataPackage, display_path
 from capnuoc_model.losses import apparent_split_2025, favad_leak_ratio
+from capnuoc_model.schema import split_ids
 
-BASE_YEAR = 2025
-YEARS = tuple(range(BASE_YEAR, 2031))
-CENTRE = "centre"
-PLAN_YEAR = 2026
 UPTAKE_BY_PLAN_YEAR_END = "whatif.uptake_share_by_plan_year_end"
-EXTENSION_PATH = {
-    "low_utilisation": "extension.low_utilisation_gap_closed_per_year",
-    "medium_utilisation": "extension.medium_utilisation_gap_closed_per_year",
-    "near_capacity": "extension.near_capacity_gap_closed_per_year",
-    "centre": "extension.centre_gap_closed_per_year",
-}
+NEW_SYSTEM_REAL_SHARE = "losses.new_system_real_loss_share"
+LOW_LOSS_SET = "at_or_below_threshold"  # systems.csv plan_loss_group: the plan's set at or below the loss threshold
 
 
 @dataclass(frozen=True)
@@ -70,25 +83,29 @@ class Inputs:
     area_names: tuple[str, ...]
     system_names: tuple[str, ...]
     area_group: np.ndarray  # (A,) orientation group ids
-    population_2025: np.ndarray  # (A,) persons
-    served_2025: np.ndarray  # (A,) persons
+    population_base: np.ndarray  # (A,) persons
+    served_base: np.ndarray  # (A,) persons
     shares: np.ndarray  # (A, S) share of an area's served people supplied by each system
-    system_is_centre: np.ndarray  # (S,) bool: supplies a centre ward
-    operating_2025: np.ndarray  # (S,) bool
-    capacity_2025: np.ndarray  # (S,) m³/day, 0 where not operating
-    production_2025: np.ndarray  # (S,) m³/day
-    billed_2025: np.ndarray  # (S,) m³/day
-    billed_per_person_2025: np.ndarray  # (S,) m³/person/day (town average for systems not yet running)
-    is_le_15: np.ndarray  # (S,) bool: §V.2 footnote 1
+    operating_base: np.ndarray  # (S,) bool
+    capacity_base: np.ndarray  # (S,) m³/day, 0 where not operating
+    production_base: np.ndarray  # (S,) m³/day
+    billed_base: np.ndarray  # (S,) m³/day
+    billed_per_person_base: np.ndarray  # (S,) m³/person/day (see "Defaults" in the module docstring)
+    is_low_loss: np.ndarray  # (S,) bool: in the plan's set at or below the loss threshold (§V.2 footnote 1 for Cao Bằng)
     is_recent: np.ndarray  # (S,) bool
-    people_projects: pd.DataFrame  # project_id, area index, system index, beneficiaries, kind
-    loss_projects: pd.DataFrame  # project_id, system index
+    people_projects: pd.DataFrame  # one row per (people-serving project, area): project_id, area index, beneficiaries, kind
+    loss_projects: pd.DataFrame  # one row per (network project, system): project_id, system index
+    years: tuple[int, ...] = ()  # base year first, then every projected year to the horizon
+    plan_year: int = 0
+    area_extension: tuple[str, ...] = ()  # (A,) extension assumption path of the area's group, "" for none
+    demand_weights: dict[str, np.ndarray] = field(repr=False, default_factory=dict)  # demand path -> (S,) weight
+    project_systems: pd.DataFrame = field(repr=False, default=None)  # project_id, system index, capacity share
     project_costs: pd.DataFrame = field(repr=False, default=None)  # project_id, cost_billion_vnd, beneficiaries
-    # the 2025 IWA balance as shares, so that scaling volumes scales every component (0 where not operating)
-    apparent_share_2025: np.ndarray = field(repr=False, default=None)  # (S,) apparent losses / NRW
-    unbilled_share_2025: np.ndarray = field(repr=False, default=None)  # (S,) unbilled authorised consumption / NRW
-    apparent_spread_2025: np.ndarray = field(repr=False, default=None)  # (S,) ±95 % half-width of apparent losses / NRW
-    uarl_share_2025: np.ndarray = field(repr=False, default=None)  # (S,) unavoidable real losses / system input
+    # the base-year IWA balance as shares, so that scaling volumes scales every component (0 where not operating)
+    apparent_share_base: np.ndarray = field(repr=False, default=None)  # (S,) apparent losses / NRW
+    unbilled_share_base: np.ndarray = field(repr=False, default=None)  # (S,) unbilled authorised consumption / NRW
+    apparent_spread_base: np.ndarray = field(repr=False, default=None)  # (S,) ±95 % half-width of apparent losses / NRW
+    uarl_share_base: np.ndarray = field(repr=False, default=None)  # (S,) unavoidable real losses / system input
 
     @property
     def n_areas(self) -> int:
@@ -100,6 +117,7 @@ class Inputs:
 
 
 def build_inputs(package: DataPackage) -> Inputs:
+    plan = package.plan
     areas = package.urban_areas.reset_index(drop=True)
     systems = package.systems.reset_index(drop=True)
     area_index = {a: i for i, a in enumerate(areas["area_id"])}
@@ -108,62 +126,101 @@ def build_inputs(package: DataPackage) -> Inputs:
     for link in package.area_systems.itertuples():
         shares[area_index[link.area_id], system_index[link.system_id]] = float(link.share_of_area_served)
 
-    served_2025 = areas["served_2025_persons"].to_numpy(float)
+    population = areas["population_base_persons"].to_numpy(float)
+    served = areas["served_base_persons"].to_numpy(float)
     operating = (systems["status"] == "operating").to_numpy()
     billed = systems["billed_m3_per_day"].fillna(0).to_numpy(float)
-    persons_by_system = served_2025 @ shares
-    is_centre_area = (areas["orientation_group"] == CENTRE).to_numpy()
-    system_is_centre = (shares[is_centre_area] > 0).any(axis=0)
-    per_person = np.divide(billed, persons_by_system, out=np.zeros_like(billed), where=persons_by_system > 0)
-    town_running = operating & ~system_is_centre & (persons_by_system > 0)
-    town_average = billed[town_running].sum() / persons_by_system[town_running].sum()
-    per_person = np.where(per_person > 0, per_person, town_average)
+    group = areas["orientation_group"].astype(str)
+    demand_path = group.map(plan.demand_assumptions).fillna("").to_numpy(object)
+    demand_weights = _demand_weights(shares, demand_path)
+    per_person = _billed_per_person(package, shares, served, operating, billed, demand_weights)
 
-    projects = package.projects
-    people = projects[projects["beneficiaries_basis"] == "additional"]
-    people_projects = pd.DataFrame(
-        {
-            "project_id": people["project_id"].astype(str).to_numpy(),
-            "area": [area_index[a.split(";")[0]] for a in people["area_ids"]],
-            "system": [system_index[s.split(";")[0]] for s in people["system_ids"]],
-            "beneficiaries_persons": people["beneficiaries_persons"].astype(float).to_numpy(),
-            "kind": people["kind"].astype(str).to_numpy(),
-        }
-    )
-    network = projects[projects["kind"] == "network"]
-    loss_projects = pd.DataFrame(
-        {
-            "project_id": network["project_id"].astype(str).to_numpy(),
-            "system": [system_index[s.split(";")[0]] for s in network["system_ids"]],
-        }
-    )
-    costs = projects[["project_id", "project_no", "name_vi", "cost_billion_vnd", "beneficiaries_persons", "kind"]].copy()
+    people_rows, system_rows, loss_rows = [], [], []
+    unserved = np.maximum(population - served, 0)
+    for project in package.projects.itertuples():
+        system_list = [system_index[s] for s in split_ids(project.system_ids)]
+        if project.kind == "network":
+            loss_rows += [{"project_id": str(project.project_id), "system": j} for j in system_list]
+        if project.beneficiaries_basis != "additional":
+            continue
+        area_list = [area_index[a] for a in split_ids(project.area_ids)]
+        weight = unserved[area_list] if unserved[area_list].sum() > 0 else np.ones(len(area_list))
+        for i, w in zip(area_list, weight / weight.sum()):
+            people_rows.append({"project_id": str(project.project_id), "area": i,
+                                "beneficiaries_persons": float(project.beneficiaries_persons) * w, "kind": str(project.kind)})
+        system_rows += [{"project_id": str(project.project_id), "system": j, "capacity_share": 1 / len(system_list)}
+                        for j in system_list]
+    people_projects = pd.DataFrame(people_rows, columns=["project_id", "area", "beneficiaries_persons", "kind"])
+    project_systems = pd.DataFrame(system_rows, columns=["project_id", "system", "capacity_share"])
+    loss_projects = pd.DataFrame(loss_rows, columns=["project_id", "system"])
+    costs = package.projects[["project_id", "project_no", "name_vi", "cost_billion_vnd", "beneficiaries_persons", "kind"]].copy()
     return Inputs(
         area_ids=tuple(areas["area_id"].astype(str)),
         system_ids=tuple(systems["system_id"].astype(str)),
         area_names=tuple(areas["name_vi"].astype(str)),
         system_names=tuple(systems["name_vi"].astype(str)),
-        area_group=areas["orientation_group"].astype(str).to_numpy(),
-        population_2025=areas["population_2025_persons"].to_numpy(float),
-        served_2025=served_2025,
+        area_group=group.to_numpy(),
+        population_base=population,
+        served_base=served,
         shares=shares,
-        system_is_centre=system_is_centre,
-        operating_2025=operating,
-        capacity_2025=systems["design_capacity_m3_per_day"].fillna(0).to_numpy(float),
-        production_2025=systems["production_m3_per_day"].fillna(0).to_numpy(float),
-        billed_2025=billed,
-        billed_per_person_2025=per_person,
-        is_le_15=(systems["plan_loss_group"] == "le_15").fillna(False).to_numpy(bool),
+        operating_base=operating,
+        capacity_base=systems["design_capacity_m3_per_day"].fillna(0).to_numpy(float),
+        production_base=systems["production_m3_per_day"].fillna(0).to_numpy(float),
+        billed_base=billed,
+        billed_per_person_base=per_person,
+        is_low_loss=(systems["plan_loss_group"] == LOW_LOSS_SET).fillna(False).to_numpy(bool),
         is_recent=systems["is_recent_system"].astype(bool).to_numpy(),
         people_projects=people_projects,
         loss_projects=loss_projects,
+        years=plan.years,
+        plan_year=plan.plan_year,
+        area_extension=tuple(group.map(plan.extension_assumptions).fillna("")),
+        demand_weights=demand_weights,
+        project_systems=project_systems,
         project_costs=costs.reset_index(drop=True),
         **_balance_shares(package, systems),
     )
 
 
+def _demand_weights(shares: np.ndarray, demand_path: np.ndarray) -> dict[str, np.ndarray]:
+    """For each demand assumption, the share of each system's supply links that lie in areas using it (Σ = 1 per linked system)."""
+    links = shares > 0
+    total = links.sum(axis=0)
+    out = {}
+    for path in sorted(set(demand_path) - {""}):
+        count = links[demand_path == path].sum(axis=0)
+        out[path] = np.divide(count, total, out=np.zeros(shares.shape[1]), where=total > 0)
+    return out
+
+
+def _billed_per_person(package: DataPackage, shares: np.ndarray, served: np.ndarray, operating: np.ndarray,
+                       billed: np.ndarray, demand_weights: dict[str, np.ndarray]) -> np.ndarray:
+    """Base-year billed m³/day per served person of each system; the stated default where a system has none."""
+    persons = served @ shares
+    per_person = np.divide(billed, persons, out=np.zeros_like(billed), where=persons > 0)
+    running = operating & (persons > 0) & (billed > 0)
+    if not running.any():
+        systems = package.systems
+        raise CapnuocInputError([Violation(
+            display_path(package.directory / "systems.csv"), None, "billed_m3_per_day",
+            "không có công trình nào đang vận hành có nước thương phẩm và người được cấp nước",
+            "ít nhất một công trình status operating có billed_m3_per_day > 0 và phục vụ một đô thị có người được cấp nước "
+            f"(mô hình lấy lượng nước bán trên mỗi người từ đó; {len(systems)} công trình trong gói)")])
+    overall = billed[running].sum() / persons[running].sum()
+    # the demand assumption that weighs most in each system; its running systems give the default
+    paths = sorted(demand_weights)
+    dominant = np.array([paths[int(np.argmax([demand_weights[p][j] for p in paths]))] if paths else ""
+                         for j in range(len(billed))], dtype=object)
+    default = np.full(len(billed), overall)
+    for path in paths:
+        same = running & (dominant == path)
+        if same.any():
+            default[dominant == path] = billed[same].sum() / persons[same].sum()
+    return np.where(per_person > 0, per_person, default)
+
+
 def _balance_shares(package: DataPackage, systems: pd.DataFrame) -> dict[str, np.ndarray]:
-    """The 2025 IWA balance of each operating system as shares of its NRW (UARL as a share of input)."""
+    """The base-year IWA balance of each operating system as shares of its NRW (UARL as a share of input)."""
     split = apparent_split_2025(systems, package.system_network).reindex(systems["system_id"])
     nrw = (systems["production_m3_per_day"] - systems["billed_m3_per_day"]).astype(float).to_numpy()
     production = systems["production_m3_per_day"].astype(float).to_numpy()
@@ -174,10 +231,10 @@ def _balance_shares(package: DataPackage, systems: pd.DataFrame) -> dict[str, np
         return np.divide(values, denominator, out=np.zeros_like(values), where=ok)
 
     return {
-        "apparent_share_2025": share("apparent_losses_m3_per_day", nrw),
-        "unbilled_share_2025": share("unbilled_authorised_m3_per_day", nrw),
-        "apparent_spread_2025": share("apparent_half_width_m3_per_day", nrw),
-        "uarl_share_2025": share("uarl_m3_per_day", production),
+        "apparent_share_base": share("apparent_losses_m3_per_day", nrw),
+        "unbilled_share_base": share("unbilled_authorised_m3_per_day", nrw),
+        "apparent_spread_base": share("apparent_half_width_m3_per_day", nrw),
+        "uarl_share_base": share("uarl_m3_per_day", production),
     }
 
 
@@ -189,7 +246,7 @@ class Params:
         self.values = values
         self.n = n
         self.draws = draws or {}
-        # values the 2025 baseline was built with (the defaults file); demand scales relative to them
+        # values the base-year baseline was built with (the defaults file); demand scales relative to them
         self.reference = reference or {}
 
     def __call__(self, path: str) -> np.ndarray:
@@ -266,11 +323,13 @@ def _lever(effect: np.ndarray, effort: np.ndarray) -> np.ndarray:
     return 1 - np.power(np.clip(1 - effect, 0, 1), effort)
 
 
-def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int, ...] = YEARS) -> Results:
-    """Project every year of ``years`` (the first must be 2025) for ``p.n`` draws.
+def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int, ...] | None = None) -> Results:
+    """Project every year of ``years`` (default the plan's; the first must be the base year) for ``p.n`` draws.
 
     ``growth_per_year`` is the annual population growth of each area, shape (n, A), as a fraction.
     """
+    years = tuple(years or inputs.years)
+    base_year = years[0]
     n, A, S, Y = p.n, inputs.n_areas, inputs.n_systems, len(years)
     W = inputs.shares
     out = {k: np.zeros((n, Y, A)) for k in ("population", "served")}
@@ -278,63 +337,67 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
                                              "unbilled_authorised", "unavoidable_real_loss")}
     out["active"] = np.zeros((n, Y, S), dtype=bool)
 
-    # --- 2025 baseline ------------------------------------------------------
-    population = np.broadcast_to(inputs.population_2025, (n, A)).astype(float)
-    served = np.broadcast_to(inputs.served_2025, (n, A)).astype(float)
-    capacity = np.broadcast_to(inputs.capacity_2025, (n, S)).astype(float).copy()
-    active = np.broadcast_to(inputs.operating_2025, (n, S)).copy()
-    loss_2025 = inputs.production_2025 - inputs.billed_2025
-    real_2025, apparent_2025, unbilled_2025, uarl_2025 = _split_2025(inputs, p)  # (n, S) each
-    apparent_rate = np.divide(apparent_2025, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
-    unbilled_rate = np.divide(unbilled_2025, inputs.billed_2025, out=np.zeros((n, S)), where=inputs.billed_2025 > 0)
-    persons_2025 = served @ W  # (n, S)
-    production = np.broadcast_to(inputs.production_2025, (n, S)).astype(float)
-    _record(out, 0, population, served, production, inputs.billed_2025, real_2025 * inputs.operating_2025,
-            (apparent_2025 + unbilled_2025) * inputs.operating_2025, capacity, active,
-            unbilled_2025 * inputs.operating_2025, uarl_2025 * inputs.operating_2025)
+    # --- base year ------------------------------------------------------------
+    population = np.broadcast_to(inputs.population_base, (n, A)).astype(float)
+    served = np.broadcast_to(inputs.served_base, (n, A)).astype(float)
+    capacity = np.broadcast_to(inputs.capacity_base, (n, S)).astype(float).copy()
+    active = np.broadcast_to(inputs.operating_base, (n, S)).copy()
+    real_base, apparent_base, unbilled_base, uarl_base = _split_base(inputs, p)  # (n, S) each
+    apparent_rate = np.divide(apparent_base, inputs.billed_base, out=np.zeros((n, S)), where=inputs.billed_base > 0)
+    unbilled_rate = np.divide(unbilled_base, inputs.billed_base, out=np.zeros((n, S)), where=inputs.billed_base > 0)
+    persons_base = served @ W  # (n, S)
+    production = np.broadcast_to(inputs.production_base, (n, S)).astype(float)
+    _record(out, 0, population, served, production, inputs.billed_base, real_base * inputs.operating_base,
+            (apparent_base + unbilled_base) * inputs.operating_base, capacity, active,
+            unbilled_base * inputs.operating_base, uarl_base * inputs.operating_base)
 
     # --- assumptions used every year -----------------------------------------
-    centre_factor = p("demand.centre_domestic_l_per_person_day") / _reference(p, "demand.centre_domestic_l_per_person_day")
-    town_factor = p("demand.town_domestic_l_per_person_day") / _reference(p, "demand.town_domestic_l_per_person_day")
-    demand_factor = np.where(inputs.system_is_centre, centre_factor, town_factor)  # (n, S)
-    billed_per_person = inputs.billed_per_person_2025 * demand_factor
+    # each system's use per person follows the demand assumptions of the areas it serves
+    demand_factor = np.zeros((n, S))
+    for path, weight in inputs.demand_weights.items():
+        demand_factor = demand_factor + weight * (p(path) / _reference(p, path))
+    demand_factor = np.where(sum(inputs.demand_weights.values(), np.zeros(S)) > 0, demand_factor, 1.0)
+    billed_per_person = inputs.billed_per_person_base * demand_factor
     max_util = p("demand.max_utilisation_pct") / 100
     max_cover = p("demand.max_coverage_pct") / 100
     densify = p("demand.densification_share")
     extension_rate = np.zeros((n, A))
-    for group, path in EXTENSION_PATH.items():
-        extension_rate = np.where(inputs.area_group == group, p(path), extension_rate)
+    for path in sorted(set(inputs.area_extension) - {""}):
+        extension_rate = np.where(np.array(inputs.area_extension) == path, p(path), extension_rate)
     people = inputs.people_projects
-    commissioning = np.hstack([p(f"projects.{pid}.commissioning_month") for pid in people["project_id"]]) if len(people) else np.zeros((n, 0))
+    commissioning = _months(p, people["project_id"], n)
+    project_systems = inputs.project_systems if inputs.project_systems is not None else pd.DataFrame(columns=["project_id", "system", "capacity_share"])
+    system_commissioning = _months(p, project_systems["project_id"], n)
     project_realised = np.zeros((n, len(people)))
     new_system_loss = p("losses.new_system_loss_pct") / 100
+    new_system_real_share = p(NEW_SYSTEM_REAL_SHARE)
     floor = p("losses.floor_pct") / 100
     ageing = p("losses.ageing_real_loss_growth_pct_per_year") / 100
     new_pipe_leak = p("losses.new_connection_real_loss_l_per_person_day") / 1000
     levers = _loss_levers(inputs, p)
-    billed_prev = np.broadcast_to(inputs.billed_2025, (n, S)).astype(float)
+    billed_prev = np.broadcast_to(inputs.billed_base, (n, S)).astype(float)
 
     for y, year in enumerate(years[1:], start=1):
-        month = 12.0 * (year - BASE_YEAR)
+        month = 12.0 * (year - base_year)
         previous_population = population
         coverage_prev = served / previous_population
-        population = inputs.population_2025 * np.power(1 + growth_per_year, year - BASE_YEAR)
+        population = inputs.population_base * np.power(1 + growth_per_year, year - base_year)
         # where population falls, the served part of it falls in proportion (served ≤ population always)
         served = served * np.minimum(1.0, population / previous_population)
 
         # systems and capacity that exist at the end of this year
-        capacity = np.broadcast_to(inputs.capacity_2025, (n, S)).astype(float).copy()
-        active = np.broadcast_to(inputs.operating_2025, (n, S)).copy()
-        for j, row in enumerate(people.itertuples()):
-            done = commissioning[:, j] <= month
+        capacity = np.broadcast_to(inputs.capacity_base, (n, S)).astype(float).copy()
+        active = np.broadcast_to(inputs.operating_base, (n, S)).copy()
+        for j, row in enumerate(project_systems.itertuples()):
+            done = system_commissioning[:, j] <= month
             path = f"projects.{row.project_id}."
             added = p(path + "capacity_m3_per_day") if p.has(path + "capacity_m3_per_day") else p(path + "capacity_added_m3_per_day")
-            capacity[:, row.system] += np.where(done, added[:, 0], 0.0)
+            capacity[:, row.system] += np.where(done, added[:, 0] * row.capacity_share, 0.0)
             active[:, row.system] |= done
 
         # connection requests per area
         uptake = uptake_share(month - commissioning, p("uptake.final_share"), p("uptake.midpoint_months"), p("uptake.steepness_per_month"))
-        if p.has(UPTAKE_BY_PLAN_YEAR_END) and year == PLAN_YEAR:
+        if p.has(UPTAKE_BY_PLAN_YEAR_END) and year == inputs.plan_year:
             # what-if: a given share of the stated beneficiaries connected by 31/12 of the plan year
             uptake = np.where(commissioning <= month, p(UPTAKE_BY_PLAN_YEAR_END), 0.0)
         project_target = uptake * people["beneficiaries_persons"].to_numpy()
@@ -370,11 +433,11 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         # volumes and losses
         billed = _billed(served, W, billed_per_person)
         persons = served @ W
-        new_people = np.maximum(persons - persons_2025, 0)
-        established = inputs.operating_2025[None, :]
+        new_people = np.maximum(persons - persons_base, 0)
+        established = inputs.operating_base[None, :]
         # the unavoidable real losses grow with the customers (connections and mains follow the people served)
-        uarl = uarl_2025 * np.divide(persons, persons_2025, out=np.ones((n, S)), where=persons_2025 > 0)
-        real = levers.real_factor(y) * real_2025 * np.power(1 + ageing, year - BASE_YEAR) + new_pipe_leak * new_people
+        uarl = uarl_base * np.divide(persons, persons_base, out=np.ones((n, S)), where=persons_base > 0)
+        real = levers.real_factor(y) * real_base * np.power(1 + ageing, year - base_year) + new_pipe_leak * new_people
         real = np.where(established, np.maximum(real, uarl), real)  # ILI ≥ 1: no measure removes the unavoidable part
         apparent = levers.apparent_factor(y) * apparent_rate * billed
         unbilled = unbilled_rate * billed
@@ -384,8 +447,9 @@ def run(inputs: Inputs, p: Params, growth_per_year: np.ndarray, years: tuple[int
         floor_loss = billed * floor / (1 - floor)
         loss = np.where(active, np.maximum(loss, floor_loss), 0.0)
         # keep the real/non-physical split of the loss after the floor and for new systems
-        real_share = np.divide(real, real + nonphysical, out=np.full((n, S), 0.7), where=(real + nonphysical) > 0)
-        real_share = np.where(established, real_share, 0.7)
+        real_share = np.divide(real, real + nonphysical, out=np.broadcast_to(new_system_real_share, (n, S)).copy(),
+                               where=(real + nonphysical) > 0)
+        real_share = np.where(established, real_share, new_system_real_share)
         unbilled_part = np.divide(unbilled, nonphysical, out=np.zeros((n, S)), where=nonphysical > 0)
         unbilled_part = np.where(established, unbilled_part, 0.0)
         billed = np.where(active, billed, 0.0)
@@ -406,8 +470,14 @@ def _billed(served: np.ndarray, W: np.ndarray, billed_per_person: np.ndarray) ->
     return (served @ W) * billed_per_person
 
 
-def _split_2025(inputs: Inputs, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Real losses, apparent losses, unbilled authorised consumption and UARL of 2025, (n, S) each.
+def _months(p: Params, project_ids, n: int) -> np.ndarray:
+    """(n, len(project_ids)) commissioning months of the listed projects (months from 1/1 of the first projected year)."""
+    ids = list(project_ids)
+    return np.hstack([p(f"projects.{pid}.commissioning_month") for pid in ids]) if ids else np.zeros((n, 0))
+
+
+def _split_base(inputs: Inputs, p: Params) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Real losses, apparent losses, unbilled authorised consumption and UARL of the base year, (n, S) each.
 
     From the IWA balance; apparent losses move inside their ±95 % range with
     ``losses.apparent_loss_position`` (−1 low end, +1 high end), never below 0 nor so high
@@ -420,11 +490,11 @@ def _split_2025(inputs: Inputs, p: Params) -> tuple[np.ndarray, np.ndarray, np.n
         value = getattr(inputs, name)
         return zeros if value is None else np.asarray(value, float)
 
-    loss = inputs.production_2025 - inputs.billed_2025
+    loss = inputs.production_base - inputs.billed_base
     position = p("losses.apparent_loss_position") if p.has("losses.apparent_loss_position") else np.zeros((n, 1))
-    unbilled = np.broadcast_to(loss * get("unbilled_share_2025"), (n, S))
-    uarl = np.broadcast_to(inputs.production_2025 * get("uarl_share_2025"), (n, S))
-    apparent = loss * (get("apparent_share_2025") + position * get("apparent_spread_2025"))
+    unbilled = np.broadcast_to(loss * get("unbilled_share_base"), (n, S))
+    uarl = np.broadcast_to(inputs.production_base * get("uarl_share_base"), (n, S))
+    apparent = loss * (get("apparent_share_base") + position * get("apparent_spread_base"))
     apparent = np.clip(apparent, 0.0, np.maximum(loss - unbilled - uarl, 0.0))
     real = loss - unbilled - apparent
     return real, apparent, unbilled, uarl
@@ -468,8 +538,8 @@ class LossLevers:
 def _loss_levers(inputs: Inputs, p: Params) -> LossLevers:
     """Which measure acts on which system and component (§V.2), at the programme's effort."""
     effort = p("loss_programme.effort")
-    above = ~inputs.is_le_15 & inputs.operating_2025
-    below = inputs.is_le_15 & inputs.operating_2025
+    above = ~inputs.is_low_loss & inputs.operating_base
+    below = inputs.is_low_loss & inputs.operating_base
     old = above & ~inputs.is_recent
     recent = above & inputs.is_recent
 

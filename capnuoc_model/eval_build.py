@@ -22,7 +22,7 @@ from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.messages import text, violation
 from capnuoc_model.outputs import WORKBOOK_NAMES
-from capnuoc_model.eval_report import BANNER, EXAMPLE_ACTUALS
+from capnuoc_model.eval_report import BANNER
 from capnuoc_model.scenario import load_scenario
 
 DOCUMENT = "evaluation"
@@ -57,8 +57,11 @@ def book_changes(evaluation: ev.Evaluation) -> dict:
     """The example's documents say so on their first line and in their file names."""
     if not evaluation.is_illustrative:
         return {}
+    from capnuoc_model.report import front_matter
+
     book = render.read_book(io.REPO_ROOT / "_quarto.yml", DOCUMENT)
-    return {"subtitle": f"{BANNER} — {book.subtitle}" if book.subtitle else BANNER, "basename": f"{book.basename}-minh-hoa"}
+    basename = front_matter(evaluation.plan, DOCUMENT)["basename"] if evaluation.plan is not None else book.basename
+    return {"subtitle": f"{BANNER} — {book.subtitle}" if book.subtitle else BANNER, "basename": f"{basename}-minh-hoa"}
 
 
 def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) -> list[Path]:
@@ -78,8 +81,8 @@ def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) ->
 
 
 def build_evaluation(
-    actuals: Path | str = EXAMPLE_ACTUALS,
-    year: int = 2026,
+    actuals: Path | str | None = None,
+    year: int | None = None,
     scenario: Path | str = BASELINE_SCENARIO,
     sets: list[str] | None = None,
     draws: int = 10_000,
@@ -98,8 +101,10 @@ def build_evaluation(
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
     step("Đọc và kiểm tra số liệu báo cáo")
-    path = io.resolve(actuals) if not Path(actuals).is_absolute() and not Path(actuals).exists() else Path(actuals)
     package = io.load_package(io.resolve(data_dir))
+    actuals = actuals or package.plan.evaluation_example  # None: the package's illustrative example
+    year = year or package.plan.plan_year
+    path = io.resolve(actuals) if not Path(actuals).is_absolute() and not Path(actuals).exists() else Path(actuals)
     check_year(package, int(year))
     reported = io.load_actuals(path, package, int(year))
     inputs = io.actuals_files(path)

@@ -6,11 +6,13 @@ import altair as alt
 import pandas as pd
 
 from capnuoc_model import evaluation as ev
+from capnuoc_model import fmt
 from capnuoc_model.display import SCENARIO_COLOUR, TARGET_COLOUR
 
 PCT = ",.1f"
 STATUS_COLOURS = {ev.MET: "#1a9850", ev.NOT_MET: "#d73027", ev.NOT_REPORTED: "#9e9e9e", ev.NOT_APPLICABLE: "#cccccc"}
-SERIES_COLOURS = {"Năm 2025": "#bdbdbd", "Dự báo đầu năm": SCENARIO_COLOUR}
+BASE_YEAR_COLOUR = "#bdbdbd"  # the series "Năm <base year>"
+SERIES_COLOURS = {"Dự báo đầu năm": SCENARIO_COLOUR}
 ACTUAL_COLOUR = "#31a354"
 TASK_COLOURS = {"Đã hoàn thành": "#1a9850", "Đang thực hiện": "#fee08b", "Chưa thực hiện": "#d73027", ev.NOT_REPORTED: "#9e9e9e"}
 COMPONENT_COLOURS = {"Dân số": "#8c6bb1", "Tiến độ dự án": "#e6550d", "Mức đấu nối của dự án": "#3182bd",
@@ -18,12 +20,14 @@ COMPONENT_COLOURS = {"Dân số": "#8c6bb1", "Tiến độ dự án": "#e6550d",
 
 
 def indicators(frame: pd.DataFrame) -> alt.HConcatChart:
-    """Coverage and loss: 2025, start-of-year projection, achieved (or its range) and the target, side by side."""
+    """Coverage and loss: base year, start-of-year projection, achieved (or its range) and the target, side by side."""
     panels = []
     for indicator, group in frame.groupby("indicator", sort=False):
         data = group.assign(axis_label=group["series"].map(_two_lines)).copy()
         order = list(data["axis_label"])
-        colours = [SERIES_COLOURS.get(s, TARGET_COLOUR if s == "Mục tiêu" else ACTUAL_COLOUR) for s in data["series"]]
+        first = data["series"].iloc[0]  # the base year comes first
+        colours = [BASE_YEAR_COLOUR if s == first else SERIES_COLOURS.get(s, TARGET_COLOUR if s == "Mục tiêu" else ACTUAL_COLOUR)
+                   for s in data["series"]]
         base = alt.Chart(data).encode(x=alt.X("axis_label:N", sort=order, title=None,
                                               axis=alt.Axis(labelAngle=0, labelExpr="split(datum.label, '|')")))
         bars = base.mark_bar(size=40).encode(
@@ -60,7 +64,7 @@ def _dots(frame: pd.DataFrame, title: str, rule: float | None = None, status_tit
         x=alt.X("actual:Q", title=title),
         color=alt.Color("status:N", scale=alt.Scale(domain=present, range=[STATUS_COLOURS[s] for s in present]), title=status_title),
         tooltip=[alt.Tooltip("name_vi:N", title="Tên"), alt.Tooltip("actual:Q", title="Thực hiện", format=PCT),
-                 alt.Tooltip("target:Q", title="Chỉ tiêu", format=PCT) if "target" in frame else alt.Tooltip("baseline:Q", title="Năm 2025", format=PCT),
+                 alt.Tooltip("target:Q", title="Chỉ tiêu", format=PCT) if "target" in frame else alt.Tooltip("baseline:Q", title="Hiện trạng", format=PCT),
                  alt.Tooltip("projected:Q", title="Dự báo đầu năm", format=PCT), alt.Tooltip("status:N", title="Đánh giá")])
     missing = base.transform_filter("!isValid(datum.actual)").mark_text(align="left", dx=3, color="#616161", fontStyle="italic").encode(
         x=alt.value(0), text=alt.value("chưa có số liệu"))
@@ -80,8 +84,9 @@ def areas(frame: pd.DataFrame) -> alt.LayerChart:
     return _dots(frame.drop(columns=["baseline"]), "Tỷ lệ bao phủ (%)")
 
 
-def systems(frame: pd.DataFrame, target_pct: float = 15.0) -> alt.LayerChart:
-    return _dots(frame, "Tỷ lệ thất thoát (%)", rule=target_pct, status_title="Đánh giá (≤ 15 %)")
+def systems(frame: pd.DataFrame, target_pct: float) -> alt.LayerChart:
+    """Each system's loss against the plan's loss target (``plan.target("loss").high``)."""
+    return _dots(frame, "Tỷ lệ thất thoát (%)", rule=target_pct, status_title=f"Đánh giá (≤ {fmt.vn(target_pct, 1, trim=True)} %)")
 
 
 def attribution(frame: pd.DataFrame) -> alt.Chart:

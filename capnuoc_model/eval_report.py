@@ -20,7 +20,6 @@ from capnuoc_model.actuals import ACTUALS_TABLES, Actuals
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.scenario import load_scenario
 
-EXAMPLE_ACTUALS = Path("data") / "examples" / "thuc_hien_2026_minh_hoa"
 BANNER = "SỐ LIỆU MINH HỌA — không phải kết quả thực tế"
 NR = fmt.NOT_REPORTED
 SHORT_VI = {
@@ -50,14 +49,17 @@ class EvaluationContext:
     year: int
 
 
-def load_evaluation(actuals: str | Path = EXAMPLE_ACTUALS, year: int = 2026, scenario: str | Path = BASELINE_SCENARIO,
+def load_evaluation(actuals: str | Path | None = None, year: int | None = None, scenario: str | Path = BASELINE_SCENARIO,
                     sets: list[str] | tuple[str, ...] = (), draws: int = 10_000, seed: int = 20260515,
                     data_dir: str | Path = "data", cache_dir: str | Path = DEFAULT_CACHE) -> EvaluationContext:
     """Data package, reports, the start-of-year projection (cached, shared with the plan) and the evaluation.
 
     ``scenario`` (and ``sets``) is the projection the year started with: the plan's baseline scenario.
+    ``actuals`` None (or empty): the package's illustrative example; ``year`` None (or 0): the plan year.
     """
     package = io.load_package(io.resolve(data_dir))
+    actuals = actuals or package.plan.evaluation_example
+    year = year or package.plan.plan_year
     reported = io.load_actuals(io.resolve(actuals), package, int(year))
     run = cached_run(package, load_scenario(io.resolve(scenario), list(sets)), int(draws), int(seed), io.resolve(cache_dir))
     start = ev.start_of_year(run, int(year))
@@ -154,8 +156,13 @@ def _gap(row: pd.Series) -> str:
     return "; ".join(parts) or fmt.MISSING
 
 
+def target_header(plan) -> str:
+    """'Mục tiêu (Mục III.3)': the header of the targets' column, citing the plan's section of targets."""
+    return f"Mục tiêu ({plan.section('targets')})"
+
+
 def summary(ctx: EvaluationContext) -> pd.DataFrame:
-    """The six targets of §III.3: target, 2025, achieved, projected, status, gap (page one)."""
+    """The plan's targets: target, base year, achieved, projected, status, gap (page one)."""
     return summary_frame(ctx.ev)
 
 
@@ -165,9 +172,9 @@ def summary_frame(evaluation: ev.Evaluation) -> pd.DataFrame:
     baseline = [fmt.pct(v) if pd.notna(v) else fmt.MISSING for v in t["baseline_value"]]
     return pd.DataFrame({
         "TT": [str(i) for i in range(1, len(t) + 1)],
-        "Mục tiêu (Mục III.3)": t["target_id"].map(SHORT_VI),
+        target_header(evaluation.plan): t["target_id"].map(SHORT_VI),
         f"Chỉ tiêu {evaluation.year}": [_target(r) for _, r in t.iterrows()],
-        "Năm 2025": baseline,
+        f"Năm {evaluation.plan.base_year}": baseline,
         f"Thực hiện {evaluation.year}": [_achieved(r) for _, r in t.iterrows()],
         "Dự báo đầu năm": projected,
         "Đánh giá": t["status"],
@@ -177,7 +184,7 @@ def summary_frame(evaluation: ev.Evaluation) -> pd.DataFrame:
 
 def summary_sentence(ctx: EvaluationContext) -> str:
     counts = ctx.ev.targets["status"].value_counts()
-    return (f"Kết quả năm {ctx.year} so với sáu mục tiêu của Mục III.3: **{counts.get(ev.MET, 0)} đạt, "
+    return (f"Kết quả năm {ctx.year} so với {len(ctx.ev.targets)} mục tiêu của {ctx.package.plan.section('targets')}: **{counts.get(ev.MET, 0)} đạt, "
             f"{counts.get(ev.NOT_MET, 0)} không đạt, {counts.get(ev.NOT_REPORTED, 0)} chưa có số liệu** để kết luận. "
             f"Số liệu do các cơ quan, đơn vị báo cáo ({Path(ctx.actuals.source).name}); dự báo đầu năm là kịch bản "
             f"«{ctx.start.scenario_name}» của mô hình capnuoc.")
@@ -202,14 +209,16 @@ def status_note() -> str:
 def indicator_detail(ctx: EvaluationContext) -> pd.DataFrame:
     """Each target with the rule that gives its status and what was counted."""
     t = ctx.ev.targets
+    base = ctx.package.plan.base_year
+    hours = _hours_header(ctx)
     rules = {
-        "coverage": "Σ người được cấp nước / Σ dân số của 16 đô thị; thiếu đô thị nào thì tính khoảng (đô thị thiếu: không ai … tất cả được cấp nước)",
+        "coverage": f"Σ người được cấp nước / Σ dân số của {len(ctx.ev.areas)} đô thị; thiếu đô thị nào thì tính khoảng (đô thị thiếu: không ai … tất cả được cấp nước)",
         "loss": "Σ(sản xuất − thương phẩm) / Σ sản xuất, các công trình vận hành có đủ hai sản lượng",
         "utilisation": f"tỷ lệ khai thác trong {fmt.vn(ev.UTILISATION_BAND_PCT[0])}–{fmt.vn(ev.UTILISATION_BAND_PCT[1])} % "
-                       "hoặc tiến gần khoảng này so với năm 2025 (công trình đã vận hành năm 2025)",
+                       f"hoặc tiến gần khoảng này so với năm {base} (công trình đã vận hành năm {base})",
         "water_quality": "mọi công trình vận hành đã kiểm tra, giám sát và công bố chất lượng nước",
         "safe_supply_plan": "mọi đơn vị cấp nước có phương án cấp nước an toàn cho mọi công trình đang vận hành",
-        "supply_hours": "mọi công trình vận hành cấp nước từ 20 đến 24 giờ/ngày",
+        "supply_hours": f"mọi công trình vận hành cấp nước {hours}",
     }
     return pd.DataFrame({
         "Mục tiêu": t["target_id"].map(SHORT_VI),
@@ -220,7 +229,7 @@ def indicator_detail(ctx: EvaluationContext) -> pd.DataFrame:
 
 
 def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
-    """Coverage and loss: 2025, start-of-year projection, achieved (or its bounds) and the target — for the chart."""
+    """Coverage and loss: base year, start-of-year projection, achieved (or its bounds) and the target — for the chart."""
     t = ctx.ev.targets.set_index("target_id")
     rows = []
     for target_id, label in (("coverage", "Tỷ lệ bao phủ (%)"), ("loss", "Tỷ lệ thất thoát (%)")):
@@ -233,7 +242,7 @@ def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
                   "text": f"{fmt.vn(low, 1)}–{fmt.vn(high, 1)}" if ranged else fmt.vn(r["value"], 1) if pd.notna(r["value"]) else NR,
                   "top": high if ranged else r["value"] if pd.notna(r["value"]) else 0.0}
         rows += [
-            {"indicator": label, "series": "Năm 2025", "value": r["baseline_value"]},
+            {"indicator": label, "series": f"Năm {ctx.package.plan.base_year}", "value": r["baseline_value"]},
             {"indicator": label, "series": "Dự báo đầu năm", "value": r["projected"]},
             actual,
             {"indicator": label, "series": "Mục tiêu", "value": bound},
@@ -265,13 +274,13 @@ def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
         extra = f" Chưa có sản lượng: {', '.join(missing['name_vi'])}." if len(missing) else ""
         value = fmt.pct(r["value"]) if pd.notna(r["value"]) else NR
         return (f"Tỷ lệ thất thoát bình quân của {int(r['reported'])} công trình có đủ sản lượng: {value} "
-                f"(năm 2025: {fmt.pct(r['baseline_value'])}; mục tiêu ≤ {fmt.vn(r['target_max'], 1, trim=True)} %; "
+                f"(năm {ctx.package.plan.base_year}: {fmt.pct(r['baseline_value'])}; mục tiêu ≤ {fmt.vn(r['target_max'], 1, trim=True)} %; "
                 f"dự báo đầu năm {fmt.pct(r['projected'])}).{extra} {verdict}")
     if target_id == "utilisation":
         low, high = ev.UTILISATION_BAND_PCT
         away = scope[scope["utilisation_status"] == ev.NOT_MET]
         extra = f" Chưa đạt: {', '.join(away['name_vi'])}." if len(away) else ""
-        return (f"{_achieved(r)} đã vận hành từ năm 2025 có tỷ lệ khai thác trong khoảng {fmt.vn(low)}–{fmt.vn(high)} % "
+        return (f"{_achieved(r)} đã vận hành từ năm {ctx.package.plan.base_year} có tỷ lệ khai thác trong khoảng {fmt.vn(low)}–{fmt.vn(high)} % "
                 f"hoặc tiến gần khoảng này.{extra} {verdict}")
     if target_id == "water_quality":
         no = scope[scope["quality_status"] == ev.NOT_MET]
@@ -300,7 +309,7 @@ def areas(ctx: EvaluationContext) -> pd.DataFrame:
         "Dân số (người)": _values(a["population_persons"]),
         "Được cấp nước (người)": _values(a["served_persons"]),
         f"Bao phủ {ctx.year} (%)": _values(a["coverage_pct"]),
-        "Năm 2025 (%)": a["coverage_2025_pct"],
+        f"Năm {ctx.package.plan.base_year} (%)": a["coverage_base_pct"],
         "Chỉ tiêu Biểu 04 (%)": a["target_pct"],
         "Đánh giá": a["status"],
         "Dự báo đầu năm (%)": a["projected_coverage_pct"],
@@ -310,7 +319,7 @@ def areas(ctx: EvaluationContext) -> pd.DataFrame:
 def area_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     a = ctx.ev.areas
     return pd.DataFrame({"name_vi": a["name_vi"], "actual": a["coverage_pct"], "target": a["target_pct"],
-                         "projected": a["projected_coverage_pct"], "baseline": a["coverage_2025_pct"], "status": a["status"]})
+                         "projected": a["projected_coverage_pct"], "baseline": a["coverage_base_pct"], "status": a["status"]})
 
 
 def attribution(ctx: EvaluationContext) -> pd.DataFrame:
@@ -360,12 +369,17 @@ def systems_loss(ctx: EvaluationContext) -> pd.DataFrame:
         "Sản xuất (m³/ngày đêm)": _values(s["production_m3_per_day"], scope),
         "Thương phẩm (m³/ngày đêm)": _values(s["billed_m3_per_day"], scope),
         f"Thất thoát {ctx.year} (%)": _values(s["loss_pct"], scope),
-        "Năm 2025 (%)": s["loss_2025_pct"],
+        f"Năm {ctx.package.plan.base_year} (%)": s["loss_base_pct"],
         "Thay đổi (điểm %)": s["loss_change_pct_points"],
         "Dự báo đầu năm (%)": s["projected_loss_pct"].where(scope),
         "Mức độ": s["loss_class"].where(s["loss_class"].notna(), fmt.MISSING),
-        "Đánh giá (≤ 15 %)": s["loss_status"].map(_status),
+        f"Đánh giá ({ctx.package.plan.target('loss').text()})": s["loss_status"].map(_status),
     })
+
+
+def _hours_header(ctx: EvaluationContext) -> str:
+    hours = ctx.package.plan.targets.get("supply_hours")
+    return hours.text() if hours is not None else "Thời gian cấp nước"
 
 
 def systems_service(ctx: EvaluationContext) -> pd.DataFrame:
@@ -376,7 +390,7 @@ def systems_service(ctx: EvaluationContext) -> pd.DataFrame:
         "Công trình": s["name_vi"],
         "Tình trạng": state.where(state.notna(), NR),
         "Giờ cấp nước (giờ/ngày)": _values(s["supply_hours_per_day"], scope),
-        "20–24 giờ": s["hours_status"].map(_status),
+        _hours_header(ctx): s["hours_status"].map(_status),
         "Công bố chất lượng nước": [_yes_no(v, a) for v, a in zip(s["is_quality_published"], scope)],
         "Phương án cấp nước an toàn": [_yes_no(v, a) for v, a in zip(s["has_safe_supply_plan"], scope)],
         "Đấu nối (hộ)": [_value(v, a) if pd.notna(v) else fmt.MISSING for v, a in zip(s["connections_households"], scope)],
@@ -391,7 +405,7 @@ def systems_utilisation(ctx: EvaluationContext) -> pd.DataFrame:
         "Công suất (m³/ngày đêm)": s["design_capacity_m3_per_day"],
         "Nguồn số công suất": s["capacity_source_vi"].where(s["capacity_source_vi"].notna(), fmt.MISSING),
         f"Khai thác {ctx.year} (%)": _values(s["utilisation_pct"], scope),
-        "Năm 2025 (%)": s["utilisation_2025_pct"],
+        f"Năm {ctx.package.plan.base_year} (%)": s["utilisation_base_pct"],
         "Mức độ": s["utilisation_class"].where(s["utilisation_class"].notna(), fmt.MISSING),
         "Đánh giá": s["utilisation_status"].map(_status),
     })
@@ -399,7 +413,7 @@ def systems_utilisation(ctx: EvaluationContext) -> pd.DataFrame:
 
 def system_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     s = ctx.ev.systems[ctx.ev.systems["is_in_scope"]]
-    return pd.DataFrame({"name_vi": s["name_vi"], "actual": s["loss_pct"], "baseline": s["loss_2025_pct"],
+    return pd.DataFrame({"name_vi": s["name_vi"], "actual": s["loss_pct"], "baseline": s["loss_base_pct"],
                          "projected": s["projected_loss_pct"], "status": s["loss_status"], "loss_class": s["loss_class"]})
 
 
@@ -431,9 +445,9 @@ def projects_timing(ctx: EvaluationContext) -> pd.DataFrame:
         "Tình trạng": p["status_vi"].where(p["status_vi"].notna(), NR),
         "Đưa vào sử dụng": [_date(d) if u else fmt.MISSING if pd.notna(s) else NR
                              for d, u, s in zip(p["commissioning_date"], in_use, p["status"])],
-        "Giả định đầu năm": [ev.month_text(m) if pd.notna(m) else fmt.MISSING for m in p["assumed_commissioning_month"]],
+        "Giả định đầu năm": [ctx.package.plan.month_text(m) if pd.notna(m) else fmt.MISSING for m in p["assumed_commissioning_month"]],
         "Chênh lệch (tháng)": p["delay_months"],
-        "Đánh giá (hoàn thành năm 2026)": p["timing_status"].map(_status),
+        f"Đánh giá (hoàn thành năm {ctx.package.plan.plan_year})": p["timing_status"].map(_status),
     })
 
 
@@ -541,20 +555,22 @@ def source_sentence(ctx: EvaluationContext) -> str:
     return text
 
 
-def method_markdown() -> str:
+def method_markdown(ctx: EvaluationContext) -> str:
     low, high = ev.UTILISATION_BAND_PCT
+    base = ctx.package.plan.base_year
     return "\n".join([
         "- **Đánh giá**: Đạt, Không đạt, Chưa có số liệu (thiếu báo cáo nên chưa kết luận được), Không áp dụng (—). "
-        "Giá trị được làm tròn như khi in (một chữ số thập phân) rồi mới so với chỉ tiêu: đúng bằng chỉ tiêu là đạt.",
+        + ctx.package.plan.comparison_rule_vi(),
         "- **Ô trống là chưa có số liệu**, không bao giờ được hiểu là số 0; kết luận chỉ được đưa ra khi phần còn thiếu "
         "không thể làm thay đổi kết luận.",
-        "- **Tỷ lệ bao phủ** toàn tỉnh: tổng số người được cấp nước chia tổng dân số của 16 đô thị. Khi thiếu số liệu "
+        f"- **Tỷ lệ bao phủ** toàn tỉnh: tổng số người được cấp nước chia tổng dân số của {len(ctx.ev.areas)} đô thị. Khi thiếu số liệu "
         "một số đô thị, tính khoảng giá trị (đô thị thiếu không ai … tất cả được cấp nước, theo dân số báo cáo hoặc dân số Biểu 04).",
         "- **Tỷ lệ thất thoát** bình quân: Σ(sản xuất − thương phẩm) / Σ sản xuất của các công trình vận hành có đủ hai "
         "sản lượng; sản lượng báo cáo theo năm được quy về m³/ngày đêm (365 ngày).",
         f"- **Hiệu quả khai thác công suất** (mục tiêu định tính): một công trình đạt khi tỷ lệ khai thác "
         f"(sản lượng / công suất thiết kế) nằm trong {fmt.vn(low)}–{fmt.vn(high)} % — giữa nhóm khai thác thấp và nhóm tiệm cận "
-        "công suất của Mục IV.1 — hoặc tiến gần khoảng đó so với năm 2025. Công suất: số báo cáo, nếu không có thì số năm 2025.",
+        f"công suất của {ctx.package.plan.section('orientation')} — hoặc tiến gần khoảng đó so với năm {base}. "
+        f"Công suất: số báo cáo, nếu không có thì số năm {base}.",
         "- **Chất lượng nước, phương án cấp nước an toàn, thời gian cấp nước**: mục tiêu 100 %; không đạt ngay khi một công "
         "trình (đơn vị) chắc chắn không đạt, chưa có số liệu khi chưa ai không đạt nhưng còn nơi chưa báo cáo.",
         "- **Dự báo đầu năm**: kịch bản cơ sở của Kế hoạch (mô hình capnuoc), giá trị tất định đến 31/12. Chênh lệch "
@@ -564,4 +580,4 @@ def method_markdown() -> str:
     ])
 
 
-__all__ = ["load_evaluation", "EvaluationContext", "EXAMPLE_ACTUALS", "BANNER", "summary", "banner"]
+__all__ = ["load_evaluation", "EvaluationContext", "BANNER", "summary", "banner"]

@@ -10,15 +10,16 @@ Rules (the document's method section states the same):
 
 * **Status.** "Đạt" (met), "Không đạt" (not met), "Chưa có số liệu" (a needed
   report is missing), "Không áp dụng" (the target does not apply, e.g. the loss
-  of a system that did not operate). A value is compared after rounding to the
-  decimal the document prints (one decimal for % and hours), so a value printed
-  "87,4 %" meets "≥ 87,4 %": exactly on target is met.
+  of a system that did not operate). A value is compared with a target by the
+  plan's one rule (:meth:`capnuoc_model.plan.Plan.meets`, the same rule the
+  projection uses): as printed, to one decimal, bounds included, so a value
+  printed "87,4 %" meets "≥ 87,4 %": exactly on target is met.
 * **A status is given only when missing reports cannot change it.** Coverage
   needs every area: with some missing, the province value is bounded (missing
   areas served by nobody … by everybody, on their reported or Biểu 04
   population); the target is "Đạt" if even the low bound meets it, "Không đạt"
   if even the high bound misses it, otherwise "Chưa có số liệu". The "100 %"
-  targets (quality, safe-supply plan, 20-24 hours, utilisation) are "Không đạt"
+  targets (quality, safe-supply plan, supply hours, utilisation) are "Không đạt"
   as soon as one system or operator is known to miss them, "Chưa có số liệu" if
   none misses but some did not report, "Đạt" if all reported and all meet them.
 * **Loss** is production-weighted, Σ(production − billed) / Σ production over the
@@ -26,7 +27,7 @@ Rules (the document's method section states the same):
 * **Utilisation** (the target has no number): a system meets it when its
   utilisation (production / design capacity) is inside 70-90 % — between the
   plan's "low" and "near capacity" groups of §IV.1 — or moved towards that band
-  since 2025. Design capacity is the reported one, else the data package's.
+  since the base year. Design capacity is the reported one, else the data package's.
 * **Scope.** Systems in scope for the system targets are those operating in the
   year (the reported status, else the data package's); operators are those
   running at least one system in scope. The safe-supply plan of an operator is
@@ -41,10 +42,8 @@ Rules (the document's method section states the same):
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Callable
 
 import numpy as np
@@ -52,6 +51,7 @@ import pandas as pd
 
 from capnuoc_model import baseline as bl
 from capnuoc_model import fmt
+from capnuoc_model import plan as plan_rules
 from capnuoc_model.actuals import (
     PROJECT_STATUS_CHOICES,
     SYSTEM_STATUS_CHOICES,
@@ -62,35 +62,31 @@ from capnuoc_model.actuals import (
 from capnuoc_model.classes import classify, coverage_class, loss_class, utilisation_class
 
 MET, NOT_MET, NOT_REPORTED, NOT_APPLICABLE = "Đạt", "Không đạt", "Chưa có số liệu", "Không áp dụng"
-STATUSES = (MET, NOT_MET, NOT_REPORTED, NOT_APPLICABLE)
 UTILISATION_BAND_PCT = (70.0, 90.0)
 HIGH_LOSS_PCT = 25.0  # the plan's "Cao" class starts here (Biểu 02)
-DECIMALS = 1  # values are compared as printed
 CLOSE_PCT_POINTS = 0.5  # a projection within half a point of the result is "close"
 PROJECT_STATUS_VI = dict(PROJECT_STATUS_CHOICES)
 TASK_STATUS_VI = dict(TASK_STATUS_CHOICES)
 SYSTEM_STATUS_VI = dict(SYSTEM_STATUS_CHOICES)
 CAUSES_VI = {"population": "dân số", "timing": "tiến độ dự án", "uptake": "mức đấu nối của dự án",
              "other": "mở rộng mạng lưới, đấu nối khác, số liệu"}
-BASE_MONTH_YEAR = 2026  # the projection counts months from 1/1/2026
 
 
 # ---------------------------------------------------------------------------- statuses
 
 
-def printed(value: float | None, decimals: int = DECIMALS) -> float | None:
-    """The value as the document prints it (half away from zero, as :func:`capnuoc_model.fmt.vn`)."""
+def printed(value: float | None) -> float | None:
+    """The value as the document prints it (:func:`capnuoc_model.plan.printed`); None when missing."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return None
-    return float(Decimal(repr(float(value))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP))
+    return plan_rules.printed(float(value))
 
 
 def meets(value: float | None, low: float | None = None, high: float | None = None) -> bool | None:
-    """Whether a value, as printed, is inside [low, high] (bounds included); None when the value is missing."""
-    shown = printed(value)
-    if shown is None:
+    """The plan's comparison rule (:func:`capnuoc_model.plan.meets_bounds`); None when the value is missing."""
+    if printed(value) is None:
         return None
-    return (low is None or shown >= low) and (high is None or shown <= high)
+    return plan_rules.meets_bounds(float(value), low, high)
 
 
 def status(flag: bool | None) -> str:
@@ -110,10 +106,6 @@ def _na(value: object) -> bool:
     return value is None or (not isinstance(value, str) and pd.isna(value))
 
 
-def _float(value: object) -> float:
-    return math.nan if _na(value) else float(value)
-
-
 def _bool(value: object) -> bool | None:
     return None if _na(value) else bool(value)
 
@@ -130,7 +122,7 @@ class StartOfYear:
     systems: pd.DataFrame  # index system_id: loss_pct, utilisation_pct, is_running
     coverage_pct: float
     loss_pct: float
-    assumed_months: dict[str, float]  # people-serving project -> commissioning month assumed (from 1/1/2026)
+    assumed_months: dict[str, float]  # people-serving project -> commissioning month assumed (from 1/1 of the first projected year)
     project_areas: dict[str, str]  # people-serving project -> area_id
     served_with: Callable[[dict[str, float]], pd.Series] = field(repr=False, compare=False)  # area served at year end
     expected_connections: Callable[[str, float], float] = field(repr=False, compare=False)  # persons, uptake curve
@@ -149,8 +141,10 @@ def start_of_year(run, year: int) -> StartOfYear:
     people = setup.inputs.people_projects
     area_ids = list(setup.inputs.area_ids)
     assumed = {pid: float(values[f"projects.{pid}.commissioning_month"]) for pid in people["project_id"]}
-    beneficiaries = dict(zip(people["project_id"], people["beneficiaries_persons"]))
-    year_end = 12.0 * (year - engine.BASE_YEAR)
+    beneficiaries = people.groupby("project_id", sort=False)["beneficiaries_persons"].sum().to_dict()
+    # a project spread over several areas is attributed to the area with most of its beneficiaries
+    main_area = people.sort_values("beneficiaries_persons", ascending=False, kind="stable").drop_duplicates("project_id")
+    year_end = setup.plan.month_end(year)
 
     def served_with(months: dict[str, float]) -> pd.Series:
         overrides = {f"projects.{pid}.commissioning_month": float(m) for pid, m in months.items()}
@@ -169,22 +163,9 @@ def start_of_year(run, year: int) -> StartOfYear:
         systems=systems[["loss_pct", "utilisation_pct", "is_running"]],
         coverage_pct=float(province["coverage_pct"]), loss_pct=float(province["loss_pct"]),
         assumed_months=assumed,
-        project_areas={pid: area_ids[int(a)] for pid, a in zip(people["project_id"], people["area"])},
+        project_areas={pid: area_ids[int(a)] for pid, a in zip(main_area["project_id"], main_area["area"])},
         served_with=served_with, expected_connections=expected,
     )
-
-
-def month_of(date: pd.Timestamp | dt.date) -> float:
-    """Months from 1/1/2026, as the projection counts them: 1/10/2026 → 9."""
-    date = pd.Timestamp(date)
-    return 12.0 * (date.year - BASE_MONTH_YEAR) + (date.month - 1) + (date.day - 1) / date.days_in_month
-
-
-def month_text(month: float) -> str:
-    """Month 9 → 'tháng 10/2026' (the month it falls in)."""
-    whole = int(math.floor(float(month) + 1e-9))
-    year, m = BASE_MONTH_YEAR + whole // 12, whole % 12 + 1
-    return f"tháng {m}/{year}"
 
 
 # ---------------------------------------------------------------------------- the evaluation
@@ -205,6 +186,7 @@ class Evaluation:
     tasks: pd.DataFrame
     agencies: pd.DataFrame
     findings: pd.DataFrame
+    plan: object = field(default=None, repr=False, compare=False)  # the data package's plan (capnuoc_model.plan.Plan)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames ``capnuoc evaluate`` writes, by file name."""
@@ -219,13 +201,13 @@ def _reported(actuals: Actuals, table: str, key: str, ids: pd.Series) -> pd.Data
     return frame.reindex(pd.Index(ids.astype(str), name=key))
 
 
-def project_month(status_code: object, date: object, year: int) -> float | None:
-    """The commissioning month a report implies; None when the report does not tell."""
+def project_month(status_code: object, date: object, year: int, plan) -> float | None:
+    """The commissioning month a report implies (months as the projection counts them); None when it does not tell."""
     if _na(status_code):
         return None
     if status_code != "in_use":
-        return 12.0 * (year - 2025) + 1  # not in use by the report: after the end of the year
-    return None if _na(date) else month_of(date)
+        return plan.month_end(year) + 1  # not in use by the report: after the end of the year
+    return None if _na(date) else plan.month_of(date)
 
 
 def _areas(package, actuals: Actuals, start: StartOfYear | None, projects: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -238,16 +220,16 @@ def _areas(package, actuals: Actuals, start: StartOfYear | None, projects: pd.Da
         "orientation_group": base["orientation_group"].to_numpy(),
         "population_persons": rep["population_persons"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
         "served_persons": rep["served_persons"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
-        "coverage_2025_pct": base["coverage_pct"].to_numpy(),
+        "coverage_base_pct": base["coverage_pct"].to_numpy(),
         "target_pct": base["area_id"].map(targets["coverage_target_pct"].astype(float)).to_numpy(),
-        "target_population_persons": base["area_id"].map(targets["population_2026_persons"].astype(float)).to_numpy(),
+        "target_population_persons": base["area_id"].map(targets["population_target_persons"].astype(float)).to_numpy(),
     })
     valid = out["population_persons"] > 0
     out["coverage_pct"] = (100 * out["served_persons"] / out["population_persons"]).where(valid)
     out["coverage_class"] = classify(out["coverage_pct"], coverage_class)
     out["status"] = [status(meets(v, low=t)) for v, t in zip(out["coverage_pct"], out["target_pct"])]
     out["gap_pct_points"] = (out["target_pct"] - out["coverage_pct"].map(printed).astype(float)).clip(lower=0)
-    out["change_since_2025_pct_points"] = out["coverage_pct"] - out["coverage_2025_pct"]
+    out["change_since_base_pct_points"] = out["coverage_pct"] - out["coverage_base_pct"]
 
     attribution = pd.DataFrame(columns=["scope", "name_vi", "component", "component_vi", "persons", "pct_points"])
     if start is None:
@@ -357,33 +339,35 @@ def _systems(package, actuals: Actuals, start: StartOfYear | None, year: int) ->
         "name_vi": base["name_vi"].to_numpy(),
         "operator_id": base["operator_id"].to_numpy(),
         "operator_vi": base["operator_vi"].to_numpy(),
-        "status_2025": base["status"].to_numpy(),
+        "status_base": base["status"].to_numpy(),
         "status_reported": rep["status"].to_numpy(dtype=object),
     })
-    out["status_used"] = out["status_reported"].where(out["status_reported"].notna(), out["status_2025"])
+    out["status_used"] = out["status_reported"].where(out["status_reported"].notna(), out["status_base"])
     out["is_in_scope"] = out["status_used"] == "operating"
     out["production_m3_per_day"] = volumes["production_m3_per_day"].to_numpy(dtype=float, na_value=np.nan)
     out["billed_m3_per_day"] = volumes["billed_m3_per_day"].to_numpy(dtype=float, na_value=np.nan)
     both = out["production_m3_per_day"].notna() & out["billed_m3_per_day"].notna() & (out["production_m3_per_day"] > 0)
     out["loss_m3_per_day"] = (out["production_m3_per_day"] - out["billed_m3_per_day"]).where(both)
     out["loss_pct"] = (100 * out["loss_m3_per_day"] / out["production_m3_per_day"]).where(both)
-    out["loss_class"] = classify(out["loss_pct"], loss_class)
-    out["loss_2025_pct"] = base["loss_pct"].to_numpy()
-    out["loss_change_pct_points"] = out["loss_pct"] - out["loss_2025_pct"]
-    target = 15.0
-    out["loss_status"] = [NOT_APPLICABLE if not scope else status(meets(v, high=target))
+    plan = package.plan
+    out["loss_class"] = classify(out["loss_pct"], loss_class, plan.loss_threshold_pct)
+    out["loss_base_pct"] = base["loss_pct"].to_numpy()
+    out["loss_change_pct_points"] = out["loss_pct"] - out["loss_base_pct"]
+    loss = plan.target("loss")  # applies to each system too (targets_province.csv applies_to)
+    out["loss_status"] = [NOT_APPLICABLE if not scope or "system" not in loss.applies_to else status(meets(v, loss.low, loss.high))
                           for v, scope in zip(out["loss_pct"], out["is_in_scope"])]
     reported_capacity = rep["design_capacity_m3_per_day"].to_numpy(dtype=float, na_value=np.nan)
     out["design_capacity_m3_per_day"] = np.where(np.isnan(reported_capacity), base["design_capacity_m3_per_day"].to_numpy(), reported_capacity)
     out["capacity_source_vi"] = np.where(~np.isnan(reported_capacity), "báo cáo",
-                                         np.where(base["design_capacity_m3_per_day"].notna(), "số liệu năm 2025", None))
+                                         np.where(base["design_capacity_m3_per_day"].notna(), f"số liệu năm {plan.base_year}", None))
     out["utilisation_pct"] = (100 * out["production_m3_per_day"] / out["design_capacity_m3_per_day"]).where(out["design_capacity_m3_per_day"] > 0)
     out["utilisation_class"] = classify(out["utilisation_pct"], utilisation_class)
-    out["utilisation_2025_pct"] = base["utilisation_pct"].to_numpy()
+    out["utilisation_base_pct"] = base["utilisation_pct"].to_numpy()
     out["utilisation_status"] = [_utilisation_status(u, u0, scope) for u, u0, scope in
-                                 zip(out["utilisation_pct"], out["utilisation_2025_pct"], out["is_in_scope"])]
+                                 zip(out["utilisation_pct"], out["utilisation_base_pct"], out["is_in_scope"])]
     out["supply_hours_per_day"] = rep["supply_hours_per_day"].to_numpy(dtype=float, na_value=np.nan)
-    out["hours_status"] = [NOT_APPLICABLE if not scope else status(meets(h, 20, 24))
+    hours = plan.targets.get("supply_hours")
+    out["hours_status"] = [NOT_APPLICABLE if not scope or hours is None else status(meets(h, hours.low, hours.high))
                            for h, scope in zip(out["supply_hours_per_day"], out["is_in_scope"])]
     out["is_quality_published"] = rep["is_quality_published"].to_numpy(dtype=object, na_value=None)
     out["quality_status"] = [NOT_APPLICABLE if not scope else status(_bool(q))
@@ -406,7 +390,7 @@ def _utilisation_status(u: float, u0: float, in_scope: bool) -> str:
     if pd.isna(u):
         return NOT_REPORTED
     if pd.isna(u0):
-        return NOT_APPLICABLE  # a new system: no 2025 utilisation to improve on
+        return NOT_APPLICABLE  # a new system: no base-year utilisation to improve on
     low, high = UTILISATION_BAND_PCT
 
     def distance(value: float) -> float:
@@ -451,7 +435,7 @@ def _projects(package, actuals: Actuals, start: StartOfYear | None, year: int) -
         "connected_persons": rep["connected_persons"].astype("Float64").to_numpy(dtype=float, na_value=np.nan),
     })
     out["status_vi"] = out["status"].map(PROJECT_STATUS_VI)
-    out["commissioning_month"] = [project_month(s, d, year) for s, d in zip(out["status"], out["commissioning_date"])]
+    out["commissioning_month"] = [project_month(s, d, year, package.plan) for s, d in zip(out["status"], out["commissioning_date"])]
     out["commissioning_month"] = out["commissioning_month"].astype(float)
     assumed = start.assumed_months if start is not None else {}
     out["assumed_commissioning_month"] = out["project_id"].map(assumed).astype(float)
@@ -552,7 +536,9 @@ def _targets(package, areas: pd.DataFrame, systems: pd.DataFrame, operators: pd.
     rows.append(_share_row("water_quality", [_bool(v) for v in scope["is_quality_published"]], "công trình"))
     rows.append(_share_row("safe_supply_plan", [_bool(v) for v in operators.loc[operators["systems_in_scope"] > 0, "has_safe_supply_plan"]],
                            "đơn vị"))
-    rows.append(_share_row("supply_hours", [meets(h, 20, 24) for h in scope["supply_hours_per_day"]], "công trình"))
+    hours = package.plan.targets.get("supply_hours")
+    if hours is not None:
+        rows.append(_share_row("supply_hours", [meets(h, hours.low, hours.high) for h in scope["supply_hours_per_day"]], "công trình"))
     frame = pd.DataFrame(rows)
     frame.insert(1, "indicator_vi", frame["target_id"].map(spec["indicator_vi"]))
     frame.insert(2, "target_min", frame["target_id"].map(spec["target_min"].astype(float)))
@@ -579,11 +565,11 @@ def _names(frame: pd.DataFrame, column: str = "name_vi", limit: int = 6) -> str:
 
 def findings(targets: pd.DataFrame, areas: pd.DataFrame, systems: pd.DataFrame, operators: pd.DataFrame,
              projects: pd.DataFrame, tasks: pd.DataFrame, agencies: pd.DataFrame, province_attribution: pd.DataFrame,
-             start: StartOfYear | None, year: int) -> pd.DataFrame:
+             start: StartOfYear | None, year: int, plan) -> pd.DataFrame:
     """The short list of what the results say, each sentence computed from the tables above."""
     out: list[tuple[str, str]] = []
     counts = targets["status"].value_counts()
-    out.append(("chi_tieu", f"Năm {year}: {counts.get(MET, 0)}/6 mục tiêu đạt, {counts.get(NOT_MET, 0)} không đạt, "
+    out.append(("chi_tieu", f"Năm {year}: {counts.get(MET, 0)}/{len(targets)} mục tiêu đạt, {counts.get(NOT_MET, 0)} không đạt, "
                             f"{counts.get(NOT_REPORTED, 0)} chưa có số liệu để kết luận."))
     cov = targets.set_index("target_id").loc["coverage"]
     if pd.notna(cov["value"]):
@@ -607,11 +593,11 @@ def findings(targets: pd.DataFrame, areas: pd.DataFrame, systems: pd.DataFrame, 
     rose = systems[systems["loss_change_pct_points"] > 0.05]
     if len(rose):
         listed = ", ".join(f"{r.name_vi} (+{fmt.vn(r.loss_change_pct_points, 1)} điểm %)" for r in rose.itertuples())
-        out.append(("cong_trinh", f"Thất thoát tăng so với năm 2025 ở {len(rose)} công trình: {listed}."))
+        out.append(("cong_trinh", f"Thất thoát tăng so với năm {plan.base_year} ở {len(rose)} công trình: {listed}."))
     short = systems[systems["hours_status"] == NOT_MET]
     if len(short):
         listed = ", ".join(f"{r.name_vi} ({fmt.vn(r.supply_hours_per_day, 1, trim=True)} giờ/ngày)" for r in short.itertuples())
-        out.append(("cong_trinh", f"Cấp nước dưới 20 giờ/ngày: {listed}."))
+        out.append(("cong_trinh", f"Cấp nước ngoài khoảng {plan.target('supply_hours').text()}: {listed}."))
     unpublished = systems[systems["quality_status"] == NOT_MET]
     if len(unpublished):
         out.append(("cong_trinh", f"Chưa kiểm tra, công bố chất lượng nước theo quy định: {_names(unpublished)}."))
@@ -674,9 +660,9 @@ def evaluate(package, actuals: Actuals, start: StartOfYear | None = None) -> Eva
     operators = _operators(package, systems)
     tasks, agencies = _tasks(package, actuals)
     targets = _targets(package, areas, systems, operators, start, year)
-    found = findings(targets, areas, systems, operators, projects, tasks, agencies, province, start, year)
+    found = findings(targets, areas, systems, operators, projects, tasks, agencies, province, start, year, package.plan)
     return Evaluation(year, actuals.source, actuals.is_illustrative, start.scenario_name if start else None,
-                      targets, areas, attribution, systems, operators, projects, tasks, agencies, found)
+                      targets, areas, attribution, systems, operators, projects, tasks, agencies, found, package.plan)
 
 
 __all__ = ["evaluate", "Evaluation", "StartOfYear", "start_of_year", "meets", "printed", "all_of",

@@ -1,11 +1,12 @@
-"""What it takes to reach the 2026 targets: inverse questions, solved.
+"""What it takes to reach the plan year's targets: inverse questions, solved.
 
 1. The smallest share of the projects' stated beneficiaries connected by
-   31/12/2026 that brings the province to 87,4 % (bisection on the
-   deterministic model, which is monotone in that share).
-2. The loss volume (m³/day) to remove for a 15 % province loss, and the
-   least-cost way to remove it: a linear programme (scipy HiGHS) over the §V.2
-   measures each system can take, each with its removable volume and cost,
+   31/12 of the plan year that brings the province to its coverage target, as
+   :meth:`capnuoc_model.plan.Plan.meets` compares (bisection on the deterministic
+   model, which is monotone in that share).
+2. The loss volume (m³/day) to remove for the province loss target, and the
+   least-cost way to remove it: a linear programme (scipy HiGHS) over the loss
+   measures of the plan each system can take, each with its removable volume and cost,
    never taking a system below its floor loss rate nor its real losses below
    the unavoidable level (UARL, ILI ≥ 1); each measure names the component of
    the IWA balance it acts on (``MEASURE_COMPONENT``).
@@ -13,9 +14,11 @@
    removed of each measure in each system.
 
 The loss programme is linearised for the allocation: each measure's removable
-volume is computed on the 2026 state without any programme, and volumes add
+volume is computed on the plan year's state without any programme, and volumes add
 up (the engine itself compounds measures, so the LP slightly overstates what
 stacked measures remove in one system; the floor constraint bounds that).
+Both solves' statuses are checked: a failed solve is reported in words
+(:attr:`LossAnswer.solver_problem_vi`), never read as a cut of zero.
 """
 
 from __future__ import annotations
@@ -26,50 +29,55 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from capnuoc_model import engine
+from capnuoc_model import engine, fmt
 from capnuoc_model import losses
 from capnuoc_model.losses import favad_leak_ratio
-from capnuoc_model.projection import COVERAGE_TARGET_PCT, LOSS_TARGET_PCT, PLAN_YEAR, Projection, Setup, deterministic
+from capnuoc_model.projection import Projection, Setup, deterministic
 
 BISECTION_STEPS = 40
 
 
 def coverage_at_uptake(s: Setup, share: float) -> float:
-    """Deterministic province coverage on 31/12/2026 if ``share`` of every project's beneficiaries are connected."""
+    """Deterministic province coverage on 31/12 of the plan year if ``share`` of every project's beneficiaries are connected."""
     results = deterministic(s, {**s.values, engine.UPTAKE_BY_PLAN_YEAR_END: share})
-    return float(results.province_coverage_pct[0, results.years.index(PLAN_YEAR)])
+    return float(results.province_coverage_pct[0, results.years.index(s.plan_year)])
 
 
 @dataclass(frozen=True)
 class UptakeAnswer:
     reachable: bool
-    share: float  # minimal share of stated beneficiaries connected by 31/12/2026 (1 when unreachable)
+    share: float  # minimal share of stated beneficiaries connected by 31/12 of the plan year (1 when unreachable)
     people_to_connect: float  # share × stated beneficiaries of the projects commissioned by then
     coverage_at_full_uptake_pct: float
     shortfall_persons: float  # people still missing at full uptake (0 when reachable)
 
 
 def _beneficiaries_commissioned_in_plan_year(s: Setup) -> float:
-    """Stated beneficiaries of the people-serving projects that commission by 31/12/2026 in this scenario."""
+    """Stated beneficiaries of the people-serving projects that commission by 31/12 of the plan year in this scenario."""
     people = s.inputs.people_projects
+    year_end = s.plan.month_end(s.plan_year)
     months = [float(s.values[f"projects.{pid}.commissioning_month"]) for pid in people["project_id"]]
-    return float(people["beneficiaries_persons"].to_numpy()[[m <= 12 for m in months]].sum())
+    return float(people["beneficiaries_persons"].to_numpy()[[m <= year_end for m in months]].sum())
 
 
 def minimal_uptake(s: Setup) -> UptakeAnswer:
     beneficiaries = _beneficiaries_commissioned_in_plan_year(s)
+
+    def reached(share: float) -> bool:
+        return bool(s.plan.meets("coverage", coverage_at_uptake(s, share)))
+
     full = coverage_at_uptake(s, 1.0)
-    if full < COVERAGE_TARGET_PCT:
+    if not reached(1.0):
         point = deterministic(s, {**s.values, engine.UPTAKE_BY_PLAN_YEAR_END: 1.0})
-        y = point.years.index(PLAN_YEAR)
-        missing = COVERAGE_TARGET_PCT / 100 * point.population[0, y].sum() - point.served[0, y].sum()
+        y = point.years.index(s.plan_year)
+        missing = s.plan.target("coverage").low / 100 * point.population[0, y].sum() - point.served[0, y].sum()
         return UptakeAnswer(False, 1.0, beneficiaries, full, float(missing))
     low, high = 0.0, 1.0
-    if coverage_at_uptake(s, 0.0) >= COVERAGE_TARGET_PCT:
+    if reached(0.0):
         return UptakeAnswer(True, 0.0, 0.0, full, 0.0)
     for _ in range(BISECTION_STEPS):
         middle = (low + high) / 2
-        if coverage_at_uptake(s, middle) >= COVERAGE_TARGET_PCT:
+        if reached(middle):
             high = middle
         else:
             low = middle
@@ -94,8 +102,8 @@ COMPONENT_VI = {"real": "Thất thoát cơ học", "apparent": "Thất thoát th
 
 
 def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
-    """Every (system, measure) the plan's §V.2 allows, with the loss it removes by 31/12/2026 and its cost;
-    also the province loss and production of 2026 without any programme (m³/day).
+    """Every (system, measure) the plan's loss measures allow, with the loss it removes by 31/12 of the plan year
+    and its cost; also the province loss and production of the plan year without any programme (m³/day).
 
     Each measure is sized at the programme's highest effort (the ``loss_programme.effort`` leaf's
     maximum), with the engine's effect rule 1 − (1 − effect)^effort and a cost proportional to
@@ -105,7 +113,7 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
     effort = float(effort_leaf.max if effort_leaf.max is not None else effort_leaf.value)
     v = {**s.values, "loss_programme.effort": 0.0}
     base = deterministic(s, v)
-    y = base.years.index(PLAN_YEAR)
+    y = base.years.index(s.plan_year)
     real, apparent, production = base.real_loss[0, y], base.apparent_loss[0, y], base.production[0, y]
     # the engine books unbilled authorised consumption with the apparent losses; no measure acts on it
     commercial = apparent - base.unbilled_authorised[0, y]
@@ -122,7 +130,7 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
     inp = s.inputs
     rows = []
     for j, system_id in enumerate(inp.system_ids):
-        if not inp.operating_2025[j]:
+        if not inp.operating_base[j]:
             continue
         size = production[j] / 1000  # thousands of m³/day of system input
 
@@ -133,7 +141,7 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
                          # once fully in effect (the first year realises only part): what the payback counts
                          "full_real_cut_m3_per_day": real_removed, "full_apparent_cut_m3_per_day": apparent_removed})
 
-        if inp.is_le_15[j]:
+        if inp.is_low_loss[j]:
             add("maintenance", real[j] * at_effort(float(v[lp + "dma_leak_repair.maintenance_real_loss_cut"])), 0.0,
                 size * float(v[lp + "dma_leak_repair.maintenance_cost_billion_vnd_per_1000_m3_day"]))
             continue
@@ -166,22 +174,34 @@ def measure_options(s: Setup) -> tuple[pd.DataFrame, float, float]:
 @dataclass(frozen=True)
 class LossAnswer:
     loss_pct_without_programme: float
-    cut_needed_m3_per_day: float  # from the no-programme 2026 state to 15 %
+    cut_needed_m3_per_day: float  # from the no-programme state of the plan year to the loss target
     feasible: bool
-    cut_achievable_m3_per_day: float  # the most the measures can remove by 31/12/2026
+    cut_achievable_m3_per_day: float  # the most the measures can remove by 31/12 of the plan year (NaN: not solved)
     cost_billion_vnd: float
     allocation: pd.DataFrame  # options with the share used and volume removed
+    target_pct: float = float("nan")  # the loss target the cut aims at
+    solver_problem_vi: str | None = None  # why the least-cost programme could not be solved, and what is unknown
 
 
-def cut_needed(loss_m3_per_day: float, production_m3_per_day: float, target_pct: float = LOSS_TARGET_PCT) -> float:
+SOLVER_STATUS_VI = {1: "dừng vì vượt giới hạn số vòng lặp", 2: "các ràng buộc mâu thuẫn, bài toán không có nghiệm",
+                    3: "bài toán không bị chặn", 4: "gặp sự cố số học"}
+
+
+def cut_needed(loss_m3_per_day: float, production_m3_per_day: float, target_pct: float) -> float:
     """Loss volume to remove so that loss / production = target (removing loss lowers production too)."""
     t = target_pct / 100
     return max(0.0, (loss_m3_per_day - t * production_m3_per_day) / (1 - t))
 
 
+def _solver_problem(status: int, what_vi: str) -> str:
+    return f"Không giải được bài toán {what_vi} (HiGHS: {SOLVER_STATUS_VI.get(status, f'mã trạng thái {status}')})"
+
+
 def least_cost_loss_cut(s: Setup) -> LossAnswer:
+    """The least-cost cut to the loss target; every solve's status is checked (module docstring)."""
+    target_pct = s.plan.target("loss").high
     options, loss, production = measure_options(s)
-    need = cut_needed(loss, production)
+    need = cut_needed(loss, production, target_pct)
     volumes = options["removable_m3_per_day"].to_numpy()
     costs = options["cost_billion_vnd"].to_numpy()
     systems = options["system_id"].to_numpy()
@@ -190,20 +210,34 @@ def least_cost_loss_cut(s: Setup) -> LossAnswer:
     a_ub = [np.where(systems == sid, volumes, 0.0) for sid in unique] + [-volumes]
     headroom = options.groupby("system_id", sort=False)["system_headroom_m3_per_day"].first()
     most = linprog(-volumes, A_ub=np.array(a_ub[:-1]), b_ub=headroom[unique].to_numpy(), bounds=[(0, 1)] * len(volumes), method="highs")
-    achievable = float(-most.fun) if most.status == 0 else 0.0
+    loss_pct = 100 * loss / production
+    year = s.plan_year
+    if most.status != 0:
+        problem = (_solver_problem(most.status, "lượng thất thoát các giải pháp giảm được tối đa")
+                   + f": chưa biết các giải pháp giảm được bao nhiêu trong {fmt.m3_per_day(need)} cần giảm để tỷ lệ thất thoát "
+                   f"năm {year} về {fmt.vn(target_pct, 1, trim=True)} %.")
+        unknown = options.assign(share_used=np.nan, removed_m3_per_day=np.nan, cost_used_billion_vnd=np.nan)
+        return LossAnswer(loss_pct, need, False, float("nan"), float("nan"), unknown, target_pct, problem)
+    achievable = float(-most.fun)
     feasible = need <= achievable + 1e-9
+    problem = None
     if need <= 0:
         share = np.zeros(len(volumes))
     elif feasible:
         result = linprog(costs, A_ub=np.array(a_ub), b_ub=np.append(headroom[unique].to_numpy(), -need),
                          bounds=[(0, 1)] * len(volumes), method="highs")
-        share = result.x
+        if result.status == 0:
+            share = result.x
+        else:  # the most the measures can do still reaches the target: report that, and say the cost is not the least
+            share = most.x
+            problem = (_solver_problem(result.status, "chi phí thấp nhất")
+                       + f": chi phí nêu ở đây là của phương án làm mọi giải pháp có thể, không phải chi phí thấp nhất để "
+                       f"giảm {fmt.m3_per_day(need)}.")
     else:
         share = most.x
     allocation = options.assign(share_used=np.round(share, 6), removed_m3_per_day=share * volumes,
                                 cost_used_billion_vnd=share * costs)
-    return LossAnswer(100 * loss / production, need, feasible, achievable,
-                      float((share * costs).sum()), allocation)
+    return LossAnswer(loss_pct, need, feasible, achievable, float((share * costs).sum()), allocation, target_pct, problem)
 
 
 def with_payback(loss: LossAnswer, prices: pd.DataFrame) -> LossAnswer:
@@ -247,21 +281,21 @@ def nrw_value_by_year(systems: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFra
 
 
 def project_costs(p: Projection) -> pd.DataFrame:
-    """Cost per person the project serves: as stated, and as connected by 31/12/2026 and 2030 in the deterministic run."""
+    """Cost per person the project serves: as stated, and as connected by 31/12 of the plan year and of the horizon
+    (the deterministic run's gain in the project's areas)."""
     costs = p.setup.inputs.project_costs.copy()
-    people = p.setup.inputs.people_projects.set_index("project_id")
+    people = p.setup.inputs.people_projects
     point = p.point
     out = []
     for row in costs.itertuples():
         record = {"project_id": row.project_id, "project_no": row.project_no, "name_vi": row.name_vi,
                   "kind": row.kind, "cost_billion_vnd": row.cost_billion_vnd,
                   "beneficiaries_persons": row.beneficiaries_persons}
-        if row.project_id in people.index:
-            area = int(people.loc[row.project_id, "area"])
-            for year in (PLAN_YEAR, point.years[-1]):
+        areas = people.loc[people["project_id"] == row.project_id, "area"].astype(int).unique()
+        if len(areas):
+            for column, year in (("area_gain_plan_year_persons", p.setup.plan_year), ("area_gain_horizon_persons", point.years[-1])):
                 y = point.years.index(year)
-                gained = point.served[0, y, area] - point.served[0, 0, area]
-                record[f"area_gain_{year}_persons"] = gained
+                record[column] = float((point.served[0, y, areas] - point.served[0, 0, areas]).sum())
             record["million_vnd_per_stated_person"] = 1000 * row.cost_billion_vnd / row.beneficiaries_persons
         out.append(record)
     return pd.DataFrame(out)
@@ -269,18 +303,23 @@ def project_costs(p: Projection) -> pd.DataFrame:
 
 def what_it_takes_table(p: Projection, uptake: UptakeAnswer, loss: LossAnswer) -> pd.DataFrame:
     """One long table: question, scope, measure, value, unit, note."""
+    plan = p.setup.plan
+    end = f"31/12/{plan.plan_year}"
+    coverage_target = plan.target("coverage").text()
+    loss_target = plan.target("loss").text()
     rows = [
         ("coverage", "province", "", uptake.share, "fraction",
-         "minimal share of the stated project beneficiaries connected by 31/12/2026 for 87,4 %" if uptake.reachable
-         else "87,4 % is not reached even with every beneficiary connected"),
-        ("coverage", "province", "", uptake.people_to_connect, "persons", "people the projects must connect by 31/12/2026"),
-        ("coverage", "province", "", uptake.coverage_at_full_uptake_pct, "%", "coverage on 31/12/2026 with every beneficiary connected"),
+         f"minimal share of the stated project beneficiaries connected by {end} for {coverage_target}" if uptake.reachable
+         else f"{coverage_target} is not reached even with every beneficiary connected"),
+        ("coverage", "province", "", uptake.people_to_connect, "persons", f"people the projects must connect by {end}"),
+        ("coverage", "province", "", uptake.coverage_at_full_uptake_pct, "%", f"coverage on {end} with every beneficiary connected"),
         ("coverage", "province", "", uptake.shortfall_persons, "persons", "people still missing at full uptake"),
-        ("loss", "province", "", loss.loss_pct_without_programme, "%", "2026 loss without any programme"),
-        ("loss", "province", "", loss.cut_needed_m3_per_day, "m³/day", "loss volume to remove for 15 %"),
-        ("loss", "province", "", loss.cut_achievable_m3_per_day, "m³/day", "most the §V.2 measures can remove by 31/12/2026"),
+        ("loss", "province", "", loss.loss_pct_without_programme, "%", f"{plan.plan_year} loss without any programme"),
+        ("loss", "province", "", loss.cut_needed_m3_per_day, "m³/day", f"loss volume to remove for {loss_target}"),
+        ("loss", "province", "", loss.cut_achievable_m3_per_day, "m³/day",
+         f"most the loss measures can remove by {end}" if loss.solver_problem_vi is None else loss.solver_problem_vi),
         ("loss", "province", "", loss.cost_billion_vnd, "billion VND",
-         "least cost of the cut" if loss.feasible else "cost of doing everything possible (15 % not reachable)"),
+         "least cost of the cut" if loss.feasible else f"cost of doing everything possible ({loss_target} not reachable)"),
     ]
     value, payback = programme_payback(loss)
     if np.isfinite(value):
@@ -290,7 +329,7 @@ def what_it_takes_table(p: Projection, uptake: UptakeAnswer, loss: LossAnswer) -
         rows.append(("loss_allocation", r.system_id, r.measure, r.removed_m3_per_day, "m³/day",
                      f"share used {r.share_used:.3f}; cost {r.cost_used_billion_vnd:.3f} billion VND"))
         rows.append(("measure_unit_cost", r.system_id, r.measure, r.million_vnd_per_m3_day, "million VND per m³/day",
-                     f"removes up to {r.removable_m3_per_day:.1f} m³/day by 31/12/2026"))
+                     f"removes up to {r.removable_m3_per_day:.1f} m³/day by {end}"))
         if hasattr(r, "payback_years"):
             rows.append(("measure_payback", r.system_id, r.measure, r.payback_years, "years",
                          f"cost {r.cost_billion_vnd:.3f} billion VND / value {r.value_billion_vnd_per_year:.3f} billion VND a year "

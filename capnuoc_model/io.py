@@ -9,12 +9,16 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.messages import text, violation
 from capnuoc_model.schema import TABLES
+
+if TYPE_CHECKING:
+    from capnuoc_model.plan import Plan
 from capnuoc_model.validation import validate_package
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -30,6 +34,13 @@ def os_reason(exc: OSError) -> str:
                errno.EISDIR: "io.reason_is_folder", errno.ENOTDIR: "io.reason_not_a_folder", errno.EEXIST: "io.reason_exists",
                errno.ENOSPC: "io.reason_disk_full", errno.EROFS: "io.reason_read_only"}
     return text(reasons.get(exc.errno, "io.reason_other"))
+
+
+def default_scenario(data_dir: Path | str) -> Path:
+    """A province keeps its scenarios beside its data package: ``<data>/../analysis/scenarios/baseline.yaml``;
+    a package without one (a copy of ``data/`` elsewhere) uses the repository's baseline scenario."""
+    beside = Path(data_dir).resolve().parent / "analysis" / "scenarios" / "baseline.yaml"
+    return beside if beside.is_file() else REPO_ROOT / "analysis" / "scenarios" / "baseline.yaml"
 
 
 def display_path(path: Path) -> str:
@@ -145,11 +156,12 @@ class TablesByName:
 
 @dataclass(frozen=True)
 class DataPackage(TablesByName):
-    """The validated tables of the data package (typed pandas frames)."""
+    """The validated tables of the data package (typed pandas frames) and its plan (``plan.yaml`` with the targets)."""
 
     tables: dict[str, pd.DataFrame]
     directory: Path
     warnings: tuple[Violation, ...] = ()  # problems that did not stop the reading (e.g. an ignored column)
+    plan: "Plan" = None  # years, targets, groups: see capnuoc_model.plan
 
 
 def read_raw_package(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str]]:
@@ -173,12 +185,19 @@ def read_raw_package(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str,
 
 
 def load_package(data_dir: Path | str = DEFAULT_DATA_DIR) -> DataPackage:
-    """Read and validate the data package; raises CapnuocInputError listing every problem."""
+    """Read and validate the data package and its plan; raises CapnuocInputError listing every problem."""
+    from capnuoc_model.plan import PLAN_FILE, load_plan, read_plan_file
+
     data_dir = Path(data_dir)
     raw, labels = read_raw_package(data_dir)
+    parsed = read_plan_file(data_dir, display_path(data_dir / PLAN_FILE))
     warnings: list[Violation] = []
-    tables = validate_package(raw, labels, warnings, display_path(data_dir))
-    return DataPackage(tables, data_dir, tuple(sorted(set(warnings))))
+    try:
+        tables = validate_package(raw, labels, warnings, display_path(data_dir))
+    except CapnuocInputError as error:  # report the plan file's own problems with the tables'
+        raise CapnuocInputError(list(error.violations) + parsed[1], error.summary) from None
+    plan = load_plan(data_dir, tables, labels, parsed, {name: frame.index for name, frame in raw.items()})
+    return DataPackage(tables, data_dir, tuple(sorted(set(warnings))), plan)
 
 
 def read_priors(data_dir: Path | str = DEFAULT_DATA_DIR) -> pd.DataFrame:

@@ -39,7 +39,9 @@ def package_versions() -> dict[str, str | None]:
 
 
 def data_files(data_dir: Path) -> list[Path]:
-    return sorted(Path(data_dir).glob("*.csv")) + sorted((Path(data_dir) / "derivation").glob("*.csv"))
+    data_dir = Path(data_dir)
+    return sorted(p for pattern in ("*.csv", "*.yaml") for folder in (data_dir, data_dir / "derivation")
+                  for p in folder.glob(pattern))
 
 
 def code_hash() -> str:

@@ -83,7 +83,7 @@ def build_resolver(tables: dict[str, pd.DataFrame]) -> Resolver:
     """Ids, names and aliases of the data package's areas, systems and operators."""
     resolver = Resolver()
     sources = (
-        ("area", "urban_areas", "area_id", ("name_vi", "commune_2025_vi")),
+        ("area", "urban_areas", "area_id", ("name_vi", "commune_vi")),
         ("system", "systems", "system_id", ("name_vi",)),
         ("operator", "operators", "operator_id", ("name_vi", "short_name_vi")),
     )

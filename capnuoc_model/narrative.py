@@ -6,7 +6,8 @@ import math
 
 import pandas as pd
 
-from capnuoc_model import fmt, projection
+from capnuoc_model import fmt
+from capnuoc_model.plan import Plan
 from capnuoc_model.runs import ProjectionRun
 
 
@@ -14,13 +15,17 @@ def _plan_row(run: ProjectionRun, year: int) -> pd.Series:
     return run.tables["province"].set_index("year").loc[year]
 
 
-def baseline_summary(areas: pd.DataFrame, systems: pd.DataFrame, coverage_pct: float, loss_pct: float) -> str:
+def _plan(run: ProjectionRun) -> Plan:
+    return run.projection.setup.plan
+
+
+def baseline_summary(areas: pd.DataFrame, systems: pd.DataFrame, coverage_pct: float, loss_pct: float, year: int) -> str:
     running = systems.dropna(subset=["loss_pct"])
     worst = running.loc[running["loss_pct"].idxmax()]
     best = running.loc[running["loss_pct"].idxmin()]
     no_service = areas[areas["served_persons"] == 0]["name_vi"].tolist()
     return (
-        f"Năm 2025, {len(areas)} đô thị của tỉnh có {fmt.persons(areas['population_persons'].sum())}; "
+        f"Năm {year}, {len(areas)} đô thị của tỉnh có {fmt.persons(areas['population_persons'].sum())}; "
         f"{fmt.persons(areas['served_persons'].sum())} được sử dụng nước sạch qua hệ thống cấp nước tập trung, "
         f"tỷ lệ bao phủ {fmt.pct(coverage_pct)}. {len(running)} công trình đang vận hành sản xuất "
         f"{fmt.m3_per_day(running['production_m3_per_day'].sum())}; tỷ lệ thất thoát bình quân {fmt.pct(loss_pct)}, "
@@ -38,28 +43,32 @@ def _outlook(run: ProjectionRun, year: int, indicator: str, key: str, target: st
     )
 
 
-def coverage_outlook(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
-    return _outlook(run, year, "Tỷ lệ bao phủ", "coverage", fmt.pct(projection.COVERAGE_TARGET_PCT))
+def coverage_outlook(run: ProjectionRun, year: int | None = None) -> str:
+    plan = _plan(run)
+    return _outlook(run, year or plan.plan_year, "Tỷ lệ bao phủ", "coverage", plan.target("coverage").text())
 
 
-def loss_outlook(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
-    return _outlook(run, year, "Tỷ lệ thất thoát bình quân", "loss", fmt.pct(projection.LOSS_TARGET_PCT, 0))
+def loss_outlook(run: ProjectionRun, year: int | None = None) -> str:
+    plan = _plan(run)
+    return _outlook(run, year or plan.plan_year, "Tỷ lệ thất thoát bình quân", "loss", plan.target("loss").text())
 
 
 def first_year_likely(run: ProjectionRun, column: str) -> int | None:
     """First projected year in which the target is met in at least half of the draws."""
     province = run.tables["province"]
-    later = province[(province["year"] > 2025) & (province[column] >= 0.5)]
+    later = province[(province["year"] > _plan(run).base_year) & (province[column] >= 0.5)]
     return int(later["year"].iloc[0]) if len(later) else None
 
 
 def coverage_requirement(run: ProjectionRun) -> str:
     uptake = run.uptake
+    plan = _plan(run)
+    end = f"31/12/{plan.plan_year}"
     if uptake.reachable:
-        text = (f"Để đạt {fmt.pct(projection.COVERAGE_TARGET_PCT)} vào 31/12/2026, cần đấu nối ít nhất "
+        text = (f"Để đạt {plan.target('coverage').text()} vào {end}, cần đấu nối ít nhất "
                 f"{fmt.pct(100 * uptake.share, 0)} số người hưởng lợi của các dự án ({fmt.persons(uptake.people_to_connect)}).")
     else:
-        text = (f"Kể cả khi toàn bộ {fmt.persons(uptake.people_to_connect)} hưởng lợi của các dự án được đấu nối trước 31/12/2026, "
+        text = (f"Kể cả khi toàn bộ {fmt.persons(uptake.people_to_connect)} hưởng lợi của các dự án được đấu nối trước {end}, "
                 f"tỷ lệ bao phủ chỉ đạt {fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm "
                 f"{fmt.persons(uptake.shortfall_persons)} được cấp nước nhờ mở rộng mạng lưới và phát triển đấu nối.")
     year = first_year_likely(run, "p_coverage_target")
@@ -70,30 +79,39 @@ def coverage_requirement(run: ProjectionRun) -> str:
 
 def loss_requirement(run: ProjectionRun) -> str:
     loss = run.loss
+    plan = _plan(run)
+    year, target = plan.plan_year, plan.target("loss")
+    goal = f"{fmt.vn(target.high, 1, trim=True)} %"
+    without = f"Không có chương trình giảm thất thoát, tỷ lệ năm {year} là {fmt.pct(loss.loss_pct_without_programme)}; "
     if loss.cut_needed_m3_per_day <= 0:
-        text = "Mục tiêu 15 % đạt được ngay cả khi không có chương trình giảm thất thoát."
+        text = f"Mục tiêu {target.text()} đạt được ngay cả khi không có chương trình giảm thất thoát."
+    elif loss.solver_problem_vi is not None and not loss.feasible:
+        text = without + loss.solver_problem_vi
     elif loss.feasible:
-        text = (f"Không có chương trình giảm thất thoát, tỷ lệ năm 2026 là {fmt.pct(loss.loss_pct_without_programme)}; "
-                f"để về 15 % cần giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát, "
+        text = (without + f"để về {goal} cần giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát, "
                 f"chi phí thấp nhất {fmt.billion_vnd(loss.cost_billion_vnd)}.")
+        if loss.solver_problem_vi is not None:
+            text = (without + f"để về {goal} cần giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát. "
+                    + loss.solver_problem_vi)
     else:
-        text = (f"Không có chương trình giảm thất thoát, tỷ lệ năm 2026 là {fmt.pct(loss.loss_pct_without_programme)}; "
-                f"để về 15 % cần giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát, nhưng các giải pháp "
-                f"của Mục V.2 chỉ giảm được tối đa {fmt.m3_per_day(loss.cut_achievable_m3_per_day)} trước 31/12/2026 "
-                f"(chi phí {fmt.billion_vnd(loss.cost_billion_vnd)}).")
+        text = (without + f"để về {goal} cần giảm {fmt.m3_per_day(loss.cut_needed_m3_per_day)} nước thất thoát, nhưng các giải pháp "
+                f"của {plan.section('loss_measures')} chỉ giảm được tối đa {fmt.m3_per_day(loss.cut_achievable_m3_per_day)} "
+                f"trước 31/12/{year} (chi phí {fmt.billion_vnd(loss.cost_billion_vnd)}).")
     year = first_year_likely(run, "p_loss_target")
     if year:
         text += f" Theo kịch bản này, mục tiêu có xác suất đạt từ 50 % trở lên vào năm {year}."
     return text
 
 
-def loss_value(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
+def loss_value(run: ProjectionRun, year: int | None = None) -> str:
     """What the losses cost and what the least-cost cut is worth: NRW value this year, the cut's yearly value and payback."""
     from capnuoc_model.feasibility import programme_payback
 
+    plan = _plan(run)
+    year = year or plan.plan_year
     value = run.tables["nrw_value"]
     province = value[value["system_id"] == "province"].set_index("year")["nrw_value_billion_vnd_per_year"]
-    text = (f"Nước cấp nhưng thất thu năm 2025 trị giá {fmt.billion_vnd(province.get(2025))}/năm, năm {year} "
+    text = (f"Nước cấp nhưng thất thu năm {plan.base_year} trị giá {fmt.billion_vnd(province.get(plan.base_year))}/năm, năm {year} "
             f"{fmt.billion_vnd(province.get(year))}/năm (thất thoát thương mại tính theo giá bán nước bình quân, thất thoát cơ học "
             "và tiêu thụ không doanh thu theo chi phí sản xuất biến đổi).")
     recovered, payback = programme_payback(run.loss)
@@ -104,7 +122,8 @@ def loss_value(run: ProjectionRun, year: int = projection.PLAN_YEAR) -> str:
     return text
 
 
-def loss_movers(run: ProjectionRun, year: int = projection.PLAN_YEAR, top: int = 3) -> str:
+def loss_movers(run: ProjectionRun, year: int | None = None, top: int = 3) -> str:
+    year = year or _plan(run).plan_year
     systems = run.tables["systems"]
     rows = systems[systems["year"] == year].nlargest(top, "share_of_province_loss_pct")
     listed = ", ".join(f"{r.name_vi} ({fmt.pct(r.share_of_province_loss_pct, 0)})" for r in rows.itertuples())
@@ -115,10 +134,12 @@ def loss_measures(run: ProjectionRun, top: int = 3) -> str:
     """Which measures the least-cost loss cut uses, on which component of the IWA balance and where."""
     from capnuoc_model.feasibility import COMPONENT_VI, MEASURE_COMPONENT, MEASURES_VI
 
+    if run.loss.solver_problem_vi is not None and not run.loss.feasible:
+        return run.loss.solver_problem_vi
     used = run.loss.allocation
     used = used[used["removed_m3_per_day"] > 0.05]
     if used.empty:
-        return "Không cần giải pháp giảm thất thoát nào trong năm 2026."
+        return f"Không cần giải pháp giảm thất thoát nào trong năm {_plan(run).plan_year}."
     names = dict(zip(run.projection.setup.inputs.system_ids, run.projection.setup.inputs.system_names))
     parts = []
     for component in ("real", "apparent", "apparent+real"):
@@ -139,8 +160,8 @@ def _first_lower(text: str) -> str:
     return text[:1].lower() + text[1:]
 
 
-def iwa_summary(balance: pd.DataFrame) -> str:
-    """The province's 2025 IWA balance in two sentences, and where the ILI is highest and lowest.
+def iwa_summary(balance: pd.DataFrame, year: int) -> str:
+    """The province's IWA balance of ``year`` (the base year) in two sentences, and where the ILI is highest and lowest.
 
     ``balance``: :func:`capnuoc_model.report_tables.iwa_indicator_frame` (one row per operating
     system, with its ``name_vi``).
@@ -155,7 +176,7 @@ def iwa_summary(balance: pd.DataFrame) -> str:
     worst = balance["ili"].idxmax()
     best = balance["ili"].idxmin()
     return (
-        f"Năm 2025 các công trình đang vận hành cấp vào mạng lưới {fmt.m3_per_day(siv)}; nước cấp nhưng thất thu "
+        f"Năm {year} các công trình đang vận hành cấp vào mạng lưới {fmt.m3_per_day(siv)}; nước cấp nhưng thất thu "
         f"(NRW) là {part('nrw_m3_per_day')}, đúng tỷ lệ thất thoát bình quân của Kế hoạch. Trong đó thất thoát cơ học "
         f"{part('real_losses_m3_per_day')}, thất thoát thương mại {part('apparent_losses_m3_per_day')} và tiêu thụ hợp "
         f"pháp không doanh thu {part('unbilled_authorised_m3_per_day')}. Chỉ số rò rỉ hạ tầng (ILI) cao nhất ở "
@@ -207,12 +228,12 @@ def iwa_uncertainty_method(network: pd.DataFrame) -> str:
 
 
 
-def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: float) -> str:
+def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: float, year: int) -> str:
     """What NRW costs the province a year, what it would be worth to reach the loss target, and the operating-cost ratio.
 
-    ``province``: :func:`capnuoc_model.baseline.province_money`.
+    ``province``: :func:`capnuoc_model.baseline.province_money`; ``year``: the base year it describes.
     """
-    text = (f"Năm 2025 nước cấp nhưng thất thu của các công trình trị giá {fmt.billion_vnd(province['nrw_value_billion_vnd_per_year'])}"
+    text = (f"Năm {year} nước cấp nhưng thất thu của các công trình trị giá {fmt.billion_vnd(province['nrw_value_billion_vnd_per_year'])}"
             f"/năm: thất thoát thương mại {fmt.billion_vnd(province['apparent_losses_value_billion_vnd_per_year'])} (nước đã đến "
             "khách hàng mà không thu được tiền, tính theo giá bán nước bình quân), thất thoát cơ học "
             f"{fmt.billion_vnd(province['real_losses_value_billion_vnd_per_year'])} và tiêu thụ hợp pháp không doanh thu "

@@ -14,17 +14,14 @@ import pandas as pd
 from capnuoc_model import engine, population
 from capnuoc_model.classes import classify, loss_class, utilisation_class
 from capnuoc_model.io import DataPackage
+from capnuoc_model.plan import Plan
+from capnuoc_model.plan import meets_bounds as plan_meets
 from capnuoc_model.scenario import Scenario, load_defaults, sample_all, support
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20260515
 SENSITIVITY_DRAWS = 2_000
-PLAN_YEAR = 2026
-COVERAGE_TARGET_PCT = 87.4
-LOSS_TARGET_PCT = 15.0
 QUANTILES = (5, 50, 95)
-# demand assumptions scale the 2025 billed volume per person relative to the defaults they were built with
-REFERENCE_PATHS = ("demand.centre_domestic_l_per_person_day", "demand.town_domestic_l_per_person_day")
 
 
 @dataclass(frozen=True)
@@ -34,8 +31,13 @@ class Setup:
     inputs: engine.Inputs
     fit: population.GrowthFit
     scenario: Scenario
-    coverage_targets_2026: pd.Series  # area_id -> Biểu 04 target %
-    reference: dict[str, float]  # assumption values the 2025 baseline was built with (the defaults file)
+    area_coverage_targets: pd.Series  # area_id -> Biểu 04 target % of the plan year
+    reference: dict[str, float]  # assumption values the base-year baseline was built with (the defaults file)
+    plan: Plan = None
+
+    @property
+    def plan_year(self) -> int:
+        return self.plan.plan_year
 
     @property
     def values(self) -> dict[str, object]:
@@ -45,14 +47,17 @@ class Setup:
 def setup(package: DataPackage, scenario: Scenario) -> Setup:
     from capnuoc_model.validation import check_scenario
 
+    plan = package.plan
     defaults = load_defaults(scenario.files[0])
-    check_scenario(package, scenario, defaults)  # the package's projects and history fit the scenario (located errors)
+    # the package's projects, history and the plan's groups fit the scenario (located errors)
+    check_scenario(package, scenario, defaults)
     start = int(scenario.value("population.trend_start_year"))
     history = package.population_history
-    fit = population.fit_growth(history[history["year"] >= start])
+    fit = population.fit_growth(history[history["year"] >= start], base_year=plan.base_year)
     targets = package.targets_area.set_index("area_id")["coverage_target_pct"].astype(float)
-    reference = {path: float(defaults.value(path)) for path in REFERENCE_PATHS}
-    return Setup(engine.build_inputs(package), fit, scenario, targets, reference)
+    # demand assumptions scale the base-year billed volume per person relative to the defaults it was built with
+    reference = {path: float(defaults.value(path)) for path in sorted(set(plan.demand_assumptions.values()))}
+    return Setup(engine.build_inputs(package), fit, scenario, targets, reference, plan)
 
 
 def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.Results:
@@ -150,7 +155,7 @@ def systems_table(p: Projection) -> pd.DataFrame:
         "loss_p5": q[0], "loss_p50": q[1], "loss_p95": q[2],
         "p_running": mc.active.mean(axis=0),
     })
-    frame["loss_class"] = classify(frame["loss_pct"], loss_class)
+    frame["loss_class"] = classify(frame["loss_pct"], loss_class, p.setup.plan.loss_threshold_pct)
     frame["utilisation_class"] = classify(frame["utilisation_pct"], utilisation_class)
     # which systems move the province figure: share of the province's lost volume each year
     loss = frame["production_m3_per_day"] - frame["billed_m3_per_day"]
@@ -172,43 +177,59 @@ def province_table(p: Projection) -> pd.DataFrame:
         "coverage_p5": cq[0], "coverage_p50": cq[1], "coverage_p95": cq[2],
         "loss_pct": point.province_loss_pct[0],
         "loss_p5": lq[0], "loss_p50": lq[1], "loss_p95": lq[2],
-        "p_coverage_target": (mc.province_coverage_pct >= COVERAGE_TARGET_PCT).mean(axis=0),
-        "p_loss_target": (mc.province_loss_pct <= LOSS_TARGET_PCT).mean(axis=0),
+        "p_coverage_target": p.setup.plan.meets("coverage", mc.province_coverage_pct).mean(axis=0),
+        "p_loss_target": p.setup.plan.meets("loss", mc.province_loss_pct).mean(axis=0),
     })
 
 
-def headline(results: engine.Results, year: int = PLAN_YEAR) -> dict[str, np.ndarray]:
-    """Province coverage and loss in ``year`` and whether each target is met, per draw."""
-    y = results.years.index(year)
+def headline(results: engine.Results, plan: Plan, year: int | None = None) -> dict[str, np.ndarray]:
+    """Province coverage and loss in ``year`` (default the plan year) and whether each target is met, per draw."""
+    y = results.years.index(year or plan.plan_year)
     coverage = results.province_coverage_pct[:, y]
     loss = results.province_loss_pct[:, y]
     return {"coverage_pct": coverage, "loss_pct": loss,
-            "meets_coverage": coverage >= COVERAGE_TARGET_PCT, "meets_loss": loss <= LOSS_TARGET_PCT}
+            "meets_coverage": plan.meets("coverage", coverage), "meets_loss": plan.meets("loss", loss)}
+
+
+COMPARISON_SYMBOL = {"at_least": ">=", "at_most": "<="}
 
 
 def targets_table(p: Projection) -> pd.DataFrame:
-    """Every quantitative target of 2026 with the deterministic value and the probability of meeting it."""
-    y = p.point.years.index(PLAN_YEAR)
+    """Every quantitative target of the plan year with the deterministic value and the probability of meeting it.
+
+    The coverage target applies to the province and to each area (its Biểu 04 value), the loss target to the
+    province and to each system that runs (as ``applies_to`` in ``targets_province.csv`` says).
+    """
+    plan = p.setup.plan
+    year = plan.plan_year
+    y = p.point.years.index(year)
     rows = []
 
-    def add(indicator, scope, target, comparison, point_value, draws):
-        met = draws >= target if comparison == ">=" else draws <= target
+    def add(indicator, target_id, scope, low, high, point_value, draws):
         valid = ~np.isnan(draws)
         rows.append({
-            "indicator": indicator, "scope": scope, "year": PLAN_YEAR, "target": target, "comparison": comparison,
-            "value": point_value, "p_meet": float(np.where(valid, met, False).mean()),
+            "indicator": indicator, "scope": scope, "year": year, "target": low if low is not None else high,
+            "comparison": COMPARISON_SYMBOL[plan.target(target_id).comparator],
+            "value": point_value, "p_meet": float(plan_meets(draws, low, high).mean()),
             "p5": np.nan if not valid.any() else float(np.nanpercentile(draws, 5)),
             "p95": np.nan if not valid.any() else float(np.nanpercentile(draws, 95)),
         })
 
-    add("coverage_pct", "province", COVERAGE_TARGET_PCT, ">=", p.point.province_coverage_pct[0, y], p.mc.province_coverage_pct[:, y])
-    add("loss_pct", "province", LOSS_TARGET_PCT, "<=", p.point.province_loss_pct[0, y], p.mc.province_loss_pct[:, y])
-    targets = p.setup.coverage_targets_2026
-    for i, area_id in enumerate(p.point.area_ids):
-        add("coverage_pct", area_id, float(targets[area_id]), ">=", p.point.coverage_pct[0, y, i], p.mc.coverage_pct[:, y, i])
-    for j, system_id in enumerate(p.point.system_ids):
-        if p.point.active[0, y, j] or p.mc.active[:, y, j].any():
-            add("loss_pct", system_id, LOSS_TARGET_PCT, "<=", p.point.loss_pct[0, y, j], p.mc.loss_pct[:, y, j])
+    coverage, loss = plan.target("coverage"), plan.target("loss")
+    if "province" in coverage.applies_to:
+        add("coverage_pct", "coverage", "province", coverage.low, coverage.high, p.point.province_coverage_pct[0, y],
+            p.mc.province_coverage_pct[:, y])
+    if "province" in loss.applies_to:
+        add("loss_pct", "loss", "province", loss.low, loss.high, p.point.province_loss_pct[0, y], p.mc.province_loss_pct[:, y])
+    if "area" in coverage.applies_to:
+        targets = p.setup.area_coverage_targets
+        for i, area_id in enumerate(p.point.area_ids):
+            add("coverage_pct", "coverage", area_id, float(targets[area_id]), None, p.point.coverage_pct[0, y, i],
+                p.mc.coverage_pct[:, y, i])
+    if "system" in loss.applies_to:
+        for j, system_id in enumerate(p.point.system_ids):
+            if p.point.active[0, y, j] or p.mc.active[:, y, j].any():
+                add("loss_pct", "loss", system_id, loss.low, loss.high, p.point.loss_pct[0, y, j], p.mc.loss_pct[:, y, j])
     frame = pd.DataFrame(rows)
     frame.insert(0, "scenario", p.scenario.name)
     return frame
@@ -227,8 +248,8 @@ def sensitivity_table(p: Projection, draws: int | None = None) -> pd.DataFrame:
         low, high = support(s.scenario.get(path).distribution)
         ends = {}
         for end, value in (("low", low), ("high", high)):
-            h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}))
-            point = headline(deterministic(s, {**s.values, path: value}))
+            h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}), s.plan)
+            point = headline(deterministic(s, {**s.values, path: value}), s.plan)
             ends[end] = (value, h, point)
         row = {"scenario": s.scenario.name, "assumption": path, "unit": s.scenario.get(path).unit,
                "value": float(s.scenario.value(path)), "low": low, "high": high}

@@ -125,9 +125,9 @@ def pre_render(root: Path = REPO_ROOT, environ=os.environ) -> int:
 def _evaluation_chapters():
     """The evaluation's chapters executed for the shipped example reports (as `capnuoc report evaluation`)."""
     from capnuoc_model import eval_build, report
-    from capnuoc_model.eval_report import EXAMPLE_ACTUALS
 
-    return eval_build.build_evaluation(EXAMPLE_ACTUALS, renderer=report.NOTEBOOKS_ONLY).rendered
+    # actuals None: the data package's example (plan.yaml evaluation_example)
+    return eval_build.build_evaluation(None, renderer=report.NOTEBOOKS_ONLY).rendered
 
 
 def ipynb_filter(source: bytes, root: Path = REPO_ROOT) -> bytes:
@@ -168,7 +168,7 @@ def project_config(book: render.Book, formats: tuple[str, ...], config_file: Pat
     config["project"] = {**project, "output-dir": OUTPUT_DIR}
     book_config = dict(config.get("book") or {})
     book_config.update({"title": book.title, "output-file": book.basename})
-    for key, value in (("subtitle", book.subtitle), ("author", list(book.authors))):
+    for key, value in (("subtitle", book.subtitle), ("author", list(book.authors)), ("date", book.date)):
         if value:
             book_config[key] = value
         else:

@@ -116,12 +116,29 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
                                detail=str(error.evalue).strip()[:300], executed=io.display_path(target))) from None
 
 
+def front_matter(plan, document: str | None) -> dict:
+    """Title, issuer, date and file name of a document from the data package's plan (``plan.yaml``).
+
+    ``_quarto.yml`` gives the structure; the province, the plan's title and its year come from the data, so
+    the documents of any province's package name that province. The file name keeps the one of
+    ``_quarto.yml`` with its trailing year set to the plan year.
+    """
+    import re
+
+    from capnuoc_model.eval_build import DOCUMENT as EVALUATION
+
+    book = render.read_book(io.REPO_ROOT / QUARTO_FILE, document)
+    title = f"Đánh giá kết quả thực hiện {plan.title_vi}" if document == EVALUATION else plan.title_vi
+    return {"title": title, "organisation": plan.issuer_vi.upper(), "author": (plan.issuer_vi, "Sở Xây dựng"),
+            "date": str(plan.plan_year), "basename": re.sub(r"\d{4}$", str(plan.plan_year), book.basename)}
+
+
 def build_report(
     scenario: Path | str = BASELINE_SCENARIO,
     sets: list[str] | None = None,
     draws: int = 10_000,
     seed: int = 20260515,
-    year: int = 2026,
+    year: int | None = None,
     formats: tuple[str, ...] = render.FORMATS,
     out: Path | None = None,
     data_dir: Path | str = "data",
@@ -152,8 +169,9 @@ def build_report(
     started = time.perf_counter()
     step("Đọc dữ liệu và kịch bản")
     package = io.load_package(io.resolve(data_dir))
+    year = year or package.plan.plan_year
     chosen = load_scenario(scenario_file, sets)
-    book = render.read_book(io.REPO_ROOT / QUARTO_FILE, document)
+    book = replace(render.read_book(io.REPO_ROOT / QUARTO_FILE, document), **front_matter(package.plan, document))
     render.check_chapters(book, io.REPO_ROOT)  # a missing or broken chapter stops here, before any computing
     render.check_templates()
     notebooks = [io.resolve(n) for n in book.notebooks()]
@@ -226,7 +244,8 @@ def build_report(
         # the numbers behind the document, with what it takes to reproduce them (capnuoc reproduce)
         run = cached_run(package, chosen, draws, seed, cache)
         io.write_tables(run.tables, folder / "data", workbook=WORKBOOK_NAMES["project"],
-                        title=text("workbook.title_project", scenario=chosen.name))
+                        title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
+                                   last=package.plan.horizon_year))
         io.write_json(runs.manifest(run, package, "report", {
             "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
             "data": str(package.directory.resolve())}), folder / "manifest.json")

@@ -12,11 +12,9 @@ import re
 import pandas as pd
 
 from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, losses, projection
+from capnuoc_model import fmt, losses
 from capnuoc_model.context import ReportContext
 from capnuoc_model.feasibility import MEASURES_VI
-
-PROJECT_SHORT_VI = "project_short_vi"
 
 
 def bieu01(ctx: ReportContext) -> pd.DataFrame:
@@ -45,28 +43,17 @@ def operators(ctx: ReportContext) -> pd.DataFrame:
 
 
 def province_targets(ctx: ReportContext) -> pd.DataFrame:
-    targets = ctx.package.targets_province
-    units = {"pct_population": "%", "pct_production": "%", "pct_systems": "% công trình", "pct_operators": "% đơn vị",
-             "hours_per_day": "giờ/ngày", "none": ""}
-
-    def target_text(row) -> str:
-        unit = units[row.unit]
-        if not row.is_numeric:
-            return "định tính"
-        if pd.notna(row.target_min) and pd.notna(row.target_max):
-            return f"{fmt.vn(row.target_min)}–{fmt.vn(row.target_max)} {unit}"
-        if pd.notna(row.target_min):
-            return f"≥ {fmt.vn(row.target_min, 1, trim=True)} {unit}"
-        return f"≤ {fmt.vn(row.target_max, 1, trim=True)} {unit}"
-
+    plan = ctx.plan
+    targets = list(plan.targets.values())
     return pd.DataFrame({
-        "Chỉ tiêu": targets["indicator_vi"],
-        "Hiện trạng 2025": [fmt.vn(v, 1, trim=True) + " %" if pd.notna(v) else "—" for v in targets["baseline_value"]],
-        "Mục tiêu 2026": [target_text(r) for r in targets.itertuples()],
+        "Chỉ tiêu": [t.indicator_vi for t in targets],
+        f"Hiện trạng {plan.base_year}": [fmt.vn(t.baseline_value, 1, trim=True) + " %" if t.baseline_value is not None else fmt.MISSING
+                                         for t in targets],
+        f"Mục tiêu {plan.plan_year}": [t.text() for t in targets],
     })
 
 
-def bieu04_frame(ctx: ReportContext, year: int = projection.PLAN_YEAR) -> pd.DataFrame:
+def bieu04_frame(ctx: ReportContext) -> pd.DataFrame:
     """Per-area target against the projection (numbers, for the chart and the table)."""
     targets = ctx.table("targets")
     areas = targets[(targets["indicator"] == "coverage_pct") & (targets["scope"] != "province")]
@@ -86,11 +73,12 @@ def bieu04_frame(ctx: ReportContext, year: int = projection.PLAN_YEAR) -> pd.Dat
 
 def bieu04(ctx: ReportContext) -> pd.DataFrame:
     frame = bieu04_frame(ctx)
+    plan = ctx.plan
     return pd.DataFrame({
         "Đô thị": frame["name_vi"],
-        "Hiện trạng 2025 (%)": frame["baseline"],
-        "Mục tiêu 2026 (%)": frame["target"],
-        "Dự báo 2026 (%)": frame["value"],
+        f"Hiện trạng {plan.base_year} (%)": frame["baseline"],
+        f"Mục tiêu {plan.plan_year} (%)": frame["target"],
+        f"Dự báo {plan.plan_year} (%)": frame["value"],
         "P5 (%)": frame["p5"],
         "P95 (%)": frame["p95"],
         "Xác suất đạt (%)": 100 * frame["p_meet"],
@@ -107,9 +95,14 @@ def groups(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def systems_in_loss_group(ctx: ReportContext, group: str) -> str:
+def systems_in_loss_group(ctx: ReportContext, at_or_below: bool) -> str:
+    """The systems the plan puts at or below (``True``) or above its loss threshold (systems.csv plan_loss_group)."""
+    from capnuoc_model.engine import LOW_LOSS_SET
+
     systems = ctx.package.systems
-    return ", ".join(systems.loc[systems["plan_loss_group"] == group, "name_vi"])
+    low = systems["plan_loss_group"] == LOW_LOSS_SET
+    grouped = systems["plan_loss_group"].notna()
+    return ", ".join(systems.loc[grouped & (low if at_or_below else ~low), "name_vi"])
 
 
 def projects(ctx: ReportContext) -> pd.DataFrame:
@@ -136,22 +129,16 @@ def project_costs(ctx: ReportContext) -> pd.DataFrame:
     costs = project_costs_frame(ctx).dropna(subset=["beneficiaries_persons"])
     values = ctx.scenario
     months = [values.value(f"projects.{pid}.commissioning_month") for pid in costs["project_id"]]
+    plan = ctx.plan
     return pd.DataFrame({
         "Dự án": costs["short"],
         "Tổng mức (tỷ đồng)": costs["cost_billion_vnd"],
         "Người hưởng lợi (kế hoạch)": costs["beneficiaries_persons"].astype(float),
         "Suất đầu tư (triệu đồng/người)": costs["million_vnd_per_stated_person"],
-        "Vận hành (giả định)": [_month_text(m) for m in months],
-        f"Tăng số người được cấp nước đến 31/12/{projection.PLAN_YEAR}": costs[f"area_gain_{projection.PLAN_YEAR}_persons"],
-        "Đến 31/12/2030": costs["area_gain_2030_persons"],
+        "Vận hành (giả định)": [plan.month_text(m) for m in months],
+        f"Tăng số người được cấp nước đến 31/12/{plan.plan_year}": costs["area_gain_plan_year_persons"],
+        f"Đến 31/12/{plan.horizon_year}": costs["area_gain_horizon_persons"],
     })
-
-
-def _month_text(months_from_2026: float) -> str:
-    """Month 9 → 'tháng 10/2026' (start of the following month)."""
-    whole = int(round(float(months_from_2026)))
-    year, month = 2026 + whole // 12, whole % 12 + 1
-    return f"tháng {month}/{year}"
 
 
 def province_projection(ctx: ReportContext) -> pd.DataFrame:
@@ -164,12 +151,15 @@ def province_projection(ctx: ReportContext) -> pd.DataFrame:
         "Bao phủ P5–P95 (%)": fmt.spans(p["coverage_p5"], p["coverage_p95"]),
         "Thất thoát (%)": p["loss_pct"],
         "Thất thoát P5–P95 (%)": fmt.spans(p["loss_p5"], p["loss_p95"]),
-        "P(bao phủ ≥ 87,4 %) (%)": 100 * p["p_coverage_target"],
-        "P(thất thoát ≤ 15 %) (%)": 100 * p["p_loss_target"],
+        f"P(bao phủ {ctx.plan.target('coverage').text()}) (%)": 100 * p["p_coverage_target"],
+        f"P(thất thoát {ctx.plan.target('loss').text()}) (%)": 100 * p["p_loss_target"],
     })
 
 
-def population_projection(ctx: ReportContext, years: tuple[int, ...] = (2025, 2026, 2028, 2030)) -> pd.DataFrame:
+def population_projection(ctx: ReportContext, years: tuple[int, ...] | None = None) -> pd.DataFrame:
+    """Population of each area in the base year, the plan year, midway and the horizon (or ``years``)."""
+    plan = ctx.plan
+    years = years or tuple(sorted({plan.base_year, plan.plan_year, (plan.plan_year + plan.horizon_year) // 2, plan.horizon_year}))
     areas = ctx.table("areas")
     wide = areas[areas["year"].isin(years)].pivot(index="area_id", columns="year", values="population")
     order = ctx.areas["area_id"]
@@ -581,9 +571,10 @@ def target_value(ctx: ReportContext) -> pd.DataFrame:
     above = f[f["target_value_billion_vnd_per_year"] > 0]
     keys = ("target_real_cut_m3_per_day", "target_apparent_cut_m3_per_day", "target_revenue_recovered_billion_vnd_per_year",
             "target_cost_recovered_billion_vnd_per_year", "target_value_billion_vnd_per_year")
-    out = pd.DataFrame({"Công trình": above["name_vi"], "NRW 2025 (%)": above["nrw_pct"], **{_label(k): above[k] for k in keys}})
+    nrw = f"NRW {ctx.plan.base_year} (%)"
+    out = pd.DataFrame({"Công trình": above["name_vi"], nrw: above["nrw_pct"], **{_label(k): above[k] for k in keys}})
     province = bl.province_money(ctx.package)
-    total = {"Công trình": f"Toàn tỉnh (về {fmt.pct(target, 0)} bình quân)", "NRW 2025 (%)": ctx.loss_pct,
+    total = {"Công trình": f"Toàn tỉnh (về {fmt.pct(target, 0)} bình quân)", nrw: ctx.loss_pct,
              **{_label(k): province[k] for k in keys}}
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
@@ -594,7 +585,7 @@ def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame({
         **first,
         "Tổng mức (tỷ đồng)": used["cost_billion_vnd"],
-        "Giảm đến 31/12/2026 (m³/ngày đêm)": used["removable_m3_per_day"],
+        f"Giảm đến 31/12/{ctx.plan.plan_year} (m³/ngày đêm)": used["removable_m3_per_day"],
         _label("million_vnd_per_m3_day"): used["million_vnd_per_m3_day"],
         _label("value_billion_vnd_per_year"): used["value_billion_vnd_per_year"],
         _label("payback_years"): used["payback_years"],
@@ -602,11 +593,27 @@ def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
 
 
 def prices_note(ctx: ReportContext) -> str:
-    """Where the prices come from, from the data package's provenance."""
-    return ("Giá bán nước: Quyết định 488/QĐ-UBND ngày 26/4/2019 của UBND tỉnh (Công ty Cấp nước Cao Bằng); giá sinh hoạt bình "
-            "quân theo bậc thang cho một hộ trung bình; giá các đối tượng khác ở các thị trấn và giá của ba đơn vị còn lại là số "
-            "ước tính (data/tariffs.csv, data/methods.csv). Chi phí sản xuất biến đổi: điện năng và hóa chất theo định mức "
-            "(ước tính, data/operating_costs.csv). Giá chưa gồm thuế giá trị gia tăng.")
+    """Where the prices come from, from the data package's provenance (the published sources by title, else estimates)."""
+    def cited(table: str, column: str) -> tuple[list[str], bool]:
+        frame = ctx.package.tables.get(table)
+        if frame is None or column not in frame or frame.empty:
+            return [], False
+        given = frame[column].dropna().astype(str)
+        estimated = given.str.startswith("estimate:")
+        titles = ctx.package.sources.set_index("source_id")["title"]
+        ids = dict.fromkeys(text.split()[0] for text in given[~estimated])
+        return [f"{titles[i]}" for i in ids if i in titles.index], bool(estimated.any())
+
+    tariffs, tariffs_estimated = cited("tariffs", "tariff_vnd_per_m3_source")
+    costs, costs_estimated = cited("operating_costs", "variable_cost_vnd_per_m3_source")
+    prices = "; ".join(tariffs) if tariffs else "ước tính"
+    if tariffs and tariffs_estimated:
+        prices += "; các giá còn lại là số ước tính"
+    cost = "; ".join(costs) if costs else "ước tính"
+    if costs and costs_estimated:
+        cost += "; còn lại là số ước tính"
+    return (f"Giá bán nước: {prices} (data/tariffs.csv, data/methods.csv). Chi phí sản xuất biến đổi: {cost} "
+            "(data/operating_costs.csv). Giá chưa gồm thuế giá trị gia tăng.")
 
 
 def money_summary(ctx: ReportContext) -> str:
@@ -614,4 +621,5 @@ def money_summary(ctx: ReportContext) -> str:
     from capnuoc_model import narrative
 
     variable = bl.prices_state(ctx.package)["variable_cost_vnd_per_m3"].dropna()
-    return narrative.money_summary(bl.province_money(ctx.package), bl.loss_target_pct(ctx.package), float(variable.mean()))
+    return narrative.money_summary(bl.province_money(ctx.package), bl.loss_target_pct(ctx.package), float(variable.mean()),
+                                   ctx.plan.base_year)

@@ -614,8 +614,22 @@ def _parse_set(number: int, arg: str, tree: AssumptionTree, current: Mapping[str
     return None
 
 
-def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_path: Path | str = DEFAULTS_FILE) -> Scenario:
-    """Defaults, then the scenario chain (base first), then --set; path None = the defaults alone."""
+def defaults_for(path: Path | str | None) -> Path:
+    """The defaults a scenario file overrides: ``../assumptions/defaults.yaml`` beside its folder when there is one
+    (a province keeps its assumptions with its scenarios), else the shipped defaults."""
+    if path is not None:
+        beside = Path(path).resolve().parent.parent / "assumptions" / "defaults.yaml"
+        if beside.is_file():
+            return beside
+    return DEFAULTS_FILE
+
+
+def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_path: Path | str | None = None) -> Scenario:
+    """Defaults, then the scenario chain (base first), then --set; path None = the defaults alone.
+
+    ``defaults_path`` None: :func:`defaults_for` the scenario file.
+    """
+    defaults_path = defaults_for(path) if defaults_path is None else defaults_path
     tree = load_defaults(defaults_path)
     current: dict[str, Assumption] = dict(tree.assumptions)
     out: list[Violation] = []

@@ -13,7 +13,6 @@ relations between rows and tables. Every problem becomes a
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -23,11 +22,13 @@ from capnuoc_model.errors import Violation
 
 SYSTEM_STATUSES = ("operating", "stopped", "under_construction")
 SYSTEM_KINDS = ("plant", "station", "scheme")
-LOSS_GROUPS = ("le_15", "gt_15")
+LOSS_GROUPS = ("at_or_below_threshold", "above_threshold")  # relative to plan.loss_threshold_pct (the loss target)
 UTILISATION_GROUPS = ("low", "near_capacity", "medium")
 PROJECT_KINDS = ("new_service", "capacity", "network", "quality", "transmission")
 BENEFICIARY_BASES = ("additional", "none")
-HISTORY_SCOPES_EXTRA = ("province", "city_cao_bang")
+HISTORY_SCOPE_PROVINCE = "province"
+COMPARATORS = ("at_least", "at_most", "between", "qualitative")
+ASSUMPTION_PATH = r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)+$"
 ESTIMATE_PREFIX = "estimate:"
 ID_PATTERN = r"^[a-z][a-z0-9_]*$"
 PANDAS_DTYPES = {"str": object, "int": "Int64", "float": "Float64", "bool": "boolean"}  # column kind -> nullable dtype
@@ -131,6 +132,10 @@ def _id() -> pa.Check:
     return pa.Check.str_matches(ID_PATTERN, error=_text("rule.id"))
 
 
+def _path() -> pa.Check:
+    return pa.Check.str_matches(ASSUMPTION_PATH, error="an assumption path such as extension.low_utilisation_gap_closed_per_year")
+
+
 def _ci95(name: str) -> Field:
     """The ±95 % range of a balance input, as WB-EasyCalc asks for it: half-width in % of the value."""
     return Field(f"{name}_ci95_pct", "float", f"±95 % range of {name}", "% of the value", checks=(_between(0, 100),))
@@ -165,7 +170,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "operators",
-        "The four water-supply operators of §II.1.",
+        "The water-supply operators the plan names.",
         (
             Field("operator_id", "str", "stable id", checks=(_id(),), unique=True, label_vi="mã đơn vị cấp nước"),
             Field("name_vi", "str", "full Vietnamese name", label_vi="tên đơn vị cấp nước"),
@@ -177,32 +182,38 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "orientation_groups",
-        "The orientation groups of §IV.1 (plus the centre and the project areas the plan names elsewhere).",
+        "The plan's groups of urban areas, with the direction and the assumptions each uses.",
         (
             Field("group_id", "str", "stable id", checks=(_id(),), unique=True, label_vi="mã nhóm định hướng"),
             Field("label_vi", "str", "Vietnamese label", label_vi="tên nhóm"),
             Field("direction_vi", "str", "the plan's direction for the group", label_vi="định hướng của nhóm"),
+            Field("extension_assumption", "str", "path of the assumption giving the yearly share of the unserved people the group's areas connect by network extension (empty: none)",
+                  required=False, checks=(_path(),), label_vi="giả định mở rộng mạng lưới"),
+            Field("demand_assumption", "str", "path of the assumption giving the domestic use per served person in the group's areas",
+                  checks=(_path(),), label_vi="giả định nhu cầu dùng nước"),
             Field("source", "str", "provenance of the row", label_vi="nguồn số liệu"),
         ),
         key=("group_id",),
     ),
     Table(
         "urban_areas",
-        "The 16 urban areas (đô thị): the three wards of the provincial centre and 13 old district towns.",
+        "The urban areas (đô thị) of the plan.",
         (
             Field("area_id", "str", "stable ASCII id", checks=(_id(),), unique=True, label_vi="mã đô thị"),
             Field("name_vi", "str", "Vietnamese name", label_vi="tên đô thị"),
-            Field("unit_kind", "str", "kind of the 2025 unit", checks=(_one_of(("phường", "xã")),), label_vi="loại đơn vị hành chính"),
-            Field("commune_2025_vi", "str", "the 2025 ward/commune the area belongs to (Resolution 1657/NQ-UBTVQH15)", label_vi="xã, phường năm 2025"),
+            Field("unit_kind", "str", "kind of the unit (ward or commune)", checks=(_one_of(("phường", "xã")),), label_vi="loại đơn vị hành chính"),
+            Field("commune_vi", "str", "the ward/commune the area belongs to since the latest reorganisation of units", label_vi="xã, phường hiện nay"),
             Field("old_towns_vi", "str", "old towns, wards or communes that form the area", label_vi="thị trấn, phường, xã cũ"),
             Field("orientation_group", "str", "group_id in orientation_groups.csv", label_vi="nhóm định hướng"),
+            Field("history_scope", "str", "scope in population_history.csv of published figures that cover this area together with others (the old city for its wards); empty when none",
+                  required=False, checks=(_id(),), label_vi="phạm vi số liệu dân số chung"),
             Field(
-                "population_2025_persons", "int", "urban population in 2025", "persons",
-                checks=(_gt(0),), provenance=True, label_vi="dân số đô thị năm 2025",
+                "population_base_persons", "int", "urban population in the base year (plan.yaml years.base)", "persons",
+                checks=(_gt(0),), provenance=True, label_vi="dân số đô thị năm gốc",
             ),
             Field(
-                "served_2025_persons", "int", "people served by piped (centralised) systems in 2025", "persons",
-                checks=(_ge(0),), provenance=True, label_vi="số người được cấp nước sạch năm 2025",
+                "served_base_persons", "int", "people served by piped (centralised) systems in the base year", "persons",
+                checks=(_ge(0),), provenance=True, label_vi="số người được cấp nước sạch năm gốc",
             ),
             Field("note", "str", "remark", required=False, label_vi="ghi chú"),
         ),
@@ -211,14 +222,14 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "systems",
-        "The water systems (công trình): the 14 that report a loss rate, Trà Lĩnh (stopped) and Pác Miều (under construction).",
+        "The water systems (công trình): operating, stopped or under construction.",
         (
             Field("system_id", "str", "stable ASCII id", checks=(_id(),), unique=True, label_vi="mã công trình"),
             Field("name_vi", "str", "Vietnamese name", label_vi="tên công trình"),
             Field("operator_id", "str", "operator_id in operators.csv (empty only while under construction)", required=False, label_vi="mã đơn vị cấp nước"),
             Field("kind", "str", "plant (nhà máy), station (trạm) or scheme (công trình)", checks=(_one_of(SYSTEM_KINDS),), label_vi="loại công trình"),
             Field("status", "str", "operating, stopped or under_construction", checks=(_one_of(SYSTEM_STATUSES),), label_vi="tình trạng"),
-            Field("plan_loss_group", "str", "loss set of the §V.2 footnotes: le_15 (≤ 15 %) or gt_15 (> 15 %)", required=False, checks=(_one_of(LOSS_GROUPS),), label_vi="nhóm thất thoát (Mục V.2)"),
+            Field("plan_loss_group", "str", "the plan's loss set of the system: at_or_below_threshold or above_threshold, the threshold being the loss target", required=False, checks=(_one_of(LOSS_GROUPS),), label_vi="nhóm thất thoát theo Kế hoạch"),
             Field("is_plan_high_loss", "bool", "named by §V.2 among the high/very high loss systems", label_vi="thất thoát cao theo Mục V.2"),
             Field("is_recent_system", "bool", "newly built: losses come from design, connections and customer records rather than ageing pipes (§V.2)", label_vi="công trình mới xây"),
             Field("plan_utilisation_group", "str", "placement of §IV.1: low, near_capacity or medium", required=False, checks=(_one_of(UTILISATION_GROUPS),), label_vi="nhóm khai thác công suất (Mục IV.1)"),
@@ -276,7 +287,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "projects",
-        "The 8 projects of §VI exactly as written.",
+        "The plan's projects exactly as written.",
         (
             Field("project_no", "int", "number in the plan's list", checks=(_between(1, 99),), unique=True, label_vi="số thứ tự dự án"),
             Field("project_id", "str", "stable ASCII id", checks=(_id(),), unique=True, label_vi="mã dự án"),
@@ -298,7 +309,7 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "agency_tasks",
-        "The tasks §VII gives each agency, as written; the annual evaluation reports on each.",
+        "The tasks the plan gives each agency, as written; the annual evaluation reports on each.",
         (
             Field("task_id", "str", "stable id: <agency_id>_<n>, n = the task's place in the agency's list", checks=(_id(),), unique=True, label_vi="mã nhiệm vụ"),
             Field("agency_id", "str", "stable id of the agency", checks=(_id(),), label_vi="mã cơ quan"),
@@ -310,31 +321,35 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "targets_province",
-        "The six province targets of §III.3 for 2026.",
+        "Every target of the plan, for the plan year (plan.yaml years.plan).",
         (
             Field("target_id", "str", "stable id", checks=(_id(),), unique=True, label_vi="mã mục tiêu"),
             Field("year", "int", "target year", "year", checks=(_between(2020, 2040),), label_vi="năm mục tiêu"),
             Field("indicator_vi", "str", "indicator as worded in the plan", label_vi="chỉ tiêu"),
             Field("indicator_en", "str", "indicator in English", label_vi="chỉ tiêu (tiếng Anh)"),
+            Field("wording_vi", "str", "the target as the plan words it", label_vi="mục tiêu theo lời văn Kế hoạch"),
             Field("is_numeric", "bool", "whether the target has a number", label_vi="mục tiêu định lượng"),
+            Field("comparator", "str", "at_least (≥ target_min), at_most (≤ target_max), between (both) or qualitative (no number)",
+                  checks=(_one_of(COMPARATORS),), label_vi="cách so sánh với chỉ tiêu"),
             Field("baseline_value", "float", "value in the baseline year, where the plan gives one", "see unit", required=False, label_vi="giá trị năm gốc"),
             Field("baseline_year", "int", "year of the baseline value", "year", required=False, label_vi="năm gốc"),
             Field("target_min", "float", "lowest value that meets the target", "see unit", required=False, label_vi="giá trị thấp nhất đạt mục tiêu"),
             Field("target_max", "float", "highest value that meets the target", "see unit", required=False, label_vi="giá trị cao nhất đạt mục tiêu"),
             Field("unit", "str", "unit of the three values", checks=(_one_of(("pct_population", "pct_production", "pct_systems", "pct_operators", "hours_per_day", "none")),), label_vi="đơn vị"),
-            Field("scope", "str", "what the target applies to", label_vi="phạm vi áp dụng"),
+            Field("applies_to", "str", "what the target is measured on, separated by ';': province, area, system, operator", label_vi="đối tượng áp dụng"),
+            Field("scope", "str", "what the target applies to, in words", label_vi="phạm vi áp dụng"),
             Field("source", "str", "provenance of the row", label_vi="nguồn số liệu"),
         ),
         key=("target_id",),
     ),
     Table(
         "targets_area",
-        "Per-area 2026 coverage targets reconstructing Biểu 04 (an estimate).",
+        "Per-area coverage targets of the plan year reconstructing Biểu 04 (an estimate).",
         (
             Field("area_id", "str", "area_id in urban_areas.csv", unique=True, label_vi="mã đô thị"),
             Field("year", "int", "target year", "year", checks=(_between(2020, 2040),), label_vi="năm mục tiêu"),
-            Field("population_2026_persons", "int", "population the target is computed on", "persons", checks=(_gt(0),), label_vi="dân số năm 2026"),
-            Field("served_target_2026_persons", "int", "people to be served", "persons", checks=(_ge(0),), label_vi="số người cần được cấp nước năm 2026"),
+            Field("population_target_persons", "int", "population of the plan year the target is computed on", "persons", checks=(_gt(0),), label_vi="dân số năm kế hoạch"),
+            Field("served_target_persons", "int", "people to be served in the plan year", "persons", checks=(_ge(0),), label_vi="số người cần được cấp nước năm kế hoạch"),
             Field("coverage_target_pct", "float", "coverage target", "%", checks=(_between(0, 100),), label_vi="chỉ tiêu tỷ lệ bao phủ"),
             Field("source", "str", "provenance of the row", label_vi="nguồn số liệu"),
         ),
@@ -342,9 +357,9 @@ TABLES: tuple[Table, ...] = (
     ),
     Table(
         "population_history",
-        "Published population figures, for the projection and the carried-forward 2025 values.",
+        "Published population figures, for the projection and the carried-forward base-year values.",
         (
-            Field("scope", "str", "province, city_cao_bang (the old city, now the three wards) or an area_id", label_vi="phạm vi"),
+            Field("scope", "str", "province, an area_id, or a history_scope of urban_areas.csv (figures covering several areas)", label_vi="phạm vi"),
             Field("unit_vi", "str", "the unit the figure covers", label_vi="đơn vị hành chính"),
             Field("year", "int", "year of the figure", "year", checks=(_between(1900, 2100),), label_vi="năm"),
             Field("population_persons", "int", "population", "persons", checks=(_gt(0),), label_vi="dân số"),
@@ -360,7 +375,7 @@ TABLES: tuple[Table, ...] = (
 TABLES = TABLES + (
     Table(
         "aliases",
-        "Other names people use for an area, system or operator: old names of the 2025 reorganisation, names in the plan's text.",
+        "Other names people use for an area, system or operator: old names from before a reorganisation of units, names in the plan's text.",
         (
             Field("alias_vi", "str", "the name as people write it (any tone-mark placement matches)", label_vi="tên gọi khác"),
             Field("kind", "str", "what the name stands for", checks=(_one_of(("area", "system", "operator")),), label_vi="loại"),
@@ -413,6 +428,14 @@ TABLES = TABLES + (
 )
 
 TABLES_BY_NAME = {t.name: t for t in TABLES}
+ID_LIST_SEPARATOR = ";"
+
+
+def split_ids(text: object) -> list[str]:
+    """The ids of a multi-id cell ('a;b' → ['a', 'b']), blanks dropped, duplicates once, in written order."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return []
+    return list(dict.fromkeys(part.strip() for part in str(text).split(ID_LIST_SEPARATOR) if part.strip()))
 
 
 # ---------------------------------------------------------------------------

@@ -60,8 +60,8 @@ def _fit_height(ws, row: int, cells: list[tuple[object, float]]) -> None:
         ws.row_dimensions[row].height = lines * LINE_POINTS
 
 
-def title_text(year: int) -> str:
-    return f"SỐ LIỆU THỰC HIỆN KẾ HOẠCH PHÁT TRIỂN HỆ THỐNG CẤP NƯỚC ĐÔ THỊ TỈNH CAO BẰNG NĂM {year}"
+def title_text(province_vi: str, year: int) -> str:
+    return f"SỐ LIỆU THỰC HIỆN KẾ HOẠCH PHÁT TRIỂN HỆ THỐNG CẤP NƯỚC ĐÔ THỊ TỈNH {province_vi.upper()} NĂM {year}"
 
 
 def _rows_from_package(table: ActualsTable, package: DataPackage, year: int) -> pd.DataFrame:
@@ -189,7 +189,7 @@ def _data_sheet(wb: Workbook, table: ActualsTable, package: DataPackage, year: i
     ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
 
 
-def _help_sheet(wb: Workbook, year: int, illustrative: bool) -> None:
+def _help_sheet(wb: Workbook, plan, year: int, illustrative: bool) -> None:
     ws = wb.active
     ws.title = HELP_SHEET
     ws.column_dimensions["A"].width = 16
@@ -197,10 +197,10 @@ def _help_sheet(wb: Workbook, year: int, illustrative: bool) -> None:
     ws.column_dimensions["C"].width = 70
     ws.column_dimensions["D"].width = 18
     ws.column_dimensions["E"].width = 34
-    ws["A1"] = title_text(year)
+    ws["A1"] = title_text(plan.province_vi, year)
     ws["A1"].font = Font(bold=True, size=14, color="1F3864")
-    ws["A2"] = (f"Mẫu báo cáo kết quả thực hiện theo Mục VII của Kế hoạch: các cơ quan, đơn vị gửi Sở Xây dựng "
-                f"trước ngày 15/11/{year} để tổng hợp, đánh giá.")
+    ws["A2"] = (f"Mẫu báo cáo kết quả thực hiện theo {plan.section('tasks')} của Kế hoạch: các cơ quan, đơn vị gửi Sở Xây dựng "
+                f"trước ngày {plan.report_deadline}/{year} để tổng hợp, đánh giá.")
     row = 3
     if illustrative:
         ws.cell(row, 1, f"{BANNER}: tệp ví dụ để thử quy trình, các con số là giả định.").font = Font(bold=True, color="C00000")
@@ -253,11 +253,11 @@ def build_workbook(package: DataPackage, year: int, actuals: Actuals | None = No
     """The template for ``year``; with ``actuals``, their values filled in (to correct or complete a report)."""
     illustrative = bool(actuals and actuals.is_illustrative)
     wb = Workbook()
-    _help_sheet(wb, year, illustrative)
+    _help_sheet(wb, package.plan, year, illustrative)
     for table in ACTUALS_TABLES:
         reported = actuals.tables.get(table.name) if actuals is not None else None
         _data_sheet(wb, table, package, year, reported, illustrative)
-    wb.properties.title = f"Số liệu thực hiện Kế hoạch cấp nước đô thị tỉnh Cao Bằng năm {year}"
+    wb.properties.title = f"Số liệu thực hiện Kế hoạch cấp nước đô thị tỉnh {package.plan.province_vi} năm {year}"
     wb.properties.creator = "capnuoc"
     wb.properties.created = wb.properties.modified = dt.datetime(year, 1, 1)  # same content, same file
     return wb

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from pathlib import Path
 from typing import Mapping
 
 import numpy as np
@@ -21,7 +22,7 @@ from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.messages import listing, text, violation
 from capnuoc_model.schema import (
     ESTIMATE_PREFIX,
-    HISTORY_SCOPES_EXTRA,
+    HISTORY_SCOPE_PROVINCE,
     SHARE_TOLERANCE,
     SYSTEM_STATUSES,
     TABLES,
@@ -110,11 +111,11 @@ def _check_areas(c: _Checker) -> None:
     if areas is None:
         return
     c.references("urban_areas", "orientation_group", "orientation_groups", "group_id")
-    if {"served_2025_persons", "population_2025_persons"} <= set(areas.columns):
-        over = areas["served_2025_persons"] > areas["population_2025_persons"]
+    if {"served_base_persons", "population_base_persons"} <= set(areas.columns):
+        over = areas["served_base_persons"] > areas["population_base_persons"]
         for line in areas.index[over.fillna(False).astype(bool)]:
-            c.add("urban_areas", line, "served_2025_persons", "areas.served_over_population",
-                  served=_n(areas.at[line, "served_2025_persons"]), population=_n(areas.at[line, "population_2025_persons"]))
+            c.add("urban_areas", line, "served_base_persons", "areas.served_over_population",
+                  served=_n(areas.at[line, "served_base_persons"]), population=_n(areas.at[line, "population_base_persons"]))
 
 
 def _check_systems(c: _Checker) -> None:
@@ -158,12 +159,12 @@ def _check_links(c: _Checker) -> None:
                 c.add("area_systems", int(group.index[0]), "share_of_area_served", "links.shares_sum",
                       area=area_id, total=_n(total))
     areas = c.tables.get("urban_areas")
-    if areas is not None and {"served_2025_persons", "area_id"} <= set(areas.columns) and "area_id" in links:
+    if areas is not None and {"served_base_persons", "area_id"} <= set(areas.columns) and "area_id" in links:
         linked = set(links["area_id"].dropna())
         for line in areas.index:
-            served = areas.at[line, "served_2025_persons"]
+            served = areas.at[line, "served_base_persons"]
             if pd.notna(served) and served > 0 and areas.at[line, "area_id"] not in linked:
-                c.add("urban_areas", line, "served_2025_persons", "links.served_without_system")
+                c.add("urban_areas", line, "served_base_persons", "links.served_without_system")
 
 
 def _check_projects(c: _Checker) -> None:
@@ -182,13 +183,13 @@ def _check_projects(c: _Checker) -> None:
 def _check_targets(c: _Checker) -> None:
     c.references("targets_area", "area_id", "urban_areas", "area_id")
     targets = c.tables.get("targets_area")
-    if targets is not None and {"served_target_2026_persons", "population_2026_persons", "coverage_target_pct"} <= set(targets.columns):
+    if targets is not None and {"served_target_persons", "population_target_persons", "coverage_target_pct"} <= set(targets.columns):
         for line in targets.index:
-            served, population, pct = (targets.at[line, k] for k in ("served_target_2026_persons", "population_2026_persons", "coverage_target_pct"))
+            served, population, pct = (targets.at[line, k] for k in ("served_target_persons", "population_target_persons", "coverage_target_pct"))
             if pd.isna(served) or pd.isna(population) or pd.isna(pct) or population <= 0:
                 continue
             if served > population:
-                c.add("targets_area", line, "served_target_2026_persons", "targets.served_over_population",
+                c.add("targets_area", line, "served_target_persons", "targets.served_over_population",
                       served=_n(served), population=_n(population))
             elif abs(100 * served / population - pct) > 0.05 + 1e-9:
                 c.add("targets_area", line, "coverage_target_pct", "targets.pct_mismatch",
@@ -222,11 +223,12 @@ def _check_aliases(c: _Checker) -> None:
 
 
 def _check_history(c: _Checker) -> None:
-    c.references("population_history", "scope", "urban_areas", "area_id", extra=HISTORY_SCOPES_EXTRA)
+    shared = tuple(sorted(c.ids("urban_areas", "history_scope")))  # figures that cover several areas (an old city)
+    c.references("population_history", "scope", "urban_areas", "area_id", extra=(HISTORY_SCOPE_PROVINCE,) + shared)
     history = c.tables.get("population_history")
     if history is None or not {"scope", "measure", "covers", "year", "population_persons"} <= set(history.columns):
         return
-    rows = history[(history["scope"] == "province") & (history["measure"] == "total") & (history["covers"] == "whole")]
+    rows = history[(history["scope"] == HISTORY_SCOPE_PROVINCE) & (history["measure"] == "total") & (history["covers"] == "whole")]
     years = set(rows.dropna(subset=["year", "population_persons"])["year"].astype(int))
     if len(years) < MIN_PROVINCE_HISTORY_YEARS:
         c.add("population_history", None, "year", "history.too_few_province_years", count=len(years),
@@ -446,11 +448,17 @@ def check_scenario(package, scenario, defaults=None) -> list[Violation]:
     label = display_path(defaults.file)
     found = assumption_problems(package.tables, {t.name: display_path(package.directory / t.file) for t in TABLES},
                                 scenario.assumptions, label, defaults.lines)
+    plan = getattr(package, "plan", None)
+    if plan is not None:  # the assumptions the plan's groups name must be in the scenario's tree
+        from capnuoc_model.plan import check_assumption_paths
+
+        found += check_assumption_paths(plan, set(scenario.paths()), display_path(package.directory / "orientation_groups.csv"),
+                                        display_path(Path(scenario.files[0])))
     history = package.tables.get("population_history")
     start_path = "population.trend_start_year"
     if history is not None and start_path in scenario.assumptions:
         start = scenario.value(start_path)
-        rows = history[(history["scope"] == "province") & (history["measure"] == "total") & (history["covers"] == "whole")]
+        rows = history[(history["scope"] == HISTORY_SCOPE_PROVINCE) & (history["measure"] == "total") & (history["covers"] == "whole")]
         years = set(rows.dropna(subset=["year", "population_persons"])["year"].astype(int))
         later = sorted(y for y in years if y >= start)
         if len(later) < MIN_PROVINCE_HISTORY_YEARS:

@@ -105,7 +105,7 @@ def build_workbook(tables: dict[str, pd.DataFrame], title: str):
     return workbook
 
 
-FIXED_TIME = (2026, 1, 1, 0, 0, 0)  # the same tables give the same bytes: no save time in the file
+FIXED_TIME = (1980, 1, 1, 0, 0, 0)  # the zip format's first date: the same tables give the same bytes, no save time in the file
 
 
 def workbook_bytes(workbook) -> bytes:

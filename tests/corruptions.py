@@ -199,9 +199,10 @@ def report_data(data: Path, scenario: Path, draws: int, cache: Path) -> None:
         parameters = list(inspect.signature(function).parameters.values())
         required = [p for p in parameters[1:] if p.default is inspect.Parameter.empty]
         if required and name == "systems_in_loss_group":
-            function(ctx, "le_15")
+            function(ctx, True)
+            function(ctx, False)
         elif required and name == "systems_projection":
-            function(ctx, 2026)
+            function(ctx, ctx.package.plan.plan_year)
         elif not required:
             function(ctx)
     for name in ("coverage_outlook", "loss_outlook", "coverage_requirement", "loss_requirement", "loss_measures", "loss_movers"):

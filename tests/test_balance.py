@@ -10,7 +10,7 @@ import pytest
 
 from capnuoc_model import baseline as bl
 from capnuoc_model import feasibility, io, losses, projection
-from capnuoc_model.derivation import DERIVED_INPUTS, derive_all, system_served_persons
+from capnuoc_model.derivation import DERIVED_INPUTS, derive_all, plan_years, system_served_persons
 from capnuoc_model.scenario import load_scenario
 
 from .conftest import DATA, REPO, edit_cell, run_cli
@@ -73,7 +73,7 @@ def test_network_values_are_plausible_for_small_vietnamese_towns(package):
 
 
 def test_shipped_network_table_equals_the_derivation(tmp_path):
-    derived = derive_all(io.read_loose_tables(DATA, list(DERIVED_INPUTS)), io.read_priors(DATA))
+    derived = derive_all(io.read_loose_tables(DATA, list(DERIVED_INPUTS)), io.read_priors(DATA), plan_years(DATA))
     io.write_csv(derived["system_network"], tmp_path / "system_network.csv")
     assert (tmp_path / "system_network.csv").read_text(encoding="utf-8") == (DATA / "system_network.csv").read_text(encoding="utf-8")
 
@@ -84,7 +84,7 @@ def test_derivation_refuses_a_balance_below_the_unavoidable_level():
     # 12 % of Tân An's input taken as unauthorised use leaves less real loss than UARL
     tables["system_network"] = network.assign(unauthorised_pct=np.where(network["system_id"] == "tan_an", 12.0, network["unauthorised_pct"]))
     with pytest.raises(ValueError, match="tan_an"):
-        derive_all(tables, io.read_priors(DATA))
+        derive_all(tables, io.read_priors(DATA), plan_years(DATA))
 
 
 def test_validation_reports_a_balance_with_negative_real_losses(data_copy):
@@ -190,7 +190,7 @@ def test_meters_and_customer_records_act_on_apparent_losses_only(s):
     y = without.years.index(2026)
     np.testing.assert_allclose(with_meters.real_loss[0, y], without.real_loss[0, y], rtol=1e-12)
     np.testing.assert_allclose(with_meters.unbilled_authorised[0, y], without.unbilled_authorised[0, y], rtol=1e-12)
-    above = ~s.inputs.is_le_15 & s.inputs.operating_2025
+    above = ~s.inputs.is_low_loss & s.inputs.operating_base
     apparent = lambda r: r.apparent_loss[0, y] - r.unbilled_authorised[0, y]  # noqa: E731
     assert np.all(apparent(with_meters)[above] < apparent(without)[above])
     np.testing.assert_allclose(apparent(with_meters)[~above], apparent(without)[~above], rtol=1e-12)
@@ -235,7 +235,7 @@ def test_no_programme_takes_real_losses_below_the_unavoidable_level(s):
         "loss_programme.customer_records.real_loss_cut": 0.9, "losses.floor_pct": 0.0,
     })
     r = projection.deterministic(s, extreme)
-    established = s.inputs.operating_2025
+    established = s.inputs.operating_base
     real, uarl = r.real_loss[0][:, established], r.unavoidable_real_loss[0][:, established]
     assert np.all(real >= uarl - TOL)
     assert np.any(np.isclose(real[1:], uarl[1:], rtol=1e-12))  # the floor binds somewhere

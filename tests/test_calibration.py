@@ -57,8 +57,8 @@ def test_high_loss_classes(running):
 
 def test_stored_plan_groups(package):
     systems = package.systems.set_index("system_id")
-    assert set(systems.index[systems["plan_loss_group"] == "le_15"]) == LE_15
-    assert set(systems.index[systems["plan_loss_group"] == "gt_15"]) == GT_15
+    assert set(systems.index[systems["plan_loss_group"] == "at_or_below_threshold"]) == LE_15
+    assert set(systems.index[systems["plan_loss_group"] == "above_threshold"]) == GT_15
     assert set(systems.index[systems["is_plan_high_loss"].astype(bool)]) == HIGH
 
 
@@ -83,7 +83,7 @@ def test_no_service_areas(areas):
 
 def test_sixteen_areas_in_sixteen_units(package):
     assert len(package.urban_areas) == 16
-    assert package.urban_areas["commune_2025_vi"].is_unique
+    assert package.urban_areas["commune_vi"].is_unique
 
 
 def test_domestic_use_is_plausible(package, systems, running):
@@ -97,7 +97,7 @@ def test_domestic_use_is_plausible(package, systems, running):
 
 def test_bieu04_sums_to_87_4(package):
     targets = package.targets_area
-    assert round(100 * targets["served_target_2026_persons"].sum() / targets["population_2026_persons"].sum(), 1) == 87.4
+    assert round(100 * targets["served_target_persons"].sum() / targets["population_target_persons"].sum(), 1) == 87.4
 
 
 def test_bieu04_never_below_2025(package, areas):

@@ -28,7 +28,14 @@ def test_utilisation_boundaries(value, expected):
     ],
 )
 def test_loss_boundaries(value, expected):
-    assert loss_class(value) == expected
+    assert loss_class(value, 15.0) == expected
+
+
+@pytest.mark.parametrize("threshold, value, expected", [(18.0, 17.5, "Thấp"), (18.0, 18.0, "Thấp"), (18.0, 18.1, "Trung bình"),
+                                                        (10.0, 12.0, "Trung bình"), (10.0, 10.0, "Thấp")])
+def test_loss_low_class_ends_at_the_plans_threshold(threshold, value, expected):
+    """The low class ends at the plan's loss threshold (its loss target), not at a number in the code."""
+    assert loss_class(value, threshold) == expected
 
 
 @pytest.mark.parametrize(
@@ -43,13 +50,14 @@ def test_coverage_boundaries(value, expected):
 
 
 def test_missing_values_have_no_class():
-    for rule in (utilisation_class, loss_class, coverage_class):
+    for rule in (utilisation_class, coverage_class):
         assert rule(None) is None
         assert rule(math.nan) is None
+    assert loss_class(None, 15.0) is None and loss_class(math.nan, 15.0) is None
 
 
 def test_classify_series_keeps_index_and_missing():
     series = pd.Series([15.0, None, 25.0], index=["a", "b", "c"])
-    out = classify(series, loss_class)
+    out = classify(series, loss_class, 15.0)
     assert list(out.index) == ["a", "b", "c"]
     assert out["a"] == "Thấp" and out["b"] is None and out["c"] == "Cao"

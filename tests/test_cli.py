@@ -20,12 +20,12 @@ def test_validate_ok():
 
 
 def test_validate_corrupted_copy(data_copy):
-    line_a = edit_cell(data_copy / "urban_areas.csv", "area_id", "dong_khe", "served_2025_persons", "lots")
+    line_a = edit_cell(data_copy / "urban_areas.csv", "area_id", "dong_khe", "served_base_persons", "lots")
     line_s = edit_cell(data_copy / "systems.csv", "system_id", "bao_lac", "billed_m3_per_day", "9999")
     result = run_cli("validate", "--data", str(data_copy))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    assert f"{data_copy / 'urban_areas.csv'}:{line_a}:served_2025_persons: 'lots' không phải là số" in result.stderr
+    assert f"{data_copy / 'urban_areas.csv'}:{line_a}:served_base_persons: 'lots' không phải là số" in result.stderr
     assert f"{data_copy / 'systems.csv'}:{line_s}:billed_m3_per_day: sản lượng ghi thu 9.999 lớn hơn sản lượng sản xuất" in result.stderr
     assert "2 lỗi trong gói dữ liệu" in result.stderr
 

@@ -37,7 +37,7 @@ def used_ids() -> set[str]:
         source = path.read_text(encoding="utf-8")
         source = re.sub(r"\bf([\"'])", "F\\1", source)  # leave f-strings out (their ids are the DYNAMIC ones)
         found |= {i for i in LITERAL.findall(source) if i.split(".")[0] in namespaces
-                  and not re.search(r"\.(json|csv|ya?ml|xlsx|ipynb|py)$", i)}  # file names are not ids
+                  and not re.search(r"\.(json|csv|ya?ml|xlsx|ipynb|py|css|lua|typ|docx)$", i)}  # file names are not ids
     return found
 
 

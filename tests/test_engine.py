@@ -86,7 +86,7 @@ def check_invariants(r: engine.Results, s) -> None:
     np.testing.assert_allclose(r.production, r.billed + loss, rtol=1e-12, atol=1e-9)
     off = ~r.active
     assert np.all(r.production[off] == 0) and np.all(r.billed[off] == 0) and np.all(loss[off] == 0)
-    assert np.all(r.capacity >= np.asarray(s.inputs.capacity_2025) - TOL)
+    assert np.all(r.capacity >= np.asarray(s.inputs.capacity_base) - TOL)
 
 
 # ----------------------------------------------------------------------------- 2025 = baseline
@@ -175,7 +175,7 @@ def test_probabilities_and_invariants_of_a_small_monte_carlo(package, scenario, 
     assert np.allclose(targets["p_meet"] * 200, np.round(targets["p_meet"] * 200))
     assert np.all(p.mc.production >= p.mc.billed - TOL)
     assert np.all(p.mc.coverage_pct >= 0) and np.all(p.mc.province_loss_pct > 0)
-    assert np.all(p.mc.active[:, :, list(p.setup.inputs.operating_2025)])  # running systems keep running
+    assert np.all(p.mc.active[:, :, list(p.setup.inputs.operating_base)])  # running systems keep running
 
 
 def test_served_never_exceeds_population_when_population_declines(s):
@@ -286,8 +286,8 @@ def test_scaling_people_and_volumes_leaves_coverage_and_rates_unchanged(s, k):
     projects = inp.people_projects.assign(beneficiaries_persons=k * inp.people_projects["beneficiaries_persons"])
     scaled = dataclasses.replace(
         inp,
-        population_2025=k * inp.population_2025, served_2025=k * inp.served_2025,
-        capacity_2025=k * inp.capacity_2025, production_2025=k * inp.production_2025, billed_2025=k * inp.billed_2025,
+        population_base=k * inp.population_base, served_base=k * inp.served_base,
+        capacity_base=k * inp.capacity_base, production_base=k * inp.production_base, billed_base=k * inp.billed_base,
         people_projects=projects,
     )
     # the new systems' and capacity projects' capacities are assumptions: scale them too
@@ -324,14 +324,14 @@ def _first_year_bound(s, values: dict[str, float], system: str) -> float:
     """
     inp = s.inputs
     j = inp.system_ids.index(system)
-    P, B, C = inp.production_2025[j], inp.billed_2025[j], inp.capacity_2025[j]
+    P, B, C = inp.production_base[j], inp.billed_base[j], inp.capacity_base[j]
     d = values["demand.town_domestic_l_per_person_day"] / float(s.values["demand.town_domestic_l_per_person_day"])
     u = values["demand.max_utilisation_pct"] / 100
     need_now = B * d / np.clip(B * d / P, 0.05, 1)  # = P while B·d ≤ P
     # (with the fix proposed for the overshoot below the code would use P·d; the smaller of the two
     # keeps this bound valid for both)
     need_now = min(need_now, P * d)
-    served_2025 = inp.served_2025[inp.area_ids.index(system)]
+    served_2025 = inp.served_base[inp.area_ids.index(system)]
     return served_2025 * max(1.0, C * u / need_now)
 
 
@@ -355,17 +355,17 @@ def test_capacity_projects_at_month_20_hold_both_areas_until_2027(s):
     y26, y27 = r.years.index(2026), r.years.index(2027)
     for area in CAPACITY_PROJECTS:
         i = s.inputs.area_ids.index(area)
-        served_2025 = s.inputs.served_2025[i]
+        served_2025 = s.inputs.served_base[i]
         bound = _first_year_bound(s, values, area)
         assert served_2025 <= r.served[0, y26, i] <= bound + 1e-9
         assert r.served[0, y26, i] < base.served[0, y26, i]  # on time, the project connects people in 2026
         assert r.served[0, y27, i] > r.served[0, y26, i] + 50  # commissioned in month 20: connections in 2027
     # Đông Khê produces above its design capacity in 2025 (520 > 490 m³/day): no headroom, not one new person
     i = s.inputs.area_ids.index("dong_khe")
-    assert r.served[0, y26, i] == s.inputs.served_2025[i]
+    assert r.served[0, y26, i] == s.inputs.served_base[i]
     # Hòa An has 560 − 553 = 7 m³/day of headroom: at most 4.307 · (560/553 − 1) ≈ 54 more people
     i = s.inputs.area_ids.index("hoa_an")
-    assert r.served[0, y26, i] - s.inputs.served_2025[i] <= 4307 * (560 / 553 - 1) + 1e-9
+    assert r.served[0, y26, i] - s.inputs.served_base[i] <= 4307 * (560 / 553 - 1) + 1e-9
 
 
 def test_a_system_above_its_capacity_limit_takes_no_new_people(s):
@@ -376,7 +376,7 @@ def test_a_system_above_its_capacity_limit_takes_no_new_people(s):
     i, j = s.inputs.area_ids.index("hoa_an"), s.inputs.system_ids.index("hoa_an")
     y = r.years.index(2026)
     assert r.capacity[0, y, j] == 560 and r.production[0, y, j] > 1.05 * 560
-    assert r.served[0, y, i] == s.inputs.served_2025[i]
+    assert r.served[0, y, i] == s.inputs.served_base[i]
 
 
 # ----------------------------------------------------------------------------- vectorised = per draw

@@ -84,10 +84,10 @@ def test_utilisation_rule(now, before, expected):
     assert ev._utilisation_status(now, before, True) == expected
 
 
-def test_month_of_counts_like_the_projection():
-    assert ev.month_of(pd.Timestamp("2026-10-01")) == 9
-    assert ev.month_of(pd.Timestamp("2026-01-01")) == 0
-    assert ev.month_text(9) == "tháng 10/2026"
+def test_month_of_counts_like_the_projection(package):
+    assert package.plan.month_of(pd.Timestamp("2026-10-01")) == 9
+    assert package.plan.month_of(pd.Timestamp("2026-01-01")) == 0
+    assert package.plan.month_text(9) == "tháng 10/2026"
 
 
 # ---------------------------------------------------------------------------- the six targets at their boundaries

@@ -191,17 +191,19 @@ def test_baseline_json_has_the_money_and_the_indicators():
     assert "NaN" not in result.stdout
 
 
-def test_without_a_loss_target_the_target_figures_are_empty(data_copy):
+def test_without_a_loss_target_the_package_is_rejected(data_copy):
+    """The projection, the loss classes and the value of reaching the target all need the plan's loss target:
+    a package without one is a located error, not a traceback or a NaN in the JSON."""
     import csv as csv_module
 
     from capnuoc_model import io
+    from capnuoc_model.errors import CapnuocInputError
 
     path = data_copy / "targets_province.csv"
     rows = [r for r in csv_module.reader(path.open(encoding="utf-8")) if r[0] != "loss"]
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv_module.writer(handle, lineterminator="\n").writerows(rows)
-    package = io.load_package(data_copy)
-    document = baseline.baseline_document(package)
-    assert document["loss_target_pct"] is None and document["target_value_billion_vnd_per_year"] is None
-    assert document["nrw_value_billion_vnd_per_year"] > 0
-    json.dumps(document, allow_nan=False)
+    with pytest.raises(CapnuocInputError, match="thiếu mục tiêu 'loss'"):
+        io.load_package(data_copy)
+    result = run_cli("baseline", "--json", "--data", str(data_copy))
+    assert result.returncode == 2 and "Traceback" not in result.stderr and "targets_province.csv" in result.stderr

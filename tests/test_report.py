@@ -55,7 +55,7 @@ def pdf_text(plan) -> str:
 
 
 @pytest.mark.parametrize("needle", [
-    "Căn cứ xây dựng kế hoạch", "Đánh giá hiện trạng cấp nước đô thị", "Quan điểm, mục tiêu", "Định hướng triển khai năm 2026",
+    "Căn cứ xây dựng kế hoạch", "Đánh giá hiện trạng cấp nước đô thị", "Quan điểm, mục tiêu", "Định hướng triển khai", "Năm 2026 không đặt mục tiêu tái cấu trúc",
     "Giải pháp chủ yếu", "Danh mục dự án thực hiện năm 2026", "Tổ chức thực hiện",
     "Biểu 01", "Biểu 02", "Biểu 03", "Biểu 04", "87,4 %", "17,9 %", "81,9 %", "72,5 %", "140.429", "108,159 tỷ đồng",
     "Nhà máy nước Xuân Hòa", "Trạm cấp nước tổ 13 Trùng Khánh", "Chưa có dịch vụ", "Vượt công suất",

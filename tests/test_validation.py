@@ -28,14 +28,14 @@ def test_shipped_package_is_valid(package):
 
 CASES = [
     # (file, key column, key, column, new value, expected fragment of the message)
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons", "abc", "'abc' không phải là số (cần: dân số đô thị năm 2025: một số nguyên (người))"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons", "4582.5", "không phải là số nguyên"),
-    ("urban_areas.csv", "area_id", "hoa_an", "served_2025_persons", "-5", "'-5' không hợp lệ (cần: một giá trị ≥ 0)"),
-    ("urban_areas.csv", "area_id", "hoa_an", "served_2025_persons", "99999", "lớn hơn dân số 4.582"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons", "abc", "'abc' không phải là số (cần: dân số đô thị năm gốc: một số nguyên (người))"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons", "4582.5", "không phải là số nguyên"),
+    ("urban_areas.csv", "area_id", "hoa_an", "served_base_persons", "-5", "'-5' không hợp lệ (cần: một giá trị ≥ 0)"),
+    ("urban_areas.csv", "area_id", "hoa_an", "served_base_persons", "99999", "lớn hơn dân số 4.582"),
     ("urban_areas.csv", "area_id", "hoa_an", "orientation_group", "nearly_full", "mã 'nearly_full' không có trong orientation_groups.csv (cần: một mã có trong cột group_id"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons_source", "", "thiếu nguồn gốc số liệu"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons_source", "estimate:guess", "không có phương pháp ước tính 'guess'"),
-    ("urban_areas.csv", "area_id", "hoa_an", "population_2025_persons_source", "census2030", "không có nguồn 'census2030'"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons_source", "", "thiếu nguồn gốc số liệu"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons_source", "estimate:guess", "không có phương pháp ước tính 'guess'"),
+    ("urban_areas.csv", "area_id", "hoa_an", "population_base_persons_source", "census2030", "không có nguồn 'census2030'"),
     ("urban_areas.csv", "area_id", "hoa_an", "unit_kind", "thị trấn", "(cần: một trong: phường, xã)"),
     ("systems.csv", "system_id", "tan_an", "billed_m3_per_day", "8000", "sản lượng ghi thu 8.000 lớn hơn sản lượng sản xuất 7.350"),
     ("systems.csv", "system_id", "tan_an", "design_capacity_m3_per_day", "0", "(cần: một giá trị > 0)"),
@@ -116,7 +116,7 @@ def test_unreadable_encoding(data_copy):
 
 
 def test_all_problems_at_once(data_copy):
-    edit_cell(data_copy / "urban_areas.csv", "area_id", "hoa_an", "population_2025_persons", "abc")
+    edit_cell(data_copy / "urban_areas.csv", "area_id", "hoa_an", "population_base_persons", "abc")
     edit_cell(data_copy / "systems.csv", "system_id", "tan_an", "billed_m3_per_day", "8000")
     edit_cell(data_copy / "projects.csv", "project_id", "hoa_an_capacity", "system_ids", "nowhere")
     found = problems(data_copy)
