@@ -40,7 +40,7 @@ def tally_of(label: str, n: int, one: Callable[[Path], tuple[c.Tally, list[str]]
 
 
 def packages(n: int, rng: random.Random) -> c.Tally:
-    tables = sorted(p.stem for p in (REPO / "data").glob("*.csv"))
+    tables = sorted(p.stem for p in (REPO / "data").glob("*.csv")) + [c.PLAN_TABLE]  # and the plan file
 
     def one(work: Path):
         operations = [(rng.choice(c.PACKAGE_OPERATIONS), rng.choice(tables), rng.randrange(2**31))

@@ -171,10 +171,9 @@ def baseline(
     print_frame(bl.bieu_loss_money(package), "Chỉ số thất thoát theo đấu nối và giá trị nước cấp nhưng thất thu",
                 bl.bieu_loss_money_decimals())
     out_console.print(
-        f"Toàn tỉnh năm {document['year']}: tỷ lệ bao phủ {fmt.pct(document['coverage_pct'])} "
-        f"({fmt.persons(document['served_persons'])} / {fmt.persons(document['population_persons'])}); "
-        f"tỷ lệ thất thoát bình quân {fmt.pct(document['loss_pct'])}; nước cấp nhưng thất thu trị giá "
-        f"{fmt.billion_vnd(document['nrw_value_billion_vnd_per_year'])}/năm.",
+        text("cli.baseline_summary", year=document["year"], coverage=fmt.pct(document["coverage_pct"]),
+             served=fmt.persons(document["served_persons"]), population=fmt.persons(document["population_persons"]),
+             loss=fmt.pct(document["loss_pct"]), value=fmt.billion_vnd(document["nrw_value_billion_vnd_per_year"])),
         soft_wrap=True,
     )
 
@@ -201,7 +200,7 @@ def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        handle = progress.add_task("Đọc dữ liệu", total=None)
+        handle = progress.add_task(text("progress.read_data"), total=None)
         return task(lambda label: progress.update(handle, description=label))
 
 
@@ -231,8 +230,8 @@ def project_command(
         document["outputs"] = sorted(document["outputs"] + [workbook])
         io.write_json(document, folder / "manifest.json")
     out_console.print(
-        f"Kịch bản «{chosen.name}»: đã ghi {len(run.tables) + 2} tệp (CSV, bảng tính {workbook}) vào {io.display_path(target)}/ "
-        f"({fmt.vn(draws)} lần mô phỏng, {fmt.vn(time.perf_counter() - started, 1)} giây).",
+        text("cli.project_written", scenario=chosen.name, count=len(run.tables) + 2, workbook=workbook,
+             folder=io.display_path(target), draws=fmt.vn(draws), seconds=fmt.vn(time.perf_counter() - started, 1)),
         soft_wrap=True,
     )
 
@@ -518,7 +517,7 @@ def reproduce(manifest: Annotated[Path, typer.Argument(metavar="MANIFEST", help=
     """Chạy lại một kết quả đã công bố từ manifest.json và xác nhận các con số giống hệt, hoặc chỉ ra chỗ khác và lý do."""
     from capnuoc_model import manifest as mf
 
-    comparison = _with_progress(lambda step: (step("Chạy lại và so sánh"), mf.reproduce(manifest, rerun))[1])
+    comparison = _with_progress(lambda step: (step(text("progress.reproduce")), mf.reproduce(manifest, rerun))[1])
     if not comparison.different:
         out_console.print(f"[bold green]{text('cli.reproduced')}[/] " + text("cli.reproduced_detail", count=len(comparison.identical)),
                           soft_wrap=True)

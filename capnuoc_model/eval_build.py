@@ -20,9 +20,9 @@ from capnuoc_model import evaluation as ev
 from capnuoc_model import io, render
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.eval_report import BANNER
 from capnuoc_model.messages import text, violation
 from capnuoc_model.outputs import WORKBOOK_NAMES
-from capnuoc_model.eval_report import BANNER
 from capnuoc_model.scenario import load_scenario
 
 DOCUMENT = "evaluation"
@@ -100,7 +100,7 @@ def build_evaluation(
 
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
-    step("Đọc và kiểm tra số liệu báo cáo")
+    step(text("progress.read_actuals"))
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example  # None: the package's illustrative example
     year = year or package.plan.plan_year
@@ -108,13 +108,13 @@ def build_evaluation(
     check_year(package, int(year))
     reported = io.load_actuals(path, package, int(year))
     inputs = io.actuals_files(path)
-    timings.append(("đọc và kiểm tra số liệu báo cáo", time.perf_counter() - started))
+    timings.append((text("timing.read_actuals"), time.perf_counter() - started))
 
     started = time.perf_counter()
-    step("Dự báo đầu năm (dùng lại kết quả đã lưu nếu có)")
+    step(text("progress.start_of_year"))
     run = cached_run(package, load_scenario(io.resolve(scenario), list(sets or [])), draws, seed, io.resolve(cache_dir))
     evaluation = ev.evaluate(package, reported, ev.start_of_year(run, int(year)))
-    timings.append(("dự báo đầu năm và đánh giá", time.perf_counter() - started))
+    timings.append((text("timing.evaluate"), time.perf_counter() - started))
 
     target = Path(out) if out else default_output(path)
     written: list[Path] = []
@@ -126,7 +126,7 @@ def build_evaluation(
         started = time.perf_counter()
         with io.AtomicFolder(target / TABLES_FOLDER) as folder:
             written.extend(target / TABLES_FOLDER / p.name for p in write_tables(evaluation, folder, inputs))
-        timings.append(("ghi bảng đánh giá (CSV)", time.perf_counter() - started))
+        timings.append((text("timing.write_evaluation"), time.perf_counter() - started))
         return EvaluationResult(evaluation, target, written, {}, False, timings, reported.warnings)
 
     result = report.build_report(

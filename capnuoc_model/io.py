@@ -498,17 +498,11 @@ def write_bytes(data: bytes, path: Path | str) -> None:
 
 def write_workbook(workbook, path: Path | str) -> None:
     """Save an openpyxl workbook atomically (temporary file in the same folder, then rename)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
-    try:
-        workbook.save(tmp)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    import io as stdio
+
+    buffer = stdio.BytesIO()
+    workbook.save(buffer)
+    write_bytes(buffer.getvalue(), path)
 
 
 def read_json(path: Path) -> dict:

@@ -167,7 +167,7 @@ def build_report(
     cache = io.resolve(cache_dir)
 
     started = time.perf_counter()
-    step("Đọc dữ liệu và kịch bản")
+    step(text("progress.read_inputs"))
     package = io.load_package(io.resolve(data_dir))
     year = year or package.plan.plan_year
     chosen = load_scenario(scenario_file, sets)
@@ -181,13 +181,13 @@ def build_report(
         book = replace(book, subtitle=f"Kịch bản: {label}", basename=f"{book.basename}-{output_folder(scenario_file, sets).name}")
     book = replace(book, **(book_changes or {}))
     target = Path(out) if out else output_folder(scenario_file, sets)
-    timings.step("đọc dữ liệu, kịch bản, _quarto.yml", started)
+    timings.step(text("timing.read_inputs"), started)
 
     started = time.perf_counter()
-    step("Mô phỏng (dùng lại kết quả đã lưu nếu có)")
+    step(text("progress.simulate"))
     cached_run(package, chosen, draws, seed, cache)
     key = run_key(package, chosen, draws, seed)
-    timings.step("dự báo và mô phỏng Monte Carlo", started)
+    timings.step(text("timing.simulate"), started)
 
     parameters = {"scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed, "year": year,
                   "data_dir": str(io.resolve(data_dir)), "cache_dir": str(cache), **(extra_parameters or {})}
@@ -202,7 +202,7 @@ def build_report(
     if renderer != NOTEBOOKS_ONLY and stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")).get("key") == document_key:
         outputs = {fmt: target / name for fmt, name in json.loads(stamp.read_text(encoding="utf-8"))["outputs"].items()}
         if all(p.exists() for p in outputs.values()):
-            timings.step("kiểm tra: không có thay đổi", started)
+            timings.step(text("timing.unchanged"), started)
             return ReportResult(outputs, target, True, timings, tuple(executed), tuple(notebooks), renderer)
 
     started = time.perf_counter()
@@ -227,7 +227,7 @@ def build_report(
         return ReportResult({}, target, False, timings, tuple(executed), tuple(notebooks), renderer)
 
     started = time.perf_counter()
-    step("Dàn trang HTML, PDF, DOCX" + (" bằng Quarto" if renderer == "quarto" else ""))
+    step(text("progress.render_quarto" if renderer == "quarto" else "progress.render"))
     with io.AtomicFolder(target) as folder:
         if renderer == "quarto":  # one `quarto render` of a generated project holding the executed chapters
             try:
@@ -255,5 +255,5 @@ def build_report(
             shutil.copyfile(profile, folder / profile.name)
         if write_extra is not None:
             write_extra(folder)
-    timings.step("dàn trang " + ", ".join(formats) + (" (Quarto)" if renderer == "quarto" else " (pandoc + typst)"), started)
+    timings.step(text("timing.render_quarto" if renderer == "quarto" else "timing.render", formats=", ".join(formats)), started)
     return ReportResult(outputs, target, False, timings, tuple(executed), tuple(notebooks), renderer)

@@ -421,6 +421,17 @@ def _unknown_group_ids(tables, labels, assumptions, assumptions_label, lines) ->
     return out
 
 
+def _group_assumption_problems(package, paths, assumptions_label: str) -> list[Violation]:
+    """The assumptions the plan's groups name (orientation_groups.csv) must be in the assumption tree ``paths``."""
+    from capnuoc_model.io import display_path
+    from capnuoc_model.plan import check_assumption_paths
+
+    plan = getattr(package, "plan", None)
+    if plan is None:
+        return []
+    return check_assumption_paths(plan, set(paths), display_path(package.directory / "orientation_groups.csv"), assumptions_label)
+
+
 def check_assumptions(package, assumptions: Mapping[str, object], assumptions_label: str,
                       lines: Mapping[str, int] | None = None) -> list[Violation]:
     """Raise :class:`CapnuocInputError` when the package's projects lack assumptions; return the warnings."""
@@ -428,6 +439,7 @@ def check_assumptions(package, assumptions: Mapping[str, object], assumptions_la
 
     labels = {t.name: display_path(package.directory / t.file) for t in TABLES}
     found = assumption_problems(package.tables, labels, assumptions, assumptions_label, lines)
+    found += _group_assumption_problems(package, assumptions, assumptions_label)
     errors = [v for v in found if v.severity == "error"]
     if errors:
         raise CapnuocInputError(found, text("summary.assumption_ids", count=len(set(errors)),
@@ -448,12 +460,7 @@ def check_scenario(package, scenario, defaults=None) -> list[Violation]:
     label = display_path(defaults.file)
     found = assumption_problems(package.tables, {t.name: display_path(package.directory / t.file) for t in TABLES},
                                 scenario.assumptions, label, defaults.lines)
-    plan = getattr(package, "plan", None)
-    if plan is not None:  # the assumptions the plan's groups name must be in the scenario's tree
-        from capnuoc_model.plan import check_assumption_paths
-
-        found += check_assumption_paths(plan, set(scenario.paths()), display_path(package.directory / "orientation_groups.csv"),
-                                        display_path(Path(scenario.files[0])))
+    found += _group_assumption_problems(package, scenario.paths(), display_path(Path(scenario.files[0])))
     history = package.tables.get("population_history")
     start_path = "population.trend_start_year"
     if history is not None and start_path in scenario.assumptions:

@@ -52,8 +52,61 @@ def _numeric_columns(table: str, header: list[str]) -> list[int]:
     return [i for i, name in enumerate(header) if kinds.get(name) in ("int", "float")]
 
 
+PLAN_TABLE = "plan"  # the plan file, data/plan.yaml, corrupted by the same operation names
+
+
+def corrupt_plan(folder: Path, operation: str, seed: int) -> str:
+    """Corrupt ``folder/plan.yaml`` in place, each operation read for a mapping of keys: drop or rename a key,
+    swap two keys' values, empty the file, a huge or non-finite year, a dangling source or example, ..."""
+    import yaml
+
+    rng = random.Random(seed)
+    path = folder / "plan.yaml"
+    if operation == "empty_file":
+        path.write_bytes(b"")
+        return "plan.yaml: empty file"
+    plan = yaml.safe_load(path.read_text(encoding="utf-8"))
+    keys = sorted(plan)
+    key = rng.choice(keys)
+    if operation in ("drop_column", "drop_row"):
+        plan.pop(key)
+        done = f"plan.yaml: drop {key}"
+    elif operation in ("rename_column", "unknown_column"):
+        plan[key + "_x" if operation == "rename_column" else "ghi_chu_them"] = plan.pop(key) if operation == "rename_column" else "x"
+        done = f"plan.yaml: {operation} {key}"
+    elif operation == "swap_columns":
+        other = rng.choice(keys)
+        plan[key], plan[other] = plan[other], plan[key]
+        done = f"plan.yaml: swap {key} and {other}"
+    elif operation == "header_only":
+        plan = {}
+        done = "plan.yaml: empty mapping"
+    elif operation in ("huge_number", "non_finite"):
+        year = rng.choice(("base", "plan", "horizon"))
+        value = rng.choice(HUGE if operation == "huge_number" else NON_FINITE)
+        plan["years"][year] = yaml.safe_load(value) if value[0].isdigit() or value[0] == "-" else value
+        done = f"plan.yaml: years.{year} = {value}"
+    elif operation in ("dangling_id", "rename_id"):
+        field_ = rng.choice(("source", "evaluation_example", "sections"))
+        plan[field_] = {"targets": "khong_co"} if field_ == "sections" else "khong_co"
+        done = f"plan.yaml: {field_} dangling"
+    elif operation == "blank_cell":
+        plan[key] = None
+        done = f"plan.yaml: blank {key}"
+    elif operation == "duplicate_row":
+        path.write_text(path.read_text(encoding="utf-8") + f"\n{key}: {json.dumps(plan[key], ensure_ascii=False)}\n", encoding="utf-8")
+        return f"plan.yaml: duplicate key {key}"
+    else:  # shuffle_rows, duplicate_column: key order and repeats do not change a mapping
+        plan = dict(rng.sample(list(plan.items()), len(plan)))
+        done = f"plan.yaml: {operation} (keys reordered)"
+    path.write_text(yaml.safe_dump(plan, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    return done
+
+
 def apply_operation(folder: Path, operation: str, table: str, seed: int) -> str:
-    """Corrupt ``folder/<table>.csv`` in place; returns a short description of what was done."""
+    """Corrupt ``folder/<table>.csv`` (or ``plan.yaml`` for :data:`PLAN_TABLE`) in place; returns what was done."""
+    if table == PLAN_TABLE:
+        return corrupt_plan(folder, operation, seed)
     rng = random.Random(seed)
     path = folder / f"{table}.csv"
     if not path.exists():
@@ -433,5 +486,5 @@ def check_manifest(published: Path, operation: str, seed: int) -> tuple[Tally, l
 
 
 __all__ = ["apply_operation", "check_package", "corrupt_scenario", "corrupt_manifest", "invoke", "rejected_properly", "Tally",
-           "PACKAGE_OPERATIONS", "SCENARIO_OPERATIONS", "MANIFEST_OPERATIONS", "every_command", "check_scenario_file",
+           "PACKAGE_OPERATIONS", "PLAN_TABLE", "SCENARIO_OPERATIONS", "MANIFEST_OPERATIONS", "every_command", "check_scenario_file",
            "check_manifest", "publish_baseline"]

@@ -140,6 +140,25 @@ def test_the_library_checks_the_scenario_too(data_copy):
     assert info.value.has("assumptions.project_missing")
 
 
+GROUP_ASSUMPTIONS = [(row["group_id"], column) for row in csv.DictReader((DATA / "orientation_groups.csv").open(encoding="utf-8"))
+                     for column in ("extension_assumption", "demand_assumption") if row[column]]
+
+
+@pytest.mark.parametrize("group, column", GROUP_ASSUMPTIONS, ids=[f"{g}-{c}" for g, c in GROUP_ASSUMPTIONS])
+def test_a_group_naming_an_unknown_assumption_is_caught_by_validate_and_the_library(data_copy, group, column):
+    """The plan's groups name assumption paths (orientation_groups.csv): validate, and any projection, name the one missing."""
+    from capnuoc_model import projection
+    from capnuoc_model.scenario import load_scenario
+
+    edit_cell(data_copy / "orientation_groups.csv", "group_id", group, column, "demand.khong_co")
+    outcome = invoke(["validate", "--data", data_copy])
+    assert rejected_properly(outcome), outcome.output
+    assert f"orientation_groups.csv:{column}: nhóm '{group}' dùng giả định 'demand.khong_co' không có trong" in outcome.output
+    with pytest.raises(CapnuocInputError) as info:
+        projection.project(io.load_package(data_copy), load_scenario(REPO / "analysis/scenarios/baseline.yaml"), 100, 1)
+    assert info.value.has("plan.group_assumption_unknown")
+
+
 def test_too_few_province_population_years(data_copy):
     path = data_copy / "population_history.csv"
     rows = read_rows(path)

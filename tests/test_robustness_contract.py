@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from . import corruptions as c
 from .conftest import DATA, REPO
 
-TABLE_NAMES = sorted(p.stem for p in DATA.glob("*.csv"))
+TABLE_NAMES = sorted(p.stem for p in DATA.glob("*.csv")) + [c.PLAN_TABLE]  # the tables and the plan file
 SCENARIOS = sorted((REPO / "analysis" / "scenarios").glob("*.yaml"))
 TALLIES = {"data package": c.Tally(), "scenario files": c.Tally(), "reproduce manifests": c.Tally()}
 SLOW = settings(deadline=None, suppress_health_check=list(HealthCheck), print_blob=True)

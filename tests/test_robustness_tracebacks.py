@@ -20,13 +20,15 @@ QUARTO = REPO / "_quarto.yml"
 
 
 def quarto_with(tmp_path: Path, chapters: list[str]) -> Path:
-    """A copy of _quarto.yml whose book lists ``chapters`` (absolute paths are allowed)."""
-    data = yaml.safe_load(QUARTO.read_text(encoding="utf-8"))
-    data["book"]["chapters"] = chapters
-    data["book"].pop("appendices", None)
-    path = tmp_path / "_quarto.yml"
-    path.write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
-    return path
+    """A copy of _quarto.yml and its profiles whose plan document lists ``chapters`` (absolute paths are allowed)."""
+    shutil.copy(QUARTO, tmp_path / "_quarto.yml")
+    for profile in REPO.glob("_quarto-*.yml"):  # each document's title and chapters are in its profile
+        data = yaml.safe_load(profile.read_text(encoding="utf-8"))
+        if profile.name == "_quarto-plan.yml":
+            data["book"]["chapters"] = chapters
+            data["book"].pop("appendices", None)
+        (tmp_path / profile.name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
+    return tmp_path / "_quarto.yml"
 
 
 def run_report(monkeypatch, quarto: Path, *args: str):
