@@ -260,7 +260,7 @@ def report_data(data: Path, scenario: Path, draws: int, cache: Path) -> None:
             function(ctx)
     for name in ("coverage_outlook", "loss_outlook", "coverage_requirement", "loss_requirement", "loss_measures", "loss_movers"):
         getattr(narrative, name)(ctx.run)
-    narrative.baseline_summary(ctx.areas, ctx.systems, ctx.coverage_pct, ctx.loss_pct)
+    narrative.baseline_summary(ctx.areas, ctx.systems, ctx.coverage_pct, ctx.loss_pct, ctx.package.plan.base_year)
 
 
 def every_command(data: Path, work: Path, draws: int = 100) -> list[tuple[str, Outcome]]:
