@@ -31,6 +31,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.messages import pair, text
 from capnuoc_model.io import TablesByName
 from capnuoc_model.schema import PANDAS_DTYPES, Field, Table, check_rules, parse_table
 
@@ -71,15 +72,15 @@ class ActualsTable(Table):
 def _choice(choices: tuple[tuple[str, str], ...]) -> pa.Check:
     allowed = [code for code, _ in choices]
     listed = ", ".join(f"{label} ({code})" for code, label in choices)
-    return pa.Check.isin(allowed, error=f"one of {listed}")
+    return pa.Check.isin(allowed, error=text("rule.one_of", values=listed))
 
 
 def _ge(value: float) -> pa.Check:
-    return pa.Check.ge(value, error=f"a value ≥ {value:g}")
+    return pa.Check.ge(value, error=text("rule.ge", value=f"{value:g}"))
 
 
 def _gt(value: float) -> pa.Check:
-    return pa.Check.gt(value, error=f"a value > {value:g}")
+    return pa.Check.gt(value, error=text("rule.gt", value=f"{value:g}"))
 
 
 SYSTEM_STATUS_CHOICES = (("operating", "Đang vận hành"), ("stopped", "Ngừng cấp nước"), ("under_construction", "Đang xây dựng"))
@@ -91,7 +92,7 @@ BOOL_LABELS = {True: YES, False: NO}
 
 
 def _year_column() -> Column:
-    return Column("year", "int", "the year the results are for", "year", checks=(pa.Check.in_range(2020, 2040, error="a year between 2020 and 2040"),),
+    return Column("year", "int", "the year the results are for", "year", checks=(pa.Check.in_range(2020, 2040, error=text("rule.year_between", low=2020, high=2040)),),
                   label_vi="Năm", help_vi="Năm của số liệu (điền sẵn).", unit_vi="năm", prefilled=True, number_format="0", width=8)
 
 
@@ -154,7 +155,7 @@ SYSTEM_RESULTS = ActualsTable(
                checks=(_gt(0),), label_vi="Công suất thiết kế (m³/ngày đêm)", unit_vi="m³/ngày đêm", number_format="#,##0", width=16,
                help_vi="Chỉ điền khi công suất thay đổi trong năm (nâng công suất, công trình mới); để trống thì dùng công suất năm hiện trạng của Kế hoạch."),
         Column("supply_hours_per_day", "float", "average hours of supply per day", "hours/day", required=False,
-               checks=(pa.Check.in_range(0, 24, error="a value between 0 and 24"),), label_vi="Số giờ cấp nước (giờ/ngày)",
+               checks=(pa.Check.in_range(0, 24, error=text("rule.between", low=0, high=24)),), label_vi="Số giờ cấp nước (giờ/ngày)",
                unit_vi="giờ/ngày", number_format="0.0", width=13, target="supply_hours",
                help_vi="Số giờ cấp nước bình quân một ngày tại khu vực công trình phục vụ (0 đến 24)."),
         Column("is_quality_published", "bool", "water quality monitored and published as required", required=False,
@@ -391,8 +392,7 @@ def _normalise(raw: pd.DataFrame, table: ActualsTable, label: str) -> tuple[pd.D
             elif column.date:
                 parsed = parse_date(text)
                 if parsed is None:
-                    problems.append(Violation(label, int(line), column.name, f"'{text}' is not a date",
-                                              "a date as dd/mm/yyyy (or yyyy-mm-dd)"))
+                    problems.append(Violation(label, int(line), column.name, *pair("actuals.not_a_date", text=text)))
                     text = None
                 else:
                     text = parsed.isoformat()
@@ -411,7 +411,11 @@ class _Rows:
         self.label = label
         self.violations: list[Violation] = []
 
-    def add(self, row: int | None, column: str | None, problem: str, expected: str, severity: str = "error") -> None:
+    def add(self, row: int | None, column: str | None, problem: str, expected: str | None = None, /, severity: str = "error",
+            **params) -> None:
+        """A violation; ``problem`` is a catalogue id when ``expected`` is not given."""
+        if expected is None:
+            problem, expected = pair(problem, **params)
         self.violations.append(Violation(self.label, row, column, problem, expected, severity))
 
 
@@ -440,7 +444,7 @@ def _resolve_ids(frame: pd.DataFrame, table: ActualsTable, package: DataPackage,
             found = resolver.resolve(name, kind)
             return found.id, found.problem or "", found.expected or ""
         found = by_key.get(name_key(name))
-        return found, f"unknown name '{name}'", f"a {ref_name} of data/{ref_file}, written as there (or its {ref_id})"
+        return found, *pair("actuals.unknown_name", name=name, ref_name=ref_name, file=ref_file, ref_id=ref_id)
 
     ids = []
     for line in frame.index:
@@ -451,8 +455,7 @@ def _resolve_ids(frame: pd.DataFrame, table: ActualsTable, package: DataPackage,
         if given_id is None and given_name is None:
             has_values = any(pd.notna(frame.at[line, c]) for c in frame.columns if c not in (table.id_column, "year"))
             if has_values:
-                rows.add(line, table.id_column, "row has values but no id or name",
-                         f"an id of data/{ref_file} ({ref_id}), or the {ref_name} it has there")
+                rows.add(line, table.id_column, "actuals.row_without_id", file=ref_file, ref_id=ref_id, ref_name=ref_name)
             ids.append(None)
             continue
         if given_id is None:
@@ -462,17 +465,18 @@ def _resolve_ids(frame: pd.DataFrame, table: ActualsTable, package: DataPackage,
             ids.append(found)
             continue
         if given_id not in names:
-            found, _, hint = find(given_id)
+            found = resolver.resolve(given_id, kind).id if resolver is not None else by_key.get(name_key(given_id))
             if found is not None:  # a name (or an old name) typed where the id goes
                 ids.append(found)
                 continue
-            closest = hint.split("; ", 1)[1] if "; closest" in hint else ""
-            rows.add(line, table.id_column, f"unknown id '{given_id}'", f"an id of data/{ref_file} ({ref_id})" + (f"; {closest}" if closest else ""))
+            closest = resolver.resolve(given_id, kind).closest if resolver is not None else ""
+            rows.add(line, table.id_column, "actuals.unknown_id", id=given_id, file=ref_file, ref_id=ref_id,
+                     closest=f"; {closest}" if closest else "")
             ids.append(None)
             continue
         if given_name is not None and find(given_name)[0] != given_id:
-            rows.add(line, table.name_column, f"'{given_name}' is not the name of '{given_id}' ({names[given_id]})",
-                     f"the {ref_name} of data/{ref_file} for this id, or an empty cell")
+            rows.add(line, table.name_column, "actuals.name_mismatch", name=given_name, id=given_id, known=names[given_id],
+                     ref_name=ref_name, file=ref_file)
         ids.append(given_id)
     out = frame.copy()
     out[table.id_column] = pd.Series(ids, index=frame.index, dtype=object)
@@ -481,7 +485,7 @@ def _resolve_ids(frame: pd.DataFrame, table: ActualsTable, package: DataPackage,
         if value is None:
             continue
         if value in seen:
-            rows.add(line, table.id_column, f"'{value}' is reported twice (first in row {seen[value]})", "each id once")
+            rows.add(line, table.id_column, "actuals.reported_twice", value=value, first=seen[value])
         else:
             seen[value] = line
     return out
@@ -492,14 +496,14 @@ def _check_year(frame: pd.DataFrame, year: int, rows: _Rows) -> None:
         return
     for line, value in frame["year"].items():
         if pd.notna(value) and int(value) != year:  # a missing year is reported by the column's own rule
-            rows.add(line, "year", f"year {int(value)} in a report for {year}", f"{year} (the year being evaluated)")
+            rows.add(line, "year", "actuals.wrong_year", given=int(value), year=year)
 
 
 def _check_areas(frame: pd.DataFrame, rows: _Rows) -> None:
     over = ((frame["served_persons"] > frame["population_persons"]) & (frame["population_persons"] > 0)).fillna(False).astype(bool)
     for line in frame.index[over]:
-        rows.add(line, "served_persons", f"served {frame.at[line, 'served_persons']} exceeds population {frame.at[line, 'population_persons']}",
-                 "served_persons ≤ population_persons")
+        rows.add(line, "served_persons", "actuals.served_over_population", served=_n(frame.at[line, "served_persons"]),
+                 population=_n(frame.at[line, "population_persons"]))
 
 
 def _check_systems(frame: pd.DataFrame, rows: _Rows) -> None:
@@ -509,16 +513,16 @@ def _check_systems(frame: pd.DataFrame, rows: _Rows) -> None:
         status = status if status in known else None  # an unknown status is reported by its own rule
         has_volume = pd.notna(frame.at[line, "production_volume"]) or pd.notna(frame.at[line, "billed_volume"])
         if has_volume and pd.isna(frame.at[line, "volume_unit"]) and status in (None, "operating"):
-            rows.add(line, "volume_unit", "volumes without a unit", "m³/ngày đêm (m3_per_day) or m³/năm (m3_per_year)")
+            rows.add(line, "volume_unit", "actuals.volume_without_unit")
         if status is not None and status != "operating":
             for column in ("production_volume", "billed_volume"):
                 value = frame.at[line, column]
                 if pd.notna(value) and value > 0:
-                    rows.add(line, column, f"a system reported as {status} has a volume", "empty or 0 (a system that does not operate produces nothing)")
+                    rows.add(line, column, "actuals.idle_with_volume", status=_status_vi(SYSTEM_STATUS_CHOICES, status))
     over = (frame["billed_volume"] > frame["production_volume"]).fillna(False).astype(bool)
     for line in frame.index[over]:
-        rows.add(line, "billed_volume", f"billed {frame.at[line, 'billed_volume']:g} exceeds production {frame.at[line, 'production_volume']:g}",
-                 "billed_volume ≤ production_volume")
+        rows.add(line, "billed_volume", "actuals.billed_over_production", billed=_n(frame.at[line, "billed_volume"]),
+                 production=_n(frame.at[line, "production_volume"]))
     for line in frame.index:  # one volume without the other: no loss can be computed for the system
         status = frame.at[line, "status"]
         if status not in (None, "operating") and not pd.isna(status):
@@ -600,15 +604,23 @@ def _check_projects(frame: pd.DataFrame, year: int, rows: _Rows) -> None:
         if pd.notna(text):
             date = dt.date.fromisoformat(str(text))
             if not EARLIEST_DATE <= date <= last:
-                rows.add(line, "commissioning_date", f"{date:%d/%m/%Y} is outside {EARLIEST_DATE:%d/%m/%Y}–{last:%d/%m/%Y}",
-                         f"a date no later than 31/12/{year}")
+                rows.add(line, "commissioning_date", "actuals.date_outside", date=f"{date:%d/%m/%Y}",
+                         earliest=f"{EARLIEST_DATE:%d/%m/%Y}", last=f"{last:%d/%m/%Y}", year=year)
             if not in_use_or_unknown:
-                rows.add(line, "commissioning_date", f"a project reported as {status} has a commissioning date",
-                         "a date only for a project in use (Đã đưa vào sử dụng)")
+                rows.add(line, "commissioning_date", "actuals.date_not_in_use", status=_status_vi(PROJECT_STATUS_CHOICES, status))
         connected = frame.at[line, "connected_persons"]
         if pd.notna(connected) and connected > 0 and not in_use_or_unknown:
-            rows.add(line, "connected_persons", f"a project reported as {status} has connected people",
-                     "people only for a project in use (Đã đưa vào sử dụng)")
+            rows.add(line, "connected_persons", "actuals.people_not_in_use", status=_status_vi(PROJECT_STATUS_CHOICES, status))
+
+
+def _n(value: float) -> str:
+    from capnuoc_model.fmt import vn
+
+    return vn(float(value), 3, trim=True)
+
+
+def _status_vi(choices: tuple[tuple[str, str], ...], status: str) -> str:
+    return dict(choices).get(status, status)
 
 
 def _typed_dates(frame: pd.DataFrame, table: ActualsTable) -> pd.DataFrame:
@@ -657,7 +669,7 @@ def validate_actuals(raw: RawActuals, package: DataPackage, year: int) -> Actual
         frame, parse_problems = parse_table(normal, table, label)
         unparsed = {(v.row, v.column) for v in parse_problems + problems if v.row is not None and v.row > 1}
         violations += problems + parse_problems + check_rules(frame, table, label, unparsed)
-        if any(v.problem == "column is missing" for v in parse_problems):
+        if any(v.code == "data.column_missing" for v in parse_problems):
             continue  # the row rules need every column
         frame = _resolve_ids(frame, table, package, rows)
         _check_year(frame, year, rows)
@@ -669,7 +681,7 @@ def validate_actuals(raw: RawActuals, package: DataPackage, year: int) -> Actual
         typed[table.name] = _typed_dates(frame, table).reset_index(drop=True)
     errors = [v for v in violations if v.severity == "error"]
     if errors:
-        raise CapnuocInputError(_relabel(errors, raw), f"{len(set(errors))} problem(s) in the reported results ({raw.source})")
+        raise CapnuocInputError(_relabel(errors, raw), text("summary.actuals", count=len(set(errors)), source=raw.source))
     warnings = tuple(sorted(set(_relabel([v for v in violations if v.severity != "error"], raw))))
     return Actuals(typed, year, raw.source, raw.kind, is_illustrative(raw.source, typed), warnings)
 

@@ -15,9 +15,11 @@ from rich.console import Console
 from rich.table import Table
 
 from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, io, narrative, projection, runs
+from capnuoc_model import fmt, interface, io, narrative, projection, runs
 from capnuoc_model import scenario as sc
-from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.messages import text, violation
+from capnuoc_model.outputs import WORKBOOK_NAMES
 
 app = typer.Typer(
     name="capnuoc",
@@ -25,23 +27,37 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    cls=interface.Group,  # help pages and usage errors in Vietnamese
+    context_settings={"help_option_names": interface.HELP_OPTION_NAMES},
 )
+COMMAND = {"cls": interface.Command}
+
+
+@app.callback()
+def _options(
+    version: Annotated[bool, typer.Option("--version", help=text("cli.version_option"), is_eager=True,
+                                          callback=interface.version_callback)] = False,
+) -> None:
+    """Mô hình cấp nước đô thị của một tỉnh: dữ liệu, dự báo, tài liệu kế hoạch năm và đánh giá kết quả thực hiện."""
 out_console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-DataOption = Annotated[Path, typer.Option("--data", help="Thư mục gói dữ liệu (data package).")]
+DataOption = Annotated[Path, typer.Option("--data", metavar="THƯ_MỤC", help="Thư mục gói dữ liệu.")]
 DEFAULT_SCENARIO = io.default_scenario(io.DEFAULT_DATA_DIR)
 ScenarioOption = Annotated[Path | None, typer.Option(
-    "--scenario", help="Tệp kịch bản YAML (mặc định: analysis/scenarios/baseline.yaml cạnh thư mục dữ liệu).")]
+    "--scenario", metavar="TỆP", help="Tệp kịch bản YAML (mặc định: analysis/scenarios/baseline.yaml cạnh thư mục dữ liệu).")]
 SetOption = Annotated[
     list[str] | None,
-    typer.Option("--set", help="Thay một giả định cho lần chạy này, dạng path.to.key=value (lặp lại được)."),
+    typer.Option("--set", metavar="TÊN=GIÁ_TRỊ",
+                 help="Thay một giả định cho lần chạy này, ví dụ uptake.final_share=0.8 (dấu chấm thập phân; lặp lại được)."),
 ]
-DrawsOption = Annotated[int, typer.Option("--draws", min=100, max=1_000_000, help="Số lần mô phỏng Monte Carlo.")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Hạt giống ngẫu nhiên (cùng seed, cùng kết quả).")]
+DrawsOption = Annotated[int, typer.Option("--draws", min=100, max=1_000_000, metavar="SỐ",
+                                          help="Số lần mô phỏng Monte Carlo, từ 100 đến 1.000.000.")]
+SeedOption = Annotated[int, typer.Option("--seed", min=0, max=2**63 - 1, metavar="SỐ",
+                                         help="Hạt giống ngẫu nhiên, số nguyên ≥ 0 (cùng seed, cùng kết quả).")]
 EXIT_BAD_INPUT = 2
 RendererOption = Annotated[str | None, typer.Option(
-    "--renderer", help="Công cụ dàn trang: quarto (mặc định khi máy đã cài Quarto) hoặc offline (pandoc và typst, không cần Quarto).")]
+    "--renderer", metavar="CÔNG_CỤ", help="Công cụ dàn trang: quarto (mặc định khi máy đã cài Quarto) hoặc offline (pandoc và typst, không cần Quarto).")]
 
 
 def handles_input_errors(command: Callable) -> Callable:
@@ -52,9 +68,13 @@ def handles_input_errors(command: Callable) -> Callable:
         try:
             return command(*args, **kwargs)
         except CapnuocInputError as error:
-            for violation in error.violations:
-                err_console.print(str(violation), markup=False, soft_wrap=True)
-            err_console.print(f"[bold red]Lỗi dữ liệu đầu vào:[/] {error.summary}", soft_wrap=True)
+            for problem in error.violations:
+                err_console.print(str(problem), markup=False, soft_wrap=True)
+            err_console.print(f"[bold red]{text('cli.input_error')}[/] {error.summary}", soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        except OSError as error:  # an output path that cannot be written (a file in the way, no permission, disk full)
+            where = io.display_path(Path(error.filename)) if error.filename else "?"
+            err_console.print(text("cli.cannot_write", path=where, reason=io.os_reason(error)), markup=False, soft_wrap=True)
             raise typer.Exit(EXIT_BAD_INPUT) from None
 
     return wrapper
@@ -95,26 +115,35 @@ def _baseline_outputs(package: io.DataPackage) -> dict[str, pd.DataFrame]:
     }
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def validate(data: DataOption = io.DEFAULT_DATA_DIR) -> None:
     """Kiểm tra gói dữ liệu: kiểu, đơn vị, khoảng giá trị, khóa, liên kết giữa các bảng, nguồn gốc số liệu."""
     package = io.load_package(data)
-    for warning in package.warnings:
+    # the assumptions of the package's province (beside its scenarios), else the shipped ones
+    warnings = list(package.warnings) + _check_assumption_ids(package, sc.defaults_for(io.default_scenario(data)))
+    for warning in warnings:
         err_console.print(str(warning), markup=False, soft_wrap=True)
     rows = sum(len(frame) for frame in package.tables.values())
-    out_console.print(
-        f"Dữ liệu hợp lệ: {io.display_path(package.directory)} — {len(package.tables)} bảng, {fmt.vn(rows)} dòng.",
-        soft_wrap=True,
-    )
+    out_console.print(text("cli.valid", folder=io.display_path(package.directory), tables=len(package.tables), rows=fmt.vn(rows)),
+                      soft_wrap=True)
 
 
-@app.command()
+def _check_assumption_ids(package: io.DataPackage, assumptions_file: Path) -> list:
+    """The project ids the assumptions file names, against the package (errors raise; warnings are returned)."""
+    from capnuoc_model import validation
+
+    tree = sc.load_defaults(assumptions_file)
+    return validation.check_assumptions(package, tree.assumptions, io.display_path(assumptions_file), tree.lines)
+
+
+@app.command(**COMMAND)
 @handles_input_errors
 def baseline(
     data: DataOption = io.DEFAULT_DATA_DIR,
     as_json: Annotated[bool, typer.Option("--json", help="In tài liệu JSON (máy đọc) thay cho bảng.")] = False,
-    out: Annotated[Path | None, typer.Option("--out", help="Ghi Biểu 01-03 và bảng tổng hợp (CSV, JSON) vào thư mục này.")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC",
+                                             help="Ghi Biểu 01-03 và bảng tổng hợp (CSV, JSON và một bảng tính Excel) vào thư mục này.")] = None,
 ) -> None:
     """Hiện trạng (năm gốc của Kế hoạch): Biểu 01 (công suất), Biểu 02 (thất thoát), Biểu 03 (bao phủ) và số liệu toàn tỉnh."""
     started = time.perf_counter()
@@ -127,15 +156,14 @@ def baseline(
     if out is not None:
         from capnuoc_model import manifest as mf
 
+        workbook = WORKBOOK_NAMES["baseline"]
         with io.AtomicFolder(out) as folder:
-            io.write_tables(outputs, folder)
+            io.write_tables(outputs, folder, workbook=workbook, title=text("workbook.title_baseline", province=package.plan.province_vi, year=package.plan.base_year))
             io.write_json(document, folder / "baseline.json")
             io.write_json(mf.build("baseline", {"data": str(package.directory.resolve())}, mf.data_files(package.directory),
-                                   [f"{name}.csv" for name in outputs]), folder / mf.MANIFEST)
-        out_console.print(
-            f"Đã ghi {len(outputs) + 2} tệp vào {io.display_path(out)}/ ({fmt.vn(time.perf_counter() - started, 1)} giây).",
-            soft_wrap=True,
-        )
+                                   [f"{name}.csv" for name in outputs] + [workbook]), folder / mf.MANIFEST)
+        out_console.print(text("cli.written", count=len(outputs) + 3, folder=io.display_path(out), workbook=workbook,
+                               seconds=fmt.vn(time.perf_counter() - started, 1)), soft_wrap=True)
         return
     print_frame(outputs["bieu01_cong_suat"], "Biểu 01. Mức độ khai thác công suất các công trình cấp nước đô thị")
     print_frame(outputs["bieu02_that_thoat"], "Biểu 02. Tỷ lệ thất thoát nước sạch các công trình cấp nước đô thị")
@@ -143,16 +171,22 @@ def baseline(
     print_frame(bl.bieu_loss_money(package), "Chỉ số thất thoát theo đấu nối và giá trị nước cấp nhưng thất thu",
                 bl.bieu_loss_money_decimals())
     out_console.print(
-        f"Toàn tỉnh năm {document['year']}: tỷ lệ bao phủ {fmt.pct(document['coverage_pct'])} "
-        f"({fmt.persons(document['served_persons'])} / {fmt.persons(document['population_persons'])}); "
-        f"tỷ lệ thất thoát bình quân {fmt.pct(document['loss_pct'])}; nước cấp nhưng thất thu trị giá "
-        f"{fmt.billion_vnd(document['nrw_value_billion_vnd_per_year'])}/năm.",
+        text("cli.baseline_summary", year=document["year"], coverage=fmt.pct(document["coverage_pct"]),
+             served=fmt.persons(document["served_persons"]), population=fmt.persons(document["population_persons"]),
+             loss=fmt.pct(document["loss_pct"]), value=fmt.billion_vnd(document["nrw_value_billion_vnd_per_year"])),
         soft_wrap=True,
     )
 
 
-def _load_scenario(scenario: Path, sets: list[str] | None) -> sc.Scenario:
-    return sc.load_scenario(scenario, sets or [])
+def _load_scenario(scenario: Path, sets: list[str] | None, package: io.DataPackage | None = None) -> sc.Scenario:
+    """The scenario, checked against the package: every project it must describe is there."""
+    chosen = sc.load_scenario(scenario, sets or [])
+    if package is not None:
+        from capnuoc_model import validation
+
+        for warning in validation.check_scenario(package, chosen):
+            err_console.print(str(warning), markup=False, soft_wrap=True)
+    return chosen
 
 
 def _scenario_or_default(scenario: Path | None, data: Path) -> Path:
@@ -166,36 +200,40 @@ def _with_progress(task: Callable[[Callable[[str], None]], object]) -> object:
 
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err_console, transient=True, disable=not err_console.is_terminal) as progress:
-        handle = progress.add_task("Đọc dữ liệu", total=None)
+        handle = progress.add_task(text("progress.read_data"), total=None)
         return task(lambda label: progress.update(handle, description=label))
 
 
-@app.command("project")
+@app.command("project", **COMMAND)
 @handles_input_errors
 def project_command(
     scenario: ScenarioOption = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/projection/<kịch bản>, "
-                                                           "thêm mã của các --set nếu có).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC", help="Thư mục kết quả (mặc định output/projection/<kịch bản>, "
+                                                                             "thêm mã của các --set nếu có).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Dự báo từ năm hiện trạng đến năm cuối của Kế hoạch cho một kịch bản: dân số, đấu nối, bao phủ, công suất, thất thoát, xác suất đạt mục tiêu."""
     started = time.perf_counter()
     scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
-    chosen = _load_scenario(scenario, set_)
+    chosen = _load_scenario(scenario, set_, package)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
     target = out or runs.output_folder("projection", scenario, set_ or [])
+    workbook = WORKBOOK_NAMES["project"]
     with io.AtomicFolder(target) as folder:
-        io.write_tables(run.tables, folder)
-        io.write_json(runs.manifest(run, package), folder / "manifest.json")
+        io.write_tables(run.tables, folder, workbook=workbook, title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
+                                                                       last=package.plan.horizon_year))
+        document = runs.manifest(run, package)
+        document["outputs"] = sorted(document["outputs"] + [workbook])
+        io.write_json(document, folder / "manifest.json")
     for line in _changes_lines(chosen):
         out_console.print(line, soft_wrap=True)
     out_console.print(
-        f"Kịch bản «{chosen.name}»: đã ghi {len(run.tables) + 1} tệp vào {io.display_path(target)}/ "
-        f"({fmt.vn(draws)} lần mô phỏng, {fmt.vn(time.perf_counter() - started, 1)} giây).",
+        text("cli.project_written", scenario=chosen.name, count=len(run.tables) + 2, workbook=workbook,
+             folder=io.display_path(target), draws=fmt.vn(draws), seconds=fmt.vn(time.perf_counter() - started, 1)),
         soft_wrap=True,
     )
 
@@ -213,7 +251,7 @@ def _verdict(p_meet: float) -> str:
     return f"[bold {colour}]{narrative.verdict(p_meet)}[/]"
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def check(
     scenario: ScenarioOption = None,
@@ -225,7 +263,7 @@ def check(
     """Kết luận ngắn: hai mục tiêu chính của năm kế hoạch có đạt được không, với xác suất nào, và cần gì để đạt."""
     scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
-    chosen = _load_scenario(scenario, set_)
+    chosen = _load_scenario(scenario, set_, package)
     run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
     for line in verdict_lines(run):
         out_console.print(line, soft_wrap=True)
@@ -256,10 +294,10 @@ def verdict_lines(run: runs.ProjectionRun) -> list[str]:
     ]
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def compare(
-    scenarios: Annotated[list[Path], typer.Argument(help="Hai tệp kịch bản trở lên.")],
+    scenarios: Annotated[list[Path], typer.Argument(metavar="KỊCH_BẢN", help="Hai tệp kịch bản trở lên.")],
     draws: DrawsOption = 2_000,
     seed: SeedOption = projection.DEFAULT_SEED,
     data: DataOption = io.DEFAULT_DATA_DIR,
@@ -268,8 +306,16 @@ def compare(
     package = io.load_package(data)
     plan = package.plan
     year, last = plan.plan_year, plan.horizon_year
-    loaded = [_load_scenario(path, None) for path in scenarios]
-    table = Table(title="So sánh kịch bản (trung vị và khoảng dự báo 90 % của các lần mô phỏng)", title_justify="left")
+    loaded, problems = [], []
+    for path in scenarios:  # every bad scenario file is reported, not only the first
+        try:
+            loaded.append(_load_scenario(path, None, package))
+        except CapnuocInputError as error:
+            problems += error.violations
+    if problems:
+        raise CapnuocInputError(problems, text("summary.scenarios", count=len({v for v in problems if v.severity == "error"}),
+                                               files=len({v.file for v in problems})))
+    table = Table(title=text("cli.compare_title", year=year, last=last), title_justify="left")
     table.add_column("Chỉ tiêu")
     columns = []
     for chosen in loaded:
@@ -294,32 +340,35 @@ def compare(
     out_console.print(table)
 
 
-@app.command("report")
+@app.command("report", **COMMAND)
 @handles_input_errors
 def report_command(
     document: Annotated[str, typer.Argument(
+        metavar="TÀI_LIỆU",
         help="plan (kế hoạch), evaluation (đánh giá thực hiện, từ số liệu minh họa của gói dữ liệu) hoặc all (cả hai).")] = "all",
     scenario: ScenarioOption = None,
     set_: SetOption = None,
-    to: Annotated[str, typer.Option("--to", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
+    to: Annotated[str, typer.Option("--to", metavar="ĐỊNH_DẠNG", help="Định dạng, phân tách bằng dấu phẩy: html,pdf,docx.")] = "html,pdf,docx",
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/report/<kịch bản>, "
-                                                           "thêm mã của các --set nếu có).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC", help="Thư mục kết quả (mặc định output/report/<kịch bản>, "
+                                                                             "thêm mã của các --set nếu có).")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
     renderer: RendererOption = None,
 ) -> None:
     """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch (và tài liệu đánh giá) thành HTML, PDF, DOCX bằng tiếng Việt."""
     from capnuoc_model import report, render
 
+    renderer = renderer.strip().lower() if renderer else renderer  # option values are case-insensitive
     _check_renderer(renderer)
+    document = document.strip().lower()  # option values are case-insensitive: PLAN, Plan, plan
     if document not in ("plan", "evaluation", "all"):
-        err_console.print(f"Tài liệu không hợp lệ: {document!r} (cần: plan, evaluation hoặc all)")
+        err_console.print(text("cli.bad_document", document=document), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
-    formats = tuple(f.strip() for f in to.split(",") if f.strip())
+    formats = tuple(f.strip().lower() for f in to.split(",") if f.strip())
     unknown = [f for f in formats if f not in render.FORMATS]
     if unknown or not formats:
-        err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx)")
+        err_console.print(text("cli.bad_format", given=", ".join(unknown) or to, allowed="html, pdf, docx"), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     scenario = _scenario_or_default(scenario, data)
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
@@ -331,14 +380,14 @@ def report_command(
         result = _with_progress(lambda step: report.build_report(
             scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer))
     except report.ReportError as error:
-        err_console.print(f"[bold red]Không tạo được báo cáo:[/] {error}", soft_wrap=True)
-        err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
-        raise typer.Exit(1) from None
+        err_console.print(f"[bold red]{text('cli.report_failed')}[/] {error}", soft_wrap=True, markup=False)
+        err_console.print(text("cli.previous_kept"))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     for label, seconds in result.timings.steps:
-        out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
-    state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
+        out_console.print(text("cli.timing", seconds=fmt.vn(seconds, 1), step=label), soft_wrap=True)
+    state = text("cli.reused" if result.reused else "cli.made")
     for fmt_name, path in result.outputs.items():
-        out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
+        out_console.print(text("cli.document", format=fmt_name.upper(), state=state, path=io.display_path(path)), soft_wrap=True)
     if document == "all":
         evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
         plan = result.folder / "manifest.json"
@@ -351,18 +400,17 @@ def _check_renderer(renderer: str | None) -> None:
     from capnuoc_model import render, report
 
     if renderer is not None and renderer not in report.RENDERERS:
-        err_console.print(f"Công cụ dàn trang không hợp lệ: {renderer!r} (cần: {' hoặc '.join(report.RENDERERS)})")
+        err_console.print(text("cli.bad_renderer", renderer=renderer, allowed=" hoặc ".join(report.RENDERERS)), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     if renderer == "quarto" and render.find_quarto() is None:
-        err_console.print("Không tìm thấy Quarto: cần lệnh quarto trên PATH (hoặc biến môi trường QUARTO_PATH chỉ đến "
-                          "tệp chạy của Quarto). Dùng --renderer offline để dàn trang không cần Quarto.", soft_wrap=True)
+        err_console.print(text("report.quarto_not_found"), soft_wrap=True, markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
 
 
 # ---------------------------------------------------------------------------- annual evaluation (§VII)
 
-YearOption = Annotated[int | None, typer.Option("--year", min=1990, max=2100,
-                                                help="Năm đánh giá (mặc định: năm kế hoạch trong plan.yaml của gói dữ liệu).")]
+YearOption = Annotated[int | None, typer.Option("--year", min=1990, max=2100, metavar="NĂM",
+                                                help="Năm đánh giá, từ 1990 đến 2100 (mặc định: năm kế hoạch trong plan.yaml của gói dữ liệu).")]
 STATUS_STYLE = {"Đạt": "bold green", "Không đạt": "bold red", "Chưa đủ số liệu": "bold yellow", "Chưa có số liệu": "bold yellow"}
 
 
@@ -370,9 +418,8 @@ def _example_actuals(data: Path) -> Path:
     """The illustrative reported results the data package names (``plan.yaml`` evaluation_example)."""
     plan = io.load_package(data).plan
     if plan.evaluation_example is None:
-        raise CapnuocInputError([Violation(io.display_path(Path(data) / "plan.yaml"), None, "evaluation_example",
-                                           "gói dữ liệu không có bộ số liệu thực hiện minh họa",
-                                           "đường dẫn evaluation_example, hoặc dùng `capnuoc evaluate --actuals ...`")])
+        raise CapnuocInputError([violation(io.display_path(Path(data) / "plan.yaml"), None, "evaluation_example",
+                                           "plan.no_evaluation_example")])
     return plan.evaluation_example
 
 
@@ -399,9 +446,9 @@ def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] |
             actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer,
             data_date=data_date, plan_manifest=plan))
     except report.ReportError as error:
-        err_console.print(f"[bold red]Không tạo được tài liệu đánh giá:[/] {error}", soft_wrap=True)
-        err_console.print("Các tài liệu đã có trước đó được giữ nguyên.")
-        raise typer.Exit(1) from None
+        err_console.print(f"[bold red]{text('cli.evaluation_failed')}[/] {error}", soft_wrap=True, markup=False)
+        err_console.print(text("cli.previous_kept"))
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     evaluation = result.evaluation
     year = evaluation.year
     for warning in result.warnings:
@@ -409,7 +456,7 @@ def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] |
     if evaluation.is_illustrative:
         out_console.print(f"[bold red]{eval_report.BANNER}[/]", soft_wrap=True)
     summary = eval_report.summary_frame(evaluation)
-    table = Table(title=f"Đánh giá {len(summary)} mục tiêu năm {year}, số liệu đến ngày {evaluation.data_date:%d/%m/%Y}",
+    table = Table(title=text("cli.evaluation_title", year=year, count=len(summary), date=f"{evaluation.data_date:%d/%m/%Y}"),
                   title_justify="left")
     header = eval_report.target_header(evaluation.plan)
     for column in (header, f"Chỉ tiêu {year}", f"Thực hiện {year}", "Số liệu", "Đánh giá"):
@@ -422,22 +469,24 @@ def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] |
     out_console.print(table)
     out_console.print(f"Dự báo đầu năm: {evaluation.projection_source_vi}.", soft_wrap=True)
     for label, seconds in result.timings:
-        out_console.print(f"  {fmt.vn(seconds, 1)} giây — {label}", soft_wrap=True)
-    out_console.print(f"Bảng đánh giá (CSV, {len(result.tables)} tệp): {io.display_path(result.folder / eval_build.TABLES_FOLDER)}/",
-                      soft_wrap=True)
-    state = "không thay đổi, dùng lại" if result.reused else "đã tạo"
+        out_console.print(text("cli.timing", seconds=fmt.vn(seconds, 1), step=label), soft_wrap=True)
+    out_console.print(text("cli.evaluation_tables", count=len(result.tables), workbook=WORKBOOK_NAMES["evaluate"],
+                           folder=io.display_path(result.folder / eval_build.TABLES_FOLDER)), soft_wrap=True)
+    state = text("cli.reused" if result.reused else "cli.made")
     for fmt_name, path in result.outputs.items():
-        out_console.print(f"{fmt_name.upper()} ({state}): {io.display_path(path)}", soft_wrap=True)
+        out_console.print(text("cli.document", format=fmt_name.upper(), state=state, path=io.display_path(path)), soft_wrap=True)
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
 def evaluate(
-    actuals: Annotated[Path, typer.Option("--actuals", help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ `capnuoc template`.")],
+    actuals: Annotated[Path, typer.Option("--actuals", metavar="TỆP_HOẶC_THƯ_MỤC",
+                                          help="Số liệu thực hiện: thư mục các tệp CSV hoặc tệp .xlsx lập từ lệnh capnuoc template.")],
     year: YearOption = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
-    to: Annotated[str, typer.Option("--to", help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng CSV.")] = "html,pdf,docx",
-    scenario: Annotated[Path | None, typer.Option("--scenario", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở của Kế hoạch).")] = None,
+    out: Annotated[Path | None, typer.Option("--out", metavar="THƯ_MỤC", help="Thư mục kết quả (mặc định output/evaluation/<tên số liệu>).")] = None,
+    to: Annotated[str, typer.Option("--to", metavar="ĐỊNH_DẠNG",
+                                    help="Định dạng tài liệu, phân tách bằng dấu phẩy: html,pdf,docx; none: chỉ ghi bảng (CSV và Excel).")] = "html,pdf,docx",
+    scenario: Annotated[Path | None, typer.Option("--scenario", metavar="TỆP", help="Kịch bản của dự báo đầu năm (mặc định: kịch bản cơ sở analysis/scenarios/baseline.yaml cạnh thư mục dữ liệu).")] = None,
     set_: SetOption = None,
     draws: DrawsOption = projection.DEFAULT_DRAWS,
     seed: SeedOption = projection.DEFAULT_SEED,
@@ -449,30 +498,32 @@ def evaluate(
     """Đánh giá kết quả thực hiện năm: số liệu các đơn vị báo cáo so với mọi mục tiêu, chỉ tiêu và dự báo đầu năm; ghi bảng CSV và tài liệu HTML, PDF, DOCX."""
     from capnuoc_model import render
 
+    renderer = renderer.strip().lower() if renderer else renderer  # option values are case-insensitive
     _check_renderer(renderer)
-    formats = () if to.strip().lower() == "none" else tuple(f.strip() for f in to.split(",") if f.strip())
+    formats = () if to.strip().lower() == "none" else tuple(f.strip().lower() for f in to.split(",") if f.strip())
     unknown = [f for f in formats if f not in render.FORMATS]
     if unknown or (not formats and to.strip().lower() != "none"):
-        err_console.print(f"Định dạng không hợp lệ: {', '.join(unknown) or to!r} (cần: html, pdf, docx hoặc none)")
+        err_console.print(text("cli.bad_format", given=", ".join(unknown) or to, allowed="html, pdf, docx, none"), markup=False)
         raise typer.Exit(EXIT_BAD_INPUT)
     scenario = _scenario_or_default(scenario, data)
     _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer, data_date,
               _published_plan(plan, scenario, set_))
 
 
-@app.command("template")
+@app.command("template", **COMMAND)
 @handles_input_errors
 def template_command(
-    out: Annotated[Path, typer.Option("--out", help="Tệp Excel sẽ ghi (.xlsx).")],
+    out: Annotated[Path, typer.Option("--out", metavar="TỆP", help="Tệp Excel sẽ ghi (.xlsx).")],
     year: YearOption = None,
-    from_: Annotated[Path | None, typer.Option("--from", help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
+    from_: Annotated[Path | None, typer.Option("--from", metavar="TỆP_HOẶC_THƯ_MỤC",
+                                               help="Điền sẵn số liệu đã có (thư mục CSV hoặc tệp .xlsx), để sửa hoặc bổ sung.")] = None,
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Mẫu báo cáo Excel cho các đơn vị điền số liệu thực hiện năm: mỗi bảng một trang, tiêu đề tiếng Việt, danh sách chọn, trang hướng dẫn."""
     from capnuoc_model import eval_build, template
 
     if out.suffix.lower() != ".xlsx":
-        raise CapnuocInputError([Violation(io.display_path(out), None, None, "not an .xlsx file name", "a file name ending in .xlsx")])
+        raise CapnuocInputError([violation(io.display_path(out), None, None, "cli.not_xlsx_name")])
     package = io.load_package(data)
     year = year or package.plan.plan_year
     eval_build.check_year(package, year)
@@ -480,10 +531,10 @@ def template_command(
     for warning in (filled.warnings if filled is not None else ()):
         err_console.print(str(warning), markup=False, soft_wrap=True)
     io.write_workbook(template.build_workbook(package, year, filled), out)
-    counts = ", ".join(f"{len(package.tables[t])} {w}" for t, w in (("urban_areas", "đô thị"), ("systems", "công trình"),
-                                                                      ("projects", "dự án"), ("agency_tasks", "nhiệm vụ")))
-    out_console.print(f"Đã ghi mẫu báo cáo năm {year}: {io.display_path(out)} (trang Hướng dẫn và 4 trang số liệu: {counts})"
-                      + (f", điền sẵn từ {io.display_path(from_)}" if from_ is not None else "") + ".", soft_wrap=True)
+    out_console.print(text("cli.template_written", year=year, path=io.display_path(out), areas=len(package.urban_areas),
+                           systems=len(package.systems), projects=len(package.projects), tasks=len(package.agency_tasks),
+                           filled=text("cli.template_filled", path=io.display_path(from_)) if from_ is not None else ""),
+                      soft_wrap=True)
 
 
 def rerun(command: str, arguments: dict, folder: Path) -> None:
@@ -503,26 +554,26 @@ def rerun(command: str, arguments: dict, folder: Path) -> None:
         run = runs.full_run(package, chosen, int(arguments["draws"]), int(arguments["seed"]))
         io.write_tables(run.tables, folder / "data" if command == "report" else folder)
         return
-    raise CapnuocInputError([Violation("manifest.json", None, "command", f"unknown command '{command}'",
-                                          "baseline, project, report or evaluate")])
+    raise CapnuocInputError([violation("manifest.json", None, "command", "manifest.unknown_command", command=command,
+                                       commands="baseline, project, report, evaluate")])
 
 
-@app.command()
+@app.command(**COMMAND)
 @handles_input_errors
-def reproduce(manifest: Annotated[Path, typer.Argument(help="manifest.json của một thư mục kết quả.")]) -> None:
+def reproduce(manifest: Annotated[Path, typer.Argument(metavar="MANIFEST", help="Tệp manifest.json của một thư mục kết quả.")]) -> None:
     """Chạy lại một kết quả đã công bố từ manifest.json và xác nhận các con số giống hệt, hoặc chỉ ra chỗ khác và lý do."""
     from capnuoc_model import manifest as mf
 
-    comparison = _with_progress(lambda step: (step("Chạy lại và so sánh"), mf.reproduce(manifest, rerun))[1])
+    comparison = _with_progress(lambda step: (step(text("progress.reproduce")), mf.reproduce(manifest, rerun))[1])
     if not comparison.different:
-        out_console.print(f"[bold green]Tái lập được:[/] {len(comparison.identical)} tệp kết quả giống hệt bản đã công bố.",
+        out_console.print(f"[bold green]{text('cli.reproduced')}[/] " + text("cli.reproduced_detail", count=len(comparison.identical)),
                           soft_wrap=True)
         return
-    out_console.print(f"[bold red]Không tái lập được:[/] {len(comparison.different)} tệp khác, "
-                      f"{len(comparison.identical)} tệp giống.", soft_wrap=True)
+    out_console.print(f"[bold red]{text('cli.not_reproduced')}[/] " + text("cli.not_reproduced_detail", different=len(comparison.different),
+                                                                           identical=len(comparison.identical)), soft_wrap=True)
     for line in comparison.different:
         out_console.print(f"  {line}", markup=False, soft_wrap=True)
-    out_console.print("Lý do có thể:" if comparison.reasons else "Không tìm thấy thay đổi nào ở đầu vào hay phiên bản.")
+    out_console.print(text("cli.reasons" if comparison.reasons else "cli.no_reason"))
     for line in comparison.reasons:
         out_console.print(f"  {line}", markup=False, soft_wrap=True)
     raise typer.Exit(1)

@@ -96,9 +96,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.errors import CapnuocInputError
 from capnuoc_model.io import DataPackage, display_path
 from capnuoc_model.losses import apparent_split_2025, favad_leak_ratio
+from capnuoc_model.messages import violation
 from capnuoc_model.schema import split_ids
 
 UPTAKE_BY_PLAN_YEAR_END = "whatif.uptake_share_by_plan_year_end"
@@ -233,11 +234,8 @@ def _billed_per_person(package: DataPackage, shares: np.ndarray, served: np.ndar
     running = operating & (persons > 0) & (billed > 0)
     if not running.any():
         systems = package.systems
-        raise CapnuocInputError([Violation(
-            display_path(package.directory / "systems.csv"), None, "billed_m3_per_day",
-            "không có công trình nào đang vận hành có nước thương phẩm và người được cấp nước",
-            "ít nhất một công trình status operating có billed_m3_per_day > 0 và phục vụ một đô thị có người được cấp nước "
-            f"(mô hình lấy lượng nước bán trên mỗi người từ đó; {len(systems)} công trình trong gói)")])
+        raise CapnuocInputError([violation(display_path(package.directory / "systems.csv"), None, "billed_m3_per_day",
+                                           "engine.no_running_system", count=len(systems))])
     overall = billed[running].sum() / persons[running].sum()
     # the demand assumption that weighs most in each system; its running systems give the default
     paths = sorted(demand_weights)

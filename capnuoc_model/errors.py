@@ -1,8 +1,13 @@
-"""Located input errors: every bad value is reported with file, row, column, what and expected."""
+"""Located input errors: every bad value is reported with file, row, column, what and expected.
+
+The words come from the catalogue (:mod:`capnuoc_model.messages`); a violation also
+carries the catalogue id of its message (``code``), so code can test what went wrong
+without matching on the wording.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 @dataclass(frozen=True, order=True)
@@ -15,29 +20,38 @@ class Violation:
     problem: str
     expected: str
     severity: str = "error"  # or "warning": reported, but the input is still used
+    code: str = field(default="", compare=False)  # the catalogue id of the message
 
     def __str__(self) -> str:
+        from capnuoc_model.messages import text
+
         location = self.file
         if self.row is not None:
             location += f":{self.row}"
         if self.column is not None:
             location += f":{self.column}"
-        prefix = "warning: " if self.severity == "warning" else ""
-        return f"{location}: {prefix}{self.problem} (expected {self.expected})"
+        prefix = text("violation.warning_prefix") if self.severity == "warning" else ""
+        return text("violation.line", location=location, prefix=prefix, problem=self.problem, expected=self.expected)
 
 
 class CapnuocInputError(Exception):
     """Bad input: carries every violation found, so the user can fix them all at once."""
 
     def __init__(self, violations: list[Violation], summary: str | None = None):
+        from capnuoc_model.messages import text
+
         self.violations = sorted(set(violations), key=_sort_key)
         errors = [v for v in self.violations if v.severity == "error"]
-        self.summary = summary or f"{len(errors)} problem(s) in the input"
+        self.summary = summary or text("summary.input", count=len(errors))
         super().__init__(self.render())
 
     def render(self) -> str:
         lines = [str(v) for v in self.violations]
         return "\n".join(lines + [self.summary])
+
+    def has(self, code: str) -> bool:
+        """Whether one of the violations has this catalogue id."""
+        return any(v.code == code for v in self.violations)
 
 
 def _sort_key(v: Violation) -> tuple:

@@ -25,6 +25,8 @@ from capnuoc_model import io, render
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.eval_report import BANNER, data_date_of, projection_settings
+from capnuoc_model.messages import text, violation
+from capnuoc_model.outputs import WORKBOOK_NAMES
 from capnuoc_model.scenario import load_scenario
 
 DOCUMENT = "evaluation"
@@ -59,8 +61,8 @@ def published_plan_manifest(scenario: Path | str = BASELINE_SCENARIO, sets: list
 def check_year(package: io.DataPackage, year: int) -> None:
     years = sorted(set(int(y) for y in package.targets_province["year"]))
     if year not in years:
-        raise CapnuocInputError([Violation(io.display_path(package.directory / "targets_province.csv"), None, "year",
-                                           f"no targets for {year}", "a year of the plan's targets: " + ", ".join(map(str, years)))])
+        raise CapnuocInputError([violation(io.display_path(package.directory / "targets_province.csv"), None, "year",
+                                           "actuals.no_targets_for_year", year=year, years=", ".join(map(str, years)))])
 
 
 def book_changes(evaluation: ev.Evaluation) -> dict:
@@ -91,7 +93,8 @@ def manifest(evaluation: ev.Evaluation, arguments: dict, inputs: list[Path], tab
 
 def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) -> list[Path]:
     """The evaluation's tables as CSV, and what they were computed from, in ``target``."""
-    io.write_tables(evaluation.tables(), target)
+    io.write_tables(evaluation.tables(), target, workbook=WORKBOOK_NAMES["evaluate"],
+                    title=text("workbook.title_evaluate", year=evaluation.year))
     io.write_json({
         "year": evaluation.year,
         "data_date": evaluation.data_date.isoformat() if evaluation.data_date else None,
@@ -101,7 +104,7 @@ def write_tables(evaluation: ev.Evaluation, target: Path, inputs: list[Path]) ->
         "projection_scenario": evaluation.scenario_name,
         "projection": evaluation.projection_source_vi,
         "statuses": dict(zip(evaluation.targets["target_id"], evaluation.targets["status"])),
-        "tables": sorted(f"{name}.csv" for name in evaluation.tables()),
+        "tables": sorted(f"{name}.csv" for name in evaluation.tables()) + [WORKBOOK_NAMES["evaluate"]],
     }, target / "danh_gia.json")
     return sorted(target.glob("*"))
 
@@ -131,7 +134,7 @@ def build_evaluation(
 
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
-    step("Đọc và kiểm tra số liệu báo cáo")
+    step(text("progress.read_actuals"))
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example  # None: the package's illustrative example
     year = year or package.plan.plan_year
@@ -141,13 +144,13 @@ def build_evaluation(
     reported = io.load_actuals(path, package, int(year))
     inputs = io.actuals_files(path)
     settings = projection_settings(scenario, sets or [], draws, seed, plan_manifest)
-    timings.append(("đọc và kiểm tra số liệu báo cáo", time.perf_counter() - started))
+    timings.append((text("timing.read_actuals"), time.perf_counter() - started))
 
     started = time.perf_counter()
-    step("Dự báo đầu năm (dùng lại kết quả đã lưu nếu có)")
+    step(text("progress.start_of_year"))
     run = cached_run(package, load_scenario(settings.scenario, settings.sets), settings.draws, settings.seed, io.resolve(cache_dir))
     evaluation = ev.evaluate(package, reported, ev.start_of_year(run, int(year), settings.source_vi), date)
-    timings.append(("dự báo đầu năm và đánh giá", time.perf_counter() - started))
+    timings.append((text("timing.evaluate"), time.perf_counter() - started))
 
     target = Path(out) if out else default_output(path)
     arguments = {"actuals": str(path.resolve()), "year": int(year), "scenario": str(settings.scenario), "sets": settings.sets,
@@ -166,7 +169,7 @@ def build_evaluation(
             names = [p.name for p in write_tables(evaluation, folder, inputs)]
             written.extend(target / TABLES_FOLDER / name for name in names)
         io.write_json(manifest(evaluation, arguments, inputs, names), target / "manifest.json")
-        timings.append(("ghi bảng đánh giá (CSV)", time.perf_counter() - started))
+        timings.append((text("timing.write_evaluation"), time.perf_counter() - started))
         return EvaluationResult(evaluation, target, written, {}, False, timings, reported.warnings)
 
     result = report.build_report(

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import pandas as pd
 
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.messages import text, violation
 from capnuoc_model.schema import TABLES
 
 if TYPE_CHECKING:
@@ -23,6 +24,16 @@ from capnuoc_model.validation import validate_package
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DATA_DIR = REPO_ROOT / "data"
 PRIORS_FILE = Path("derivation") / "priors.csv"
+
+
+def os_reason(exc: OSError) -> str:
+    """Why a file could not be opened, in words (not the operating system's English)."""
+    import errno
+
+    reasons = {errno.ENOENT: "io.reason_not_found", errno.EACCES: "io.reason_permission", errno.EPERM: "io.reason_permission",
+               errno.EISDIR: "io.reason_is_folder", errno.ENOTDIR: "io.reason_not_a_folder", errno.EEXIST: "io.reason_exists",
+               errno.ENOSPC: "io.reason_disk_full", errno.EROFS: "io.reason_read_only"}
+    return text(reasons.get(exc.errno, "io.reason_other"))
 
 
 def default_scenario(data_dir: Path | str) -> Path:
@@ -41,7 +52,7 @@ def display_path(path: Path) -> str:
 
 
 MAX_INPUT_BYTES = 20 * 1024 * 1024  # a province's tables are a few hundred kB; anything this big is a mistake
-ENCODINGS_TRIED = "UTF-8 (with or without BOM), UTF-16 or Windows-1258"
+ENCODINGS_TRIED = "UTF-8 (có hoặc không có BOM), UTF-16 hoặc Windows-1258"
 
 
 def decode_text(data: bytes, label: str) -> tuple[str, str]:
@@ -61,17 +72,16 @@ def decode_text(data: bytes, label: str) -> tuple[str, str]:
     problem = ""
     for encoding in candidates:
         try:
-            text = data.decode(encoding)
+            decoded = data.decode(encoding)
         except UnicodeDecodeError as exc:
-            problem = f"byte 0x{data[exc.start]:02x} at position {exc.start} is not valid {encoding}"
+            problem = text("io.bad_byte", byte=f"0x{data[exc.start]:02x}", position=exc.start, encoding=encoding)
             continue
-        if "\x00" in text:
-            problem = "the file contains NUL characters (a binary file, or UTF-16 without a byte-order mark)"
+        if "\x00" in decoded:
+            problem = text("io.nul_characters")
             continue
         # Windows-1258 writes tone marks as combining characters: compose them as UTF-8 files do
-        return unicodedata.normalize("NFC", text), encoding
-    raise CapnuocInputError([Violation(label, None, None, f"cannot read the text encoding: {problem}",
-                                       f"a CSV file saved as {ENCODINGS_TRIED}")])
+        return unicodedata.normalize("NFC", decoded), encoding
+    raise CapnuocInputError([violation(label, None, None, "io.bad_encoding", problem=problem, encodings=ENCODINGS_TRIED)])
 
 
 def sniff_separator(first_line: str) -> str:
@@ -98,20 +108,20 @@ def read_csv_text(path: Path) -> pd.DataFrame:
     try:
         size = path.stat().st_size
         if size > MAX_INPUT_BYTES:
-            raise CapnuocInputError([Violation(label, None, None, f"file too large ({size / 1024 / 1024:.0f} MB)",
-                                               f"at most {MAX_INPUT_BYTES // 1024 // 1024} MB")])
+            raise CapnuocInputError([violation(label, None, None, "io.too_large", size=round(size / 1024 / 1024),
+                                               limit=MAX_INPUT_BYTES // 1024 // 1024)])
         data = path.read_bytes()
     except OSError as exc:
-        raise CapnuocInputError([Violation(label, None, None, f"cannot read the file ({exc.strerror})", "a readable CSV file")]) from None
-    text, encoding = decode_text(data, label)
-    separator = sniff_separator(text.splitlines()[0] if text.strip() else "")
+        raise CapnuocInputError([violation(label, None, None, "io.cannot_read", reason=os_reason(exc), what="tệp CSV")]) from None
+    content, encoding = decode_text(data, label)
+    separator = sniff_separator(content.splitlines()[0] if content.strip() else "")
     try:
-        rows = list(csv.reader(text.splitlines(), delimiter=separator))
-    except csv.Error as exc:
-        raise CapnuocInputError([Violation(label, None, None, f"not a readable CSV file ({exc})", "comma-separated values")]) from None
+        rows = list(csv.reader(content.splitlines(), delimiter=separator))
+    except csv.Error:
+        raise CapnuocInputError([violation(label, None, None, "io.not_csv")]) from None
     if not rows or not any(cell.strip() for cell in rows[0]):
-        raise CapnuocInputError([Violation(label, 1, None, "file is empty", "a header line and data rows")])
-    header = [h.strip() for h in rows[0]]
+        raise CapnuocInputError([violation(label, 1, None, "io.empty_file")])
+    header = [h.strip().lstrip("\ufeff") for h in rows[0]]
     while header and not header[-1]:  # Excel leaves empty columns after the last one
         header.pop()
     records, lines, problems = [], [], []
@@ -120,8 +130,8 @@ def read_csv_text(path: Path) -> pd.DataFrame:
             continue  # blank lines carry no data
         extra = row[len(header):]
         if len(row) < len(header) or any(cell.strip() for cell in extra):
-            problems.append(Violation(label, number, None, f"{len(row)} fields instead of {len(header)}",
-                                      f"one field per header column, separated by '{separator}' (quote text that contains it)"))
+            problems.append(violation(label, number, None, "io.field_count", fields=len(row), columns=len(header),
+                                      separator=separator))
             continue
         records.append([cell if cell.strip() else None for cell in row[:len(header)]])
         lines.append(number)
@@ -158,7 +168,8 @@ def read_raw_package(data_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str,
     """Text of every table file present, and the label to show for each table."""
     labels = {t.name: display_path(data_dir / t.file) for t in TABLES}
     if not data_dir.is_dir():
-        raise CapnuocInputError([Violation(display_path(data_dir), None, None, "not a folder", "the data package folder (e.g. data/)")])
+        raise CapnuocInputError([violation(display_path(data_dir), None, None,
+                                           "io.not_a_folder" if data_dir.exists() else "io.folder_not_found")])
     raw: dict[str, pd.DataFrame] = {}
     problems: list[Violation] = []
     for table in TABLES:
@@ -182,7 +193,7 @@ def load_package(data_dir: Path | str = DEFAULT_DATA_DIR) -> DataPackage:
     parsed = read_plan_file(data_dir, display_path(data_dir / PLAN_FILE))
     warnings: list[Violation] = []
     try:
-        tables = validate_package(raw, labels, warnings)
+        tables = validate_package(raw, labels, warnings, display_path(data_dir))
     except CapnuocInputError as error:  # report the plan file's own problems with the tables'
         raise CapnuocInputError(list(error.violations) + parsed[1], error.summary) from None
     plan = load_plan(data_dir, tables, labels, parsed, {name: frame.index for name, frame in raw.items()})
@@ -198,13 +209,14 @@ def read_loose_tables(data_dir: Path | str, names: list[str]) -> dict[str, pd.Da
     return {name: pd.read_csv(Path(data_dir) / f"{name}.csv", keep_default_na=True) for name in names}
 
 
-def write_csv(frame: pd.DataFrame, path: Path) -> None:
+def write_csv(frame: pd.DataFrame, path: Path, bom: bool = False) -> None:
+    """A CSV file (',' and '.' decimal); ``bom`` for the output tables, so that Excel on Windows reads them as UTF-8."""
     path.parent.mkdir(parents=True, exist_ok=True)
     out = frame.copy()
     for column in out.columns:
         if pd.api.types.is_bool_dtype(out[column]):
             out[column] = out[column].map({True: "true", False: "false"})
-    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8")
+    out.to_csv(path, index=False, lineterminator="\n", encoding="utf-8-sig" if bom else "utf-8")
 
 
 def write_text(text: str, path: Path) -> None:
@@ -272,14 +284,22 @@ def git_commit(directory: Path = REPO_ROOT) -> str | None:
         return None
 
 
-def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: int = 6) -> None:
-    """Each frame as <name>.csv, floats rounded so that reruns give byte-identical files."""
+def write_tables(tables: dict[str, pd.DataFrame], folder: Path, decimals: int = 6, workbook: str | None = None,
+                 title: str = "") -> None:
+    """Each frame as <name>.csv (UTF-8 with BOM, the registry's column names), floats rounded so that reruns
+    give byte-identical files; with ``workbook``, also one Excel workbook of all the tables (Vietnamese headers)."""
+    from capnuoc_model.outputs import machine_frame
+
     for name, frame in tables.items():
-        rounded = frame.copy()
+        rounded = machine_frame(name, frame.copy())
         for column in rounded.columns:
             if pd.api.types.is_float_dtype(rounded[column]):
                 rounded[column] = rounded[column].round(decimals)
-        write_csv(rounded, folder / f"{name}.csv")
+        write_csv(rounded, folder / f"{name}.csv", bom=True)
+    if workbook is not None:
+        from capnuoc_model.workbook import write_workbook
+
+        write_workbook(tables, folder / workbook, title)
 
 
 def read_pickle(path: Path) -> object | None:
@@ -333,8 +353,8 @@ def read_actuals(path: Path | str):
         tables, labels, problems = {}, {}, []
         for file in sorted(path.glob("*.csv")):
             if file.stem not in ACTUALS_BY_NAME:
-                problems.append(Violation(display_path(file), None, None, "unknown file",
-                                          "one of " + ", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
+                problems.append(violation(display_path(file), None, None, "actuals.unknown_file",
+                                          files=", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
                 continue
             try:
                 tables[file.stem] = _english_headers(read_csv_text(file), ACTUALS_BY_NAME[file.stem])
@@ -342,14 +362,11 @@ def read_actuals(path: Path | str):
                 problems += error.violations
             labels[file.stem] = display_path(file)
         if not tables and not problems:
-            problems.append(Violation(label, None, None, "no reported table in the folder",
-                                      "files " + ", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
+            problems.append(violation(label, None, None, "actuals.no_table", files=", ".join(f"{n}.csv" for n in ACTUALS_BY_NAME)))
         return RawActuals(tables, labels, label, "csv", problems=tuple(problems))
     if path.suffix.lower() == ".xlsx" and path.is_file():
         return _read_actuals_workbook(path, label)
-    expected = "a folder of CSV files or an .xlsx workbook written by `capnuoc template`"
-    problem = "not found" if not path.exists() else "not a folder or an .xlsx file"
-    raise CapnuocInputError([Violation(label, None, None, problem, expected)])
+    raise CapnuocInputError([violation(label, None, None, "actuals.not_found" if not path.exists() else "actuals.not_folder_or_xlsx")])
 
 
 def _english_headers(frame: pd.DataFrame, table) -> pd.DataFrame:
@@ -395,9 +412,8 @@ def _read_actuals_workbook(path: Path, label: str):
     try:
         wb = load_workbook(path, data_only=True, read_only=False)
         formulas = load_workbook(path, data_only=False, read_only=False)  # to tell a formula never calculated from an empty cell
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError) as exc:
-        raise CapnuocInputError([Violation(label, None, None, f"not a readable .xlsx workbook ({exc})",
-                                           "a workbook written by `capnuoc template` and saved as .xlsx")]) from None
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
+        raise CapnuocInputError([violation(label, None, None, "actuals.not_xlsx")]) from None
     sheets = {_fold(t.sheet_vi): t for t in ACTUALS_TABLES} | {_fold(t.name): t for t in ACTUALS_TABLES}
     tables, labels, column_labels, header_rows, problems = {}, {}, {}, {}, []
     extra, present = [], set()
@@ -429,8 +445,7 @@ def _read_actuals_workbook(path: Path, label: str):
             return by_id.get(value.strip()) if by_ids else by_header.get(_fold(value))
 
         if best < 2:
-            problems.append(Violation(sheet_label, None, None, "no header row found",
-                                      "the sheet as `capnuoc template` writes it (headers in row 2, column ids in hidden row 3)"))
+            problems.append(violation(sheet_label, None, None, "actuals.no_header_row"))
             continue
         names, shown = [], {}
         for j, value in enumerate(grid[at], start=1):
@@ -509,14 +524,14 @@ def load_actuals(path: Path | str, package: DataPackage, year: int):
     return validate_actuals(read_actuals(path), package, year)
 
 
-def write_workbook(workbook, path: Path | str) -> None:
-    """Save an openpyxl workbook atomically (temporary file in the same folder, then rename)."""
+def write_bytes(data: bytes, path: Path | str) -> None:
+    """Write a file atomically (temporary file in the same folder, then rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".xlsx", dir=path.parent)
-    os.close(handle)
+    handle, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        workbook.save(tmp)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.chmod(tmp, 0o644)
         os.replace(tmp, path)
     except BaseException:
@@ -524,13 +539,26 @@ def write_workbook(workbook, path: Path | str) -> None:
         raise
 
 
+def write_workbook(workbook, path: Path | str) -> None:
+    """Save an openpyxl workbook atomically (temporary file in the same folder, then rename)."""
+    import io as stdio
+
+    buffer = stdio.BytesIO()
+    workbook.save(buffer)
+    write_bytes(buffer.getvalue(), path)
+
+
 def read_json(path: Path) -> dict:
     """A JSON document written by capnuoc (a manifest); a located error when missing or unreadable."""
     label = display_path(Path(path))
     try:
         return json.loads(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CapnuocInputError([Violation(label, None, None, "file not found", "a manifest.json written by capnuoc")]) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise CapnuocInputError([Violation(label, getattr(exc, "lineno", None), None, f"not a readable JSON file ({exc})",
-                                           "a manifest.json written by capnuoc")]) from None
+    except OSError as exc:
+        raise CapnuocInputError([violation(label, None, None, "io.cannot_read", reason=os_reason(exc),
+                                           what=text("io.what_manifest"))]) from None
+    except UnicodeDecodeError:
+        raise CapnuocInputError([violation(label, None, None, "io.json_not_utf8")]) from None
+    except json.JSONDecodeError as exc:
+        raise CapnuocInputError([violation(label, exc.lineno, text("io.column_number", number=exc.colno), "io.not_json")]) from None
+    except RecursionError:
+        raise CapnuocInputError([violation(label, None, None, "io.json_too_deep")]) from None

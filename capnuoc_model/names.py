@@ -18,6 +18,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from capnuoc_model import messages
+from capnuoc_model.messages import pair
+
 TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}  # huyền, sắc, ngã, hỏi, nặng
 SUGGESTIONS = 3
 
@@ -38,6 +41,7 @@ class Resolution:
     id: str | None
     problem: str | None = None
     expected: str | None = None
+    closest: str = ""  # the closest known names, for a message of its own
 
 
 @dataclass
@@ -61,7 +65,7 @@ class Resolver:
         labels = self.labels.get(kind, {})
         if len(ids) > 1:
             listed = ", ".join(f"{labels.get(i, i)} ({i})" for i in sorted(ids))
-            return Resolution(None, f"'{text}' is ambiguous: it can mean {listed}", f"one of the ids {', '.join(sorted(ids))}")
+            return Resolution(None, *pair("names.ambiguous", text=text, listed=listed, ids=", ".join(sorted(ids))))
         close = difflib.get_close_matches(name_key(text), list(known), n=SUGGESTIONS, cutoff=0.5)
         names = []
         for key in close:
@@ -69,8 +73,10 @@ class Resolver:
                 shown = f"{labels.get(id_, id_)} ({id_})"
                 if shown not in names:
                     names.append(shown)
-        hint = f"closest: {', '.join(names[:SUGGESTIONS])}" if names else f"one of {', '.join(sorted(labels)[:8])}…"
-        return Resolution(None, f"unknown {kind} '{text}'", f"a known {kind} name or id; {hint}")
+        what = messages.text(f"names.kind_{kind}")
+        closest = messages.text("names.closest", names=", ".join(names[:SUGGESTIONS])) if names else ""
+        hint = closest or messages.text("names.one_of", ids=messages.listing(sorted(labels)))
+        return Resolution(None, *pair("names.unknown", kind=what, text=text, hint=hint), closest=closest)
 
 
 def build_resolver(tables: dict[str, pd.DataFrame]) -> Resolver:

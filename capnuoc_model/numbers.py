@@ -19,6 +19,8 @@ DOT = "dot"  # '.' decimal mark, ',' groups thousands (the data package's own fo
 COMMA = "comma"  # ',' decimal mark, '.' groups thousands (Vietnamese)
 MIXED = "mixed"  # the file uses both conventions: ambiguous cells are rejected
 
+MAX_MAGNITUDE = 1e15  # no count, volume or share of a province comes near; beyond it numbers lose their units digit
+
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009]+")
 _PLAIN = re.compile(r"^\d+$")
 _GROUPED_ONCE = re.compile(r"^(\d{1,3})([.,])(\d{3})$")  # the ambiguous shape
@@ -73,10 +75,10 @@ def parse_number(text: str, *, integer: bool, style: str = DOT,
     sign = -1.0 if body.startswith("-") else 1.0
     body = body.lstrip("+-")
     if body.lower() in ("inf", "infinity", "nan"):
-        return None, f"'{raw}' is not a finite number"
+        return None, _text("number.not_finite", raw=raw)
     options = _candidates(body)
     if not options:
-        return None, f"'{raw}' is not a number"
+        return None, _text("number.not_a_number", raw=raw)
     values = {style_: sign * value for style_, value in options.items()}
 
     def allowed(value: float) -> bool:
@@ -93,18 +95,28 @@ def parse_number(text: str, *, integer: bool, style: str = DOT,
             value = values[style]
         else:
             low, high = sorted(distinct)
-            return None, (f"'{raw}' is ambiguous: {_show(high)} or {_show(low)}, and the file mixes "
-                          "decimal commas and decimal points")
+            return None, _text("number.ambiguous", raw=raw, high=_show(high), low=_show(low))
     else:
         value = distinct.pop()
     if not math.isfinite(value):
-        return None, f"'{raw}' is not a finite number"
+        return None, _text("number.not_finite", raw=raw)
+    if abs(value) >= MAX_MAGNITUDE:
+        return None, _text("number.too_large", raw=raw, limit=_show(MAX_MAGNITUDE))
     if integer:
         if not float(value).is_integer():
-            return None, f"'{raw}' is not a whole number"
+            return None, _text("number.not_whole", raw=raw)
         return int(value), None
     return value, None
 
 
 def _show(value: float) -> str:
-    return str(int(value)) if float(value).is_integer() else str(value)
+    """A number as a Vietnamese reader writes it (2.600; 2,6)."""
+    from capnuoc_model.fmt import vn
+
+    return vn(value, 6, trim=True)
+
+
+def _text(key: str, **params) -> str:
+    from capnuoc_model.messages import text
+
+    return text(key, **params)

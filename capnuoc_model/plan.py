@@ -45,6 +45,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.messages import pair, text, violation
 
 PLAN_FILE = "plan.yaml"
 COMPARISON_DECIMALS = 1  # values are compared with targets as printed, to one decimal
@@ -276,17 +277,14 @@ def read_plan_file(data_dir: Path, label: str) -> tuple[_PlanFile | None, list[V
     """The parsed ``plan.yaml`` or the problems with it (located as ``file: key``)."""
     path = Path(data_dir) / PLAN_FILE
     if not path.exists():
-        return None, [Violation(label, None, None, "tệp bị thiếu",
-                                "tệp plan.yaml mô tả Kế hoạch: năm hiện trạng, năm kế hoạch, năm cuối dự báo, các mục trích dẫn")]
+        return None, [violation(label, None, None, "plan.file_missing")]
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
-        return None, [Violation(label, None if line is None else line + 1, None, "không đọc được tệp YAML",
-                                "YAML hợp lệ (thụt lề đều, dấu ':' sau mỗi khóa)")]
+        return None, [violation(label, None if line is None else line + 1, None, "plan.not_yaml")]
     if not isinstance(data, dict):
-        return None, [Violation(label, None, None, "tệp không phải là một bảng khóa: giá trị",
-                                "các khóa " + ", ".join(_EXPECTED))]
+        return None, [violation(label, None, None, "plan.not_mapping", keys=", ".join(_EXPECTED))]
     try:
         return _PlanFile.model_validate(data), []
     except ValidationError as exc:
@@ -295,14 +293,15 @@ def read_plan_file(data_dir: Path, label: str) -> tuple[_PlanFile | None, list[V
             key = ".".join(str(part) for part in error["loc"])
             top = str(error["loc"][0]) if error["loc"] else ""
             if error["type"] == "extra_forbidden":
-                problem, expected = f"khóa không biết '{key}'", "chỉ các khóa " + ", ".join(_EXPECTED)
+                problem, expected = pair("plan.unknown_key", key=key, keys=", ".join(_EXPECTED))
             elif error["type"] == "missing":
-                problem, expected = "thiếu giá trị", _EXPECTED.get(top, "một giá trị")
+                problem, expected = pair("plan.missing_value", expected=_EXPECTED.get(top, text("plan.a_value")))
             else:
                 given = error.get("input")
-                problem = f"giá trị không hợp lệ {given!r}" if not isinstance(given, dict) else "giá trị không hợp lệ"
+                problem = (text("plan.bad_value", given=repr(given)) if not isinstance(given, dict)
+                           else text("plan.bad_value_plain"))
                 detail = str(error.get("ctx", {}).get("error", "")) if error["type"] == "value_error" else ""
-                expected = (detail + "; " if detail else "") + _EXPECTED.get(top, "một giá trị")
+                expected = (detail + "; " if detail else "") + _EXPECTED.get(top, text("plan.a_value"))
             problems.append(Violation(label, None, key or None, problem, expected))
         return None, problems
 
@@ -326,49 +325,47 @@ def check_targets(targets: pd.DataFrame, label: str, years: _Years,
         if _na(target_id):
             continue
         if target_id not in INDICATORS:
-            add(i, "target_id", f"mã mục tiêu không được mô hình hỗ trợ '{target_id}'",
-                "một trong " + ", ".join(INDICATORS) + " (mô hình không tính được chỉ tiêu khác, nên không bỏ qua nó)")
+            add(i, "target_id", *pair("plan.unknown_target", target=target_id, targets=", ".join(INDICATORS)))
             continue
         unit_expected, scopes = INDICATORS[target_id]
         unit = row.get("unit")
         if not _na(unit) and unit != unit_expected:
-            add(i, "unit", f"đơn vị '{unit}' không đúng với mục tiêu '{target_id}'", unit_expected)
+            add(i, "unit", *pair("plan.wrong_unit", unit=unit, target=target_id, expected=unit_expected))
         applies = tuple(s.strip() for s in str(row.get("applies_to") or "").split(";") if s.strip())
         wrong = [s for s in applies if s not in scopes]
         if wrong or not applies:
-            add(i, "applies_to", f"'{';'.join(wrong) or row.get('applies_to')}' không áp dụng được cho mục tiêu '{target_id}'",
-                "một hoặc vài phạm vi, cách nhau bởi ';': " + ", ".join(sorted(scopes)))
+            add(i, "applies_to", *pair("plan.wrong_scope", given=";".join(wrong) or row.get("applies_to"), target=target_id,
+                                       scopes=", ".join(sorted(scopes))))
         if not _na(row.get("year")) and int(row["year"]) != years.plan:
-            add(i, "year", f"năm {int(row['year'])} khác năm kế hoạch {years.plan} của plan.yaml", f"{years.plan}")
+            add(i, "year", *pair("plan.not_plan_year", year=int(row["year"]), plan=years.plan))
         if not _na(row.get("baseline_year")) and int(row["baseline_year"]) != years.base:
-            add(i, "baseline_year", f"năm {int(row['baseline_year'])} khác năm hiện trạng {years.base} của plan.yaml",
-                f"{years.base} hoặc để trống")
+            add(i, "baseline_year", *pair("plan.not_base_year", year=int(row["baseline_year"]), base=years.base))
         low = None if _na(row.get("target_min")) else float(row["target_min"])
         high = None if _na(row.get("target_max")) else float(row["target_max"])
         base = None if _na(row.get("baseline_value")) else float(row["baseline_value"])
         comparator = row.get("comparator")
         shape = {"at_least": (True, False), "at_most": (False, True), "between": (True, True), "qualitative": (False, False)}
         if comparator in shape and (low is not None, high is not None) != shape[comparator]:
-            add(i, "comparator", f"'{comparator}' không khớp với target_min/target_max",
-                "at_least: chỉ target_min; at_most: chỉ target_max; between: cả hai; qualitative: không có số")
+            add(i, "comparator", *pair("plan.comparator_mismatch", comparator=comparator))
         unit_range = UNIT_RANGE.get(unit_expected)
         for column, value in (("target_min", low), ("target_max", high), ("baseline_value", base)):
             if value is None:
                 continue
             if not math.isfinite(value) or (unit_range and not unit_range[0] <= value <= unit_range[1]):
                 lo_, hi_ = unit_range or (0, 0)
-                add(i, column, f"giá trị không thể có {value:g}",
-                    f"một số từ {lo_:g} đến {hi_:g} ({UNIT_VI[unit_expected]})" if unit_range else "để trống (mục tiêu định tính)")
+                add(i, column, text("plan.impossible_value", value=f"{value:g}"),
+                    text("plan.value_range", low=f"{lo_:g}", high=f"{hi_:g}", unit=UNIT_VI[unit_expected]) if unit_range
+                    else text("plan.value_empty"))
         if low is not None and high is not None and low > high:
-            add(i, "target_min", f"target_min {low:g} lớn hơn target_max {high:g}", "target_min ≤ target_max")
+            add(i, "target_min", *pair("plan.min_over_max", low=f"{low:g}", high=f"{high:g}"))
         out[target_id] = Target(
             id=str(target_id), indicator_vi=str(row.get("indicator_vi") or ""), wording_vi=str(row.get("wording_vi") or ""),
             comparator=str(comparator), low=low, high=high, unit=unit_expected, applies_to=applies,
             baseline_value=base, source=str(row.get("source") or ""))
     for required in REQUIRED_TARGETS:
         if required not in out and not any(v.column == "target_id" for v in problems):
-            problems.append(Violation(label, None, "target_id", f"thiếu mục tiêu '{required}'",
-                                      "một dòng cho mỗi mục tiêu " + ", ".join(REQUIRED_TARGETS) + " (mô hình dự báo hai chỉ tiêu này)"))
+            problems.append(violation(label, None, "target_id", "plan.target_missing", target=required,
+                                      targets=", ".join(REQUIRED_TARGETS)))
     return out, problems
 
 
@@ -384,18 +381,17 @@ def load_plan(data_dir: Path, tables: dict[str, pd.DataFrame], labels: dict[str,
         raise CapnuocInputError(problems)
     years = spec.years
     if not years.base < years.plan <= years.horizon:
-        problems.append(Violation(label, None, "years", f"base {years.base}, plan {years.plan}, horizon {years.horizon}",
-                                  "base < plan ≤ horizon (năm hiện trạng trước năm kế hoạch, năm cuối dự báo không trước năm kế hoạch)"))
+        problems.append(violation(label, None, "years", "plan.years_order", base=years.base, plan=years.plan,
+                                  horizon=years.horizon))
     sources = set(tables["sources"]["source_id"].dropna()) if "sources" in tables else set()
     if sources and spec.source not in sources:
-        problems.append(Violation(label, None, "source", f"mã nguồn không có trong sources.csv '{spec.source}'",
-                                  "một source_id của sources.csv"))
+        problems.append(violation(label, None, "source", "plan.unknown_source", source=spec.source))
     example = None
     if spec.evaluation_example:
         example = (Path(data_dir) / spec.evaluation_example).resolve()
         if not example.exists():
-            problems.append(Violation(label, None, "evaluation_example", f"không tìm thấy '{spec.evaluation_example}'",
-                                      _EXPECTED["evaluation_example"]))
+            problems.append(violation(label, None, "evaluation_example", "plan.example_not_found", path=spec.evaluation_example,
+                                      expected=_EXPECTED["evaluation_example"]))
     lines = lines or {}
     targets, target_problems = check_targets(tables["targets_province"], labels["targets_province"], years,
                                              lines.get("targets_province"))
@@ -419,8 +415,8 @@ def _check_area_targets(tables: dict[str, pd.DataFrame], labels: dict[str, str],
     frame = tables.get("targets_area")
     if frame is None or "year" not in frame:
         return []
-    return [Violation(labels["targets_area"], int(lines[i]) if lines is not None else int(i) + 2, "year", f"năm {int(y)} khác năm kế hoạch {years.plan} của plan.yaml",
-                      f"{years.plan}") for i, y in frame["year"].items() if not _na(y) and int(y) != years.plan]
+    return [violation(labels["targets_area"], int(lines[i]) if lines is not None else int(i) + 2, "year", "plan.not_plan_year",
+                      year=int(y), plan=years.plan) for i, y in frame["year"].items() if not _na(y) and int(y) != years.plan]
 
 
 def check_assumption_paths(plan: Plan, paths: set[str], groups_label: str, defaults_label: str) -> list[Violation]:
@@ -429,6 +425,6 @@ def check_assumption_paths(plan: Plan, paths: set[str], groups_label: str, defau
     for column, mapping in (("extension_assumption", plan.extension_assumptions), ("demand_assumption", plan.demand_assumptions)):
         for group, path in mapping.items():
             if path not in paths:
-                out.append(Violation(groups_label, None, column, f"nhóm '{group}' dùng giả định '{path}' không có trong {defaults_label}",
-                                     "đường dẫn của một giả định trong tệp giả định, ví dụ extension.low_utilisation_gap_closed_per_year"))
+                out.append(violation(groups_label, None, column, "plan.group_assumption_unknown", group=group, path=path,
+                                     defaults=defaults_label))
     return out

@@ -7,7 +7,6 @@ functions turn it into the frames that ``capnuoc project`` writes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -49,16 +48,16 @@ class Setup:
 
 
 def setup(package: DataPackage, scenario: Scenario) -> Setup:
+    from capnuoc_model.validation import check_scenario
+
     plan = package.plan
-    problems = check_assumption_paths(plan, set(scenario.paths()), display_path(package.directory / "orientation_groups.csv"),
-                                      display_path(Path(scenario.files[0])))
-    if problems:
-        raise CapnuocInputError(problems)
+    defaults = load_defaults(scenario.files[0])
+    # the package's projects, history and the plan's groups fit the scenario (located errors)
+    check_scenario(package, scenario, defaults)
     start = int(scenario.value("population.trend_start_year"))
     history = package.population_history
     fit = population.fit_growth(history[history["year"] >= start], base_year=plan.base_year)
     targets = package.targets_area.set_index("area_id")["coverage_target_pct"].astype(float)
-    defaults = load_defaults(scenario.files[0])
     # demand assumptions scale the base-year billed volume per person relative to the defaults it was built with
     reference = {path: float(defaults.value(path)) for path in sorted(set(plan.demand_assumptions.values()))}
     inputs = engine.build_inputs(package)
@@ -256,13 +255,14 @@ def targets_table(p: Projection) -> pd.DataFrame:
     return frame
 
 
-def sensitivity_table(p: Projection, draws: int = SENSITIVITY_DRAWS) -> pd.DataFrame:
+def sensitivity_table(p: Projection, draws: int | None = None) -> pd.DataFrame:
     """For each uncertain assumption: the headline probabilities and values with it held at the low and high end of its range.
 
     The other assumptions keep varying, with the same random numbers in every run
     (common random numbers), so a difference is the assumption's own effect.
     """
     s = p.setup
+    draws = draws or SENSITIVITY_DRAWS  # read when called, so a fast test setting can lower it
     rows = []
     for path in s.scenario.uncertain_paths():
         low, high = support(s.scenario.get(path).distribution)

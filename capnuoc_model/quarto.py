@@ -35,6 +35,7 @@ import sys
 from pathlib import Path
 
 from capnuoc_model import render  # light: the notebook filter runs once per chapter and format
+from capnuoc_model.messages import text
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 QUARTO_FILE = "_quarto.yml"
@@ -203,8 +204,7 @@ def _inside(path: Path, root: Path) -> Path:
     try:
         return path.resolve().relative_to(root.resolve())
     except ValueError:
-        raise QuartoError(f"Chương {path} nằm ngoài thư mục dự án {root}: Quarto chỉ dàn trang các chương "
-                          "trong thư mục có _quarto.yml") from None
+        raise QuartoError(text("quarto.chapter_outside", path=path, root=root)) from None
 
 
 def generate_project(book: render.Book, chapters: list[tuple[Path, Path]], formats: tuple[str, ...], work: Path,
@@ -280,20 +280,20 @@ def render_project(quarto: str, book: render.Book, chapters: list[tuple[Path, Pa
         done = subprocess.run([quarto, "render", "--no-execute"], cwd=project, env=env, capture_output=True,
                               text=True, encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise QuartoError(f"Không chạy được Quarto ({quarto}): {exc}") from None
+        from capnuoc_model.io import os_reason
+
+        raise QuartoError(text("quarto.cannot_run", quarto=quarto, reason=os_reason(exc))) from None
     from capnuoc_model import io
 
     shutil.rmtree(project / ".quarto", ignore_errors=True)  # Quarto's scratch folder: never left behind
     if done.returncode != 0:
         message = (done.stderr.strip() or done.stdout.strip())[-MESSAGE_TAIL:]
-        raise QuartoError(f"Quarto không dàn trang được tài liệu (mã lỗi {done.returncode}). "
-                          f"Thông báo của Quarto:\n{message}\n(Dự án Quarto đã tạo: {io.display_path(project)})")
+        raise QuartoError(text("quarto.failed", code=done.returncode, message=message, project=io.display_path(project)))
     built = project / OUTPUT_DIR
     expected = {"html": built / "index.html", "pdf": built / f"{book.basename}.pdf", "docx": built / f"{book.basename}.docx"}
     missing = [io.display_path(expected[f]) for f in formats if not expected[f].is_file()]
     if missing:
-        raise QuartoError(f"Quarto kết thúc mà không tạo ra: {', '.join(missing)} "
-                          f"(Dự án Quarto đã tạo: {io.display_path(project)})")
+        raise QuartoError(text("quarto.nothing_made", missing=", ".join(missing), project=io.display_path(project)))
     for html_file in built.rglob("*.html"):
         drop_cdn_widget_scripts(html_file)
     if book.page_mark and "docx" in formats:  # Quarto has no option for a DOCX header: added as the offline path does
@@ -318,14 +318,14 @@ def main(argv: list[str] | None = None) -> int:
         try:
             return pre_render()
         except (ReportError, CapnuocInputError) as error:  # a located message, not a traceback, in Quarto's log
-            print(f"capnuoc: không chạy được các chương của tài liệu: {error}", file=sys.stderr)
+            print(text("quarto.pre_render_failed", error=error), file=sys.stderr)
             return 2 if isinstance(error, CapnuocInputError) else 1
     if what == "ipynb-filter":
         sys.stdout.buffer.write(ipynb_filter(sys.stdin.buffer.read()))
         return 0
     if what == "post-render":
         return post_render()
-    print(f"capnuoc.quarto: cần pre-render, ipynb-filter hoặc post-render, không phải {what!r}", file=sys.stderr)
+    print(text("quarto.unknown_step", what=what), file=sys.stderr)
     return 2
 
 

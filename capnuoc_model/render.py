@@ -61,6 +61,7 @@ from pathlib import Path
 import yaml
 
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.messages import text, violation
 
 __all__ = ["Book", "read_book", "find_quarto", "notebook_markdown", "render_document"]
 
@@ -99,21 +100,21 @@ class Book:
         """The chapters, checked to be notebooks (the offline path cannot run .qmd files)."""
         bad = [c for c in self.chapters if c.suffix != ".ipynb"]
         if bad:
-            raise CapnuocInputError([
-                Violation(str(c), None, None, "offline renderer takes notebooks",
-                          "a .ipynb chapter (Quarto accepts .ipynb chapters too)") for c in bad])
+            raise CapnuocInputError([violation(str(c), None, None, "render.not_a_notebook") for c in bad])
         return self.chapters
 
 
 def _load_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-    except (OSError, yaml.YAMLError) as exc:
-        raise CapnuocInputError([Violation(str(path), None, None, f"không đọc được tệp cấu hình: {exc}",
-                                           "một tệp YAML đọc được")]) from None
+    except OSError as exc:
+        from capnuoc_model.io import os_reason
+
+        raise CapnuocInputError([violation(str(path), None, None, "render.cannot_read_project", reason=os_reason(exc))]) from None
+    except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
+        raise CapnuocInputError([violation(str(path), None, None, "render.project_not_yaml")]) from None
     if not isinstance(data, dict):
-        raise CapnuocInputError([Violation(str(path), None, None, "tệp cấu hình không phải một bảng khóa: giá trị",
-                                           "các khóa của Quarto (project, book, format, ...)")])
+        raise CapnuocInputError([violation(str(path), None, None, "render.project_not_mapping")])
     return data
 
 
@@ -158,8 +159,8 @@ def read_project(quarto_yml: Path, document: str | None = None) -> tuple[dict, s
     found = profile_file(quarto_yml, profile) if profile else None
     if document is not None and found is None:
         known = sorted(p.stem.removeprefix(f"{quarto_yml.stem}-") for p in quarto_yml.parent.glob(f"{quarto_yml.stem}-*.y*ml"))
-        raise CapnuocInputError([Violation(str(quarto_yml), None, None, f"không có tài liệu {document!r}",
-                                           f"một trong: {', '.join(known) or '(chưa có tệp _quarto-<tên>.yml nào)'}")])
+        raise CapnuocInputError([violation(str(quarto_yml), None, None, "render.unknown_document", document=document,
+                                           documents=", ".join(known) or text("render.no_profiles"))])
     data = {k: v for k, v in data.items() if k != "profile"}
     if found is not None:
         data = merge_profile(data, _load_yaml(found))
@@ -179,21 +180,23 @@ def read_book(quarto_yml: Path, document: str | None = None) -> Book:
     quarto_yml = Path(quarto_yml)
     where = str(quarto_yml)
 
-    def fail(problem: str, expected: str) -> CapnuocInputError:
-        return CapnuocInputError([Violation(where, None, None, problem, expected)])
+    def fail(key: str, **params) -> CapnuocInputError:
+        return CapnuocInputError([violation(where, None, None, key, **params)])
 
     data, profile = read_project(quarto_yml, document)
+    if not all(isinstance(data.get(k) or {}, dict) for k in ("project", "book", "capnuoc")):
+        raise fail("render.project_not_mapping")
     project, book, own = (data.get(k) or {} for k in ("project", "book", "capnuoc"))
     merged: dict = {"title": project.get("title"), "output-dir": project.get("output-dir"),
                     **{k: data[k] for k in ("number-sections", "number-depth") if k in data}}
     merged.update({k: v for k, v in book.items() if v is not None})
     merged.update({k: v for k, v in own.items() if v is not None})
     if not merged.get("title"):
-        raise fail("the book has no title", "book.title (or project.title)")
+        raise fail("render.no_title")
     chapters = _flatten_chapters(merged.get("chapters") or [], fail) + _flatten_chapters(
         merged.get("appendices") or [], fail)
     if not chapters:
-        raise fail("the book has no chapters", "book.chapters: a list of .ipynb paths")
+        raise fail("render.no_chapters")
     listed = merged.get("author") if isinstance(merged.get("author"), list) else [merged.get("author")]
     authors = tuple(str(a.get("name", "") if isinstance(a, dict) else a) for a in listed if a)
     return Book(
@@ -210,12 +213,14 @@ def read_book(quarto_yml: Path, document: str | None = None) -> Book:
 
 def _flatten_chapters(entries: list, fail) -> list[Path]:
     out: list[Path] = []
+    if not isinstance(entries, list):
+        raise fail("render.chapters_not_list")
     for entry in entries:
         if isinstance(entry, dict) and "chapters" in entry:  # Quarto `- part: ...` group
             out += _flatten_chapters(entry["chapters"] or [], fail)
             continue
         if not isinstance(entry, str) or Path(entry).suffix not in (".ipynb", ".qmd"):
-            raise fail(f"chapter entry {entry!r} is not a notebook", "a .ipynb (or .qmd) path")
+            raise fail("render.chapter_not_notebook", entry=str(entry)[:80])
         out.append(Path(entry))
     return out
 
@@ -251,12 +256,88 @@ def find_quarto() -> str | None:
 TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report" / "templates"
 
 
+@functools.lru_cache(maxsize=None)
 def _template(name: str) -> str:
-    """A document template of report/templates/ (the nbconvert Markdown, CSS and typst templates)."""
-    return (TEMPLATES_DIR / name).read_text(encoding="utf-8")
+    """A document template of report/templates/ (the nbconvert Markdown, CSS and typst templates).
+
+    Read when a document is rendered, not on import: a missing template stops rendering
+    with a located message and leaves every other command (``evaluate --to none``) working.
+    """
+    from capnuoc_model.io import display_path, os_reason
+
+    path = TEMPLATES_DIR / name
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise CapnuocInputError([violation(display_path(path), None, None, "render.template_missing", reason=os_reason(exc))]) from None
+    except UnicodeDecodeError:
+        raise CapnuocInputError([violation(display_path(path), None, None, "render.template_not_utf8")]) from None
 
 
-_TEMPLATE = _template("capnuoc.md.j2")
+TEXT_TEMPLATES = ("capnuoc.md.j2", "capnuoc.css", "capnuoc-numbers.css", "capnuoc.typ")  # read by this module
+PATH_TEMPLATES = ("typst-fonts.typ", "conditional-content.lua", "number-depth.lua", "reference.docx", "quarto.css")  # given to tools
+TEMPLATE_FILES = TEXT_TEMPLATES + PATH_TEMPLATES
+
+
+def check_templates() -> None:
+    """Every template present and readable: all problems at once, before any notebook runs."""
+    from capnuoc_model.io import display_path
+
+    problems = []
+    for name in TEXT_TEMPLATES:
+        try:
+            _template(name)
+        except CapnuocInputError as error:
+            problems += error.violations
+    for name in PATH_TEMPLATES:
+        if not (TEMPLATES_DIR / name).is_file():
+            problems.append(violation(display_path(TEMPLATES_DIR / name), None, None, "render.template_missing",
+                                      reason=text("io.reason_not_found")))
+    if problems:
+        raise CapnuocInputError(problems)
+
+
+def check_chapters(book: Book, root: Path) -> None:
+    """Every chapter of the book exists and is a notebook nbformat can read (located messages otherwise)."""
+    import nbformat
+
+    from capnuoc_model.io import display_path
+
+    problems = []
+    for chapter in book.chapters:
+        path = chapter if chapter.is_absolute() else root / chapter
+        label = display_path(path)
+        if not path.is_file():
+            problems.append(violation("_quarto.yml", None, None, "render.chapter_missing", chapter=str(chapter)))
+            continue
+        if path.suffix == ".ipynb":  # a .qmd page is Quarto's to read
+            problems += _notebook_problems(path, label, nbformat)
+    if problems:
+        raise CapnuocInputError(problems)
+
+
+def _notebook_problems(path: Path, label: str, nbformat) -> list[Violation]:
+    import json
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError:
+        return [violation(label, None, None, "render.notebook_not_utf8")]
+    except OSError as exc:
+        from capnuoc_model.io import os_reason
+
+        return [violation(label, None, None, "render.notebook_unreadable", reason=os_reason(exc))]
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [violation(label, exc.lineno, None, "render.notebook_not_json", column=exc.colno)]
+    except RecursionError:
+        return [violation(label, None, None, "render.notebook_not_json", column="—")]
+    try:
+        nbformat.validate(nbformat.reads(text, as_version=4))
+    except Exception:  # noqa: BLE001 - nbformat raises several kinds for a notebook it cannot use
+        return [violation(label, None, None, "render.notebook_invalid")]
+    return []
 
 
 def _cell_options(source: str) -> dict:
@@ -334,15 +415,14 @@ def notebook_markdown(notebook: Path, flavour: str, build_dir: Path, prefix: str
 
     try:
         nb = nbformat.read(notebook, as_version=4)
-    except Exception as exc:  # noqa: BLE001 - any unreadable notebook is an input problem
-        raise CapnuocInputError([Violation(str(notebook), None, None, f"cannot read the notebook: {exc}",
-                                           "an executed .ipynb (nbformat 4)")]) from None
+    except Exception:  # noqa: BLE001 - any unreadable notebook is an input problem
+        raise CapnuocInputError([violation(str(notebook), None, None, "render.notebook_invalid")]) from None
     config = Config()
     config.NbConvertBase.display_data_priority = HTML_PRIORITY if flavour == "html" else PRINT_PRIORITY
     config.TemplateExporter.exclude_input = True
     config.TemplateExporter.exclude_input_prompt = True
     config.TemplateExporter.exclude_output_prompt = True
-    exporter = MarkdownExporter(config=config, extra_loaders=[DictLoader({"capnuoc.md.j2": _TEMPLATE})],
+    exporter = MarkdownExporter(config=config, extra_loaders=[DictLoader({"capnuoc.md.j2": _template("capnuoc.md.j2")})],
                                 template_file="capnuoc.md.j2")
     if flavour == "print":
         exporter.raw_mimetypes = ["text/markdown", ""]
@@ -362,8 +442,7 @@ def _pandoc(args: list[str], cwd: Path, what: str) -> None:
                           text=True, encoding="utf-8", errors="replace")
     if proc.returncode != 0:
         tail = (proc.stderr or proc.stdout).strip()[-800:]
-        raise CapnuocInputError([Violation("pandoc", None, None, f"pandoc failed writing {what}: {tail}",
-                                           "Markdown that pandoc converts (see the build folder)")])
+        raise CapnuocInputError([violation("pandoc", None, None, "render.pandoc_failed", what=what, tail=tail, build=str(cwd))])
 
 
 def _same_name(a: str, b: str) -> bool:
@@ -417,8 +496,6 @@ def _common(book: Book, build: Path, source: str, fmt: str) -> list[str]:
 
 
 # -------------------------------------------------------------------------------- HTML
-_CSS = _template("capnuoc.css")
-_CSS_NUMBERS = _template("capnuoc-numbers.css")
 
 
 @functools.lru_cache(maxsize=1)
@@ -476,7 +553,7 @@ _CSS_BODY_FIRST = ("\nbody { display: flex; flex-direction: column; } body > nav
 
 
 def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
-    css = _CSS + (_CSS_NUMBERS if number else "") + ("" if book.title_page else _CSS_BODY_FIRST)
+    css = _template("capnuoc.css") + (_template("capnuoc-numbers.css") if number else "") + ("" if book.title_page else _CSS_BODY_FIRST)
     (build / "capnuoc.css").write_text(css, encoding="utf-8")  # --css also drops pandoc's default CSS
     _pandoc(_common(book, build, "html.md", "html") + [
         "-t", "html5", "--standalone", "--embed-resources", "--include-in-header", str(_vega_header(build)),
@@ -484,7 +561,6 @@ def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
 
 
 # ---------------------------------------------------------------------------- PDF/typst
-_TYPST_TEMPLATE = _template("capnuoc.typ")
 TYPST_FONTS = TEMPLATES_DIR / "typst-fonts.typ"  # the fonts, set in typst; Quarto includes the same file
 
 
@@ -514,11 +590,10 @@ def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
 
     fonts = font_dirs()
     if not fonts:
-        raise CapnuocInputError([Violation("typst", None, None, "không tìm thấy phông chữ của tài liệu "
-                                           f"({' hoặc '.join(DOCUMENT_FONTS)}, có đủ chữ tiếng Việt)",
-                                           f"cài gói Debian {FONT_PACKAGE}, hoặc đặt CAPNUOC_FONT_PATH là thư mục chứa phông")])
+        raise CapnuocInputError([violation("typst", None, None, "render.fonts_missing", fonts=" hoặc ".join(DOCUMENT_FONTS),
+                                           package=FONT_PACKAGE)])
     template = build / "capnuoc.typst"
-    template.write_text(_TYPST_TEMPLATE, encoding="utf-8")
+    template.write_text(_template("capnuoc.typ"), encoding="utf-8")
     typ = build / f"{book.basename}.typ"
     # --wrap=none: typst breaks a heading's line where pandoc wrapped its source (at half the width)
     labelled = [] if number else _filters("table-captions.lua")  # the caption a sticky block: it stays with its table
@@ -529,9 +604,8 @@ def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
         + (["-V", f"capnuoc-page-mark={book.page_mark}"] if book.page_mark else []), build, "typst")
     try:
         typst.compile(str(typ), output=str(target), root=str(build), font_paths=fonts)
-    except Exception as exc:  # noqa: BLE001 - typst raises TypstError or RuntimeError
-        raise CapnuocInputError([Violation("typst", None, None, f"typst failed compiling {typ}: {exc}",
-                                           "a .typ file that typst compiles")]) from None
+    except Exception:  # noqa: BLE001 - typst raises TypstError or RuntimeError
+        raise CapnuocInputError([violation("typst", None, None, "render.typst_failed", file=str(typ))]) from None
 
 
 # -------------------------------------------------------------------------------- DOCX
@@ -673,9 +747,9 @@ def render_document(executed: list[Path], book: Book, out_dir: Path, formats=FOR
     unknown = [f for f in formats if f not in FORMATS]
     if unknown:
         raise ValueError(f"unknown format(s) {unknown}; expected some of {FORMATS}")
-    problems = [Violation(str(p), None, None, "offline renderer takes notebooks", "a .ipynb file")
+    problems = [violation(str(p), None, None, "render.not_a_notebook")
                 for p in list(book.chapters) + list(executed) if Path(p).suffix != ".ipynb"]
-    problems += [Violation(str(p), None, None, "the executed notebook does not exist", "an executed .ipynb")
+    problems += [violation(str(p), None, None, "render.executed_missing")
                  for p in executed if Path(p).suffix == ".ipynb" and not Path(p).is_file()]
     if problems:
         raise CapnuocInputError(problems)

@@ -29,6 +29,8 @@ from typing import Callable
 import capnuoc_model
 from capnuoc_model import io, quarto, render, runs
 from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
+from capnuoc_model.messages import text
+from capnuoc_model.outputs import WORKBOOK_NAMES
 from capnuoc_model.scenario import load_scenario
 
 QUARTO_FILE = "_quarto.yml"
@@ -68,8 +70,7 @@ def choose_renderer(renderer: str | None = None, use_quarto: bool = True) -> tup
     wants_quarto = renderer == "quarto" or (renderer is None and use_quarto)
     found = render.find_quarto() if wants_quarto else None
     if renderer == "quarto" and found is None:
-        raise ReportError("Không tìm thấy Quarto: cần lệnh quarto trên PATH (hoặc biến môi trường QUARTO_PATH "
-                          "chỉ đến tệp chạy của Quarto). Dùng --renderer offline để dàn trang không cần Quarto.")
+        raise ReportError(text("report.quarto_not_found"))
     return (renderer or ("quarto" if found else "offline")), found
 
 
@@ -108,10 +109,8 @@ def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # kernel start-up/shut-down chatter is not for the user
         )
     except PapermillExecutionError as error:
-        raise ReportError(
-            f"{io.display_path(source)}: cell {error.exec_count} failed: {error.ename}: {error.evalue} "
-            f"(executed copy with the error: {io.display_path(target)})"
-        ) from None
+        raise ReportError(text("report.cell_failed", notebook=io.display_path(source), cell=error.exec_count,
+                               detail=str(error.evalue).strip()[:300], executed=io.display_path(target))) from None
 
 
 def front_matter(plan, document: str | None) -> dict:
@@ -165,24 +164,26 @@ def build_report(
     cache = io.resolve(cache_dir)
 
     started = time.perf_counter()
-    step("Đọc dữ liệu và kịch bản")
+    step(text("progress.read_inputs"))
     package = io.load_package(io.resolve(data_dir))
     year = year or package.plan.plan_year
     chosen = load_scenario(scenario_file, sets)
     book = replace(render.read_book(io.REPO_ROOT / QUARTO_FILE, document), **front_matter(package.plan, document))
+    render.check_chapters(book, io.REPO_ROOT)  # a missing or broken chapter stops here, before any computing
+    render.check_templates()
     notebooks = [io.resolve(n) for n in book.notebooks()]
     is_baseline = scenario_file.resolve() == io.resolve(BASELINE_SCENARIO).resolve() and not sets
     if not is_baseline:  # label the documents of any other scenario
         book = replace(book, subtitle=f"Kịch bản: {chosen.label}", basename=f"{book.basename}-{output_folder(scenario_file, sets).name}")
     book = replace(book, **(book_changes or {}))
     target = Path(out) if out else output_folder(scenario_file, sets)
-    timings.step("đọc dữ liệu, kịch bản, _quarto.yml", started)
+    timings.step(text("timing.read_inputs"), started)
 
     started = time.perf_counter()
-    step("Mô phỏng (dùng lại kết quả đã lưu nếu có)")
+    step(text("progress.simulate"))
     cached_run(package, chosen, draws, seed, cache)
     key = run_key(package, chosen, draws, seed)
-    timings.step("dự báo và mô phỏng Monte Carlo", started)
+    timings.step(text("timing.simulate"), started)
 
     parameters = {"scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed, "year": year,
                   "data_dir": str(io.resolve(data_dir)), "cache_dir": str(cache), **(extra_parameters or {})}
@@ -197,7 +198,7 @@ def build_report(
     if renderer != NOTEBOOKS_ONLY and stamp.exists() and json.loads(stamp.read_text(encoding="utf-8")).get("key") == document_key:
         outputs = {fmt: target / name for fmt, name in json.loads(stamp.read_text(encoding="utf-8"))["outputs"].items()}
         if all(p.exists() for p in outputs.values()):
-            timings.step("kiểm tra: không có thay đổi", started)
+            timings.step(text("timing.unchanged"), started)
             return ReportResult(outputs, target, True, timings, tuple(executed), tuple(notebooks), renderer)
 
     started = time.perf_counter()
@@ -227,7 +228,7 @@ def build_report(
         return ReportResult({}, target, False, timings, tuple(executed), tuple(notebooks), renderer)
 
     started = time.perf_counter()
-    step("Dàn trang HTML, PDF, DOCX" + (" bằng Quarto" if renderer == "quarto" else ""))
+    step(text("progress.render_quarto" if renderer == "quarto" else "progress.render"))
     with io.AtomicFolder(target) as folder:
         if renderer == "quarto":  # one `quarto render` of a generated project holding the executed chapters
             try:
@@ -243,7 +244,9 @@ def build_report(
             json.dumps({"key": document_key, "outputs": {f: p.name for f, p in outputs.items()}}), encoding="utf-8")
         # the numbers behind the document, with what it takes to reproduce them (capnuoc reproduce)
         run = cached_run(package, chosen, draws, seed, cache)
-        io.write_tables(run.tables, folder / "data")
+        io.write_tables(run.tables, folder / "data", workbook=WORKBOOK_NAMES["project"],
+                        title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
+                                   last=package.plan.horizon_year))
         io.write_json(runs.manifest(run, package, "report", {
             "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
             "data": str(package.directory.resolve())}), folder / "manifest.json")
@@ -253,5 +256,5 @@ def build_report(
             shutil.copyfile(profile, folder / profile.name)
         if write_extra is not None:
             write_extra(folder)
-    timings.step("dàn trang " + ", ".join(formats) + (" (Quarto)" if renderer == "quarto" else " (pandoc + typst)"), started)
+    timings.step(text("timing.render_quarto" if renderer == "quarto" else "timing.render", formats=", ".join(formats)), started)
     return ReportResult(outputs, target, False, timings, tuple(executed), tuple(notebooks), renderer)

@@ -9,6 +9,7 @@ from typing import Callable
 import pandas as pd
 
 from capnuoc_model import baseline, feasibility, io, projection
+from capnuoc_model.messages import text
 from capnuoc_model.scenario import Scenario
 
 @dataclass(frozen=True)
@@ -31,9 +32,9 @@ def full_run(
 
     ``step`` is called with a short Vietnamese label before each stage (for progress display).
     """
-    step("Mô phỏng Monte Carlo")
+    step(text("progress.monte_carlo"))
     p = projection.project(package, scenario, draws, seed)
-    step("Tính điều kiện cần để đạt mục tiêu")
+    step(text("progress.what_it_takes"))
     uptake = feasibility.minimal_uptake(p.setup)
     prices = baseline.prices_state(package)
     loss = feasibility.with_payback(feasibility.least_cost_loss_cut(p.setup), prices)
@@ -50,7 +51,7 @@ def full_run(
         "assumption_changes": changes_table(scenario),
     }
     if with_sensitivity:
-        step("Phân tích độ nhạy")
+        step(text("progress.sensitivity"))
         tables["sensitivity"] = projection.sensitivity_table(p)
     return ProjectionRun(p, uptake, loss, tables)
 

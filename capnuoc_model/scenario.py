@@ -71,31 +71,26 @@ from scipy import stats
 from capnuoc_model import fmt
 from capnuoc_model.errors import CapnuocInputError, Violation
 from capnuoc_model.limits import physical_limit
+from capnuoc_model.messages import pair as _pair
+from capnuoc_model.messages import text as _t
+from capnuoc_model.messages import unit_vi
 
 DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "analysis" / "assumptions" / "defaults.yaml"
-YAML_EXPECTED = "valid YAML (check indentation and ':' after each key)"
+YAML_EXPECTED = _t("scenario.yaml_expected")
+MAX_DEPTH = 50  # a scenario or assumptions tree is a few levels deep; far deeper is a mistake (and would exhaust the stack)
 OVERRIDE_FIELDS = ("value", "distribution", "min", "max", "description", "reference")
 LEAF_MARKERS = {"value", "unit", "description", "reference", "min", "max", "choices"}
 NAME = re.compile(r"[A-Za-z0-9_]+")
+DECIMAL_COMMA = re.compile(r"[-+]?\d+,\d+")  # 0,8: a number as Vietnamese write it, which YAML reads as text
 EXPONENT_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)[eE][-+]?\d+")  # PyYAML reads 1e-3 as text
 Loc = tuple[Union[str, int], ...]
 Problem = tuple[Loc, str, str]  # (location inside the mapping validated, problem, expected)
 
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
-DIST_HELP = ("null or a distribution: {kind: triangular, low, mode, high}, {kind: uniform, low, high}, "
-             "{kind: normal, mean, sd, low?, high?} or {kind: beta, alpha, beta, low, high}")
-LEAF_HELP = {
-    "value": "a number, true/false or text", "unit": "a unit such as 'fraction', 'months', '%/year' or '-'",
-    "description": "one sentence saying what the assumption means",
-    "reference": "a source id with a plan section such as '<source_id> §VI', a source id, or 'assumption: <reasoning>'",
-    "min": "a number", "max": "a number", "choices": "a list of the allowed text values", "distribution": DIST_HELP,
-}
-HEADER_HELP = {
-    "name": "a short name for the scenario, e.g. projects_slip",
-    "description": "one or two sentences saying what the scenario changes",
-    "extends": "the path of another scenario file, relative to this one",
-    "overrides": "a mapping that mirrors the defaults tree",
-}
+DIST_HELP = _t("scenario.help.distribution")
+LEAF_HELP = {key: _t(f"scenario.help.{key}") for key in
+             ("value", "unit", "description", "reference", "min", "max", "choices", "distribution")}
+HEADER_HELP = {key: _t(f"scenario.help.header_{key}") for key in ("name", "description", "extends", "overrides")}
 
 
 class _Model(BaseModel):
@@ -152,7 +147,7 @@ class Assumption(_Model):
     def _single_value(cls, v: Any) -> Any:
         if isinstance(v, (bool, int, str)) or (isinstance(v, float) and math.isfinite(v)):
             return v
-        raise PydanticCustomError("single_value", "{given} is not a single value", {"given": _show(v)})
+        raise PydanticCustomError("single_value", _t("scenario.not_single_value_given", given=_show(v)).replace("{", "(").replace("}", ")"))
 
 
 class _Header(BaseModel):
@@ -178,9 +173,9 @@ def _show(v: Any) -> str:
     if isinstance(v, (int, float)):
         return _num(v)
     if v is None:
-        return "nothing (null)"
+        return _t("scenario.show_null")
     if isinstance(v, (dict, list)):
-        return "a mapping" if isinstance(v, dict) else "a list"
+        return _t("scenario.show_mapping") if isinstance(v, dict) else _t("scenario.show_list")
     return f"'{v}'"
 
 
@@ -192,8 +187,8 @@ def _one_of(valid: Sequence[str], given: str, group: str = "") -> str:
     """'one of: a, b[ under 'group']; did you mean 'group.b'?' (the closest by difflib)."""
     close = difflib.get_close_matches(given, list(valid), n=1)
     prefix = f"{group}." if group else ""
-    hint = f"; did you mean '{prefix}{close[0]}'?" if close else ""
-    return "one of: " + ", ".join(valid) + (f" under '{group}'" if group else "") + hint
+    hint = _t("hint.did_you_mean", value=f"{prefix}{close[0]}") if close else ""
+    return _t("scenario.one_of", values=", ".join(valid), group=_t("scenario.under_group", group=group) if group else "") + hint
 
 
 def _kind(v: Any) -> str:
@@ -217,13 +212,14 @@ def expected_form(a: Assumption, kind: str | None = None) -> str:
     """What a valid value of this assumption looks like, e.g. 'a number between 0 and 1 (fraction)'."""
     kind = kind or _kind(a.value)
     if kind == "bool":
-        return "true or false"
+        return _t("scenario.form_bool")
     if kind == "text":
-        return "one of: " + ", ".join(a.choices) if a.choices else "text"
+        return _t("scenario.one_of", values=", ".join(a.choices), group="") if a.choices else _t("scenario.form_text")
     lo, hi = a.min, a.max
-    bounds = (f" between {_num(lo)} and {_num(hi)}" if lo is not None and hi is not None else
-              f" of at least {_num(lo)}" if lo is not None else f" of at most {_num(hi)}" if hi is not None else "")
-    return f"a number{bounds}" + (f" ({a.unit})" if a.unit != "-" else "")
+    bounds = (_t("scenario.bounds_between", low=_num(lo), high=_num(hi)) if lo is not None and hi is not None else
+              _t("scenario.bounds_min", low=_num(lo)) if lo is not None else
+              _t("scenario.bounds_max", high=_num(hi)) if hi is not None else "")
+    return _t("scenario.form_number", bounds=bounds) + (f" ({unit_vi(a.unit)})" if a.unit != "-" else "")
 
 
 DISTRIBUTION_WORDS = {  # templates of describe_distribution: machine tables (English) and people (Vietnamese)
@@ -256,25 +252,27 @@ def _check(a: Assumption, kind: str, path: str = "") -> list[Problem]:
     """Rules pydantic cannot express: type fixed by the defaults, range, choices, support, physical limits."""
     v, form = a.value, expected_form(a, kind)
     if _kind(v) != kind:
-        word = {"number": "a number", "bool": "true or false", "text": "text"}[kind]
-        return [(("value",), f"{_show(v)} is not {word}", form)]
+        if kind == "number" and isinstance(v, str) and DECIMAL_COMMA.fullmatch(v.strip()):
+            return [(("value",), _t("scenario.decimal_comma", given=v.strip()),
+                     _t("scenario.decimal_comma_expected", example=v.strip().replace(",", "."), form=form))]
+        return [(("value",), _t(f"scenario.not_{kind}", given=_show(v)), form)]
     misplaced = {"number": ("choices",), "text": ("min", "max", "distribution"),
                  "bool": ("min", "max", "distribution", "choices")}[kind]
-    out: list[Problem] = [((f,), f"'{f}' does not apply to a {kind} assumption", f"no '{f}' here")
+    out: list[Problem] = [((f,), *_pair("scenario.misplaced_field", field=f, kind=_t(f"scenario.kind_{kind}")))
                           for f in misplaced if getattr(a, f) is not None]
     if kind == "text" and a.choices and v not in a.choices:
-        out.append((("value",), f"{_show(v)} is not one of the choices", form))
+        out.append((("value",), _t("scenario.not_a_choice", given=_show(v)), form))
     if kind != "number" or out:
         return out
     if a.min is not None and a.max is not None and a.min > a.max:
-        return [(("min",), f"min {_num(a.min)} is above max {_num(a.max)}", "min ≤ max")]
+        return [(("min",), *_pair("scenario.min_above_max", min=_num(a.min), max=_num(a.max)))]
     limit = physical_limit(path, a.unit)  # the model's own domain: no min, max, value or draw may pass it
     physical = "" if limit is None else f"một số {limit.describe()}"
     if limit is not None:
         out += [((name,), f"{name} {_num(bound)} vượt giới hạn vật lý: {limit.what}", physical)
                 for name, bound in (("min", a.min), ("max", a.max)) if bound is not None and not limit.contains(bound)]
     if (a.min is not None and v < a.min) or (a.max is not None and v > a.max):
-        out.append((("value",), f"{_show(v)} is out of range", form))
+        out.append((("value",), _t("scenario.out_of_range", given=_show(v)), form))
     elif limit is not None and not limit.contains(v):
         out.append((("value",), f"{_show(v)} vượt giới hạn vật lý: {limit.what}", physical))
     d = a.distribution
@@ -282,21 +280,20 @@ def _check(a: Assumption, kind: str, path: str = "") -> list[Problem]:
         return out
     lo, hi = support(d)
     if isinstance(d, Triangular) and not d.low <= d.mode <= d.high:
-        return out + [(("distribution", "mode"), f"mode {_num(d.mode)} is outside [{_num(lo)}, {_num(hi)}]",
-                       "low ≤ mode ≤ high")]
+        return out + [(("distribution", "mode"), *_pair("scenario.mode_outside", mode=_num(d.mode), low=_num(lo), high=_num(hi)))]
     if lo >= hi:
-        return out + [(("distribution", "high"), f"high {_num(hi)} is not above low {_num(lo)}", "low < high")]
+        return out + [(("distribution", "high"), *_pair("scenario.high_not_above_low", high=_num(hi), low=_num(lo)))]
     limits = f"[{_num(-math.inf if a.min is None else a.min)}, {_num(math.inf if a.max is None else a.max)}]"
     for end, name, bound, reach in (("low", "min", a.min, lo), ("high", "max", a.max, hi)):
         if bound is not None and (reach < bound if end == "low" else reach > bound):
-            out.append((("distribution", end), f"the distribution reaches {_num(reach)}, beyond {name} {_num(bound)}",
-                        f"a distribution inside {limits}"))
+            out.append((("distribution", end), *_pair("scenario.distribution_beyond", reach=_num(reach), name=name,
+                                                      bound=_num(bound), limits=limits)))
         elif limit is not None and not limit.contains(reach):
             out.append((("distribution", end), f"phân phối chạm tới {_num(reach)}, vượt giới hạn vật lý: {limit.what}",
                         f"một phân phối có mọi giá trị {limit.describe()}"))
     if not lo <= v <= hi and not out:  # one message for a value out of range
-        out.append((("value",), f"value {_show(v)} lies outside {describe_distribution(d)}",
-                    f"a value from {_num(lo)} to {_num(hi)}, or also change the distribution (null makes it fixed)"))
+        out.append((("value",), *_pair("scenario.value_outside_distribution", given=_show(v), distribution=describe_distribution(d),
+                                       low=_num(lo), high=_num(hi))))
     return out
 
 
@@ -309,27 +306,36 @@ def _from_pydantic(exc: ValidationError, model: type[BaseModel], help_: Mapping[
         if len(loc) >= 2 and loc[0] == "distribution" and loc[1] in KINDS:
             level, loc = KINDS[str(loc[1])], (loc[0],) + loc[2:]
         key = str(loc[-1]) if loc else ""
-        help_text = help_.get(key, "a number" if level is not model else "a valid value")
+        help_text = help_.get(key, _t("scenario.form_number", bounds="") if level is not model else _t("scenario.valid_value"))
         if typ == "missing":
-            out.append((loc, f"missing '{key}'", help_text))
+            out.append((loc, _t("scenario.missing_key", key=key), help_text))
         elif typ == "extra_forbidden":
-            out.append((loc, f"unknown key '{key}'", _one_of(list(level.model_fields), key)))
+            out.append((loc, _t("scenario.unknown_key", key=key), _one_of(list(level.model_fields), key)))
         elif typ in ("union_tag_invalid", "union_tag_not_found"):
             tag = e.get("ctx", {}).get("tag")
-            out.append((loc, f"unknown distribution kind {_show(tag)}" if tag else "the distribution has no 'kind'",
-                        "kind: one of " + ", ".join(KINDS)))
+            out.append((loc, _t("scenario.unknown_kind", kind=_show(tag)) if tag else _t("scenario.no_kind"),
+                        _t("scenario.kind_expected", kinds=", ".join(KINDS))))
         elif typ in ("model_type", "model_attributes_type", "dict_type"):
-            out.append((loc, f"{_show(given)} is not a mapping", help_text))
+            out.append((loc, _t("scenario.not_mapping", given=_show(given)), help_text))
         elif typ in ("float_type", "float_parsing", "finite_number", "int_type"):
-            out.append((loc, f"{_show(given)} is not a {'finite ' if typ == 'finite_number' else ''}number", "a number"))
+            if isinstance(given, str) and DECIMAL_COMMA.fullmatch(given.strip()):
+                out.append((loc, _t("scenario.decimal_comma", given=given.strip()),
+                            _t("scenario.decimal_comma_expected", example=given.strip().replace(",", "."),
+                               form=_t("scenario.form_number", bounds=""))))
+                continue
+            out.append((loc, _t("scenario.not_finite" if typ == "finite_number" else "scenario.not_number", given=_show(given)),
+                        _t("scenario.form_number", bounds="")))
         elif typ == "greater_than":
-            out.append((loc, f"{_show(given)} is not above {_num(e['ctx']['gt'])}", f"a number above {_num(e['ctx']['gt'])}"))
+            out.append((loc, *_pair("scenario.not_above", given=_show(given), limit=_num(e["ctx"]["gt"]))))
         elif typ in ("string_type", "string_too_short"):
-            out.append((loc, f"'{key}' is empty" if typ == "string_too_short" else f"{_show(given)} is not text", help_text))
+            out.append((loc, _t("scenario.empty_key", key=key) if typ == "string_too_short" else _t("scenario.not_text", given=_show(given)),
+                        help_text))
         elif typ in ("tuple_type", "list_type"):
-            out.append((loc, f"{_show(given)} is not a list", help_text))
+            out.append((loc, _t("scenario.not_list", given=_show(given)), help_text))
+        elif typ == "single_value":
+            out.append((loc, _t("scenario.not_single_value_given", given=_show(given)), help_text))
         else:
-            out.append((loc, e["msg"], help_text))
+            out.append((loc, _t("scenario.invalid_value", given=_show(given)), help_text))
     return out
 
 
@@ -439,6 +445,10 @@ class _Doc:
 
 
 def _build(node: yaml.Node, loc: Loc, loader: yaml.SafeLoader, doc: _Doc, out: list[Violation]) -> Any:
+    if len(loc) > MAX_DEPTH:
+        out.append(Violation(doc.label, node.start_mark.line + 1, None, *_pair("scenario.too_deep", depth=MAX_DEPTH)))
+        doc.ok = False
+        return None
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:
@@ -446,7 +456,7 @@ def _build(node: yaml.Node, loc: Loc, loader: yaml.SafeLoader, doc: _Doc, out: l
             here = loc + (key,)
             if key in result:
                 out.append(Violation(doc.label, key_node.start_mark.line + 1, doc.column(here),
-                                     f"key '{key}' appears twice", "each key once in a mapping"))
+                                     *_pair("scenario.key_twice", key=key)))
             doc.lines.setdefault(here, key_node.start_mark.line + 1)
             result[key] = _build(value_node, here, loader, doc, out)
         return result
@@ -467,6 +477,9 @@ def _parse(text: str, doc: _Doc) -> list[Violation]:
         loader = yaml.SafeLoader(text)  # the reader already rejects control characters here
         node = loader.get_single_node()
         doc.data = None if node is None else _build(node, (), loader, doc, out)
+    except RecursionError:  # nested far deeper than any scenario: the YAML composer runs out of stack
+        doc.ok, doc.data = False, None
+        return [Violation(doc.label, None, None, *_pair("scenario.too_deep", depth=MAX_DEPTH))]
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         problem = getattr(exc, "problem", None) or getattr(exc, "context", None) or str(exc)
@@ -474,14 +487,24 @@ def _parse(text: str, doc: _Doc) -> list[Violation]:
         if isinstance(exc, yaml.reader.ReaderError):  # a control character: locate it from its position
             before = text[: exc.position]
             line, column = before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1
-            return [Violation(doc.label, line, f"column {column}",
-                              f"character U+{exc.character:04X} is not allowed in a YAML file", YAML_EXPECTED)]
-        return [Violation(doc.label, mark.line + 1 if mark else None, f"column {mark.column + 1}" if mark else None,
-                          f"YAML syntax error: {problem}", YAML_EXPECTED)]
+            return [Violation(doc.label, line, _t("io.column_number", number=column),
+                              _t("scenario.bad_character", character=f"U+{exc.character:04X}"), YAML_EXPECTED)]
+        return [Violation(doc.label, mark.line + 1 if mark else None, _t("io.column_number", number=mark.column + 1) if mark else None,
+                          _t("scenario.yaml_syntax", problem=_yaml_problem(problem)), YAML_EXPECTED)]
     finally:
         if loader is not None:
             loader.dispose()
     return out
+
+
+def _yaml_problem(problem: str) -> str:
+    """PyYAML's description of a syntax error in words a reader of the catalogue knows (else a general one)."""
+    from capnuoc_model.messages import catalogue
+
+    for fragment, words in catalogue()["yaml_problems"].items():
+        if fragment in str(problem):
+            return words
+    return _t("scenario.yaml_problem_other")
 
 
 def _read(path: Path, strip: Loc = ()) -> tuple[_Doc, list[Violation]]:
@@ -490,8 +513,10 @@ def _read(path: Path, strip: Loc = ()) -> tuple[_Doc, list[Violation]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         doc.ok = False
-        problem = "file not found" if isinstance(exc, FileNotFoundError) else f"cannot be read ({exc.__class__.__name__})"
-        return doc, [Violation(doc.label, None, None, problem, "a YAML file saved as UTF-8")]
+        from capnuoc_model.io import os_reason
+
+        problem = os_reason(exc) if isinstance(exc, OSError) else _t("scenario.not_utf8")
+        return doc, [Violation(doc.label, None, None, *_pair("scenario.cannot_read", problem=problem))]
     return doc, _parse(text, doc)
 
 
@@ -506,7 +531,7 @@ class _Lookup:
             return self.assumptions[path]
         except KeyError:
             close = difflib.get_close_matches(path, list(self.assumptions), n=1)
-            raise KeyError(f"unknown assumption '{path}'" + (f"; did you mean '{close[0]}'?" if close else "")) from None
+            raise KeyError(_t("scenario.unknown_assumption", path=path) + (_t("hint.did_you_mean", value=close[0]) if close else "")) from None
 
     def value(self, path: str) -> bool | int | float | str:
         """The deterministic (central) value."""
@@ -516,7 +541,7 @@ class _Lookup:
         """Sorted leaf paths equal to or under the dotted prefix."""
         found = sorted(p for p in self.assumptions if not prefix or p == prefix or p.startswith(prefix + "."))
         if not found:
-            raise KeyError(f"no assumption under '{prefix}'")
+            raise KeyError(_t("scenario.nothing_under", prefix=prefix))
         return found
 
     def uncertain_paths(self) -> list[str]:
@@ -535,6 +560,7 @@ class _Lookup:
 class AssumptionTree(_Lookup):
     file: Path
     assumptions: Mapping[str, Assumption]
+    lines: Mapping[str, int] = field(default_factory=dict)  # dotted path -> line in the file (for messages)
 
 
 @dataclass(frozen=True)
@@ -631,13 +657,12 @@ class Scenario(_Lookup):
 
 def _walk_defaults(doc: _Doc, data: Any, loc: Loc, leaves: dict[str, Assumption], out: list[Violation]) -> None:
     if not isinstance(data, dict) or not data:
-        out.append(doc.at(loc, f"{_show(data)} is not a group of assumptions",
-                          "a mapping of assumptions (each with value, unit, description and reference) or of groups"))
+        out.append(doc.at(loc, *_pair("scenario.not_a_group", given=_show(data))))
         return
     for key, sub in data.items():
         here = loc + (key,)
         if not NAME.fullmatch(key):
-            out.append(doc.at(here, f"'{key}' is not a valid name", "letters a–z, digits and '_' (no dots or spaces)"))
+            out.append(doc.at(here, *_pair("scenario.bad_name", key=key)))
         elif isinstance(sub, dict) and ("value" in sub or any(k in LEAF_MARKERS and not isinstance(v, dict)
                                                               for k, v in sub.items())):
             leaf, problems = _validate(sub, path=_dot(here))
@@ -655,8 +680,8 @@ def load_defaults(path: Path | str = DEFAULTS_FILE) -> AssumptionTree:
     if doc.ok:
         _walk_defaults(doc, doc.data, (), leaves, out)
     if out:
-        raise CapnuocInputError(out, f"{len(set(out))} problem(s) in the assumptions file {doc.label}")
-    return AssumptionTree(Path(path).resolve(), leaves)
+        raise CapnuocInputError(out, _t("summary.assumptions", count=len(set(out)), file=doc.label))
+    return AssumptionTree(Path(path).resolve(), leaves, {_dot(loc): line for loc, line in doc.lines.items() if loc})
 
 
 def _read_chain(path: Path, out: list[Violation]) -> list[_Doc]:
@@ -672,11 +697,10 @@ def _read_chain(path: Path, out: list[Violation]) -> list[_Doc]:
         path = (path.parent / extends.strip()).resolve()
         if path in [d.path for d in chain]:
             names = " → ".join(_display(d.path) for d in chain) + " → " + _display(path)
-            out.append(doc.at(("extends",), f"'extends' makes a cycle: {names}",
-                              "a chain of scenario files that ends at one without 'extends'"))
+            out.append(doc.at(("extends",), *_pair("scenario.extends_cycle", names=names)))
             return chain[::-1]
         if not path.is_file():
-            out.append(doc.at(("extends",), f"file {_display(path)} not found", HEADER_HELP["extends"]))
+            out.append(doc.at(("extends",), _t("scenario.extends_not_found", file=_display(path)), HEADER_HELP["extends"]))
             return chain[::-1]
 
 
@@ -689,19 +713,19 @@ def _collect(data: Any, loc: Loc, tree: AssumptionTree, doc: _Doc, out: list[Vio
             return [(path, {"value": data})]
         for key in data:
             if key not in OVERRIDE_FIELDS:
-                out.append(doc.at(where + (key,), f"unknown key '{key}'", _one_of(OVERRIDE_FIELDS, key)))
+                out.append(doc.at(where + (key,), _t("scenario.unknown_key", key=key), _one_of(OVERRIDE_FIELDS, key)))
         return [(path, {k: v for k, v in data.items() if k in OVERRIDE_FIELDS})]
     children = tree.children(loc)
     if not isinstance(data, dict):
-        out.append(doc.at(where, f"{_show(data)} given for the group '{path or 'overrides'}'",
-                          "a mapping of: " + ", ".join(children)))
+        out.append(doc.at(where, *_pair("scenario.value_for_group", given=_show(data), group=path or "overrides",
+                                        children=", ".join(children))))
         return []
     found: list[tuple[str, dict]] = []
     for key, sub in data.items():
         if key in children:
             found += _collect(sub, loc + (key,), tree, doc, out)
         else:
-            out.append(doc.at(where + (key,), f"unknown key '{key}'", _one_of(children, key)))
+            out.append(doc.at(where + (key,), _t("scenario.unknown_key", key=key), _one_of(children, key)))
     return found
 
 
@@ -710,22 +734,22 @@ def _parse_set(number: int, arg: str, tree: AssumptionTree, current: Mapping[str
     """One --set argument as (leaf path, changed fields), or None after recording its problem."""
     key, equals, text = (s.strip() for s in arg.partition("="))
     if not equals or not key:
-        problem = f"'{arg}' has no '='" if not equals else f"'{arg}' has no path before '='"
-        out.append(Violation("--set", number, None, problem, "path.to.assumption=value, e.g. demand.growth=0.8"))
+        problem = _t("set.no_equals" if not equals else "set.no_path", arg=arg)
+        out.append(Violation("--set", number, None, problem, _t("set.expected_form")))
         return None
     doc = _Doc(Path("--set"), "--set")
     if _parse(text, doc):
-        out.append(Violation("--set", number, key, f"'{text}' cannot be read", "a number, true/false, null or text"))
+        out.append(Violation("--set", number, key, *_pair("set.unreadable", text=text)))
         return None
     parts = key.split(".")
     depth = next((k for k in range(len(parts), 0, -1) if ".".join(parts[:k]) in current), 0)
     if depth == 0 and tree.children(tuple(parts)):
-        out.append(Violation("--set", number, key, f"'{key}' is a group, not an assumption",
-                             "one of: " + ", ".join(tree.paths(key))))
+        out.append(Violation("--set", number, key, _t("set.group", key=key),
+                             _t("scenario.one_of", values=", ".join(tree.paths(key)), group="")))
         return None
     if depth == 0:
         d = max(k for k in range(len(parts)) if tree.children(tuple(parts[:k])))
-        out.append(Violation("--set", number, key, f"unknown assumption '{key}'",
+        out.append(Violation("--set", number, key, _t("scenario.unknown_assumption", path=key),
                              _one_of(tree.children(tuple(parts[:d])), parts[d], _dot(parts[:d]))))
         return None
     leaf, rest, a = ".".join(parts[:depth]), parts[depth:], current[".".join(parts[:depth])]
@@ -733,15 +757,14 @@ def _parse_set(number: int, arg: str, tree: AssumptionTree, current: Mapping[str
         return leaf, {rest[0] if rest else "value": doc.data}
     if len(rest) == 2 and rest[0] == "distribution":
         if a.distribution is None:
-            out.append(Violation("--set", number, key, f"'{leaf}' has no distribution",
-                                 "a whole distribution in a scenario file"))
+            out.append(Violation("--set", number, key, *_pair("set.no_distribution", leaf=leaf)))
             return None
         params = [f for f in type(a.distribution).model_fields if f != "kind"]
         if rest[1] in params:
             return leaf, {"distribution": {**a.distribution.model_dump(exclude_none=True), rest[1]: doc.data}}
-        out.append(Violation("--set", number, key, f"unknown key '{rest[1]}'", _one_of(params, rest[1])))
+        out.append(Violation("--set", number, key, _t("scenario.unknown_key", key=rest[1]), _one_of(params, rest[1])))
         return None
-    out.append(Violation("--set", number, key, f"unknown key '{_dot(rest)}'", _one_of(OVERRIDE_FIELDS, _dot(rest))))
+    out.append(Violation("--set", number, key, _t("scenario.unknown_key", key=_dot(rest)), _one_of(OVERRIDE_FIELDS, _dot(rest))))
     return None
 
 
@@ -779,7 +802,7 @@ def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_pa
     for doc in (d for d in chain if d.ok):
         data = doc.data if doc.data is not None else {}  # an empty file: missing name and description
         if not isinstance(data, dict):
-            out.append(doc.at((), f"{_show(data)} is not a scenario", "a mapping with name, description and overrides"))
+            out.append(doc.at((), *_pair("scenario.not_a_scenario", given=_show(data))))
             continue
         try:
             _Header.model_validate(data)
@@ -797,8 +820,8 @@ def load_scenario(path: Path | str | None, sets: Sequence[str] = (), defaults_pa
             out.extend(Violation("--set", number, _dot((parsed[0],) + loc), p, e) for loc, p, e in problems)
     if out:
         where = chain[-1].label if chain else "--set"
-        raise CapnuocInputError(out, f"{len(set(out))} problem(s) in scenario {where}")
-    top = chain[-1].data if chain else {"name": "defaults", "description": "The default assumptions, no scenario."}
+        raise CapnuocInputError(out, _t("summary.scenario", count=len(set(out)), file=where))
+    top = chain[-1].data if chain else {"name": "defaults", "description": _t("scenario.defaults_description")}
     changes = tuple(Change(leaf, tuple(sources[leaf]), tree.get(leaf), current[leaf], distribution_set[leaf])
                     for leaf in sorted(sources) if current[leaf] != tree.get(leaf))
     return Scenario(str(top["name"]).strip(), str(top["description"]).strip(),

@@ -1,36 +1,58 @@
-"""Validation of the whole data package: per-table rules, provenance, and relations between tables."""
+"""Validation of the whole data package: table shapes first, then per-table rules, provenance and relations.
+
+The order matters: a table whose shape is wrong (a required column missing, two headers
+swapped, too few rows) is reported by that one root cause and left out of everything
+that follows, so that one mistake gives one message and never a crash further on.
+``capnuoc validate`` is the contract of the package: what it accepts, every command runs on.
+The assumptions (``analysis/assumptions/defaults.yaml`` and scenario files) name projects
+by their ids; :func:`assumption_problems` checks those ids against the package.
+"""
 
 from __future__ import annotations
 
+import difflib
 import re
+from pathlib import Path
+from typing import Mapping
 
 import numpy as np
 import pandas as pd
 
 from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.messages import listing, text, violation
 from capnuoc_model.schema import (
     ESTIMATE_PREFIX,
     HISTORY_SCOPE_PROVINCE,
     SHARE_TOLERANCE,
+    SYSTEM_STATUSES,
     TABLES,
     TABLES_BY_NAME,
     check_rules,
     parse_table,
+    structure_problems,
+    swapped_columns,
 )
 
 _SOURCE_ID = re.compile(r"^([a-z][a-z0-9_]*)(?:\s.*)?$")
+MIN_PROVINCE_HISTORY_YEARS = 3  # the population trend is an OLS fit with a standard error (population.fit_growth)
 
 
 class _Checker:
     """Collects violations while the relational rules run over typed, line-indexed frames."""
 
-    def __init__(self, tables: dict[str, pd.DataFrame], labels: dict[str, str]):
+    def __init__(self, tables: dict[str, pd.DataFrame], labels: dict[str, str],
+                 unparsed: set[tuple[str, int, str]] | None = None):
         self.tables = tables
         self.labels = labels
+        self.unparsed = unparsed or set()  # (table, line, column) of cells already reported as unreadable
         self.violations: list[Violation] = []
 
-    def add(self, table: str, row: int | None, column: str | None, problem: str, expected: str) -> None:
-        self.violations.append(Violation(self.labels[table], row, column, problem, expected))
+    def missing(self, table: str, line: int, column: str) -> bool:
+        """An empty cell that was left empty (not one emptied because it could not be read)."""
+        return pd.isna(self.tables[table].at[line, column]) and (table, line, column) not in self.unparsed
+
+    def add(self, table: str, row: int | None, column: str | None, key: str, /, **params) -> None:
+        self.violations.append(violation(self.labels[table], row, column, key, **params))
 
     def ids(self, table: str, column: str) -> set[str]:
         frame = self.tables.get(table)
@@ -40,15 +62,17 @@ class _Checker:
 
     def references(self, table: str, column: str, target: str, target_column: str, *, multi: bool = False,
                    extra: tuple[str, ...] = ()) -> None:
-        frame = self.tables.get(table)
+        """Every id of ``table.column`` exists in ``target.target_column`` (an empty target has none)."""
+        frame, target_frame = self.tables.get(table), self.tables.get(target)
+        if frame is None or column not in frame or target_frame is None or target_column not in target_frame:
+            return  # a table left out for its shape is reported by that root cause
         known = self.ids(target, target_column) | set(extra)
-        if frame is None or column not in frame or not known:
-            return
         for line, value in frame[column].dropna().items():
             for item in (str(value).split(";") if multi else [str(value)]):
                 if item.strip() not in known:
-                    self.add(table, line, column, f"unknown id '{item.strip()}'",
-                             f"an id of {TABLES_BY_NAME[target].file} ({target_column})")
+                    close = difflib.get_close_matches(item.strip(), sorted(known), n=1)
+                    self.add(table, line, column, "relation.unknown_id", value=item.strip(), file=TABLES_BY_NAME[target].file,
+                             target_column=target_column, hint=text("hint.did_you_mean", value=close[0]) if close else "")
 
 
 def _check_provenance(c: _Checker) -> None:
@@ -69,20 +93,17 @@ def _check_provenance(c: _Checker) -> None:
                 has_value = value_col is None or (value_col in frame and pd.notna(frame.at[line, value_col]))
                 if pd.isna(prov) or not str(prov).strip():
                     if has_value:
-                        c.add(spec.name, line, prov_col, "provenance missing",
-                              "a source id of sources.csv or 'estimate:<method_id>' of methods.csv")
+                        c.add(spec.name, line, prov_col, "provenance.missing")
                     continue
-                text = str(prov).strip()
-                if text.startswith(ESTIMATE_PREFIX):
-                    for method in text[len(ESTIMATE_PREFIX):].split("+"):
-                        if method.strip() not in methods:
-                            c.add(spec.name, line, prov_col, f"unknown estimation method '{method.strip()}'",
-                                  "a method_id of methods.csv after 'estimate:'")
+                value = str(prov).strip()
+                if value.startswith(ESTIMATE_PREFIX):
+                    for method in value[len(ESTIMATE_PREFIX):].split("+"):
+                        if "methods" in c.tables and method.strip() not in methods:  # a broken methods.csv is its own message
+                            c.add(spec.name, line, prov_col, "provenance.unknown_method", method=method.strip())
                     continue
-                match = _SOURCE_ID.match(text)
-                if not match or match.group(1) not in sources:
-                    c.add(spec.name, line, prov_col, f"unknown source '{text.split()[0]}'",
-                          "a source_id of sources.csv, optionally followed by a locator such as '§VI'")
+                match = _SOURCE_ID.match(value)
+                if "sources" in c.tables and (not match or match.group(1) not in sources):
+                    c.add(spec.name, line, prov_col, "provenance.unknown_source", source=value.split()[0])
 
 
 def _check_areas(c: _Checker) -> None:
@@ -93,9 +114,8 @@ def _check_areas(c: _Checker) -> None:
     if {"served_base_persons", "population_base_persons"} <= set(areas.columns):
         over = areas["served_base_persons"] > areas["population_base_persons"]
         for line in areas.index[over.fillna(False).astype(bool)]:
-            c.add("urban_areas", line, "served_base_persons",
-                  f"served {areas.at[line, 'served_base_persons']} exceeds population {areas.at[line, 'population_base_persons']}",
-                  "0 ≤ served_base_persons ≤ population_base_persons")
+            c.add("urban_areas", line, "served_base_persons", "areas.served_over_population",
+                  served=_n(areas.at[line, "served_base_persons"]), population=_n(areas.at[line, "population_base_persons"]))
 
 
 def _check_systems(c: _Checker) -> None:
@@ -106,24 +126,24 @@ def _check_systems(c: _Checker) -> None:
     volumes = ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day")
     for line in systems.index:
         status = systems.at[line, "status"]
-        if pd.isna(status):
-            continue
+        if pd.isna(status) or status not in SYSTEM_STATUSES:
+            continue  # an unknown status is reported by its own rule
         if status == "operating":
             for column in volumes:
-                if column in systems and pd.isna(systems.at[line, column]):
-                    c.add("systems", line, column, "missing value for an operating system", "a number > 0 in m³/day" if column == volumes[0] else "a number in m³/day")
+                if column in systems and c.missing("systems", line, column):
+                    c.add("systems", line, column, "systems.operating_without_volume",
+                          rule=text("rule.gt", value="0") if column == volumes[0] else text("rule.ge", value="0"))
         else:
             for column in volumes[1:]:
                 if column in systems and pd.notna(systems.at[line, column]) and systems.at[line, column] > 0:
-                    c.add("systems", line, column, f"a {status} system has a volume", "empty (a system that does not operate produces nothing)")
+                    c.add("systems", line, column, "systems.idle_with_volume", status=status)
         if status != "under_construction" and "operator_id" in systems and pd.isna(systems.at[line, "operator_id"]):
-            c.add("systems", line, "operator_id", "missing operator", "an operator_id of operators.csv (only a system under construction may have none)")
+            c.add("systems", line, "operator_id", "systems.missing_operator")
     if {"billed_m3_per_day", "production_m3_per_day"} <= set(systems.columns):
         over = (systems["billed_m3_per_day"] > systems["production_m3_per_day"]).fillna(False).astype(bool)
         for line in systems.index[over]:
-            c.add("systems", line, "billed_m3_per_day",
-                  f"billed {systems.at[line, 'billed_m3_per_day']} exceeds production {systems.at[line, 'production_m3_per_day']}",
-                  "billed_m3_per_day ≤ production_m3_per_day")
+            c.add("systems", line, "billed_m3_per_day", "systems.billed_over_production",
+                  billed=_n(systems.at[line, "billed_m3_per_day"]), production=_n(systems.at[line, "production_m3_per_day"]))
 
 
 def _check_links(c: _Checker) -> None:
@@ -136,16 +156,15 @@ def _check_links(c: _Checker) -> None:
         for area_id, group in links.groupby("area_id"):
             total = float(group["share_of_area_served"].fillna(0).sum())
             if abs(total - 1) > SHARE_TOLERANCE:
-                c.add("area_systems", int(group.index[0]), "share_of_area_served",
-                      f"shares of area '{area_id}' sum to {total:g}", "the shares of one area to sum to 1")
+                c.add("area_systems", int(group.index[0]), "share_of_area_served", "links.shares_sum",
+                      area=area_id, total=_n(total))
     areas = c.tables.get("urban_areas")
     if areas is not None and {"served_base_persons", "area_id"} <= set(areas.columns) and "area_id" in links:
         linked = set(links["area_id"].dropna())
         for line in areas.index:
             served = areas.at[line, "served_base_persons"]
             if pd.notna(served) and served > 0 and areas.at[line, "area_id"] not in linked:
-                c.add("urban_areas", line, "served_base_persons", "area has served people but no system in area_systems.csv",
-                      "a row in area_systems.csv for every area with served people")
+                c.add("urban_areas", line, "served_base_persons", "links.served_without_system")
 
 
 def _check_projects(c: _Checker) -> None:
@@ -158,8 +177,7 @@ def _check_projects(c: _Checker) -> None:
         stated = pd.notna(projects.at[line, "beneficiaries_persons"]) if "beneficiaries_persons" in projects else False
         basis = projects.at[line, "beneficiaries_basis"]
         if stated != (basis == "additional"):
-            c.add("projects", line, "beneficiaries_basis", f"'{basis}' does not match the beneficiaries column",
-                  "'additional' when beneficiaries_persons is given, 'none' when it is empty")
+            c.add("projects", line, "beneficiaries_basis", "projects.basis_mismatch", basis=basis)
 
 
 def _check_targets(c: _Checker) -> None:
@@ -171,38 +189,50 @@ def _check_targets(c: _Checker) -> None:
             if pd.isna(served) or pd.isna(population) or pd.isna(pct) or population <= 0:
                 continue
             if served > population:
-                c.add("targets_area", line, "served_target_persons", f"{served} exceeds population {population}", "served ≤ population")
+                c.add("targets_area", line, "served_target_persons", "targets.served_over_population",
+                      served=_n(served), population=_n(population))
             elif abs(100 * served / population - pct) > 0.05 + 1e-9:
-                c.add("targets_area", line, "coverage_target_pct", f"{pct:g} % does not match {served}/{population}",
-                      "coverage_target_pct = 100 × served / population, to one decimal")
-        missing = c.ids("urban_areas", "area_id") - c.ids("targets_area", "area_id")
-        for area_id in sorted(missing):
-            c.add("targets_area", None, "area_id", f"no target for area '{area_id}'", "one row per area of urban_areas.csv")
+                c.add("targets_area", line, "coverage_target_pct", "targets.pct_mismatch",
+                      pct=_n(pct), served=_n(served), population=_n(population))
+        if "urban_areas" in c.tables and "area_id" in targets:
+            missing = c.ids("urban_areas", "area_id") - c.ids("targets_area", "area_id")
+            for area_id in sorted(missing):
+                c.add("targets_area", None, "area_id", "targets.area_without_target", area=area_id)
     province = c.tables.get("targets_province")
     if province is not None and {"is_numeric", "target_min", "target_max"} <= set(province.columns):
         for line in province.index:
             numeric = province.at[line, "is_numeric"]
             has_number = pd.notna(province.at[line, "target_min"]) or pd.notna(province.at[line, "target_max"])
             if pd.notna(numeric) and bool(numeric) != has_number:
-                c.add("targets_province", line, "is_numeric", f"is_numeric is {bool(numeric)} but target_min/target_max are {'set' if has_number else 'empty'}",
-                      "a numeric target to give target_min or target_max, a non-numeric one neither")
+                c.add("targets_province", line, "is_numeric",
+                      "targets.numeric_without_number" if numeric else "targets.number_without_numeric")
 
 
 def _check_aliases(c: _Checker) -> None:
     aliases = c.tables.get("aliases")
     if aliases is None or not {"kind", "target_id"} <= set(aliases.columns):
         return
-    known = {"area": c.ids("urban_areas", "area_id"), "system": c.ids("systems", "system_id"),
-             "operator": c.ids("operators", "operator_id")}
+    sources = {"area": ("urban_areas", "area_id"), "system": ("systems", "system_id"), "operator": ("operators", "operator_id")}
     for line in aliases.index:
         kind, target = aliases.at[line, "kind"], aliases.at[line, "target_id"]
-        if kind in known and pd.notna(target) and known[kind] and target not in known[kind]:
-            c.add("aliases", line, "target_id", f"unknown {kind} id '{target}'", f"an id of the {kind}s")
+        if kind not in sources or pd.isna(target) or sources[kind][0] not in c.tables:
+            continue
+        if target not in c.ids(*sources[kind]):
+            c.add("aliases", line, "target_id", "relation.unknown_id", value=target, file=TABLES_BY_NAME[sources[kind][0]].file,
+                  target_column=sources[kind][1], hint="")
 
 
 def _check_history(c: _Checker) -> None:
     shared = tuple(sorted(c.ids("urban_areas", "history_scope")))  # figures that cover several areas (an old city)
     c.references("population_history", "scope", "urban_areas", "area_id", extra=(HISTORY_SCOPE_PROVINCE,) + shared)
+    history = c.tables.get("population_history")
+    if history is None or not {"scope", "measure", "covers", "year", "population_persons"} <= set(history.columns):
+        return
+    rows = history[(history["scope"] == HISTORY_SCOPE_PROVINCE) & (history["measure"] == "total") & (history["covers"] == "whole")]
+    years = set(rows.dropna(subset=["year", "population_persons"])["year"].astype(int))
+    if len(years) < MIN_PROVINCE_HISTORY_YEARS:
+        c.add("population_history", None, "year", "history.too_few_province_years", count=len(years),
+              minimum=MIN_PROVINCE_HISTORY_YEARS)
 
 
 def _check_network(c: _Checker) -> None:
@@ -213,8 +243,7 @@ def _check_network(c: _Checker) -> None:
     c.references("system_network", "system_id", "systems", "system_id")
     operating = set(systems.loc[systems["status"] == "operating", "system_id"].dropna())
     for system_id in sorted(operating - set(network["system_id"].dropna())):
-        c.add("system_network", None, "system_id", f"no row for operating system '{system_id}'",
-              "one row per operating system of systems.csv")
+        c.add("system_network", None, "system_id", "network.operating_without_row", system=system_id)
     from capnuoc_model.losses import BALANCE_INPUTS, water_balance
 
     if not {"production_m3_per_day", "billed_m3_per_day"} <= set(systems.columns):
@@ -233,9 +262,7 @@ def _check_network(c: _Checker) -> None:
     with np.errstate(all="ignore"):  # out-of-range shares are reported by their own checks
         real = water_balance(inputs[complete].astype({k: float for k in BALANCE_INPUTS}))["real_losses_m3_per_day"]
     for line in real.index[real < 0]:
-        c.add("system_network", line, "unauthorised_pct",
-              f"authorised consumption and apparent losses exceed the system input by {-real[line]:.1f} m³/day",
-              "real losses = input − authorised − apparent ≥ 0 (lower the apparent-loss or unbilled shares)")
+        c.add("system_network", line, "unauthorised_pct", "network.negative_real_losses", excess=_n(-real[line], 1))
 
 
 def _check_tariffs(c: _Checker) -> None:
@@ -253,60 +280,72 @@ def _check_tariffs(c: _Checker) -> None:
         first = rows.index[0]
         for column in ("operator_id", "system_ids"):
             for line in rows.index[rows[column].astype(str) != str(rows.at[first, column])]:
-                c.add("tariffs", line, column, f"'{rows.at[line, column]}' differs from line {first} of zone '{zone}'",
-                      f"every row of a tariff zone with the same {column}")
+                c.add("tariffs", line, column, "tariffs.zone_differs", value=rows.at[line, column], first=first, zone=zone,
+                      column_name=column)
         total = float(rows["billed_share_pct"].fillna(0).sum())
         if abs(total - 100) > 0.05:
-            c.add("tariffs", int(first), "billed_share_pct", f"class shares of zone '{zone}' sum to {total:g} %",
-                  "the shares of one zone to sum to 100 %")
+            c.add("tariffs", int(first), "billed_share_pct", "tariffs.shares_sum", zone=zone, total=_n(total, 2))
         for system_id in str(rows.at[first, "system_ids"]).split(";"):
             system_id = system_id.strip()
             if system_id in zone_of and zone_of[system_id] != zone:
-                c.add("tariffs", int(first), "system_ids", f"system '{system_id}' is also in zone '{zone_of[system_id]}'",
-                      "each system in one tariff zone")
+                c.add("tariffs", int(first), "system_ids", "tariffs.system_in_two_zones", system=system_id, other=zone_of[system_id])
             zone_of[system_id] = zone
             owner = operator_of.get(system_id)
             if owner is not None and pd.notna(owner) and owner != rows.at[first, "operator_id"]:
-                c.add("tariffs", int(first), "operator_id", f"system '{system_id}' belongs to operator '{owner}'",
-                      "the operator of the zone's systems (systems.csv)")
+                c.add("tariffs", int(first), "operator_id", "tariffs.other_operator", system=system_id, owner=owner)
     if systems is not None and "status" in systems:
         for system_id in sorted(set(systems.loc[systems["status"] == "operating", "system_id"].dropna()) - set(zone_of)):
-            c.add("tariffs", None, "system_ids", f"no tariff zone for operating system '{system_id}'",
-                  "every operating system of systems.csv in one tariff zone")
+            c.add("tariffs", None, "system_ids", "tariffs.system_without_zone", system=system_id)
     costs = c.tables.get("operating_costs")
     if costs is not None and "operator_id" in costs:
         for operator_id in sorted(set(tariffs["operator_id"].dropna()) - set(costs["operator_id"].dropna())):
-            c.add("operating_costs", None, "operator_id", f"no row for operator '{operator_id}' of tariffs.csv",
-                  "one row per operator with a tariff")
+            c.add("operating_costs", None, "operator_id", "tariffs.operator_without_cost", operator=operator_id)
 
 
 RELATION_RULES = (_check_provenance, _check_areas, _check_systems, _check_links, _check_projects, _check_targets, _check_history,
                   _check_network, _check_aliases, _check_tariffs)
 
 
+def _n(value: float, decimals: int = 6) -> str:
+    from capnuoc_model.fmt import vn
+
+    return vn(float(value), decimals, trim=True)
+
+
 def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str],
-                     warnings: list[Violation] | None = None) -> dict[str, pd.DataFrame]:
+                     warnings: list[Violation] | None = None, folder: str = "") -> dict[str, pd.DataFrame]:
     """Typed tables (index 0..n-1) or :class:`CapnuocInputError` listing every problem.
 
     ``raw`` holds each table's text cells indexed by file line number;
     ``labels`` the file name to show for each table in messages. Warnings (e.g. an
     unknown column, which is ignored) are appended to ``warnings`` when given.
+    Each typed frame keeps its file line numbers in ``frame.attrs["lines"]``.
     """
     violations: list[Violation] = []
     typed: dict[str, pd.DataFrame] = {}
+    unreadable: set[tuple[str, int, str]] = set()
     for spec in TABLES:
         if spec.name not in raw:
             if not spec.required:
                 continue  # an optional table left out: the figures that need it stay empty
-            violations.append(Violation(labels[spec.name], None, None, "file is missing", f"a table {spec.file}: {spec.description}"))
+            violations.append(violation(labels[spec.name], None, None, "data.file_missing", file=spec.file))
+            continue
+        shape = structure_problems(raw[spec.name], spec, labels[spec.name])
+        if any(v.severity == "error" for v in shape):
+            violations += shape  # the root cause only; the table stays out of the checks that follow
             continue
         frame, parse_problems = parse_table(raw[spec.name], spec, labels[spec.name])
         unparsed = {(v.row, v.column) for v in parse_problems
                     if v.row is not None and v.row > 1 and v.severity == "error"}
-        violations += parse_problems
-        violations += check_rules(frame, spec, labels[spec.name], unparsed)
+        problems = shape + parse_problems + check_rules(frame, spec, labels[spec.name], unparsed)
+        swaps, columns = swapped_columns(raw[spec.name], spec, labels[spec.name], problems)
+        if swaps:  # the swap explains its columns' problems; the table stays out of the relations
+            violations += swaps + [v for v in problems if v.column not in columns]
+            continue
+        violations += problems
         typed[spec.name] = frame
-    checker = _Checker(typed, labels)
+        unreadable |= {(spec.name, row, column) for row, column in unparsed}
+    checker = _Checker(typed, labels, unreadable)
     for rule in RELATION_RULES:
         rule(checker)
     violations += checker.violations
@@ -314,8 +353,131 @@ def validate_package(raw: dict[str, pd.DataFrame], labels: dict[str, str],
     if warnings is not None:
         warnings.extend(v for v in violations if v.severity != "error")
     if errors:
-        raise CapnuocInputError(violations, f"{len(set(errors))} problem(s) in the data package")
-    return {name: frame.reset_index(drop=True) for name, frame in typed.items()}
+        raise CapnuocInputError(violations, text("summary.package", count=len(set(errors)), folder=folder or "data"))
+    out = {}
+    for name, frame in typed.items():
+        lines = list(frame.index)
+        out[name] = frame.reset_index(drop=True)
+        out[name].attrs["lines"] = lines
+    return out
 
 
-__all__ = ["validate_package", "TABLES_BY_NAME"]
+# ---------------------------------------------------------------------------- the assumptions name the package's ids
+
+# What the engine reads for each project of projects.csv: (rows it applies to, alternatives of leaves; one must exist).
+PROJECT_ASSUMPTIONS = (
+    ("people", ("commissioning_month",)),
+    ("people", ("capacity_m3_per_day", "capacity_added_m3_per_day")),
+    ("network", ("real_loss_cut_pct",)),
+)
+PROJECT_GROUP = "projects"  # analysis/assumptions/defaults.yaml: projects.<project_id>.<leaf>
+# assumption groups keyed by the package's ids (<group>.<id>.<leaf>): the table and column the ids must come from
+ID_GROUPS = {"projects": ("projects", "project_id"), "systems": ("systems", "system_id"), "areas": ("urban_areas", "area_id")}
+
+
+def _project_rows(projects: pd.DataFrame) -> dict[str, pd.Series]:
+    """Which projects the engine models: people projects (stated beneficiaries) and network projects (loss cuts)."""
+    return {"people": projects["beneficiaries_basis"] == "additional", "network": projects["kind"] == "network"}
+
+
+def assumption_problems(tables: Mapping[str, pd.DataFrame], labels: Mapping[str, str], assumptions: Mapping[str, object],
+                        assumptions_label: str, lines: Mapping[str, int] | None = None) -> list[Violation]:
+    """Projects of the package without the assumptions the engine needs (errors), assumptions of unknown projects (warnings)."""
+    projects = tables.get("projects")
+    if projects is None or not {"project_id", "beneficiaries_basis", "kind"} <= set(projects.columns):
+        return []
+    out: list[Violation] = []
+    known = set(projects["project_id"].dropna().astype(str))
+    named = sorted({p.split(".")[1] for p in assumptions if p.startswith(PROJECT_GROUP + ".") and p.count(".") >= 2})
+    rows = _project_rows(projects)
+    project_lines = projects.attrs.get("lines") or [i + 2 for i in range(len(projects))]
+    unused = sorted(set(named) - known)
+    for i, project_id in enumerate(projects["project_id"].astype(str)):
+        missing = [f"{PROJECT_GROUP}.{project_id}.{leaves[0]}" for applies, leaves in PROJECT_ASSUMPTIONS
+                   if bool(rows[applies].iloc[i]) and not any(f"{PROJECT_GROUP}.{project_id}.{leaf}" in assumptions for leaf in leaves)]
+        if missing:
+            close = difflib.get_close_matches(project_id, unused, n=1, cutoff=0.3)
+            out.append(violation(labels["projects"], project_lines[i], "project_id", "assumptions.project_missing",
+                                 project=project_id, paths=", ".join(missing), file=assumptions_label,
+                                 hint=text("hint.renamed_from", value=close[0]) if close else ""))
+    return out + _unknown_group_ids(tables, labels, assumptions, assumptions_label, lines or {})
+
+
+def _unknown_group_ids(tables, labels, assumptions, assumptions_label, lines) -> list[Violation]:
+    """Assumptions under an id the package does not have (projects.<id>, systems.<id>, areas.<id>): unused, so a warning."""
+    out = []
+    for group, (table, column) in ID_GROUPS.items():
+        frame = tables.get(table)
+        if frame is None or column not in frame:
+            continue
+        known = set(frame[column].dropna().astype(str))
+        named = sorted({p.split(".")[1] for p in assumptions if p.startswith(group + ".") and p.count(".") >= 2})
+        for id_ in named:
+            if id_ not in known:
+                close = difflib.get_close_matches(id_, sorted(known), n=1, cutoff=0.3)
+                out.append(violation(assumptions_label, lines.get(f"{group}.{id_}"), f"{group}.{id_}", "assumptions.unknown_id",
+                                     severity="warning", id=id_, file=labels[table], column=column,
+                                     hint=text("hint.did_you_mean", value=close[0]) if close else ""))
+    return out
+
+
+def _group_assumption_problems(package, paths, assumptions_label: str) -> list[Violation]:
+    """The assumptions the plan's groups name (orientation_groups.csv) must be in the assumption tree ``paths``."""
+    from capnuoc_model.io import display_path
+    from capnuoc_model.plan import check_assumption_paths
+
+    plan = getattr(package, "plan", None)
+    if plan is None:
+        return []
+    return check_assumption_paths(plan, set(paths), display_path(package.directory / "orientation_groups.csv"), assumptions_label)
+
+
+def check_assumptions(package, assumptions: Mapping[str, object], assumptions_label: str,
+                      lines: Mapping[str, int] | None = None) -> list[Violation]:
+    """Raise :class:`CapnuocInputError` when the package's projects lack assumptions; return the warnings."""
+    from capnuoc_model.io import display_path
+
+    labels = {t.name: display_path(package.directory / t.file) for t in TABLES}
+    found = assumption_problems(package.tables, labels, assumptions, assumptions_label, lines)
+    found += _group_assumption_problems(package, assumptions, assumptions_label)
+    errors = [v for v in found if v.severity == "error"]
+    if errors:
+        raise CapnuocInputError(found, text("summary.assumption_ids", count=len(set(errors)),
+                                             folder=display_path(package.directory)))
+    return found
+
+
+def check_scenario(package, scenario, defaults=None) -> list[Violation]:
+    """A loaded scenario against the package; raise on what would stop the projection, return the warnings.
+
+    The projects the package lists need their assumptions (declared in the defaults file), and the
+    population trend needs at least three province figures from the scenario's start year on.
+    """
+    from capnuoc_model.io import display_path
+    from capnuoc_model.scenario import load_defaults
+
+    defaults = defaults or load_defaults(scenario.files[0])  # the projects' assumptions are declared there
+    label = display_path(defaults.file)
+    found = assumption_problems(package.tables, {t.name: display_path(package.directory / t.file) for t in TABLES},
+                                scenario.assumptions, label, defaults.lines)
+    found += _group_assumption_problems(package, scenario.paths(), display_path(Path(scenario.files[0])))
+    history = package.tables.get("population_history")
+    start_path = "population.trend_start_year"
+    if history is not None and start_path in scenario.assumptions:
+        start = scenario.value(start_path)
+        rows = history[(history["scope"] == HISTORY_SCOPE_PROVINCE) & (history["measure"] == "total") & (history["covers"] == "whole")]
+        years = set(rows.dropna(subset=["year", "population_persons"])["year"].astype(int))
+        later = sorted(y for y in years if y >= start)
+        if len(later) < MIN_PROVINCE_HISTORY_YEARS:
+            where = scenario.files[-1] if len(scenario.files) > 1 else defaults.file
+            found.append(violation(display_path(where), None, start_path, "assumptions.trend_start_too_late", start=start,
+                                   count=len(later), minimum=MIN_PROVINCE_HISTORY_YEARS,
+                                   latest=sorted(years)[-MIN_PROVINCE_HISTORY_YEARS] if len(years) >= MIN_PROVINCE_HISTORY_YEARS else "—"))
+    errors = [v for v in found if v.severity == "error"]
+    if errors:
+        raise CapnuocInputError(found, text("summary.assumption_ids", count=len(set(errors)),
+                                             folder=display_path(package.directory)))
+    return found
+
+
+__all__ = ["validate_package", "check_scenario", "TABLES_BY_NAME", "assumption_problems", "check_assumptions", "listing"]

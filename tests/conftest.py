@@ -81,3 +81,14 @@ def evaluation_document(tmp_path_factory, documents_cache):
     out = tmp_path_factory.mktemp("evaluation") / "vd"
     return eval_build.build_evaluation(DATA / "examples" / "thuc_hien_2026_minh_hoa", draws=DOCUMENT_DRAWS, out=out, cache_dir=documents_cache,
                                        use_quarto=False)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The corruption counts of tests/test_robustness_contract.py, when it ran (tried, rejected, ran, tracebacks)."""
+    import sys
+
+    module = sys.modules.get("tests.test_robustness_contract")
+    if module is not None and module.SUMMARY:
+        terminalreporter.section("validate is the contract: generated corruptions")
+        for line in module.SUMMARY:
+            terminalreporter.write_line(line)

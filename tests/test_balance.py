@@ -93,7 +93,7 @@ def test_validation_reports_a_balance_with_negative_real_losses(data_copy):
         io.load_package(data_copy)
     messages = [str(v) for v in info.value.violations]
     assert len(messages) == 1, messages
-    assert f"system_network.csv:{line}:unauthorised_pct: authorised consumption and apparent losses exceed the system input" in messages[0]
+    assert f"system_network.csv:{line}:unauthorised_pct: tiêu thụ hợp pháp và thất thoát thương mại vượt sản lượng sản xuất" in messages[0]
 
 
 def test_validation_needs_a_row_for_every_operating_system(data_copy):
@@ -102,14 +102,14 @@ def test_validation_needs_a_row_for_every_operating_system(data_copy):
     path.write_text("".join(line for line in lines if not line.startswith("bao_lac,")), encoding="utf-8")
     with pytest.raises(Exception) as info:
         io.load_package(data_copy)
-    assert any("no row for operating system 'bao_lac'" in str(v) for v in info.value.violations)
+    assert any("công trình đang vận hành 'bao_lac' chưa có dòng nào" in str(v) for v in info.value.violations)
 
 
 def test_validation_checks_the_ranges_of_the_new_columns(data_copy):
     edit_cell(data_copy / "system_network.csv", "system_id", "hoa_an", "pressure_m", "250")
     with pytest.raises(Exception) as info:
         io.load_package(data_copy)
-    assert any("pressure_m: '250' is not allowed (expected a value between 5 and 100)" in str(v) for v in info.value.violations)
+    assert any("pressure_m: '250' không hợp lệ (cần: một giá trị từ 5 đến 100)" in str(v) for v in info.value.violations)
 
 
 # ----------------------------------------------------------------------------- capnuoc baseline --json

@@ -25,9 +25,9 @@ def test_validate_corrupted_copy(data_copy):
     result = run_cli("validate", "--data", str(data_copy))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr + result.stdout
-    assert f"{data_copy / 'urban_areas.csv'}:{line_a}:served_base_persons: 'lots' is not a number" in result.stderr
-    assert f"{data_copy / 'systems.csv'}:{line_s}:billed_m3_per_day: billed 9999 exceeds production" in result.stderr
-    assert "2 problem(s)" in result.stderr
+    assert f"{data_copy / 'urban_areas.csv'}:{line_a}:served_base_persons: 'lots' không phải là số" in result.stderr
+    assert f"{data_copy / 'systems.csv'}:{line_s}:billed_m3_per_day: sản lượng ghi thu 9.999 lớn hơn sản lượng sản xuất" in result.stderr
+    assert "2 lỗi trong gói dữ liệu" in result.stderr
 
 
 def test_validate_relative_path_is_shown_as_given(data_copy):
@@ -40,7 +40,7 @@ def test_validate_relative_path_is_shown_as_given(data_copy):
 def test_validate_missing_folder(tmp_path):
     result = run_cli("validate", "--data", str(tmp_path / "nowhere"))
     assert result.returncode == 2
-    assert "not a folder" in result.stderr and "Traceback" not in result.stderr
+    assert "không tìm thấy thư mục" in result.stderr and "Traceback" not in result.stderr
 
 
 @pytest.fixture(scope="module")

@@ -30,7 +30,7 @@ VN_NUMBER = re.compile(r"\d{1,3}(?:\.\d{3})*(?:,\d+)?")
 
 
 def _rows(path) -> tuple[list[str], list[dict[str, str]]]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # output CSVs carry a BOM for Excel
         reader = csv.DictReader(handle)
         return list(reader.fieldnames or []), list(reader)
 
@@ -203,20 +203,20 @@ def test_misspelled_key_in_a_scenario_file(tmp_path):
     out = tmp_path / "out"
     err = _bad_input(run_cli("project", "--scenario", str(scenario), "--draws", "100", "--out", str(out)))
     line = scenario.read_text(encoding="utf-8").splitlines().index("    final_shar: 0.95") + 1
-    assert f"{scenario}:{line}:uptake.final_shar: unknown key 'final_shar'" in err
-    assert "did you mean 'final_share'?" in err
+    assert f"{scenario}:{line}:uptake.final_shar: không có khóa 'final_shar'" in err
+    assert "có phải là 'final_share'?" in err
     assert not out.exists()
 
 
 def test_value_out_of_range_in_set():
     err = _bad_input(run_cli("check", "--draws", "100", "--set", "uptake.final_share=1.5"))
     assert "--set:1:uptake.final_share" in err
-    assert "1.5 is out of range" in err and "between 0 and 1" in err
+    assert "1.5 nằm ngoài khoảng cho phép" in err and "từ 0 đến 1" in err
 
 
 def test_unknown_assumption_in_set_lists_what_exists():
     err = _bad_input(run_cli("check", "--draws", "100", "--set", "nonsense=1"))
-    assert "unknown assumption 'nonsense'" in err
+    assert "không có giả định 'nonsense'" in err
     # nothing is close to 'nonsense', so the suggestion is the list of valid top-level groups
     for group in ("demand", "uptake", "projects", "extension", "losses", "loss_programme", "population"):
         assert group in err
@@ -224,7 +224,7 @@ def test_unknown_assumption_in_set_lists_what_exists():
 
 def test_misspelled_assumption_in_set_suggests_the_nearest():
     err = _bad_input(run_cli("check", "--draws", "100", "--set", "uptake.final_shar=0.9"))
-    assert "unknown assumption 'uptake.final_shar'" in err and "did you mean 'uptake.final_share'?" in err
+    assert "không có giả định 'uptake.final_shar'" in err and "có phải là 'uptake.final_share'?" in err
 
 
 def test_yaml_syntax_error_gives_line_and_column(tmp_path):
@@ -235,4 +235,4 @@ def test_yaml_syntax_error_gives_line_and_column(tmp_path):
     # the parser stops at the ':' of line 5 (a mapping value where a plain scalar continues)
     line = 5
     column = text.splitlines()[line - 1].index(":") + 1
-    assert f"{scenario}:{line}:column {column}: YAML syntax error" in err
+    assert f"{scenario}:{line}:cột {column}: lỗi cú pháp YAML" in err

@@ -209,8 +209,8 @@ def test_cli_rejects_a_workbook_with_a_typo_and_an_unknown_system(tmp_path):
     done = run_cli("evaluate", "--actuals", str(workbook), "--to", "none", "--draws", str(DRAWS), "--out", str(tmp_path / "ev"))
     assert done.returncode == 2
     assert "Traceback" not in done.stderr + done.stdout
-    assert f"[Công trình]:{row}:F «Sản lượng nước sản xuất»: '48o' is not a number" in done.stderr
-    assert f"[Công trình]:{new}:B «Công trình cấp nước»: unknown system 'Trạm cấp nước Bản Giốc'" in done.stderr
+    assert f"[Công trình]:{row}:F «Sản lượng nước sản xuất»: '48o' không phải là số" in done.stderr
+    assert f"[Công trình]:{new}:B «Công trình cấp nước»: không có công trình 'Trạm cấp nước Bản Giốc'" in done.stderr
     assert not (tmp_path / "ev").exists()  # nothing written
 
 
@@ -222,7 +222,7 @@ def test_cli_bad_data_date():
 def test_cli_bad_arguments():
     assert run_cli("template", "--out", "mau.txt").returncode == 2
     done = run_cli("evaluate", "--actuals", "khong_co.xlsx", "--to", "none")
-    assert done.returncode == 2 and "not found" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 2 and "không tìm thấy" in done.stderr and "Traceback" not in done.stderr
     done = run_cli("evaluate", "--actuals", str(EXAMPLE), "--to", "pptx")
     assert done.returncode == 2 and "pptx" in done.stderr
     done = run_cli("report", "danh_gia")

@@ -70,17 +70,17 @@ def test_the_tables_are_optional(data_copy):
 
 CASES = [
     # (file, line, column, value, fragment of the message)
-    ("tariffs.csv", 2, "tariff_vnd_per_m3", "abc", "tariffs.csv:2:tariff_vnd_per_m3: 'abc' is not a number"),
-    ("tariffs.csv", 2, "tariff_vnd_per_m3", "8.3", "tariffs.csv:2:tariff_vnd_per_m3: '8.3' is not allowed (expected a value between 500 and 100000)"),
-    ("tariffs.csv", 2, "tariff_vnd_per_m3_source", "estimate:hunch", "tariffs.csv:2:tariff_vnd_per_m3_source: unknown estimation method 'hunch'"),
-    ("tariffs.csv", 2, "customer_class", "tourism", "tariffs.csv:2:customer_class: 'tourism' is not allowed (expected one of domestic, public, production, business)"),
-    ("tariffs.csv", 3, "operator_id", "ttkkt", "tariffs.csv:3:operator_id: 'ttkkt' differs from line 2 of zone 'cncb_city'"),
-    ("tariffs.csv", 2, "billed_share_pct", "70", "tariffs.csv:2:billed_share_pct: class shares of zone 'cncb_city' sum to 93.07 %"),
-    ("tariffs.csv", 14, "system_ids", "hoa_thuan;ta_lung", "system 'ta_lung' is also in zone 'ttkkt'"),
-    ("tariffs.csv", 2, "system_ids", "song_bang;tan_ann", "tariffs.csv:2:system_ids: unknown id 'tan_ann'"),
-    ("operating_costs.csv", 2, "variable_cost_vnd_per_m3", "-3", "operating_costs.csv:2:variable_cost_vnd_per_m3: '-3' is not allowed"),
-    ("operating_costs.csv", 2, "operating_cost_billion_vnd_per_year", "12", "operating_costs.csv:2:operating_cost_billion_vnd_per_year_source: provenance missing"),
-    ("operating_costs.csv", 3, "operator_id", "ttkk", "operating_costs.csv:3:operator_id: unknown id 'ttkk'"),
+    ("tariffs.csv", 2, "tariff_vnd_per_m3", "abc", "tariffs.csv:2:tariff_vnd_per_m3: 'abc' không phải là số"),
+    ("tariffs.csv", 2, "tariff_vnd_per_m3", "8.3", "tariffs.csv:2:tariff_vnd_per_m3: '8.3' không hợp lệ (cần: một giá trị từ 500 đến 100.000)"),
+    ("tariffs.csv", 2, "tariff_vnd_per_m3_source", "estimate:hunch", "tariffs.csv:2:tariff_vnd_per_m3_source: không có phương pháp ước tính 'hunch'"),
+    ("tariffs.csv", 2, "customer_class", "tourism", "tariffs.csv:2:customer_class: 'tourism' không hợp lệ (cần: một trong: domestic, public, production, business)"),
+    ("tariffs.csv", 3, "operator_id", "ttkkt", "tariffs.csv:3:operator_id: 'ttkkt' khác với dòng 2 của vùng giá 'cncb_city'"),
+    ("tariffs.csv", 2, "billed_share_pct", "70", "tariffs.csv:2:billed_share_pct: tổng tỷ phần các nhóm khách hàng của vùng giá 'cncb_city' là 93,07 %"),
+    ("tariffs.csv", 14, "system_ids", "hoa_thuan;ta_lung", "công trình 'ta_lung' đã thuộc vùng giá 'ttkkt'"),
+    ("tariffs.csv", 2, "system_ids", "song_bang;tan_ann", "tariffs.csv:2:system_ids: mã 'tan_ann' không có trong systems.csv"),
+    ("operating_costs.csv", 2, "variable_cost_vnd_per_m3", "-3", "operating_costs.csv:2:variable_cost_vnd_per_m3: '-3' không hợp lệ"),
+    ("operating_costs.csv", 2, "operating_cost_billion_vnd_per_year", "12", "operating_costs.csv:2:operating_cost_billion_vnd_per_year_source: thiếu nguồn gốc số liệu"),
+    ("operating_costs.csv", 3, "operator_id", "ttkk", "operating_costs.csv:3:operator_id: mã 'ttkk' không có trong operators.csv"),
 ]
 
 
@@ -97,8 +97,8 @@ def test_a_system_without_a_zone_or_the_wrong_operator_is_reported(data_copy):
     for line in range(10, 14):
         set_cell(path, line, "system_ids", "bao_lac")
     found = problems(data_copy)
-    assert any("no tariff zone for operating system 'ta_lung'" in m for m in found), found
-    assert any("system 'bao_lac' is also in zone" in m for m in found), found
-    assert any("tariffs.csv:10:operator_id: system 'bao_lac' belongs to operator 'ctn_bao_lac'" in m for m in found), found
+    assert any("công trình đang vận hành 'ta_lung' chưa thuộc vùng giá nào" in m for m in found), found
+    assert any("công trình 'bao_lac' đã thuộc vùng giá" in m for m in found), found
+    assert any("tariffs.csv:10:operator_id: công trình 'bao_lac' thuộc đơn vị cấp nước 'ctn_bao_lac'" in m for m in found), found
     edit_cell(data_copy / "operating_costs.csv", "operator_id", "ctn_bao_lac", "operator_id", "cncb")
-    assert any("duplicate value 'cncb'" in m for m in problems(data_copy))
+    assert any("giá trị 'cncb' bị trùng" in m for m in problems(data_copy))

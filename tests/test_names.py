@@ -47,7 +47,7 @@ def test_names_resolve(resolver, text, kind, expected):
 
 def test_ambiguous_names_list_the_candidates(resolver):
     answer = resolver.resolve("thành phố Cao Bằng", "area")
-    assert answer.id is None and "ambiguous" in answer.problem
+    assert answer.id is None and "có nhiều nghĩa" in answer.problem
     for id_ in ("thuc_phan", "nung_tri_cao", "tan_giang"):
         assert id_ in answer.problem and id_ in answer.expected
     assert "trung_khanh_to4" in resolver.resolve("Trùng Khánh", "system").problem
@@ -55,7 +55,7 @@ def test_ambiguous_names_list_the_candidates(resolver):
 
 def test_unknown_names_suggest_the_closest(resolver):
     answer = resolver.resolve("Trung Khanh", "area")
-    assert answer.id is None and "unknown area 'Trung Khanh'" in answer.problem
+    assert answer.id is None and "không có đô thị 'Trung Khanh'" in answer.problem
     assert "Trùng Khánh (trung_khanh)" in answer.expected
 
 
@@ -76,5 +76,5 @@ def test_alias_to_unknown_id_is_located(data_copy):
     line = edit_cell(data_copy / "aliases.csv", "alias_vi", "Hùng Quốc", "target_id", "tra_lin")
     with pytest.raises(CapnuocInputError) as info:
         io.load_package(data_copy)
-    assert any(str(v).startswith(f"{data_copy / 'aliases.csv'}:{line}:target_id: unknown area id 'tra_lin'")
+    assert any(str(v).startswith(f"{data_copy / 'aliases.csv'}:{line}:target_id: mã 'tra_lin' không có trong urban_areas.csv")
                for v in info.value.violations)

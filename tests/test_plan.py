@@ -108,7 +108,7 @@ def test_missing_plan_file(data_copy):
 
 
 @pytest.mark.parametrize("change, fragment", [
-    (lambda d: d["years"].update(plan=2024), "years: base 2025, plan 2024, horizon 2030 (expected base < plan ≤ horizon"),
+    (lambda d: d["years"].update(plan=2024), "years: base 2025, plan 2024, horizon 2030 (cần: base < plan ≤ horizon"),
     (lambda d: d["years"].update(horizon=2025), "base < plan ≤ horizon"),
     (lambda d: d.update(source="no_such_source"), "source: mã nguồn không có trong sources.csv 'no_such_source'"),
     (lambda d: d.update(colour="blue"), "colour: khóa không biết 'colour'"),
@@ -141,12 +141,12 @@ def test_plan_problems_come_with_the_tables_problems(data_copy):
 
 
 @pytest.mark.parametrize("target, column, value, fragment", [
-    ("coverage", "target_min", "-5", "giá trị không thể có -5 (expected một số từ 0 đến 100"),
-    ("coverage", "target_min", "1e308", "giá trị không thể có 1e+308"),
+    ("coverage", "target_min", "-5", "giá trị không thể có -5 (cần: một số từ 0 đến 100"),
+    ("coverage", "target_min", "1e308", "'1e308' quá lớn"),  # rejected when the table is read (no number that large)
     ("coverage", "target_min", "120", "giá trị không thể có 120"),
     ("loss", "target_max", "-0.5", "giá trị không thể có -0.5"),
     ("loss", "baseline_value", "250", "giá trị không thể có 250"),
-    ("supply_hours", "target_max", "30", "giá trị không thể có 30 (expected một số từ 0 đến 24"),
+    ("supply_hours", "target_max", "30", "giá trị không thể có 30 (cần: một số từ 0 đến 24"),
     ("supply_hours", "target_min", "25", "target_min 25 lớn hơn target_max 24"),
     ("coverage", "comparator", "at_most", "'at_most' không khớp với target_min/target_max"),
     ("coverage", "year", "2027", "năm 2027 khác năm kế hoạch 2026 của plan.yaml"),

@@ -211,9 +211,9 @@ capnuoc:
     other = render.read_book(yml, "danh-gia")  # a Quarto profile: _quarto-danh-gia.yml merged over _quarto.yml
     assert other.title == "Đánh giá năm 2025" and other.basename == "danh-gia-2025" and other.profile == "danh-gia"
     assert other.chapters == book.chapters + (Path("notebooks/10_danh_gia.ipynb"), Path("index.qmd"))  # lists append
-    with pytest.raises(CapnuocInputError, match="offline renderer takes notebooks"):
+    with pytest.raises(CapnuocInputError, match="chỉ nhận notebook"):
         other.notebooks()
-    with pytest.raises(CapnuocInputError, match="offline renderer takes notebooks"):
+    with pytest.raises(CapnuocInputError, match="chỉ nhận notebook"):
         render.render_document([tmp_path / "a.ipynb"], other, tmp_path / "out")
     with pytest.raises(CapnuocInputError, match="không có tài liệu 'khong-co'.*danh-gia"):
         render.read_book(yml, "khong-co")

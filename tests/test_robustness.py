@@ -122,11 +122,11 @@ def test_numbers_are_resolved_by_column_and_file(text, integer, style, bounds, e
 
 
 @pytest.mark.parametrize("text, integer, style, fragment", [
-    ("2.600", False, MIXED, "ambiguous: 2600 or 2.6"),
-    ("abc", False, DOT, "is not a number"),
-    ("nan", False, DOT, "not a finite number"),
-    ("inf", False, DOT, "not a finite number"),
-    ("4582.5", True, DOT, "not a whole number"),
+    ("2.600", False, MIXED, "có hai cách đọc: 2.600 hoặc 2,6"),
+    ("abc", False, DOT, "không phải là số"),
+    ("nan", False, DOT, "không phải là một số hữu hạn"),
+    ("inf", False, DOT, "không phải là một số hữu hạn"),
+    ("4582.5", True, DOT, "không phải là số nguyên"),
 ])
 def test_numbers_that_are_rejected(text, integer, style, fragment):
     value, problem = parse_number(text, integer=integer, style=style)
@@ -147,7 +147,7 @@ def test_ambiguous_number_in_a_mixed_file_is_rejected_with_its_place(data_copy):
     with pytest.raises(CapnuocInputError) as info:
         io.load_package(data_copy)
     messages = [str(v) for v in info.value.violations]
-    assert any(":6:cost_billion_vnd: '18.800' is ambiguous" in m for m in messages), messages
+    assert any(":6:cost_billion_vnd: '18.800' có hai cách đọc" in m for m in messages), messages
 
 
 def test_percentages_written_as_fractions(data_copy):
@@ -157,14 +157,14 @@ def test_percentages_written_as_fractions(data_copy):
     frame.to_csv(path, index=False)
     with pytest.raises(CapnuocInputError) as info:
         io.load_package(data_copy)
-    assert any("fractions, not percentages?" in str(v) and ":coverage_target_pct:" in str(v) for v in info.value.violations)
+    assert any("viết dạng tỷ lệ thay vì phần trăm?" in str(v) and ":coverage_target_pct:" in str(v) for v in info.value.violations)
 
 
 def test_huge_file_is_refused_quickly(data_copy, monkeypatch):
     monkeypatch.setattr(io, "MAX_INPUT_BYTES", 1000)
     with pytest.raises(CapnuocInputError) as info:
         io.load_package(data_copy)
-    assert any("file too large" in str(v) for v in info.value.violations)
+    assert any("tệp quá lớn" in str(v) for v in info.value.violations)
 
 
 # ----------------------------------------------------------------------------- fuzzing

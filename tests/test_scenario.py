@@ -58,7 +58,7 @@ def test_defaults_load_and_leaves_counted():
 
 def test_unknown_path_lookup_suggests():
     tree = sc.load_defaults(DEFAULTS)
-    with pytest.raises(KeyError, match="did you mean 'demand.per_capita_lpd'"):
+    with pytest.raises(KeyError, match="có phải là 'demand.per_capita_lpd'"):
         tree.get("demand.per_capita")
 
 
@@ -68,12 +68,12 @@ def test_leaf_missing_reference_and_description_named_with_line_and_path():
         sc.load_defaults(FIX / name)
     found = [str(v) for v in info.value.violations]
     assert len(found) == 3, found
-    assert f"{name}:{line_of(name, 'per_capita_lpd:')}:demand.per_capita_lpd.reference: missing 'reference'" in found[0]
-    assert "plan section" in found[0]
+    assert f"{name}:{line_of(name, 'per_capita_lpd:')}:demand.per_capita_lpd.reference: thiếu khóa 'reference'" in found[0]
+    assert "mục của Kế hoạch" in found[0]
     assert f"{name}:{line_of(name, 'uptake_half_life_months:')}:demand.uptake_half_life_months.description: " \
-           "missing 'description'" in found[1]
-    assert f"{name}:{line_of(name, 'peak')}:demand.uptake_half_life_months.distribution.peak: unknown key 'peak' " \
-           "(expected one of: kind, low, mode, high)" in found[2]
+           "thiếu khóa 'description'" in found[1]
+    assert f"{name}:{line_of(name, 'peak')}:demand.uptake_half_life_months.distribution.peak: không có khóa 'peak' " \
+           "(cần: một trong: kind, low, mode, high)" in found[2]
 
 
 def test_defaults_range_and_support_rules():
@@ -82,11 +82,11 @@ def test_defaults_range_and_support_rules():
         sc.load_defaults(FIX / name)
     found = [str(v) for v in info.value.violations]
     assert len(found) == 3, found
-    assert f":{line_of(name, 'value: 1.5')}:supply.loss_fraction.value: 1.5 is out of range " \
-           "(expected a number between 0 and 1 (fraction))" in found[0]
-    assert "supply.project_delay_months.distribution.low: the distribution reaches -∞, beyond min 0" in found[1]
-    assert f":{line_of(name, 'value: 0.1')}:supply.tariff_growth.value: value 0.1 lies outside " \
-           "triangular(0.02, 0.04, 0.06)" in found[2]
+    assert f":{line_of(name, 'value: 1.5')}:supply.loss_fraction.value: 1.5 nằm ngoài khoảng cho phép " \
+           "(cần: một số từ 0 đến 1 (tỷ lệ))" in found[0]
+    assert "supply.project_delay_months.distribution.low: phân phối đạt tới -∞, vượt min 0" in found[1]
+    assert f":{line_of(name, 'value: 0.1')}:supply.tariff_growth.value: giá trị 0.1 nằm ngoài phân phối " \
+           "tam giác(0.02, 0.04, 0.06)" in found[2]
 
 
 # ---------------------------------------------------------------------------- scenario files
@@ -124,13 +124,13 @@ def test_extends_chain_applies_base_first():
 
 def test_extends_cycle_is_an_error():
     msg = only(messages("cycle_a.yaml"))
-    assert f"cycle_b.yaml:{line_of('cycle_b.yaml', 'extends:')}:extends: 'extends' makes a cycle" in msg
+    assert f"cycle_b.yaml:{line_of('cycle_b.yaml', 'extends:')}:extends: 'extends' tạo thành vòng lặp" in msg
     assert "cycle_a.yaml → " in msg and "cycle_b.yaml → " in msg
 
 
 def test_missing_header_key_is_reported_at_line_1():
     found = messages("many_problems.yaml")
-    assert any("many_problems.yaml:1:name: missing 'name'" in m for m in found), found
+    assert any("many_problems.yaml:1:name: thiếu khóa 'name'" in m for m in found), found
 
 
 # ---------------------------------------------------------------------------- --set
@@ -140,7 +140,7 @@ def test_set_value_distribution_parameter_and_null():
     s = load("slip.yaml", "demand.per_capita_lpd=130", "demand.uptake_half_life_months.distribution.mode=10",
              "supply.loss_fraction.distribution=null", "demand.growth_method=province_rate", "supply.include_new_plant=false")
     assert s.value("demand.per_capita_lpd") == 130
-    assert sc.describe_distribution(s.get("demand.uptake_half_life_months")) == "triangular(9, 10, 18)"
+    assert sc.describe_distribution(s.get("demand.uptake_half_life_months")) == "tam giác(9, 10, 18)"
     assert s.get("supply.loss_fraction").distribution is None
     assert s.value("demand.growth_method") == "province_rate"
     assert s.value("supply.include_new_plant") is False
@@ -149,18 +149,18 @@ def test_set_value_distribution_parameter_and_null():
 
 def test_set_unknown_path_suggests_the_nearest():
     msg = only(messages(None, "supply.loss_fraction=0.2", "demand.uptake_halflife=12"))
-    assert msg.startswith("--set:2:demand.uptake_halflife: unknown assumption 'demand.uptake_halflife'")
-    assert "did you mean 'demand.uptake_half_life_months'?" in msg
+    assert msg.startswith("--set:2:demand.uptake_halflife: không có giả định 'demand.uptake_halflife'")
+    assert "có phải là 'demand.uptake_half_life_months'?" in msg
 
 
 def test_set_problems_all_reported():
     found = messages(None, "noequals", "supply.capacity_m3_day.distribution.mode=3",
                      "supply.tariff_growth.distribution.mdoe=0.03", "supply.tariff_growth=0.5")
-    assert found[0] == "--set:1: 'noequals' has no '=' (expected path.to.assumption=value, e.g. demand.growth=0.8)"
-    assert found[1].startswith("--set:2:supply.capacity_m3_day.distribution.mode: 'supply.capacity_m3_day' has no distribution")
-    assert found[2].startswith("--set:3:supply.tariff_growth.distribution.mdoe: unknown key 'mdoe'")
-    assert found[3] == ("--set:4:supply.tariff_growth.value: 0.5 is out of range "
-                        "(expected a number between 0 and 0.2 (fraction/year))")
+    assert found[0] == "--set:1: 'noequals' không có dấu '=' (cần: tên.giả.định=giá_trị, ví dụ uptake.final_share=0.8)"
+    assert found[1].startswith("--set:2:supply.capacity_m3_day.distribution.mode: 'supply.capacity_m3_day' không có phân phối")
+    assert found[2].startswith("--set:3:supply.tariff_growth.distribution.mdoe: không có khóa 'mdoe'")
+    assert found[3] == ("--set:4:supply.tariff_growth.value: 0.5 nằm ngoài khoảng cho phép "
+                        "(cần: một số từ 0 đến 0.2 (tỷ lệ mỗi năm))")
     assert len(found) == 4
 
 
@@ -170,39 +170,39 @@ def test_set_problems_all_reported():
 def test_misspelled_key_names_file_line_key_and_suggestion():
     msg = only(messages("misspelled.yaml"))
     line = line_of("misspelled.yaml", "uptake_halflife")
-    assert f"misspelled.yaml:{line}:demand.uptake_halflife: unknown key 'uptake_halflife'" in msg
-    assert "did you mean 'uptake_half_life_months'?" in msg
-    assert "one of: growth_method, per_capita_lpd, uptake_half_life_months" in msg
+    assert f"misspelled.yaml:{line}:demand.uptake_halflife: không có khóa 'uptake_halflife'" in msg
+    assert "có phải là 'uptake_half_life_months'?" in msg
+    assert "một trong: growth_method, per_capita_lpd, uptake_half_life_months" in msg
 
 
 def test_wrong_type_and_out_of_range_give_the_expected_form():
     found = messages("bad_values.yaml")
     assert len(found) == 3, found
-    assert f"bad_values.yaml:{line_of('bad_values.yaml', 'abc')}:demand.per_capita_lpd.value: 'abc' is not a number " \
-           "(expected a number between 50 and 250 (l/person/day))" in found[0]
-    assert f"bad_values.yaml:{line_of('bad_values.yaml', '1.5')}:supply.loss_fraction.value: 1.5 is out of range " \
-           "(expected a number between 0 and 1 (fraction))" in found[1]
-    assert "supply.include_new_plant.value: 'maybe' is not true or false (expected true or false)" in found[2]
+    assert f"bad_values.yaml:{line_of('bad_values.yaml', 'abc')}:demand.per_capita_lpd.value: 'abc' không phải là số " \
+           "(cần: một số từ 50 đến 250 (lít/người/ngày))" in found[0]
+    assert f"bad_values.yaml:{line_of('bad_values.yaml', '1.5')}:supply.loss_fraction.value: 1.5 nằm ngoài khoảng cho phép " \
+           "(cần: một số từ 0 đến 1 (tỷ lệ))" in found[1]
+    assert "supply.include_new_plant.value: 'maybe' không phải là true hoặc false (cần: true hoặc false)" in found[2]
 
 
 def test_yaml_syntax_error_gives_line_and_column():
     msg = only(messages("syntax_error.yaml"))
-    assert f"syntax_error.yaml:{line_of('syntax_error.yaml', 'per_capita_lpd: 110')}:column 19: YAML syntax error" in msg
-    assert "(expected valid YAML (check indentation and ':' after each key))" in msg
+    assert f"syntax_error.yaml:{line_of('syntax_error.yaml', 'per_capita_lpd: 110')}:cột 19: lỗi cú pháp YAML" in msg
+    assert "(cần: YAML hợp lệ (kiểm tra thụt đầu dòng và dấu ':' sau mỗi khóa))" in msg
 
 
 def test_several_problems_in_one_file_reported_together():
     name = "many_problems.yaml"
     found = messages(name)
     expected = [
-        f"{name}:1:name: missing 'name'",
-        f"{name}:{line_of(name, 'overides')}:overides: unknown key 'overides' (expected one of: name, description, "
-        "extends, overrides; did you mean 'overrides'?)",
-        f"{name}:{line_of(name, 'suply')}:suply: unknown key 'suply' (expected one of: demand, supply; did you mean 'supply'?)",
-        f"{name}:{line_of(name, 'exponential')}:demand.growth_method.value: 'exponential' is not one of the choices "
-        "(expected one of: loglinear, province_rate)",
-        f"{name}:{line_of(name, 'distribution: {kind')}:demand.uptake_half_life_months.distribution.high: missing 'high'",
-        f"{name}:{line_of(name, 'distrib:')}:demand.per_capita_lpd.distrib: unknown key 'distrib'",
+        f"{name}:1:name: thiếu khóa 'name'",
+        f"{name}:{line_of(name, 'overides')}:overides: không có khóa 'overides' (cần: một trong: name, description, "
+        "extends, overrides; có phải là 'overrides'?)",
+        f"{name}:{line_of(name, 'suply')}:suply: không có khóa 'suply' (cần: một trong: demand, supply; có phải là 'supply'?)",
+        f"{name}:{line_of(name, 'exponential')}:demand.growth_method.value: 'exponential' không nằm trong các lựa chọn "
+        "(cần: một trong: loglinear, province_rate)",
+        f"{name}:{line_of(name, 'distribution: {kind')}:demand.uptake_half_life_months.distribution.high: thiếu khóa 'high'",
+        f"{name}:{line_of(name, 'distrib:')}:demand.per_capita_lpd.distrib: không có khóa 'distrib'",
     ]
     assert len(found) == len(expected), found
     for fragment, msg in zip(expected, found):
@@ -255,7 +255,7 @@ def test_with_value_is_validated_and_recorded():
     t = s.with_value("supply.loss_fraction", np.float64(0.3))
     assert t.value("supply.loss_fraction") == 0.3 and s.value("supply.loss_fraction") == 0.25
     assert t.sets == ("supply.loss_fraction=0.3",)
-    with pytest.raises(CapnuocInputError, match=r"1.5 is out of range \(expected a number between 0 and 1"):
+    with pytest.raises(CapnuocInputError, match=r"1.5 nằm ngoài khoảng cho phép \(cần: một số từ 0 đến 1"):
         s.with_value("supply.loss_fraction", 1.5)
 
 
@@ -266,11 +266,11 @@ def test_records_for_report_tables():
     assert delay == {"path": "supply.project_delay_months", "value": 12, "unit": "months",
                      "description": "Delay of the new plant beyond its planned commissioning date.",
                      "reference": "assumption: past projects in the province slipped by a few months",
-                     "distribution": "fixed"}
+                     "distribution": "cố định"}
     texts = {r["path"]: r["distribution"] for r in load(None).to_records()}
-    assert texts["supply.project_delay_months"] == "normal(mean 3, sd 2) on [0, 12]"
-    assert texts["supply.loss_fraction"] == "beta(5, 15) on [0, 1]"
-    assert texts["supply.tariff_growth"] == "uniform(0.02, 0.06)"
+    assert texts["supply.project_delay_months"] == "chuẩn(trung bình 3, độ lệch chuẩn 2) trên [0, 12]"
+    assert texts["supply.loss_fraction"] == "beta(5, 15) trên [0, 1]"
+    assert texts["supply.tariff_growth"] == "đều(0.02, 0.06)"
 
 
 # ---------------------------------------------------------------------------- sampling
