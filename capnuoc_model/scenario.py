@@ -292,7 +292,7 @@ def _check(a: Assumption, kind: str, path: str = "") -> list[Problem]:
             out.append((("distribution", end), f"phân phối chạm tới {_num(reach)}, vượt giới hạn vật lý: {limit.what}",
                         f"một phân phối có mọi giá trị {limit.describe()}"))
     if not lo <= v <= hi and not out:  # one message for a value out of range
-        out.append((("value",), *_pair("scenario.value_outside_distribution", given=_show(v), distribution=describe_distribution(d),
+        out.append((("value",), *_pair("scenario.value_outside_distribution", given=_show(v), distribution=describe_distribution(d, "vi"),
                                        low=_num(lo), high=_num(hi))))
     return out
 
@@ -639,7 +639,7 @@ class Scenario(_Lookup):
 
     def to_records(self) -> list[dict[str, Any]]:
         return [{"path": p, "value": a.value, "unit": a.unit, "description": a.description,
-                 "reference": a.reference, "distribution": describe_distribution(a)}
+                 "reference": a.reference, "distribution": describe_distribution(a, "vi")}
                 for p, a in sorted(self.assumptions.items())]
 
     def with_value(self, path: str, value: Any) -> Scenario:

@@ -485,8 +485,8 @@ def test_extra_sheets_are_ignored_with_a_note(xlsx_copy, package):
     actuals = io.load_actuals(xlsx_copy, package, YEAR)
     assert len(actuals.tables["system_results"]) == 16
     assert [str(w) for w in actuals.warnings if "Ghi chú" in w.file] == [
-        f"{io.display_path(xlsx_copy)}[Ghi chú]: warning: trang «Ghi chú» không phải trang số liệu, đã bỏ qua "
-        "(expected các trang số liệu «Đô thị», «Công trình», «Dự án», «Nhiệm vụ» và trang «Hướng dẫn»)"]
+        f"{io.display_path(xlsx_copy)}[Ghi chú]: cảnh báo: trang «Ghi chú» không phải trang số liệu, đã bỏ qua "
+        "(cần: các trang số liệu «Đô thị», «Công trình», «Dự án», «Nhiệm vụ» và trang «Hướng dẫn»)"]
 
 
 def test_a_missing_required_sheet_is_an_error(xlsx_copy, package):
@@ -494,5 +494,5 @@ def test_a_missing_required_sheet_is_an_error(xlsx_copy, package):
     del wb["Nhiệm vụ"]
     wb.save(xlsx_copy)
     assert messages(xlsx_copy, package) == [
-        f"{io.display_path(xlsx_copy)}: thiếu trang «Nhiệm vụ» (expected đủ các trang số liệu của mẫu: «Đô thị», «Công trình», "
+        f"{io.display_path(xlsx_copy)}: thiếu trang «Nhiệm vụ» (cần: đủ các trang số liệu của mẫu: «Đô thị», «Công trình», "
         "«Dự án», «Nhiệm vụ»)"]

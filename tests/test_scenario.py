@@ -86,7 +86,7 @@ def test_defaults_range_and_support_rules():
            "(cần: một số từ 0 đến 1 (tỷ lệ))" in found[0]
     assert "supply.project_delay_months.distribution.low: phân phối đạt tới -∞, vượt min 0" in found[1]
     assert f":{line_of(name, 'value: 0.1')}:supply.tariff_growth.value: giá trị 0.1 nằm ngoài phân phối " \
-           "tam giác(0.02, 0.04, 0.06)" in found[2]
+           "tam giác (0,02; 0,04; 0,06)" in found[2]
 
 
 # ---------------------------------------------------------------------------- scenario files
@@ -140,7 +140,7 @@ def test_set_value_distribution_parameter_and_null():
     s = load("slip.yaml", "demand.per_capita_lpd=130", "demand.uptake_half_life_months.distribution.mode=10",
              "supply.loss_fraction.distribution=null", "demand.growth_method=province_rate", "supply.include_new_plant=false")
     assert s.value("demand.per_capita_lpd") == 130
-    assert sc.describe_distribution(s.get("demand.uptake_half_life_months")) == "tam giác(9, 10, 18)"
+    assert sc.describe_distribution(s.get("demand.uptake_half_life_months"), "vi") == "tam giác (9; 10; 18)"
     assert s.get("supply.loss_fraction").distribution is None
     assert s.value("demand.growth_method") == "province_rate"
     assert s.value("supply.include_new_plant") is False
@@ -268,9 +268,9 @@ def test_records_for_report_tables():
                      "reference": "assumption: past projects in the province slipped by a few months",
                      "distribution": "cố định"}
     texts = {r["path"]: r["distribution"] for r in load(None).to_records()}
-    assert texts["supply.project_delay_months"] == "chuẩn(trung bình 3, độ lệch chuẩn 2) trên [0, 12]"
-    assert texts["supply.loss_fraction"] == "beta(5, 15) trên [0, 1]"
-    assert texts["supply.tariff_growth"] == "đều(0.02, 0.06)"
+    assert texts["supply.project_delay_months"] == "chuẩn (trung bình 3, độ lệch chuẩn 2) trên [0; 12]"
+    assert texts["supply.loss_fraction"] == "beta (5; 15) trên [0; 1]"
+    assert texts["supply.tariff_growth"] == "đều (0,02; 0,06)"
 
 
 # ---------------------------------------------------------------------------- sampling
