@@ -248,3 +248,10 @@ def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: f
              f"{fmt.billion_vnd(province['target_cost_recovered_billion_vnd_per_year'])}/năm chi phí sản xuất, tổng cộng "
              f"{fmt.billion_vnd(province['target_value_billion_vnd_per_year'])}/năm.")
     return text
+
+
+def draft_mark(plan: Plan) -> str:
+    """What the reproduced plan is: a reference rebuild with the model's analysis, not the signed document."""
+    return (f"**DỰ THẢO — bản tham khảo dựng lại từ {plan.title_vi} kèm phân tích của mô hình.** "
+            "Văn bản của Kế hoạch được trích nguyên văn; các bảng, biểu đồ và đoạn mở đầu bằng "
+            "«Phân tích của mô hình» là phần bổ sung, không thuộc văn bản Kế hoạch.")
