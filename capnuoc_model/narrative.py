@@ -255,3 +255,106 @@ def draft_mark(plan: Plan) -> str:
     return (f"**DỰ THẢO — bản tham khảo dựng lại từ {plan.title_vi} kèm phân tích của mô hình.** "
             "Văn bản của Kế hoạch được trích nguyên văn; các bảng, biểu đồ và đoạn mở đầu bằng "
             "«Phân tích của mô hình» là phần bổ sung, không thuộc văn bản Kế hoạch.")
+
+
+# ------------------------------------------------------------------------------------------- the summary
+# The words of a verdict follow the probability of meeting the target (lowest probability of each band).
+_SUMMARY_VERDICTS = ((0.9, "gần như chắc chắn đạt"), (0.6, "có khả năng đạt"), (0.4, "chưa chắc đạt"),
+                     (0.005, "khó đạt"), (0.0, "gần như không thể đạt"))
+
+
+def _verdict_words(p_meet: float) -> str:
+    return next(words for low, words in _SUMMARY_VERDICTS if p_meet > low or (p_meet == low == 0.0))
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " và " + names[-1]
+
+
+def _target_block(run: ProjectionRun, key: str, number: int) -> str:
+    """One headline target: the plan's words, the forecast with its range, probability and verdict, when likely."""
+    plan = _plan(run)
+    year, target = plan.plan_year, plan.target(key)
+    row = _plan_row(run, year)
+    likely = first_year_likely(run, f"p_{key}_target")
+    when = (f"xác suất đạt từ 50 % trở lên từ năm {likely}" if likely
+            else f"xác suất đạt chưa tới 50 % trong mọi năm đến {plan.horizon_year}")
+    return (f"**{number}. {target.indicator_vi}.** Kế hoạch: «{target.wording_vi}». "
+            f"Dự báo năm {year}: {fmt.pct(row[f'{key}_p50'])} (khoảng dự báo 90 %: {fmt.pct(row[f'{key}_p5'])} – "
+            f"{fmt.pct(row[f'{key}_p95'])}); xác suất đạt {fmt.pct(100 * row[f'p_{key}_target'], 0)}: "
+            f"**{_verdict_words(row[f'p_{key}_target'])}**; {when}.")
+
+
+def _coverage_where(run: ProjectionRun, top: int = 3) -> str:
+    """Where the people are missing: the areas furthest below their Biểu 04 target in people, at the median."""
+    plan = _plan(run)
+    targets = run.tables["targets"]
+    areas = run.tables["areas"]
+    areas = areas[areas["year"] == plan.plan_year].set_index("area_id")
+    rows = targets[(targets["indicator"] == "coverage_pct") & (targets["scope"] != "province")].set_index("scope")
+    gap = ((rows["target"] - rows["p50"]).clip(lower=0) / 100 * areas.loc[rows.index, "population"]).sort_values(ascending=False)
+    gap = gap[gap >= 1].head(top)
+    if gap.empty:
+        return ""
+    listed = [f"{areas.loc[a, 'name_vi']} ({fmt.persons(v)})" for a, v in gap.items()]
+    return f" Theo dự báo, các đô thị thiếu nhiều người được cấp nước nhất so với Biểu 04 là {_names(listed)}."
+
+
+def _loss_where(run: ProjectionRun, top: int = 3) -> str:
+    used = run.loss.allocation
+    used = used[used["removed_m3_per_day"] > 0.05]
+    if used.empty:
+        return ""
+    names = dict(zip(run.projection.setup.inputs.system_ids, run.projection.setup.inputs.system_names))
+    by_system = used.groupby("system_id")["removed_m3_per_day"].sum().sort_values(ascending=False).head(top)
+    listed = [f"{names[s]} ({fmt.m3_per_day(v)})" for s, v in by_system.items()]
+    return f" Phương án chi phí thấp nhất giảm nhiều nhất ở {_names(listed)}."
+
+
+def _findings(run: ProjectionRun, labels: dict[str, str]) -> list[str]:
+    plan = _plan(run)
+    base, year = plan.base_year, plan.plan_year
+    systems = run.tables["systems"]
+    now = systems[(systems["year"] == base) & systems["is_running"].astype(bool)]
+    findings = []
+    top = now.nlargest(2, "share_of_province_loss_pct")
+    findings.append(f"{_names(top['name_vi'].tolist())} giữ {fmt.pct(top['share_of_province_loss_pct'].sum(), 0)} lượng nước "
+                    f"thất thoát toàn tỉnh năm {base}: tỷ lệ toàn tỉnh đi theo các công trình lớn, không theo số công trình.")
+    worst = now.loc[now["loss_pct"].idxmax()]
+    findings.append(f"{worst['name_vi']} có tỷ lệ thất thoát cao nhất ({fmt.pct(worst['loss_pct'])} năm {base}), "
+                    f"chiếm {fmt.pct(worst['share_of_province_loss_pct'], 0)} lượng nước thất thoát toàn tỉnh.")
+    areas = run.tables["areas"]
+    start = areas[areas["year"] == base].set_index("area_id")
+    later = areas[areas["year"] == year].set_index("area_id")
+    unserved = start.index[start["served"] <= 0]
+    if len(unserved):
+        listed = [f"{start.loc[a, 'name_vi']} ({fmt.pct(later.loc[a, 'coverage_p50'])})" for a in unserved]
+        findings.append(f"Năm {base} chưa có dịch vụ: {_names([start.loc[a, 'name_vi'] for a in unserved])}; "
+                        f"tỷ lệ bao phủ dự báo năm {year}: {_names(listed)}.")
+    sensitivity = run.tables.get("sensitivity")
+    if sensitivity is not None and len(sensitivity):
+        swing = (sensitivity["loss_pct_high"] - sensitivity["loss_pct_low"]).abs()
+        first = sensitivity.loc[swing.idxmax()]
+        if swing.max() >= 0.05:
+            findings.append(f"Giả định quyết định nhiều nhất tỷ lệ thất thoát năm {year}: "
+                            f"{_first_lower(labels.get(first['assumption'], first['assumption']))} (giữa hai đầu của khoảng "
+                            f"giá trị, tỷ lệ thất thoát dự báo thay đổi {fmt.vn(swing.max(), 1)} điểm %).")
+    return findings
+
+
+def plan_summary(run: ProjectionRun, labels: dict[str, str]) -> str:
+    """The page after the cover: each headline target (forecast, probability, verdict, when, what it takes), then findings.
+
+    Every number comes from the run; ``labels`` are the assumptions' Vietnamese labels (for the sensitivity finding).
+    """
+    plan = _plan(run)
+    parts = [f"Kết quả của kịch bản «{run.projection.scenario.name}», {fmt.vn(run.projection.draws)} lần mô phỏng. "
+             "Dự báo là trung vị của các lần mô phỏng; khoảng dự báo 90 % chứa 90 % số lần mô phỏng; xác suất đạt "
+             "là tỷ lệ số lần mô phỏng đạt mục tiêu."]
+    for number, (key, requirement, where) in enumerate((("coverage", coverage_requirement, _coverage_where),
+                                                         ("loss", loss_requirement, _loss_where)), start=1):
+        # the year it becomes likely is said once, in the target's block
+        needed = requirement(run).split(" Theo kịch bản này, mục tiêu có xác suất")[0]
+        parts.append(_target_block(run, key, number) + " Cần gì: " + needed + where(run))
+    parts.append("**Những phát hiện chính**\n\n" + "\n".join(f"- {f}" for f in _findings(run, labels)))
+    return "\n\n".join(parts)
