@@ -155,11 +155,31 @@ class Target:
         unit = f" {unit}" if unit else ""
         if self.comparator == "between":
             return f"{fmt.vn(self.low, 1, trim=True)}–{fmt.vn(self.high, 1, trim=True)}{unit}"
+        if self.comparator == "at_least" and self.low == UNIT_RANGE.get(self.unit, (None, None))[1]:
+            return f"{fmt.vn(self.low, 1, trim=True)}{unit}"  # "100 % công trình": nothing is above the whole
         if self.comparator == "at_least":
             return f"≥ {fmt.vn(self.low, 1, trim=True)}{unit}"
         if self.comparator == "at_most":
             return f"≤ {fmt.vn(self.high, 1, trim=True)}{unit}"
         return "định tính"
+
+    def words(self) -> str:
+        """The target as the plan words it: 'khoảng 87,4 %', 'khoảng 15 %', '100 % công trình', '20–24 giờ/ngày'.
+
+        Documents quote these words; :meth:`text` is the model's comparison (≥, ≤), stated once beside them.
+        """
+        if self.comparator in ("between", "qualitative"):
+            return self.text()
+        value = self.low if self.comparator == "at_least" else self.high
+        about = "khoảng " if "khoảng" in self.wording_vi.lower() else ""
+        unit = UNIT_VI[self.unit]
+        return f"{about}{fmt_vn(value)}{' ' + unit if unit else ''}"
+
+
+def fmt_vn(value: float) -> str:
+    from capnuoc_model import fmt
+
+    return fmt.vn(value, 1, trim=True)
 
 
 @dataclass(frozen=True)

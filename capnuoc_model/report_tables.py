@@ -49,7 +49,8 @@ def province_targets(ctx: ReportContext) -> pd.DataFrame:
         "Chỉ tiêu": [t.indicator_vi for t in targets],
         f"Hiện trạng {plan.base_year}": [fmt.vn(t.baseline_value, 1, trim=True) + " %" if t.baseline_value is not None else fmt.MISSING
                                          for t in targets],
-        f"Mục tiêu {plan.plan_year}": [t.text() for t in targets],
+        f"Mục tiêu {plan.plan_year} (lời Kế hoạch)": [t.words() for t in targets],
+        "Mô hình tính là đạt khi": [t.text() if t.comparator != "qualitative" else "không định lượng" for t in targets],
     })
 
 
