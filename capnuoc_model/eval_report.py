@@ -187,7 +187,7 @@ def summary_sentence(ctx: EvaluationContext) -> str:
     return (f"Kết quả năm {ctx.year} so với {len(ctx.ev.targets)} mục tiêu của {ctx.package.plan.section('targets')}: **{counts.get(ev.MET, 0)} đạt, "
             f"{counts.get(ev.NOT_MET, 0)} không đạt, {counts.get(ev.NOT_REPORTED, 0)} chưa có số liệu** để kết luận. "
             f"Số liệu do các cơ quan, đơn vị báo cáo ({Path(ctx.actuals.source).name}); dự báo đầu năm là kịch bản "
-            f"«{ctx.start.scenario_name}» của mô hình capnuoc.")
+            f"«{ctx.start.scenario_name}» của mô hình.")
 
 
 def findings_markdown(ctx: EvaluationContext, topics: tuple[str, ...] | None = None) -> str:
@@ -573,7 +573,7 @@ def method_markdown(ctx: EvaluationContext) -> str:
         f"Công suất: số báo cáo, nếu không có thì số năm {base}.",
         "- **Chất lượng nước, phương án cấp nước an toàn, thời gian cấp nước**: mục tiêu 100 %; không đạt ngay khi một công "
         "trình (đơn vị) chắc chắn không đạt, chưa có số liệu khi chưa ai không đạt nhưng còn nơi chưa báo cáo.",
-        "- **Dự báo đầu năm**: kịch bản cơ sở của Kế hoạch (mô hình capnuoc), giá trị tất định đến 31/12. Chênh lệch "
+        "- **Dự báo đầu năm**: kịch bản cơ sở của Kế hoạch (mô hình dự báo), giá trị tất định đến 31/12. Chênh lệch "
         "bao phủ của mỗi đô thị được tách thành: dân số (cùng số người được cấp nước trên dân số thực tế thay cho dân số dự báo); "
         "tiến độ dự án (chạy lại dự báo với ngày đưa vào sử dụng thực tế); đấu nối dự án (số người đấu nối thực tế so với "
         "đường cong đấu nối của mô hình tại ngày đó); khác (mở rộng mạng lưới, đấu nối do tăng dân cư, sai số số liệu).",

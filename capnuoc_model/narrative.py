@@ -358,3 +358,15 @@ def plan_summary(run: ProjectionRun, labels: dict[str, str]) -> str:
         parts.append(_target_block(run, key, number) + " Cần gì: " + needed + where(run))
     parts.append("**Những phát hiện chính**\n\n" + "\n".join(f"- {f}" for f in _findings(run, labels)))
     return "\n\n".join(parts)
+
+
+# The one paragraph of a document that names files and programs (the methods annex); everywhere else they are not named.
+FILES_AND_PROGRAMS_OPENING = "Tệp và chương trình:"
+
+
+def files_and_programs() -> str:
+    return (f"{FILES_AND_PROGRAMS_OPENING} gói dữ liệu là thư mục data (mỗi bảng một tệp CSV; nguồn và phương pháp của "
+            "từng giá trị trong data/README.md; văn bản Kế hoạch trong data/plan_text.md); giả định mặc định trong "
+            "analysis/assumptions/defaults.yaml, kịch bản trong thư mục analysis/scenarios; tính toán bằng chương trình "
+            "capnuoc viết bằng Python (pandas, numpy; statsmodels cho hồi quy dân số; scipy cho bài toán quy hoạch tuyến "
+            "tính); tài liệu được dàn trang bằng papermill, pandoc và typst.")

@@ -126,6 +126,10 @@ class Assumption(_Model):
     unit: Text
     description: Text
     reference: Text
+    # what a reader of the documents sees, in Vietnamese: a short label, the unit, one sentence
+    label_vi: Text | None = None
+    unit_vi: Text | None = None
+    explanation_vi: Text | None = None
     min: FiniteFloat | None = None
     max: FiniteFloat | None = None
     choices: tuple[Text, ...] | None = Field(None, strict=False)
@@ -462,7 +466,8 @@ class Scenario(_Lookup):
 
     def to_records(self) -> list[dict[str, Any]]:
         return [{"path": p, "value": a.value, "unit": a.unit, "description": a.description,
-                 "reference": a.reference, "distribution": describe_distribution(a)}
+                 "reference": a.reference, "distribution": describe_distribution(a),
+                 "label_vi": a.label_vi, "unit_vi": a.unit_vi, "explanation_vi": a.explanation_vi}
                 for p, a in sorted(self.assumptions.items())]
 
     def with_value(self, path: str, value: Any) -> Scenario:
