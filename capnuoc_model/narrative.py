@@ -370,3 +370,37 @@ def files_and_programs() -> str:
             "analysis/assumptions/defaults.yaml, kịch bản trong thư mục analysis/scenarios; tính toán bằng chương trình "
             "capnuoc viết bằng Python (pandas, numpy; statsmodels cho hồi quy dân số; scipy cho bài toán quy hoạch tuyến "
             "tính); tài liệu được dàn trang bằng papermill, pandoc và typst.")
+
+
+def beneficiaries_outside(run: ProjectionRun, projects: pd.DataFrame, areas: pd.DataFrame) -> str:
+    """Why connecting every stated beneficiary does not add them all to coverage (issue 12 item 6).
+
+    A project's stated beneficiaries that exceed the people its area still lacks in the base year fall outside
+    the urban area's population: the model cannot count them. The plain sum the plan's figures invite is given
+    beside what the model reaches, so that the reader sees where the difference comes from.
+    """
+    plan = _plan(run)
+    stated = projects.dropna(subset=["beneficiaries_persons"])
+    if stated.empty:
+        return ""
+    area = areas.set_index("area_id")
+    over = []
+    for row in stated.itertuples():
+        ids = [a for a in str(row.area_ids).split(";") if a in area.index]
+        unserved = float((area.loc[ids, "population_persons"] - area.loc[ids, "served_persons"]).sum())
+        if row.beneficiaries_persons > unserved + 0.5:
+            names = _names(area.loc[ids, "name_vi"].tolist())
+            over.append(f"{names} còn {fmt.persons(unserved)} chưa được cấp nước năm {plan.base_year} so với "
+                        f"{fmt.persons(row.beneficiaries_persons)} hưởng lợi của dự án số {row.project_no}")
+    total = float(stated["beneficiaries_persons"].sum())
+    population = float(run.tables["province"].set_index("year").loc[plan.plan_year, "population"])
+    served = float(area["served_persons"].sum())
+    naive = 100 * (served + total) / population
+    text = (f"Cộng thẳng {fmt.persons(total)} hưởng lợi của các dự án vào {fmt.persons(served)} đang được cấp nước, trên "
+            f"dân số đô thị dự báo năm {plan.plan_year} ({fmt.persons(population)}), sẽ được {fmt.pct(naive)}; nhưng mô hình "
+            "không tính quá dân số của từng đô thị")
+    if over:
+        text += ": " + "; ".join(over) + ". Phần hưởng lợi vượt số người chưa được cấp nước nằm ngoài dân số đô thị của Kế hoạch"
+    uptake = run.uptake
+    return text + (f". Vì vậy, kể cả khi mọi người hưởng lợi đều đấu nối, tỷ lệ bao phủ chỉ đạt "
+                   f"{fmt.pct(uptake.coverage_at_full_uptake_pct)}." if not uptake.reachable else ".")
