@@ -404,3 +404,26 @@ def beneficiaries_outside(run: ProjectionRun, projects: pd.DataFrame, areas: pd.
     uptake = run.uptake
     return text + (f". Vì vậy, kể cả khi mọi người hưởng lợi đều đấu nối, tỷ lệ bao phủ chỉ đạt "
                    f"{fmt.pct(uptake.coverage_at_full_uptake_pct)}." if not uptake.reachable else ".")
+
+
+def reconstruction_notice(plan: Plan) -> str:
+    """Said above the first Biểu: the plan's tables are not in its text; what is estimated and where it is explained."""
+    return (f"Biểu 01 đến Biểu 04 không có trong văn bản Kế hoạch. Các biểu dưới đây được dựng lại từ các số tổng hợp của "
+            f"Kế hoạch (Mục {plan.sections['current_state']}) và số liệu đã công bố; giá trị chưa được công bố là số ước tính, "
+            "được hiệu chỉnh để khớp đúng các số tổng hợp đó. Nguồn hoặc phương pháp ước tính của từng giá trị: Phụ lục B.4.")
+
+
+def equal_values(urban_areas: pd.DataFrame, methods: pd.DataFrame, column: str = "population_base_persons") -> str:
+    """Why estimated values that look like placeholders are equal: the same method gave them (issue 12 item 5)."""
+    titles = methods.set_index("method_id")["title"]
+    source = urban_areas[f"{column}_source"].astype(str)
+    parts = []
+    for value, group in urban_areas.groupby(column, sort=False):
+        if len(group) < 2:
+            continue
+        methods_used = sorted({m for s in source[group.index] if s.startswith("estimate:")
+                               for m in s.removeprefix("estimate:").split("+")})
+        how = "; ".join(f"«{titles.get(m, m)}»" for m in methods_used) or "cùng một nguồn"
+        parts.append(f"{_names(group['name_vi'].tolist())} cùng có {fmt.persons(value)} vì cùng được ước tính theo "
+                     f"một phương pháp ({how}), không phải số đo riêng của từng đô thị")
+    return ("Dân số bằng nhau: " + "; ".join(parts) + ".") if parts else ""

@@ -30,6 +30,10 @@ ALLOWED = {
     # the symbols of the unavoidable-loss formula (UARL = (18 × Lm + 0,8 × Nc + 25 × Lp) × P)
     "Lm", "Nc", "Lp",
     "VP",  # "VP UBND tỉnh" in the plan's list of recipients
+    # authors and bodies the losses annex cites by name
+    "Lambert", "Liemberger", "McKenzie", "Thornton", "Partners", "IBNET", "WBI",
+    # file formats the evaluation's reporters fill in
+    "Excel", "CSV",
 }
 PROGRAMS = ("capnuoc", "statsmodels", "pandas", "numpy", "scipy", "papermill", "pandoc", "typst", "altair", "vega",
             "python", "jupyter", "quarto", "pydantic", "pandera", "hypothesis")
