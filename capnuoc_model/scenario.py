@@ -466,8 +466,7 @@ class Scenario(_Lookup):
 
     def to_records(self) -> list[dict[str, Any]]:
         return [{"path": p, "value": a.value, "unit": a.unit, "description": a.description,
-                 "reference": a.reference, "distribution": describe_distribution(a),
-                 "label_vi": a.label_vi, "unit_vi": a.unit_vi, "explanation_vi": a.explanation_vi}
+                 "reference": a.reference, "distribution": describe_distribution(a)}
                 for p, a in sorted(self.assumptions.items())]
 
     def with_value(self, path: str, value: Any) -> Scenario:
