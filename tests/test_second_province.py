@@ -64,7 +64,9 @@ def test_check_speaks_of_its_own_year_and_targets():
     assert "năm 2027 (mục tiêu ≥ 83,5 %)" in text and "năm 2027 (mục tiêu ≤ 18 %)" in text
     assert "31/12/2027" in text and "Kế hoạch Sông Mây năm 2027 (cơ sở)" in text
     after_header = text.split("\n", 1)[1]  # the header line carries the seed 20260515
-    assert "87,4" not in text and "2026" not in after_header
+    # 2026 is this province's base year (the money sentence values its base-year losses), so the
+    # Cao Bằng years that must not leak are its base and horizon years
+    assert "87,4" not in text and "2025" not in after_header and "2030" not in after_header
 
 
 def test_project_writes_its_years_and_targets(tmp_path):
