@@ -111,7 +111,7 @@ def loss_volume(systems: pd.DataFrame) -> alt.Chart:
 
 
 def fan(province: pd.DataFrame, value: str, low: str, high: str, title: str, target: float, target_label: str) -> alt.LayerChart:
-    """Deterministic path with the 90 % band of the Monte Carlo draws and the target line."""
+    """The forecast (median of the draws) with its 90 % range and the target line."""
     base = alt.Chart(province).encode(x=alt.X("year:O", title="Năm", axis=alt.Axis(labelAngle=0)))
     band = base.mark_area(opacity=0.25, color=SCENARIO_COLOUR).encode(
         y=alt.Y(f"{low}:Q", title=title, scale=alt.Scale(zero=False)), y2=f"{high}:Q",
@@ -127,7 +127,7 @@ def fan(province: pd.DataFrame, value: str, low: str, high: str, title: str, tar
 def area_lines(areas: pd.DataFrame, columns: int = 4) -> alt.FacetChart:
     """Coverage by area and year, one small panel per area (sixteen areas never share colours).
 
-    Each panel: the projection (line) and its 90 % band; the panels share their axes.
+    Each panel: the forecast (median of the draws, line) and its 90 % range; the panels share their axes.
     """
     order = list(dict.fromkeys(areas["name_vi"]))
     years = sorted(int(y) for y in areas["year"].unique())
@@ -135,9 +135,9 @@ def area_lines(areas: pd.DataFrame, columns: int = 4) -> alt.FacetChart:
     band = base.mark_area(opacity=0.25, color=SCENARIO_COLOUR).encode(
         y=alt.Y("coverage_p5:Q", title="Tỷ lệ bao phủ (%)", scale=alt.Scale(domain=[0, 100])), y2="coverage_p95:Q")
     line = base.mark_line(point=alt.OverlayMarkDef(size=14), color=SCENARIO_COLOUR).encode(
-        y="coverage_pct:Q",
+        y="coverage_p50:Q",
         tooltip=[alt.Tooltip("name_vi:N", title="Đô thị"), alt.Tooltip("year:O", title="Năm"),
-                 alt.Tooltip("coverage_pct:Q", title="Bao phủ (%)", format=PCT),
+                 alt.Tooltip("coverage_p50:Q", title="Dự báo (%)", format=PCT),
                  alt.Tooltip("coverage_p5:Q", title="P5", format=PCT), alt.Tooltip("coverage_p95:Q", title="P95", format=PCT)])
     return alt.layer(band, line, data=areas).properties(width=105, height=70).facet(
         facet=alt.Facet("name_vi:N", title=None, sort=order, header=alt.Header(labelFontSize=11, labelLimit=0)),

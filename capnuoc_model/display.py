@@ -324,6 +324,32 @@ def say(text: str):
     display(Markdown(text))
 
 
+ANALYSIS_LABEL = "Phân tích của mô hình"
+
+
+def analysis(text: str | None = None):
+    """Open the model's analysis inside the plan's text: a marked lead-in, so that it never reads as the plan."""
+    say(f"**{ANALYSIS_LABEL}** (không thuộc văn bản Kế hoạch)" + (f". {text}" if text else ""))
+
+
+def plan_chapter(plan, chapter: int | str, inserts: dict | None = None) -> None:
+    """Chapter ``chapter`` of the plan's own text (``plan.text``, word for word), each insert at its place.
+
+    ``inserts`` maps a place of :data:`capnuoc_model.plan.TEXT_INSERTS` to a function that shows what goes
+    there (a Biểu of the plan rebuilt from data, or the model's analysis); those the text has no place for
+    come at the end of the chapter, in their order, so that nothing is lost for a plan laid out differently.
+    """
+    pending = dict(inserts or {})
+    parts = plan.text.parts(chapter) if plan.text is not None else ()
+    for kind, value in parts:
+        if kind == "text":
+            say(value)
+        elif value in pending:
+            pending.pop(value)()
+    for show in pending.values():
+        show()
+
+
 # ------------------------------------------------------------------------- numbering through the document
 _TEXT_MIMES = ("text/markdown", "text/html", "text/plain")
 

@@ -311,3 +311,182 @@ def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: f
              f"{fmt.billion_vnd(province['target_cost_recovered_billion_vnd_per_year'])}/năm chi phí sản xuất, tổng cộng "
              f"{fmt.billion_vnd(province['target_value_billion_vnd_per_year'])}/năm.")
     return text
+
+
+def draft_mark(plan: Plan) -> str:
+    """What the reproduced plan is: a reference rebuild with the model's analysis, not the signed document."""
+    return (f"**DỰ THẢO — bản tham khảo dựng lại từ {plan.title_vi} kèm phân tích của mô hình.** "
+            "Văn bản của Kế hoạch được trích nguyên văn; các bảng, biểu đồ và đoạn mở đầu bằng "
+            "«Phân tích của mô hình» là phần bổ sung, không thuộc văn bản Kế hoạch.")
+
+
+# ------------------------------------------------------------------------------------------- the summary
+# The words of a verdict follow the probability of meeting the target (lowest probability of each band).
+_SUMMARY_VERDICTS = ((0.9, "gần như chắc chắn đạt"), (0.6, "có khả năng đạt"), (0.4, "chưa chắc đạt"),
+                     (0.005, "khó đạt"), (0.0, "gần như không thể đạt"))
+
+
+def _verdict_words(p_meet: float) -> str:
+    return next(words for low, words in _SUMMARY_VERDICTS if p_meet > low or (p_meet == low == 0.0))
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " và " + names[-1]
+
+
+def _target_block(run: ProjectionRun, key: str, number: int) -> str:
+    """One headline target: the plan's words, the forecast with its range, probability and verdict, when likely."""
+    plan = _plan(run)
+    year, target = plan.plan_year, plan.target(key)
+    row = _plan_row(run, year)
+    likely = first_year_likely(run, f"p_{key}_target")
+    when = (f"xác suất đạt từ 50 % trở lên từ năm {likely}" if likely
+            else f"xác suất đạt chưa tới 50 % trong mọi năm đến {plan.horizon_year}")
+    return (f"**{number}. {target.indicator_vi}.** Kế hoạch: «{target.wording_vi}». "
+            f"Dự báo năm {year}: {fmt.pct(row[f'{key}_p50'])} (khoảng dự báo 90 %: {fmt.pct(row[f'{key}_p5'])} – "
+            f"{fmt.pct(row[f'{key}_p95'])}); xác suất đạt {fmt.pct(100 * row[f'p_{key}_target'], 0)}: "
+            f"**{_verdict_words(row[f'p_{key}_target'])}**; {when}.")
+
+
+def _coverage_where(run: ProjectionRun, top: int = 3) -> str:
+    """Where the people are missing: the areas furthest below their Biểu 04 target in people, at the median."""
+    plan = _plan(run)
+    targets = run.tables["targets"]
+    areas = run.tables["areas"]
+    areas = areas[areas["year"] == plan.plan_year].set_index("area_id")
+    rows = targets[(targets["indicator"] == "coverage_pct") & (targets["scope"] != "province")].set_index("scope")
+    gap = ((rows["target"] - rows["p50"]).clip(lower=0) / 100 * areas.loc[rows.index, "population"]).sort_values(ascending=False)
+    gap = gap[gap >= 1].head(top)
+    if gap.empty:
+        return ""
+    listed = [f"{areas.loc[a, 'name_vi']} ({fmt.persons(v)})" for a, v in gap.items()]
+    return f" Theo dự báo, các đô thị thiếu nhiều người được cấp nước nhất so với Biểu 04 là {_names(listed)}."
+
+
+def _loss_where(run: ProjectionRun, top: int = 3) -> str:
+    used = run.loss.allocation
+    used = used[used["removed_m3_per_day"] > 0.05]
+    if used.empty:
+        return ""
+    names = dict(zip(run.projection.setup.inputs.system_ids, run.projection.setup.inputs.system_names))
+    by_system = used.groupby("system_id")["removed_m3_per_day"].sum().sort_values(ascending=False).head(top)
+    listed = [f"{names[s]} ({fmt.m3_per_day(v)})" for s, v in by_system.items()]
+    return f" Phương án chi phí thấp nhất giảm nhiều nhất ở {_names(listed)}."
+
+
+def _findings(run: ProjectionRun, labels: dict[str, str]) -> list[str]:
+    plan = _plan(run)
+    base, year = plan.base_year, plan.plan_year
+    systems = run.tables["systems"]
+    now = systems[(systems["year"] == base) & systems["is_running"].astype(bool)]
+    findings = []
+    top = now.nlargest(2, "share_of_province_loss_pct")
+    findings.append(f"{_names(top['name_vi'].tolist())} giữ {fmt.pct(top['share_of_province_loss_pct'].sum(), 0)} lượng nước "
+                    f"thất thoát toàn tỉnh năm {base}: tỷ lệ toàn tỉnh đi theo các công trình lớn, không theo số công trình.")
+    worst = now.loc[now["loss_pct"].idxmax()]
+    findings.append(f"{worst['name_vi']} có tỷ lệ thất thoát cao nhất ({fmt.pct(worst['loss_pct'])} năm {base}), "
+                    f"chiếm {fmt.pct(worst['share_of_province_loss_pct'], 0)} lượng nước thất thoát toàn tỉnh.")
+    areas = run.tables["areas"]
+    start = areas[areas["year"] == base].set_index("area_id")
+    later = areas[areas["year"] == year].set_index("area_id")
+    unserved = start.index[start["served"] <= 0]
+    if len(unserved):
+        listed = [f"{start.loc[a, 'name_vi']} ({fmt.pct(later.loc[a, 'coverage_p50'])})" for a in unserved]
+        findings.append(f"Năm {base} chưa có dịch vụ: {_names([start.loc[a, 'name_vi'] for a in unserved])}; "
+                        f"tỷ lệ bao phủ dự báo năm {year}: {_names(listed)}.")
+    sensitivity = run.tables.get("sensitivity")
+    if sensitivity is not None and len(sensitivity):
+        swing = (sensitivity["loss_pct_high"] - sensitivity["loss_pct_low"]).abs()
+        first = sensitivity.loc[swing.idxmax()]
+        if swing.max() >= 0.05:
+            findings.append(f"Giả định quyết định nhiều nhất tỷ lệ thất thoát năm {year}: "
+                            f"{_first_lower(labels.get(first['assumption'], first['assumption']))} (giữa hai đầu của khoảng "
+                            f"giá trị, tỷ lệ thất thoát dự báo thay đổi {fmt.vn(swing.max(), 1)} điểm %).")
+    return findings
+
+
+def plan_summary(run: ProjectionRun, labels: dict[str, str]) -> str:
+    """The page after the cover: each headline target (forecast, probability, verdict, when, what it takes), then findings.
+
+    Every number comes from the run; ``labels`` are the assumptions' Vietnamese labels (for the sensitivity finding).
+    """
+    plan = _plan(run)
+    parts = [f"Kết quả của kịch bản «{run.projection.scenario.name}», {fmt.vn(run.projection.draws)} lần mô phỏng. "
+             "Dự báo là trung vị của các lần mô phỏng; khoảng dự báo 90 % chứa 90 % số lần mô phỏng; xác suất đạt "
+             "là tỷ lệ số lần mô phỏng đạt mục tiêu."]
+    for number, (key, requirement, where) in enumerate((("coverage", coverage_requirement, _coverage_where),
+                                                         ("loss", loss_requirement, _loss_where)), start=1):
+        # the year it becomes likely is said once, in the target's block
+        needed = requirement(run).split(" Theo kịch bản này, mục tiêu có xác suất")[0]
+        parts.append(_target_block(run, key, number) + " Cần gì: " + needed + where(run))
+    parts.append("**Những phát hiện chính**\n\n" + "\n".join(f"- {f}" for f in _findings(run, labels)))
+    return "\n\n".join(parts)
+
+
+# The one paragraph of a document that names files and programs (the methods annex); everywhere else they are not named.
+FILES_AND_PROGRAMS_OPENING = "Tệp và chương trình:"
+
+
+def files_and_programs() -> str:
+    return (f"{FILES_AND_PROGRAMS_OPENING} gói dữ liệu là thư mục data (mỗi bảng một tệp CSV; nguồn và phương pháp của "
+            "từng giá trị trong data/README.md; văn bản Kế hoạch trong data/plan_text.md); giả định mặc định trong "
+            "analysis/assumptions/defaults.yaml, kịch bản trong thư mục analysis/scenarios; tính toán bằng chương trình "
+            "capnuoc viết bằng Python (pandas, numpy; statsmodels cho hồi quy dân số; scipy cho bài toán quy hoạch tuyến "
+            "tính); tài liệu được dàn trang bằng papermill, pandoc và typst.")
+
+
+def beneficiaries_outside(run: ProjectionRun, projects: pd.DataFrame, areas: pd.DataFrame) -> str:
+    """Why connecting every stated beneficiary does not add them all to coverage (issue 12 item 6).
+
+    A project's stated beneficiaries that exceed the people its area still lacks in the base year fall outside
+    the urban area's population: the model cannot count them. The plain sum the plan's figures invite is given
+    beside what the model reaches, so that the reader sees where the difference comes from.
+    """
+    plan = _plan(run)
+    stated = projects.dropna(subset=["beneficiaries_persons"])
+    if stated.empty:
+        return ""
+    area = areas.set_index("area_id")
+    over = []
+    for row in stated.itertuples():
+        ids = [a for a in str(row.area_ids).split(";") if a in area.index]
+        unserved = float((area.loc[ids, "population_persons"] - area.loc[ids, "served_persons"]).sum())
+        if row.beneficiaries_persons > unserved + 0.5:
+            names = _names(area.loc[ids, "name_vi"].tolist())
+            over.append(f"{names} còn {fmt.persons(unserved)} chưa được cấp nước năm {plan.base_year} so với "
+                        f"{fmt.persons(row.beneficiaries_persons)} hưởng lợi của dự án số {row.project_no}")
+    total = float(stated["beneficiaries_persons"].sum())
+    population = float(run.tables["province"].set_index("year").loc[plan.plan_year, "population"])
+    served = float(area["served_persons"].sum())
+    naive = 100 * (served + total) / population
+    text = (f"Cộng thẳng {fmt.persons(total)} hưởng lợi của các dự án vào {fmt.persons(served)} đang được cấp nước, trên "
+            f"dân số đô thị dự báo năm {plan.plan_year} ({fmt.persons(population)}), sẽ được {fmt.pct(naive)}; nhưng mô hình "
+            "không tính quá dân số của từng đô thị")
+    if over:
+        text += ": " + "; ".join(over) + ". Phần hưởng lợi vượt số người chưa được cấp nước nằm ngoài dân số đô thị của Kế hoạch"
+    uptake = run.uptake
+    return text + (f". Vì vậy, kể cả khi mọi người hưởng lợi đều đấu nối, tỷ lệ bao phủ chỉ đạt "
+                   f"{fmt.pct(uptake.coverage_at_full_uptake_pct)}." if not uptake.reachable else ".")
+
+
+def reconstruction_notice(plan: Plan) -> str:
+    """Said above the first Biểu: the plan's tables are not in its text; what is estimated and where it is explained."""
+    return (f"Biểu 01 đến Biểu 04 không có trong văn bản Kế hoạch. Các biểu dưới đây được dựng lại từ các số tổng hợp của "
+            f"Kế hoạch (Mục {plan.sections['current_state']}) và số liệu đã công bố; giá trị chưa được công bố là số ước tính, "
+            "được hiệu chỉnh để khớp đúng các số tổng hợp đó. Nguồn hoặc phương pháp ước tính của từng giá trị: Phụ lục B.4.")
+
+
+def equal_values(urban_areas: pd.DataFrame, methods: pd.DataFrame, column: str = "population_base_persons") -> str:
+    """Why estimated values that look like placeholders are equal: the same method gave them (issue 12 item 5)."""
+    titles = methods.set_index("method_id")["title"]
+    source = urban_areas[f"{column}_source"].astype(str)
+    parts = []
+    for value, group in urban_areas.groupby(column, sort=False):
+        if len(group) < 2:
+            continue
+        methods_used = sorted({m for s in source[group.index] if s.startswith("estimate:")
+                               for m in s.removeprefix("estimate:").split("+")})
+        how = "; ".join(f"«{titles.get(m, m)}»" for m in methods_used) or "cùng một nguồn"
+        parts.append(f"{_names(group['name_vi'].tolist())} cùng có {fmt.persons(value)} vì cùng được ước tính theo "
+                     f"một phương pháp ({how}), không phải số đo riêng của từng đô thị")
+    return ("Dân số bằng nhau: " + "; ".join(parts) + ".") if parts else ""

@@ -80,6 +80,14 @@ class _Years(BaseModel):
     horizon: int = Field(ge=1990, le=2100)
 
 
+class _Correction(BaseModel):
+    """A misprint of the source text that the documents correct: accents only (checked by load_plan)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+    source: str = Field(min_length=1)  # as the source text has it
+    corrected: str = Field(min_length=1)  # as the documents print it
+
+
 class _PlanFile(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
     province_vi: str = Field(min_length=1)
@@ -90,6 +98,8 @@ class _PlanFile(BaseModel):
     report_deadline: str = Field(pattern=r"^\d{1,2}/\d{1,2}$")
     sections: dict[str, str]
     evaluation_example: str | None = None
+    text: str | None = None  # the plan's own text (Markdown, relative to the data folder): see PlanText
+    text_corrections: list[_Correction] = []
 
     @field_validator("sections")
     @classmethod
@@ -115,6 +125,8 @@ _EXPECTED = {
     "report_deadline": "ngày/tháng các đơn vị gửi báo cáo, ví dụ 15/11",
     "sections": "số mục của Kế hoạch cho các khóa " + ", ".join(SECTION_KEYS),
     "evaluation_example": "đường dẫn (tương đối với thư mục dữ liệu) đến bộ số liệu thực hiện minh họa, hoặc bỏ trống",
+    "text": "đường dẫn (tương đối với thư mục dữ liệu) đến văn bản Kế hoạch (Markdown), hoặc bỏ trống",
+    "text_corrections": "danh sách các cặp source (như bản gốc) và corrected (như tài liệu in), chỉ khác nhau ở dấu",
 }
 
 
@@ -144,11 +156,31 @@ class Target:
         unit = f" {unit}" if unit else ""
         if self.comparator == "between":
             return f"{fmt.vn(self.low, 1, trim=True)}–{fmt.vn(self.high, 1, trim=True)}{unit}"
+        if self.comparator == "at_least" and self.low == UNIT_RANGE.get(self.unit, (None, None))[1]:
+            return f"{fmt.vn(self.low, 1, trim=True)}{unit}"  # "100 % công trình": nothing is above the whole
         if self.comparator == "at_least":
             return f"≥ {fmt.vn(self.low, 1, trim=True)}{unit}"
         if self.comparator == "at_most":
             return f"≤ {fmt.vn(self.high, 1, trim=True)}{unit}"
         return "định tính"
+
+    def words(self) -> str:
+        """The target as the plan words it: 'khoảng 87,4 %', 'khoảng 15 %', '100 % công trình', '20–24 giờ/ngày'.
+
+        Documents quote these words; :meth:`text` is the model's comparison (≥, ≤), stated once beside them.
+        """
+        if self.comparator in ("between", "qualitative"):
+            return self.text()
+        value = self.low if self.comparator == "at_least" else self.high
+        about = "khoảng " if "khoảng" in self.wording_vi.lower() else ""
+        unit = UNIT_VI[self.unit]
+        return f"{about}{fmt_vn(value)}{' ' + unit if unit else ''}"
+
+
+def fmt_vn(value: float) -> str:
+    from capnuoc_model import fmt
+
+    return fmt.vn(value, 1, trim=True)
 
 
 @dataclass(frozen=True)
@@ -168,6 +200,7 @@ class Plan:
     extension_assumptions: dict[str, str]  # orientation group -> assumption path (groups with an extension rate)
     demand_assumptions: dict[str, str]  # orientation group -> assumption path of its per-person use
     evaluation_example: Path | None = None
+    text: PlanText | None = None  # the plan's own text, when the package has it
 
     @property
     def years(self) -> tuple[int, ...]:
@@ -225,6 +258,101 @@ class Plan:
     def deadline_text(self) -> str:
         """'15/11/2026': the day agencies report by, in the plan year."""
         return f"{self.report_deadline}/{self.plan_year}"
+
+
+# The places in the plan's text where a document puts a table or the model's analysis ("<!-- chèn: key -->").
+# A document puts any it has no place for at the end of the chapter.
+TEXT_INSERTS = ("don_vi", "bieu01", "bieu02", "bieu03", "bieu04", "muc_tieu", "nhom_do_thi", "dau_tu",
+                "giam_that_thoat", "dau_noi", "du_an")
+_MARK = re.compile(r"^<!--\s*(chương|chèn):\s*(\S+)\s*-->\s*$")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+@dataclass(frozen=True)
+class PlanText:
+    """The plan's own text, word for word, cut into the document's chapters.
+
+    The data package holds it as Markdown (``plan.yaml`` ``text:``): a line ``<!-- chương: 2 -->`` opens
+    chapter 2 of the document, a line ``<!-- chèn: bieu01 -->`` is where the document puts a table or the
+    model's analysis (:data:`TEXT_INSERTS`); other comments are notes for the editor. The misprints listed in
+    ``text_corrections`` (accents only) are corrected here, once.
+    """
+
+    chapters: dict[str, tuple[tuple[str, str], ...]]  # chapter -> parts: ("text", markdown) or ("insert", key)
+    corrections: tuple[tuple[str, str], ...] = ()
+
+    def parts(self, chapter: int | str) -> tuple[tuple[str, str], ...]:
+        return self.chapters.get(str(chapter), ())
+
+    def paragraphs(self) -> list[str]:
+        """Every paragraph of the text, in order (Markdown)."""
+        return [p.strip() for parts in self.chapters.values() for kind, text in parts if kind == "text"
+                for p in re.split(r"\n\s*\n", text) if p.strip()]
+
+
+def strip_accents(text: str) -> str:
+    """Letters without their accents (đ as d): what a misprint correction may change and nothing else."""
+    import unicodedata
+
+    bare = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in bare if not unicodedata.combining(c))
+
+
+def read_plan_text(path: Path, label: str, corrections: list[_Correction]) -> tuple[PlanText | None, list[Violation]]:
+    """The plan's text at ``path`` cut into chapters, or the problems with it (located as ``file:line``)."""
+    if not path.exists():
+        return None, [Violation(label, None, "text", f"không tìm thấy văn bản Kế hoạch '{path.name}'", _EXPECTED["text"])]
+    try:
+        raw = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None, [Violation(label, None, "text", f"không đọc được '{path.name}'", "tệp văn bản UTF-8")]
+    problems, fixed = [], raw
+    for i, c in enumerate(corrections):
+        where = f"text_corrections.{i}"
+        if strip_accents(c.source) != strip_accents(c.corrected) or c.source == c.corrected:
+            problems.append(Violation(label, None, where, f"'{c.source}' → '{c.corrected}' đổi cả chữ, không chỉ dấu",
+                                      "hai cách viết chỉ khác nhau ở dấu"))
+        elif c.source not in raw:
+            problems.append(Violation(label, None, where, f"văn bản không có '{c.source}'", "một chuỗi có trong văn bản Kế hoạch"))
+        fixed = fixed.replace(c.source, c.corrected)
+    chapters: dict[str, list[tuple[str, str]]] = {}
+    current, buffer = None, []
+
+    def flush() -> None:
+        text = _COMMENT.sub("", "\n".join(buffer)).strip()
+        if text and current is not None:
+            chapters[current].append(("text", text))
+        buffer.clear()
+
+    text_label = f"{label.rsplit('/', 1)[0]}/{path.name}" if "/" in label else path.name
+    in_comment = False
+    for number, line in enumerate(fixed.splitlines(), start=1):
+        mark = _MARK.match(line)
+        if mark and not in_comment:
+            flush()
+            kind, key = mark.groups()
+            if kind == "chương":
+                current = key
+                chapters.setdefault(current, [])
+            elif key not in TEXT_INSERTS:
+                problems.append(Violation(text_label, number, None, f"chỗ chèn không biết '{key}'",
+                                          "một trong " + ", ".join(TEXT_INSERTS)))
+            elif current is None:
+                problems.append(Violation(text_label, number, None, "chỗ chèn trước dòng mở chương đầu tiên",
+                                          "<!-- chương: 1 --> trước mọi đoạn văn"))
+            else:
+                chapters[current].append(("insert", key))
+            continue
+        if current is None and line.strip() and not in_comment and not line.lstrip().startswith("<!--"):
+            problems.append(Violation(text_label, number, None, "đoạn văn trước dòng mở chương đầu tiên",
+                                      "<!-- chương: 1 --> trước mọi đoạn văn"))
+        in_comment = (in_comment or "<!--" in line) and "-->" not in line
+        buffer.append(line)
+    flush()
+    if problems:
+        return None, problems
+    return PlanText({k: tuple(v) for k, v in chapters.items()},
+                    tuple((c.source, c.corrected) for c in corrections)), []
 
 
 # ---------------------------------------------------------------------------- the rules
@@ -400,13 +528,17 @@ def load_plan(data_dir: Path, tables: dict[str, pd.DataFrame], labels: dict[str,
     extension = {str(g): str(p) for g, p in zip(groups["group_id"], groups["extension_assumption"]) if not _na(p)}
     demand = {str(g): str(p) for g, p in zip(groups["group_id"], groups["demand_assumption"]) if not _na(p)}
     problems += _check_area_targets(tables, labels, years, lines.get("targets_area"))
+    text = None
+    if spec.text:
+        text, text_problems = read_plan_text(Path(data_dir) / spec.text, label, spec.text_corrections)
+        problems += text_problems
     if problems:
         raise CapnuocInputError(problems)
     return Plan(
         province_vi=spec.province_vi, title_vi=spec.title_vi, issuer_vi=spec.issuer_vi, source=spec.source,
         base_year=years.base, plan_year=years.plan, horizon_year=years.horizon, report_deadline=spec.report_deadline,
         sections=dict(spec.sections), targets=targets, extension_assumptions=extension, demand_assumptions=demand,
-        evaluation_example=example)
+        evaluation_example=example, text=text)
 
 
 def _check_area_targets(tables: dict[str, pd.DataFrame], labels: dict[str, str], years: _Years,

@@ -232,6 +232,7 @@ def targets_table(p: Projection) -> pd.DataFrame:
             "comparison": COMPARISON_SYMBOL[plan.target(target_id).comparator],
             "value": point_value, "p_meet": float(plan_meets(draws, low, high).mean()),
             "p5": np.nan if not valid.any() else float(np.nanpercentile(draws, 5)),
+            "p50": np.nan if not valid.any() else float(np.nanpercentile(draws, 50)),
             "p95": np.nan if not valid.any() else float(np.nanpercentile(draws, 95)),
         })
 

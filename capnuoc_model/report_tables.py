@@ -7,6 +7,7 @@ a DataFrame whose columns are the printed headers (a '%' in a header makes
 
 from __future__ import annotations
 
+import math
 import re
 
 import pandas as pd
@@ -49,7 +50,8 @@ def province_targets(ctx: ReportContext) -> pd.DataFrame:
         "Chỉ tiêu": [t.indicator_vi for t in targets],
         f"Hiện trạng {plan.base_year}": [fmt.vn(t.baseline_value, 1, trim=True) + " %" if t.baseline_value is not None else fmt.MISSING
                                          for t in targets],
-        f"Mục tiêu {plan.plan_year}": [t.text() for t in targets],
+        f"Mục tiêu {plan.plan_year} (lời Kế hoạch)": [t.words() for t in targets],
+        "Mô hình tính là đạt khi": [t.text() if t.comparator != "qualitative" else "không định lượng" for t in targets],
     })
 
 
@@ -64,7 +66,8 @@ def bieu04_frame(ctx: ReportContext) -> pd.DataFrame:
         "name_vi": areas["scope"].map(names).to_numpy(),
         "baseline": areas["scope"].map(base).to_numpy(),
         "target": areas["target"].to_numpy(),
-        "value": areas["value"].to_numpy(),
+        # "Dự báo" is the median of the draws, with its 90 % range: never a value beside a probability it contradicts
+        "value": areas["p50"].to_numpy(),
         "p5": areas["p5"].to_numpy(),
         "p95": areas["p95"].to_numpy(),
         "p_meet": areas["p_meet"].to_numpy(),
@@ -147,12 +150,12 @@ def province_projection(ctx: ReportContext) -> pd.DataFrame:
         "Năm": p["year"].astype(str),
         "Dân số đô thị (người)": p["population"],
         "Được cấp nước (người)": p["served"],
-        "Bao phủ (%)": p["coverage_pct"],
-        "Bao phủ P5–P95 (%)": fmt.spans(p["coverage_p5"], p["coverage_p95"]),
-        "Thất thoát (%)": p["loss_pct"],
-        "Thất thoát P5–P95 (%)": fmt.spans(p["loss_p5"], p["loss_p95"]),
-        f"P(bao phủ {ctx.plan.target('coverage').text()}) (%)": 100 * p["p_coverage_target"],
-        f"P(thất thoát {ctx.plan.target('loss').text()}) (%)": 100 * p["p_loss_target"],
+        "Bao phủ, dự báo (%)": p["coverage_p50"],
+        "Bao phủ, khoảng dự báo 90 % (%)": fmt.spans(p["coverage_p5"], p["coverage_p95"]),
+        "Thất thoát, dự báo (%)": p["loss_p50"],
+        "Thất thoát, khoảng dự báo 90 % (%)": fmt.spans(p["loss_p5"], p["loss_p95"]),
+        f"Xác suất bao phủ {ctx.plan.target('coverage').text()} (%)": 100 * p["p_coverage_target"],
+        f"Xác suất thất thoát {ctx.plan.target('loss').text()} (%)": 100 * p["p_loss_target"],
     })
 
 
@@ -171,9 +174,30 @@ def population_projection(ctx: ReportContext, years: tuple[int, ...] | None = No
     return out
 
 
+# The population fit's parameters as a reader names them, and how each value is printed (decimals; None: as text).
+POPULATION_FIT_VI = {
+    "observations": ("Số năm có số liệu", 0),
+    "years": ("Các năm có số liệu", None),
+    "growth_pct_per_year": ("Tốc độ tăng dân số ước lượng (%/năm)", 2),
+    "growth_se_pct_per_year": ("Sai số chuẩn của tốc độ tăng (%/năm)", 2),
+    "r_squared": ("Hệ số xác định R²", 2),
+    "df_resid": ("Số bậc tự do của phần dư", 0),
+    "method": ("Phương pháp", None),
+}
+FIT_METHODS_VI = {"loglinear_ols": "hồi quy tuyến tính của lô-ga-rít dân số theo năm, bình phương nhỏ nhất"}
+
+
 def population_fit(ctx: ReportContext) -> pd.DataFrame:
     fit = ctx.table("population_fit")
-    return pd.DataFrame({"Tham số": fit["parameter"], "Giá trị": fit["value"].astype(str)})
+    names, values = [], []
+    for parameter, value in zip(fit["parameter"], fit["value"]):
+        name, decimals = POPULATION_FIT_VI.get(parameter, (parameter, None))
+        names.append(name)
+        if decimals is not None:
+            values.append(fmt.vn(float(value), decimals))
+        else:
+            values.append(FIT_METHODS_VI.get(str(value), str(value)))
+    return pd.DataFrame({"Tham số": names, "Giá trị": values})
 
 
 def systems_projection(ctx: ReportContext, year: int) -> pd.DataFrame:
@@ -183,8 +207,8 @@ def systems_projection(ctx: ReportContext, year: int) -> pd.DataFrame:
         "Công trình": s["name_vi"],
         "Sản lượng (m³/ngày đêm)": s["production_m3_per_day"],
         "Thương phẩm (m³/ngày đêm)": s["billed_m3_per_day"],
-        "Thất thoát (%)": s["loss_pct"],
-        "P5–P95 (%)": fmt.spans(s["loss_p5"], s["loss_p95"]),
+        "Thất thoát, dự báo (%)": s["loss_p50"],
+        "Khoảng dự báo 90 % (%)": fmt.spans(s["loss_p5"], s["loss_p95"]),
         "Khai thác công suất (%)": s["utilisation_pct"],
         "Mức độ khai thác": s["utilisation_class"],
         "Tỷ trọng thất thoát toàn tỉnh (%)": s["share_of_province_loss_pct"],
@@ -209,31 +233,97 @@ def allocation(ctx: ReportContext) -> pd.DataFrame:
 
 
 def sensitivity_labels(ctx: ReportContext) -> dict[str, str]:
-    """Labels for assumptions in charts: the description, whole (the chart wraps it onto lines, never cuts it)."""
-    return {path: ctx.scenario.get(path).description for path in ctx.scenario.uncertain_paths()}
+    """Labels for assumptions in charts: the Vietnamese label, whole (the chart wraps it onto lines, never cuts it)."""
+    return {path: _label_vi(ctx.scenario.get(path)) for path in ctx.scenario.uncertain_paths()}
+
+
+def _label_vi(assumption) -> str:
+    return assumption.label_vi or assumption.description
+
+
+def distribution_vi(assumption) -> str:
+    """The uncertainty of an assumption as a reader says it: 'tam giác (thấp 0,2; thường gặp 0,5; cao 0,8)'."""
+    from capnuoc_model.scenario import Beta, Normal, Triangular, Uniform, support
+
+    d = assumption.distribution
+
+    def n(x: float) -> str:
+        return fmt.vn(x, 3, trim=True)
+
+    if d is None:
+        return "cố định"
+    if isinstance(d, Triangular):
+        return f"tam giác (thấp {n(d.low)}; thường gặp {n(d.mode)}; cao {n(d.high)})"
+    if isinstance(d, Uniform):
+        return f"đều (từ {n(d.low)} đến {n(d.high)})"
+    if isinstance(d, Normal):
+        low, high = support(d)
+        bounds = "" if math.isinf(low) and math.isinf(high) else f", trong khoảng {n(low)} đến {n(high)}"
+        return f"chuẩn (trung bình {n(d.mean)}; độ lệch chuẩn {n(d.sd)}{bounds})"
+    if isinstance(d, Beta):
+        return f"bê-ta ({n(d.alpha)}; {n(d.beta)}) trên khoảng {n(d.low)} đến {n(d.high)}"
+    return "—"
+
+
+def reference_vi(ctx: ReportContext, reference: str) -> str:
+    """Where an assumption comes from, for a reader: the source's title (and the plan's section), or a judgement."""
+    if reference.startswith("assumption"):
+        return "Đánh giá của mô hình (lý do ghi trong bộ giả định)"
+    titles = ctx.package.sources.set_index("source_id")["title"]
+    parts = []
+    for token in re.split(r"[;,]\s*", reference):
+        source, _, rest = token.strip().partition(" ")
+        section = re.match(r"§[IVXLC0-9.]+", rest)  # the locator only: the rest is the modeller's note
+        if source in titles.index:
+            parts.append(("Kế hoạch" if source == ctx.plan.source else f"«{titles[source]}»")
+                         + (f" {section.group(0)}" if section else ""))
+    return "; ".join(parts) if parts else "Đánh giá của mô hình (lý do ghi trong bộ giả định)"
 
 
 def assumptions(ctx: ReportContext) -> pd.DataFrame:
-    records = pd.DataFrame(ctx.scenario.to_records())
+    paths = sorted(ctx.scenario.assumptions)
+    items = [ctx.scenario.get(path) for path in paths]
     return pd.DataFrame({
-        "Giả định": records["path"],
-        "Giá trị": [fmt.vn(v, 3, trim=True) if isinstance(v, (int, float)) and not isinstance(v, bool) else str(v)
-                    for v in records["value"]],
-        "Đơn vị": records["unit"],
-        "Phân phối": records["distribution"],
-        "Nguồn / lý do": records["reference"],
+        "Giả định": [_label_vi(a) for a in items],
+        "Giá trị": [fmt.vn(a.value, 3, trim=True) if isinstance(a.value, (int, float)) and not isinstance(a.value, bool)
+                    else str(a.value) for a in items],
+        "Đơn vị": [a.unit_vi or a.unit for a in items],
+        "Phân phối": [distribution_vi(a) for a in items],
+        "Ý nghĩa": [a.explanation_vi or "" for a in items],
+        "Nguồn": [reference_vi(ctx, a.reference) for a in items],
     })
+
+
+SOURCE_KIND_VI = {"primary": "chính thức", "secondary": "thứ cấp"}
+
+
+def _source_title(title: str) -> str:
+    """A title or publisher as the documents cite it: in «», so that a foreign name reads as the name it is."""
+    return f"«{title}»"
 
 
 def sources(ctx: ReportContext) -> pd.DataFrame:
     s = ctx.package.sources
-    return pd.DataFrame({"Mã": s["source_id"], "Tài liệu": s["title"], "Đơn vị công bố": s["publisher"],
-                         "Năm": s["year"].astype(str)})
+    kind = s["kind"] if "kind" in s else pd.Series(["primary"] * len(s), index=s.index)
+    return pd.DataFrame({"Tài liệu": s["title"].map(_source_title), "Đơn vị công bố": s["publisher"].map(_source_title),
+                         "Năm": s["year"].astype(str), "Loại nguồn": kind.map(SOURCE_KIND_VI).fillna("chính thức")})
+
+
+def secondary_sources_note(ctx: ReportContext) -> str:
+    """Which figures rest on a secondary source: said where the sources are listed (issue: item 10)."""
+    s = ctx.package.sources
+    if "kind" not in s or not (s["kind"] == "secondary").any():
+        return "Mọi số liệu đã công bố được lấy từ nguồn chính thức."
+    listed = "; ".join(f"{_source_title(t)} ({_source_title(p)})" for t, p in zip(s.loc[s["kind"] == "secondary", "title"],
+                                                                    s.loc[s["kind"] == "secondary", "publisher"]))
+    return (f"Nguồn thứ cấp (bách khoa toàn thư mở, trang sao chép, báo, trang tư nhân dẫn lại số liệu mà chưa tìm được "
+            f"bản công bố chính thức): {listed}. Các số liệu lấy từ những nguồn này được đánh dấu «thứ cấp» trong bảng "
+            "dưới đây và cần được thay bằng số liệu của cơ quan thống kê, Tổng điều tra dân số hoặc của tỉnh khi có.")
 
 
 def methods(ctx: ReportContext) -> pd.DataFrame:
     m = ctx.package.methods
-    return pd.DataFrame({"Phương pháp": m["method_id"], "Nội dung": m["title"]})
+    return pd.DataFrame({"Phương pháp ước tính": m["title"]})
 
 
 # ----------------------------------------------------------------------------- Phụ lục C: IWA water balance
@@ -608,8 +698,8 @@ def prices_note(ctx: ReportContext) -> str:
     cost = "; ".join(costs) if costs else "ước tính"
     if costs and costs_estimated:
         cost += "; còn lại là số ước tính"
-    return (f"Giá bán nước: {prices} (data/tariffs.csv, data/methods.csv). Chi phí sản xuất biến đổi: {cost} "
-            "(data/operating_costs.csv). Giá chưa gồm thuế giá trị gia tăng.")
+    return (f"Giá bán nước: {prices} (bảng giá nước của gói dữ liệu; phương pháp ước tính: Mục B.4). Chi phí sản xuất "
+            f"biến đổi: {cost}. Giá chưa gồm thuế giá trị gia tăng.")
 
 
 def money_summary(ctx: ReportContext) -> str:

@@ -137,6 +137,10 @@ class Assumption(_Model):
     unit: Text
     description: Text
     reference: Text
+    # what a reader of the documents sees, in Vietnamese: a short label, the unit, one sentence
+    label_vi: Text | None = None
+    unit_vi: Text | None = None
+    explanation_vi: Text | None = None
     min: FiniteFloat | None = None
     max: FiniteFloat | None = None
     choices: tuple[Text, ...] | None = Field(None, strict=False)

@@ -152,6 +152,10 @@ TABLES: tuple[Table, ...] = (
             Field("year", "int", "year of publication", "year", checks=(_between(1990, 2100),), label_vi="năm công bố"),
             Field("link_or_document", "str", "web address (without scheme) or document reference", label_vi="địa chỉ hoặc số hiệu văn bản"),
             Field("note", "str", "what the source gives", required=False, label_vi="ghi chú"),
+            Field("kind", "str", "primary: the body that produced the figure publishes it (statistics office, census, "
+                  "government, operator, standard); secondary: an encyclopaedia, a mirror of it, a newspaper or a private "
+                  "site repeating a figure whose primary publication was not found", checks=(_one_of(("primary", "secondary")),),
+                  label_vi="loại nguồn"),
         ),
         key=("source_id",),
         row_provenance=None,

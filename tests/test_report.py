@@ -60,7 +60,8 @@ def pdf_text(plan) -> str:
     "Nhà máy nước Xuân Hòa", "Trạm cấp nước tổ 13 Trùng Khánh", "Chưa có dịch vụ", "Vượt công suất",
 ])
 def test_pdf_text(pdf_text, needle):
-    assert needle in pdf_text
+    # the plan's own section titles are printed as the plan writes them, in capitals ("I. CĂN CỨ XÂY DỰNG KẾ HOẠCH")
+    assert needle.casefold() in pdf_text.casefold()
 
 
 def test_pdf_has_no_unformatted_numbers(pdf_text):

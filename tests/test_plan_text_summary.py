@@ -1,0 +1,67 @@
+"""Issue 12 item 1: "Tóm tắt", the page after the home page, answers the question from the results."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from capnuoc_model import fmt, narrative, render
+from capnuoc_model import report_tables as rt
+from capnuoc_model.context import load_context
+from capnuoc_model.io import REPO_ROOT
+
+
+@pytest.fixture(scope="module", params=["baseline", "projects_slip"])
+def ctx(request, tmp_path_factory):
+    return load_context(f"analysis/scenarios/{request.param}.yaml", [], 300, 20260515, "data",
+                        str(tmp_path_factory.mktemp("cache")))
+
+
+def test_each_headline_target_gets_forecast_range_probability_verdict_and_what_it_takes(ctx):
+    text = narrative.plan_summary(ctx.run, rt.sensitivity_labels(ctx))
+    plan = ctx.plan
+    row = ctx.table("province").set_index("year").loc[plan.plan_year]
+    for number, key in enumerate(("coverage", "loss"), start=1):
+        block = text.split(f"**{number}. ")[1].split("\n\n")[0]
+        target = plan.target(key)
+        assert target.wording_vi in block  # the plan's own words, not "≥ 87,4 %"
+        assert f"Dự báo năm {plan.plan_year}: {fmt.pct(row[f'{key}_p50'])}" in block
+        assert f"khoảng dự báo 90 %: {fmt.pct(row[f'{key}_p5'])} – {fmt.pct(row[f'{key}_p95'])}" in block
+        p = row[f"p_{key}_target"]
+        assert f"xác suất đạt {fmt.pct(100 * p, 0)}: **{narrative._verdict_words(p)}**" in block
+        likely = narrative.first_year_likely(ctx.run, f"p_{key}_target")
+        assert (f"từ năm {likely}" in block) if likely else (f"mọi năm đến {plan.horizon_year}" in block)
+        assert "Cần gì:" in block
+    assert "tỷ đồng" in text.split("**2. ")[1]  # the cost of the loss cut
+    findings = text.split("**Những phát hiện chính**")[1].strip().splitlines()
+    assert 3 <= len(findings) <= 5
+    base = ctx.table("systems")
+    base = base[base["year"] == plan.base_year].nlargest(2, "share_of_province_loss_pct")
+    assert all(name in findings[0] for name in base["name_vi"])
+
+
+@given(st.floats(0, 1), st.floats(0, 1))
+def test_verdict_words_follow_the_probability(p, q):
+    order = [words for _, words in narrative._SUMMARY_VERDICTS]
+    low, high = sorted((p, q))
+    assert order.index(narrative._verdict_words(high)) <= order.index(narrative._verdict_words(low))
+
+
+def test_the_summary_is_the_first_chapter_after_the_home_page():
+    book = render.read_book(REPO_ROOT / "_quarto.yml", "plan")
+    assert book.notebooks()[1].name == "00_tom_tat.ipynb"
+
+
+def test_the_rendered_summary_fits_one_page(plan_document):
+    pdf = plan_document.outputs["pdf"]
+    pages = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
+    starts = [i for i, page in enumerate(pages) if re.search(r"^Tóm tắt\s*$", page, re.M)]
+    assert starts, "no page opens with Tóm tắt"
+    first = starts[0]
+    assert first <= 3, "cover, contents, home page, then the summary"
+    following = pages[first + 1] if first + 1 < len(pages) else ""
+    assert "Những phát hiện chính" in pages[first] and "Những phát hiện chính" not in following
