@@ -7,7 +7,6 @@ a DataFrame whose columns are the printed headers (a '%' in a header makes
 
 from __future__ import annotations
 
-import math
 import re
 
 import pandas as pd
@@ -16,6 +15,7 @@ from capnuoc_model import baseline as bl
 from capnuoc_model import fmt, losses
 from capnuoc_model.context import ReportContext
 from capnuoc_model.feasibility import MEASURES_VI
+from capnuoc_model.scenario import describe_distribution
 
 
 def bieu01(ctx: ReportContext) -> pd.DataFrame:
@@ -241,30 +241,6 @@ def _label_vi(assumption) -> str:
     return assumption.label_vi or assumption.description
 
 
-def distribution_vi(assumption) -> str:
-    """The uncertainty of an assumption as a reader says it: 'tam giác (thấp 0,2; thường gặp 0,5; cao 0,8)'."""
-    from capnuoc_model.scenario import Beta, Normal, Triangular, Uniform, support
-
-    d = assumption.distribution
-
-    def n(x: float) -> str:
-        return fmt.vn(x, 3, trim=True)
-
-    if d is None:
-        return "cố định"
-    if isinstance(d, Triangular):
-        return f"tam giác (thấp {n(d.low)}; thường gặp {n(d.mode)}; cao {n(d.high)})"
-    if isinstance(d, Uniform):
-        return f"đều (từ {n(d.low)} đến {n(d.high)})"
-    if isinstance(d, Normal):
-        low, high = support(d)
-        bounds = "" if math.isinf(low) and math.isinf(high) else f", trong khoảng {n(low)} đến {n(high)}"
-        return f"chuẩn (trung bình {n(d.mean)}; độ lệch chuẩn {n(d.sd)}{bounds})"
-    if isinstance(d, Beta):
-        return f"bê-ta ({n(d.alpha)}; {n(d.beta)}) trên khoảng {n(d.low)} đến {n(d.high)}"
-    return "—"
-
-
 def reference_vi(ctx: ReportContext, reference: str) -> str:
     """Where an assumption comes from, for a reader: the source's title (and the plan's section), or a judgement."""
     if reference.startswith("assumption"):
@@ -288,7 +264,7 @@ def assumptions(ctx: ReportContext) -> pd.DataFrame:
         "Giá trị": [fmt.vn(a.value, 3, trim=True) if isinstance(a.value, (int, float)) and not isinstance(a.value, bool)
                     else str(a.value) for a in items],
         "Đơn vị": [a.unit_vi or a.unit for a in items],
-        "Phân phối": [distribution_vi(a) for a in items],
+        "Phân phối": [describe_distribution(a, "document") for a in items],
         "Ý nghĩa": [a.explanation_vi or "" for a in items],
         "Nguồn": [reference_vi(ctx, a.reference) for a in items],
     })

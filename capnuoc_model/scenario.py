@@ -232,14 +232,19 @@ DISTRIBUTION_WORDS = {  # templates of describe_distribution: machine tables (En
     "vi": {"fixed": "cố định", "triangular": "tam giác ({low}; {mode}; {high})", "uniform": "đều ({low}; {high})",
            "normal": "chuẩn (trung bình {mean}, độ lệch chuẩn {sd})", "beta": "beta ({alpha}; {beta})",
            "on": " trên [{lo}; {hi}]"},
+    "document": {"fixed": "cố định", "triangular": "tam giác (thấp {low}; thường gặp {mode}; cao {high})",
+                 "uniform": "đều (từ {low} đến {high})", "normal": "chuẩn (trung bình {mean}; độ lệch chuẩn {sd})",
+                 "beta": "bê-ta ({alpha}; {beta})", "on": " trên khoảng {lo} đến {hi}"},
 }
 
 
 def describe_distribution(a: Assumption | Triangular | Uniform | Normal | Beta | None, language: str = "en") -> str:
     """Short text of the uncertainty: 'fixed', 'triangular(6, 9, 12)', 'normal(mean 3, sd 2) on [0, 12]';
-    with language 'vi': 'cố định', 'tam giác (6; 9; 12)', 'chuẩn (trung bình 3, độ lệch chuẩn 2) trên [0; 12]'."""
+    with language 'vi': 'cố định', 'tam giác (6; 9; 12)', 'chuẩn (trung bình 3, độ lệch chuẩn 2) trên [0; 12]';
+    with language 'document' (tables a reader reads): 'tam giác (thấp 6; thường gặp 9; cao 12)'."""
     d = a.distribution if isinstance(a, Assumption) else a
-    words, num = DISTRIBUTION_WORDS[language], (_num if language == "en" else _vi)
+    words = DISTRIBUTION_WORDS[language]
+    num = {"en": _num, "vi": _vi}.get(language, lambda v: fmt.vn(v, 3, trim=True))
     if d is None:
         return words["fixed"]
     text = words[d.kind].format(**{k: num(v) for k, v in d.model_dump(exclude={"kind"}).items() if v is not None})
