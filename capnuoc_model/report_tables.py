@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pandas as pd
 
 from capnuoc_model import baseline as bl
 from capnuoc_model import fmt, losses
+from capnuoc_model.actuals import SYSTEM_STATUS_CHOICES
 from capnuoc_model.context import ReportContext
 from capnuoc_model.feasibility import MEASURES_VI
 from capnuoc_model.scenario import describe_distribution
+from capnuoc_model.schema import ESTIMATE_PREFIX
 
 
 def bieu01(ctx: ReportContext) -> pd.DataFrame:
@@ -30,17 +33,121 @@ def bieu03(ctx: ReportContext) -> pd.DataFrame:
     return bl.bieu03_coverage(ctx.areas)
 
 
+# Which cells of the Biểu are estimates: a value whose provenance column says "estimate:<method>", and every
+# value computed from one (a rate, a class, a share, a sum). Each function gives True/False cells in the shape
+# and column order of the table it belongs to.
+
+def _estimate(table: pd.DataFrame, column: str) -> pd.Series:
+    """True where ``column``'s provenance (``<column>_source``) names an estimation method."""
+    source = table[f"{column}_source"].astype("string")
+    return source.str.startswith(ESTIMATE_PREFIX).fillna(False).astype(bool)
+
+
+def _system_estimates(ctx: ReportContext) -> pd.DataFrame:
+    """Per system (index: system_id): capacity, production, billed are estimates."""
+    systems = ctx.package.systems.set_index("system_id")
+    return pd.DataFrame({c: _estimate(systems, c) for c in
+                         ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day")})
+
+
+def _area_estimates(ctx: ReportContext) -> pd.DataFrame:
+    """Per area (index: area_id): population and served are estimates."""
+    areas = ctx.package.urban_areas.set_index("area_id")
+    return pd.DataFrame({c: _estimate(areas, c) for c in ("population_base_persons", "served_base_persons")})
+
+
+def _mask(columns: pd.Index, values: dict[str, object], rows: int) -> pd.DataFrame:
+    """A True/False frame of the table's columns: ``values`` for the columns named, False elsewhere."""
+    return pd.DataFrame({c: (np.asarray(values[c], dtype=bool) if c in values else np.zeros(rows, dtype=bool))
+                         for c in columns})
+
+
+def bieu01_estimated(ctx: ReportContext) -> pd.DataFrame:
+    frame = bieu01(ctx)
+    running = ctx.systems[ctx.systems["status"] == "operating"]
+    est = _system_estimates(ctx).loc[running["system_id"]]
+    capacity, production = est["design_capacity_m3_per_day"], est["production_m3_per_day"]
+    columns = frame.columns  # name, operator, capacity, production, utilisation %, class
+    return _mask(columns, {columns[2]: capacity, columns[3]: production,
+                           columns[4]: capacity | production, columns[5]: capacity | production}, len(frame))
+
+
+def bieu02_estimated(ctx: ReportContext) -> pd.DataFrame:
+    frame = bieu02(ctx)
+    running = ctx.systems[ctx.systems["status"] == "operating"]
+    est = _system_estimates(ctx).loc[running["system_id"]]
+    production, billed = est["production_m3_per_day"], est["billed_m3_per_day"]
+    loss = production | billed
+    columns = frame.columns  # name, production, billed, lost, loss %, class, share of the province's loss
+    share = np.full(len(frame), bool(loss.any()))  # a share of the province's loss depends on every system's
+    return _mask(columns, {columns[1]: production, columns[2]: billed, columns[3]: loss, columns[4]: loss,
+                           columns[5]: loss, columns[6]: share}, len(frame))
+
+
+def bieu03_estimated(ctx: ReportContext) -> pd.DataFrame:
+    frame = bieu03(ctx)
+    est = _area_estimates(ctx).loc[ctx.areas["area_id"]]
+    population, served = est["population_base_persons"], est["served_base_persons"]
+    columns = frame.columns  # name, population, served, coverage %, class
+    return _mask(columns, {columns[1]: population, columns[2]: served, columns[3]: population | served,
+                           columns[4]: population | served}, len(frame))
+
+
+def _counted_systems(ctx: ReportContext) -> pd.DataFrame:
+    """The systems an operator runs, each with the work (công trình) the plan counts it as (systems.csv
+    ``plan_work``; empty: the system is a work of its own)."""
+    work = ctx.package.systems.set_index("system_id")["plan_work"]
+    systems = ctx.systems.assign(plan_work=ctx.systems["system_id"].map(work).astype(object))
+    systems["plan_work"] = systems["plan_work"].where(systems["plan_work"].notna(), systems["system_id"])
+    return systems.dropna(subset=["operator_id"])
+
+
 def operators(ctx: ReportContext) -> pd.DataFrame:
-    by = bl.loss_by(ctx.systems, "operator_id")
+    """Operators with the works each runs, counted as the plan counts them, and a province total row."""
+    systems = _counted_systems(ctx)
+    by = bl.loss_by(systems, "operator_id")
+    total = bl.loss_by(systems.assign(everyone="total"), "everyone")
     names = ctx.package.operators.set_index("operator_id")["name_vi"]
-    counts = ctx.systems.groupby("operator_id").size()
+    counts = systems.groupby("operator_id")["plan_work"].nunique()
     return pd.DataFrame({
-        "Đơn vị cấp nước": by["operator_id"].map(names),
-        "Số công trình": by["operator_id"].map(counts),
-        "Sản lượng (m³/ngày đêm)": by["production_m3_per_day"],
-        "Tỷ lệ thất thoát (%)": by["loss_pct"],
-        "Tỷ lệ khai thác (%)": by["utilisation_pct"],
+        "Đơn vị cấp nước": [*by["operator_id"].map(names), "Toàn tỉnh"],
+        "Số công trình": [*by["operator_id"].map(counts), systems["plan_work"].nunique()],
+        "Sản lượng (m³/ngày đêm)": [*by["production_m3_per_day"], *total["production_m3_per_day"]],
+        "Tỷ lệ thất thoát (%)": [*by["loss_pct"], *total["loss_pct"]],
+        "Tỷ lệ khai thác (%)": [*by["utilisation_pct"], *total["utilisation_pct"]],
     })
+
+
+def operators_estimated(ctx: ReportContext) -> pd.DataFrame:
+    """The operators' volumes and rates are sums and ratios of the systems' (estimated) values."""
+    frame = operators(ctx)
+    systems = _counted_systems(ctx)
+    running = systems.dropna(subset=["production_m3_per_day"])
+    est = _system_estimates(ctx).loc[running["system_id"]].set_axis(running.index)
+    est["operator_id"] = running["operator_id"]
+    est["loss"] = est["production_m3_per_day"] | est["billed_m3_per_day"]
+    est["use"] = est["production_m3_per_day"] | est["design_capacity_m3_per_day"]
+    by = est.groupby("operator_id", sort=False)[["production_m3_per_day", "loss", "use"]].any()
+    order = bl.loss_by(systems, "operator_id")["operator_id"]
+    by = pd.concat([by.loc[order], by.any().to_frame().T])
+    columns = frame.columns  # operator, works, production, loss %, utilisation %
+    return _mask(columns, {columns[2]: by["production_m3_per_day"], columns[3]: by["loss"], columns[4]: by["use"]},
+                 len(frame))
+
+
+def operators_note(ctx: ReportContext) -> str:
+    """How the operators table counts works: stations the plan counts as one work, works without output."""
+    systems = _counted_systems(ctx)
+    notes = ["Số công trình đếm như Kế hoạch."]
+    for work, rows in systems.groupby("plan_work", sort=False):
+        if len(rows) > 1:
+            notes.append(f"{' và '.join(rows['name_vi'])} là {len(rows)} trạm của một công trình, Kế hoạch đếm là một.")
+    idle = systems[systems["status"] != "operating"]
+    if not idle.empty:
+        status = dict(SYSTEM_STATUS_CHOICES)
+        notes.append("Được đếm nhưng không có sản lượng: " + "; ".join(
+            f"{name} ({status.get(state, state).lower()})" for name, state in zip(idle["name_vi"], idle["status"])) + ".")
+    return " ".join(notes)
 
 
 def province_targets(ctx: ReportContext) -> pd.DataFrame:
@@ -88,14 +195,46 @@ def bieu04(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def groups(ctx: ReportContext) -> pd.DataFrame:
+def bieu04_estimated(ctx: ReportContext) -> pd.DataFrame:
+    """The base-year coverage (from estimated population and served) and the rebuilt targets are estimates; the
+    forecast columns are the simulation's, not the data package's."""
+    frame = bieu04(ctx)
+    areas = bieu04_frame(ctx)["area_id"]
+    est = _area_estimates(ctx).loc[areas]
+    targets = ctx.package.targets_area.set_index("area_id")
+    target = _estimate(targets.rename(columns={"source": "coverage_target_pct_source"}), "coverage_target_pct").loc[areas]
+    columns = frame.columns
+    return _mask(columns, {columns[1]: est["population_base_persons"] | est["served_base_persons"],
+                           columns[2]: target}, len(frame))
+
+
+def _grouped_areas(ctx: ReportContext, in_plan: bool) -> tuple[pd.DataFrame, pd.Series]:
     labels = ctx.package.orientation_groups.set_index("group_id")
     areas = ctx.areas.groupby("orientation_group", sort=False)["name_vi"].apply(", ".join)
+    keep = [g for g in areas.index if bool(labels.loc[g, "in_plan"]) == in_plan]
+    return labels, areas.loc[keep]
+
+
+def groups(ctx: ReportContext) -> pd.DataFrame:
+    """The plan's own groups of urban areas (orientation_groups.csv ``in_plan``), never a grouping the model adds."""
+    labels, areas = _grouped_areas(ctx, True)
     return pd.DataFrame({
         "Nhóm đô thị": [labels.loc[g, "label_vi"] for g in areas.index],
         "Đô thị": areas.to_numpy(),
         "Định hướng": [labels.loc[g, "direction_vi"] for g in areas.index],
     })
+
+
+def model_groups(ctx: ReportContext) -> str:
+    """The areas the plan's groups leave out and how the model treats them: said as the model's, not the plan's."""
+    labels, areas = _grouped_areas(ctx, False)
+    if areas.empty:
+        return ""
+    section = ctx.plan.section("orientation")
+    parts = [f"{names} (mô hình gọi là “{labels.loc[g, 'label_vi']}”; hướng giả định: "
+             f"{labels.loc[g, 'direction_vi'].rstrip('.')})" for g, names in areas.items()]
+    return (f"{section} không xếp các đô thị sau vào nhóm nào của Kế hoạch: " + "; ".join(parts)
+            + ". Các nhóm này là giả định của mô hình để tính toán, không phải nhóm của Kế hoạch.")
 
 
 def systems_in_loss_group(ctx: ReportContext, at_or_below: bool) -> str:
