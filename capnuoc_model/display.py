@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import altair as alt
+import numpy as np
 import pandas as pd
 
 from capnuoc_model import fmt
@@ -239,12 +240,20 @@ def column_widths(frame: pd.DataFrame, preferred: list[float] | None = None) -> 
 
 class TableOutput:
     def __init__(self, frame: pd.DataFrame, label: str, caption: str, numeric: list[bool], note: str | None,
-                 widths: list[float] | None = None, landscape: bool = False, metadata: dict | None = None):
+                 widths: list[float] | None = None, landscape: bool = False, metadata: dict | None = None,
+                 estimated: pd.DataFrame | None = None):
         """``label`` is the caption's label ("Bảng 2.1", or "" when ``caption`` carries its own, "Biểu 01. ...");
-        ``widths`` relative widths the columns prefer (:func:`column_widths`)."""
+        ``widths`` relative widths the columns prefer (:func:`column_widths`); ``estimated`` the cells (same shape
+        as ``frame``, True/False) shown as estimates: in italics with the mark :data:`ESTIMATE_MARK`."""
         frame = frame.map(breakable).rename(columns=breakable)
         self.frame, self.label, self.caption, self.numeric, self.note = frame, label, caption, numeric, note
-        self.widths, wide = column_widths(frame, widths)  # characters; pandoc takes them as the dashes of the rule line
+        marks = estimated.to_numpy(dtype=bool) if estimated is not None else np.zeros(frame.shape, dtype=bool)
+        if marks.shape != frame.shape:
+            raise ValueError(f"estimated cells {marks.shape} do not match the table {frame.shape}")
+        self.estimated = marks & (frame.to_numpy() != fmt.MISSING)  # a missing value is no estimate
+        marked = frame.mask(pd.DataFrame(self.estimated, index=frame.index, columns=frame.columns),
+                            frame + ESTIMATE_MARK)
+        self.widths, wide = column_widths(marked, widths)  # characters; pandoc takes them as the dashes of the rule line
         self.landscape = landscape or wide
         self.metadata = metadata or {}
 
@@ -264,20 +273,26 @@ class TableOutput:
         def esc(text: str) -> str:
             return str(text).replace("|", "\\|").replace("\n", " ")
 
+        def cell(text: str, estimate: bool) -> str:
+            return f"*{esc(text)}*\\{ESTIMATE_MARK}" if estimate else esc(text)
+
         header = "| " + " | ".join(esc(c) for c in self.frame.columns) + " |"
-        rows = ["| " + " | ".join(esc(v) for v in row) + " |" for row in self.frame.itertuples(index=False)]
+        rows = ["| " + " | ".join(cell(v, e) for v, e in zip(row, marks)) + " |"
+                for row, marks in zip(self.frame.itertuples(index=False), self.estimated)]
         text = "\n".join([header, self._rule(), *rows, "", f": {self.title}"])
         if self.note:
-            text += f"\n\n*{self.note}*"
+            text += "\n\n*" + self.note.replace("*", "\\*") + "*"
         return f"::: {{.landscape}}\n{text}\n:::" if self.landscape else text
 
     def _html(self) -> str:
         head = "".join(f"<th>{html.escape(str(c))}</th>" for c in self.frame.columns)
         body = "".join(
             "<tr>" + "".join(
-                f'<td class="{"num" if n else "txt"}">{html.escape(str(v))}</td>' for v, n in zip(row, self.numeric)
+                f'<td class="{"num" if n else "txt"}">'
+                + (f"<em>{html.escape(str(v))}</em>{ESTIMATE_MARK}" if e else html.escape(str(v))) + "</td>"
+                for v, n, e in zip(row, self.numeric, marks)
             ) + "</tr>"
-            for row in self.frame.itertuples(index=False)
+            for row, marks in zip(self.frame.itertuples(index=False), self.estimated)
         )
         note = f'<p class="table-note">{html.escape(self.note)}</p>' if self.note else ""
         markup = (f'<table class="capnuoc-table"><caption>{html.escape(self.title)}</caption>'
@@ -289,12 +304,17 @@ class TableOutput:
         return data, self.metadata
 
 
+ESTIMATE_MARK = "*"  # after an estimated cell (in italics); the table's note gives the legend
+ESTIMATE_LEGEND = f"{ESTIMATE_MARK} ước tính — xem Phụ lục B.4 (nguồn hoặc phương pháp ước tính của từng giá trị)."
+
+
 def table(frame: pd.DataFrame, caption: str, decimals: dict[str, int] | None = None, note: str | None = None,
-          widths: dict[str, int] | None = None):
+          widths: dict[str, int] | None = None, estimated: pd.DataFrame | None = None):
     """Show a frame as a numbered table ("Bảng 2.1. ...") with Vietnamese number formats.
 
     Column widths follow the content (:func:`column_widths`); ``widths`` gives the relative widths some
-    columns prefer (the others count 3), never narrower than their longest word.
+    columns prefer (the others count 3), never narrower than their longest word. ``estimated`` (True/False,
+    the frame's shape) marks the estimated cells: italics, :data:`ESTIMATE_MARK` and the legend in the note.
     """
     from IPython.display import display
 
@@ -302,8 +322,10 @@ def table(frame: pd.DataFrame, caption: str, decimals: dict[str, int] | None = N
     label = metadata[LABEL_KEY]["label"] if metadata else ""
     numeric = [_is_number_column(frame[c]) for c in frame.columns]
     relative = [float((widths or {}).get(c, 3)) for c in frame.columns] if widths else None
+    if estimated is not None and estimated.to_numpy(dtype=bool).any():
+        note = f"{note} {ESTIMATE_LEGEND}" if note else ESTIMATE_LEGEND
     display(TableOutput(format_frame(frame, decimals), label, text[len(label) + 2:] if label else text, numeric, note,
-                        relative, metadata=metadata))
+                        relative, metadata=metadata, estimated=estimated))
 
 
 def _is_number_column(column: pd.Series) -> bool:
