@@ -313,6 +313,14 @@ def population_projection(ctx: ReportContext, years: tuple[int, ...] | None = No
     return out
 
 
+def population_projection_estimated(ctx: ReportContext, years: tuple[int, ...] | None = None) -> pd.DataFrame:
+    """The base-year column holds Biểu 03's populations (estimated where its provenance says so); later years
+    are the projection's."""
+    frame = population_projection(ctx, years)
+    est = _area_estimates(ctx).loc[ctx.areas["area_id"], "population_base_persons"]
+    return _mask(frame.columns, {f"{ctx.plan.base_year} (người)": est}, len(frame))
+
+
 # The population fit's parameters as a reader names them, and how each value is printed (decimals; None: as text).
 POPULATION_FIT_VI = {
     "observations": ("Số năm có số liệu", 0),

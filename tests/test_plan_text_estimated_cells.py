@@ -89,6 +89,10 @@ def test_the_marked_cells_are_exactly_the_estimated_values(ctx, data):
     np.testing.assert_array_equal(b4.iloc[:, 2], [x not in targets_given for x in order])
     assert not b4.iloc[:, 3:].to_numpy().any()  # the simulation's forecast is not a data estimate
 
+    projection = rt.population_projection_estimated(fake)
+    np.testing.assert_array_equal(projection[f"{ctx.plan.base_year} (người)"], pop)
+    assert projection.drop(columns=f"{ctx.plan.base_year} (người)").to_numpy().sum() == 0
+
     ops = rt.operators_estimated(fake)
     assert not ops.iloc[:, :2].to_numpy().any()
     assert ops.iloc[-1, 2] == prod.any() and ops.iloc[-1, 3] == (prod | billed).any()
@@ -140,6 +144,7 @@ def test_the_legend_comes_with_the_marks_only():
 @pytest.mark.parametrize("notebook, functions", [
     ("01_hien_trang.ipynb", ("operators", "bieu01", "bieu02", "bieu03")),
     ("02_muc_tieu.ipynb", ("bieu04",)),
+    ("05_du_bao.ipynb", ("population_projection",)),
 ])
 def test_the_plan_shows_each_bieu_with_its_estimates(notebook, functions):
     source = "".join("".join(c["source"]) for c in json.loads(
