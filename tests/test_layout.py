@@ -251,7 +251,7 @@ def _svg_texts(chart) -> tuple[list[tuple[float, float, str]], float, float]:
 
 def test_charts_cut_no_name_and_show_the_rule_label():
     systems, _ = _frames()
-    for chart in (charts.utilisation(systems), charts.loss(systems), charts.loss_volume(systems)):
+    for chart in (charts.utilisation(systems), charts.loss(systems, 15.0), charts.loss_volume(systems)):
         texts, _, _ = _svg_texts(chart)
         shown = " ".join(t for *_, t in texts)
         assert not any(t.endswith("…") for *_, t in texts), shown
