@@ -355,7 +355,8 @@ def evaluation_pdf(evaluation_document) -> lc.PdfLayout:
 
 def _headings(result) -> list[str]:
     found = []
-    for path in result.executed:
+    executed = result.executed if hasattr(result, "executed") else result.rendered.executed  # a plan, or an evaluation
+    for path in executed:
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "markdown":
                 found += [re.sub(r"\s*\{[^}]*\}\s*$", "", line.lstrip("#").strip())
