@@ -21,8 +21,9 @@ report: install
 	$(BIN)/capnuoc baseline --out output/baseline
 	$(BIN)/capnuoc report all
 
+# the suite on every core (pytest-xdist); each test file stays on one worker, so a module's fixtures are built once
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto --dist loadfile
 
 clean-venv:
 	rm -rf $(VENV)

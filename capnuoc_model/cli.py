@@ -554,8 +554,10 @@ def rerun(command: str, arguments: dict, folder: Path) -> None:
         run = runs.full_run(package, chosen, int(arguments["draws"]), int(arguments["seed"]))
         io.write_tables(run.tables, folder / "data" if command == "report" else folder)
         return
+    from capnuoc_model.manifest import RERUN_COMMANDS
+
     raise CapnuocInputError([violation("manifest.json", None, "command", "manifest.unknown_command", command=command,
-                                       commands="baseline, project, report, evaluate")])
+                                       commands=", ".join(RERUN_COMMANDS))])
 
 
 @app.command(**COMMAND)

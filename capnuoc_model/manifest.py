@@ -103,7 +103,7 @@ class _Manifest(BaseModel):
     git_commit: str | None = None
 
 
-RERUN_COMMANDS = ("baseline", "project", "report")
+RERUN_COMMANDS = ("baseline", "project", "report", "evaluate")
 
 
 def read_manifest(path: Path) -> dict:

@@ -526,14 +526,14 @@ def page_mark_html(text: str) -> str:
     import html
 
     return ('<div class="page-mark" role="note" style="position: sticky; top: 0; z-index: 10; margin: 0 -2mm 1em; '
-            'padding: .35em .8em; background: #b71c1c; color: #fff; font: bold .95em \'DejaVu Sans\', sans-serif; '
+            'padding: .35em .8em; background: #b71c1c; color: #fff; font-weight: bold; font-size: .95em; '
             f'text-align: center;">{html.escape(text)}</div>\n')
 
 
 def page_mark_typst(text: str) -> str:
     """A page mark as the header of every typst page (Quarto's typst format; the offline template has its own)."""
     escaped = re.sub(r"([\\#\[\]*_`$<>@])", r"\\\1", text)
-    return (f'#set page(header: align(center, text(font: ("DejaVu Sans",), size: 8.5pt, weight: "bold", '
+    return (f'#set page(header: align(center, text(size: 8.5pt, weight: "bold", '
             f'fill: rgb("#b71c1c"))[{escaped}]))\n')
 
 

@@ -83,6 +83,18 @@ def evaluation_document(tmp_path_factory, documents_cache):
                                        use_quarto=False)
 
 
+@pytest.fixture(autouse=True)
+def _units_joined_by_plain_spaces():
+    """A document's chapter joins numbers and units with no-break spaces (fmt.join_units); the terminal does not.
+
+    A test that runs chapter code in this process must not leave that setting to the tests after it.
+    """
+    from capnuoc_model import fmt
+
+    yield
+    fmt.join_units(False)
+
+
 def pytest_terminal_summary(terminalreporter):
     """The corruption counts of tests/test_robustness_contract.py, when it ran (tried, rejected, ran, tracebacks)."""
     import sys

@@ -156,7 +156,9 @@ def pdf_captions_apart(layout: PdfLayout) -> list[str]:
 
 def pdf_headings_wrap_early(layout: PdfLayout, headings: list[str]) -> list[str]:
     """A heading that fits on one line is on one line; one that wraps fills its first line."""
-    width = layout.text_right - layout.text_left
+    right = {}  # each page's own text edge: a landscape page is wider than a portrait one
+    for ln in layout.lines:
+        right[ln.page] = max(right.get(ln.page, ln.x1), ln.x1)
     problems = []
     for heading in headings:
         words = heading.split()
@@ -168,6 +170,7 @@ def pdf_headings_wrap_early(layout: PdfLayout, headings: list[str]) -> list[str]
             following = layout.lines[k + 1] if k + 1 < len(layout.lines) else None
             if following is None or not heading.endswith(following.text.split()[-1]):
                 continue
+            width = right[line.page] - layout.text_left
             if (line.x1 - line.x0) < 0.75 * width:
                 problems.append(f"trang {line.page}: tiêu đề «{heading[:60]}» xuống dòng khi mới dùng "
                                 f"{(line.x1 - line.x0) / width:.0%} bề rộng dòng")

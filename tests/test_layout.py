@@ -251,7 +251,7 @@ def _svg_texts(chart) -> tuple[list[tuple[float, float, str]], float, float]:
 
 def test_charts_cut_no_name_and_show_the_rule_label():
     systems, _ = _frames()
-    for chart in (charts.utilisation(systems), charts.loss(systems), charts.loss_volume(systems)):
+    for chart in (charts.utilisation(systems), charts.loss(systems, 15.0), charts.loss_volume(systems)):
         texts, _, _ = _svg_texts(chart)
         shown = " ".join(t for *_, t in texts)
         assert not any(t.endswith("…") for *_, t in texts), shown
@@ -355,7 +355,8 @@ def evaluation_pdf(evaluation_document) -> lc.PdfLayout:
 
 def _headings(result) -> list[str]:
     found = []
-    for path in result.executed:
+    executed = result.executed if hasattr(result, "executed") else result.rendered.executed  # a plan, or an evaluation
+    for path in executed:
         for cell in nbformat.read(path, as_version=4).cells:
             if cell.cell_type == "markdown":
                 found += [re.sub(r"\s*\{[^}]*\}\s*$", "", line.lstrip("#").strip())

@@ -14,21 +14,23 @@ local function only(blocks)
   return block
 end
 
-local function image_of(block)
+local function sole_inline(block, kind)
+  -- the one inline of a paragraph that holds nothing else, if it is of this kind (Image, Emph)
   block = only(block)
-  if block and (block.t == "Para" or block.t == "Plain") and #block.content == 1 and block.content[1].t == "Image" then
+  if block and (block.t == "Para" or block.t == "Plain") and #block.content == 1 and block.content[1].t == kind then
     return block.content[1]
   end
   return nil
 end
 
+local function image_of(block)
+  return sole_inline(block, "Image")
+end
+
 local function caption_of(block)
-  block = only(block)
-  if block and (block.t == "Para" or block.t == "Plain") and #block.content == 1 and block.content[1].t == "Emph" then
-    local text = pandoc.utils.stringify(block.content[1])
-    if text:match(LABEL) then
-      return block.content[1].content
-    end
+  local emph = sole_inline(block, "Emph")
+  if emph and pandoc.utils.stringify(emph):match(LABEL) then
+    return emph.content
   end
   return nil
 end
