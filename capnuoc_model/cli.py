@@ -374,7 +374,7 @@ def report_command(
     if document == "evaluation":  # the shipped example against the plan's own start-of-year projection
         default = io.default_scenario(data)
         _evaluate(_example_actuals(data), None, default, None, draws, seed, formats, out, data, renderer,
-                  plan=_published_plan(None, default))
+                  plan=_published_plan(None, default, data=data))
         return
     try:
         result = _with_progress(lambda step: report.build_report(
@@ -423,7 +423,8 @@ def _example_actuals(data: Path) -> Path:
     return plan.evaluation_example
 
 
-def _published_plan(plan: Path | None, scenario: Path, sets: list[str] | None = None) -> Path | None:
+def _published_plan(plan: Path | None, scenario: Path, sets: list[str] | None = None,
+                    data: Path | str = "data") -> Path | None:
     """The plan's manifest.json the evaluation compares against: the one given, else the published plan's, if any."""
     from capnuoc_model import eval_build
 
@@ -432,7 +433,7 @@ def _published_plan(plan: Path | None, scenario: Path, sets: list[str] | None = 
             raise CapnuocInputError([Violation(io.display_path(plan), None, None, "không tìm thấy tệp",
                                                "tệp manifest.json trong thư mục tài liệu Kế hoạch (capnuoc report plan)")])
         return plan
-    return eval_build.published_plan_manifest(scenario, sets)
+    return eval_build.published_plan_manifest(scenario, sets, data)
 
 
 def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] | None, draws: int, seed: int,
@@ -507,7 +508,7 @@ def evaluate(
         raise typer.Exit(EXIT_BAD_INPUT)
     scenario = _scenario_or_default(scenario, data)
     _evaluate(actuals.absolute(), year, scenario, set_, draws, seed, formats, out, data, renderer, data_date,
-              _published_plan(plan, scenario, set_))
+              _published_plan(plan, scenario, set_, data))
 
 
 @app.command("template", **COMMAND)

@@ -15,6 +15,7 @@ them (``capnuoc reproduce``), also when only the tables are written.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,12 +51,27 @@ def default_output(actuals: Path | str) -> Path:
     return io.REPO_ROOT / "output" / "evaluation" / Path(actuals).stem
 
 
-def published_plan_manifest(scenario: Path | str = BASELINE_SCENARIO, sets: list[str] | None = None) -> Path | None:
-    """The ``manifest.json`` of the plan document ``capnuoc report plan`` publishes for this scenario, if it exists."""
+def published_plan_manifest(scenario: Path | str = BASELINE_SCENARIO, sets: list[str] | None = None,
+                            data_dir: Path | str = "data") -> Path | None:
+    """The ``manifest.json`` of the plan document ``capnuoc report plan`` publishes for this scenario, if it exists.
+
+    The plan's output folder is named after the scenario alone, so a plan published from another data
+    package (another province) or from another scenario file of the same name lands in the same folder:
+    its manifest counts only when it names the same data package and the same scenario file.
+    """
     from capnuoc_model import report
 
-    path = report.output_folder(io.resolve(scenario), list(sets or [])) / "manifest.json"
-    return path if path.is_file() else None
+    scenario_file = io.resolve(scenario)
+    path = report.output_folder(scenario_file, list(sets or [])) / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        arguments = json.loads(path.read_text(encoding="utf-8")).get("arguments") or {}
+        same_data = Path(arguments["data"]).resolve() == io.resolve(data_dir).resolve()
+        same_scenario = Path(arguments["scenario"]).resolve() == Path(scenario_file).resolve()
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return path  # a broken manifest is reported where it is read, with its location
+    return path if same_data and same_scenario else None
 
 
 def check_year(package: io.DataPackage, year: int) -> None:
