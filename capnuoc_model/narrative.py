@@ -105,7 +105,7 @@ def coverage_requirement(run: ProjectionRun) -> str:
 
     gap = coverage_gap(run.projection)
     plan = _plan(run)
-    target = plan.target("coverage").text()
+    target = plan.target("coverage").words()  # the plan's words; the comparison rule is stated once elsewhere
     end = f"31/12/{plan.plan_year}"
     on_time = commissioned_in_plan_year(run.projection.setup)
     costs = run.projection.setup.inputs.project_costs.set_index("project_id")
@@ -114,10 +114,10 @@ def coverage_requirement(run: ProjectionRun) -> str:
     curve = (f"Theo giả định của kịch bản, đến {end} các dự án vào sử dụng trước ngày này{late_text} đấu nối khoảng "
              f"{fmt.persons(gap.connected_persons)} trong số {fmt.persons(gap.beneficiaries_persons)} hưởng lợi")
     if gap.people_needed <= 0:
-        text = (f"Chỉ tiêu {target} có xác suất đạt từ 50 % trở lên vào {end} với mức đấu nối và mở rộng mạng lưới mà "
+        text = (f"Mục tiêu {target} có xác suất đạt từ 50 % trở lên vào {end} với mức đấu nối và mở rộng mạng lưới mà "
                 f"kịch bản giả định. {curve}.")
     else:
-        text = (f"Để chỉ tiêu {target} có xác suất đạt từ 50 % trở lên vào {end}, cần thêm "
+        text = (f"Để mục tiêu {target} có xác suất đạt từ 50 % trở lên vào {end}, cần thêm "
                 f"{fmt.persons(gap.people_needed)} được cấp nước so với dự báo (trung vị "
                 f"{fmt.persons(gap.served_persons)} trên dân số đô thị {fmt.persons(gap.population_persons)}). {curve}")
         if not on_time.any():
@@ -130,7 +130,7 @@ def coverage_requirement(run: ProjectionRun) -> str:
                      f"cho thêm {fmt.persons(gap.from_extension)} nhờ mở rộng mạng lưới và phát triển đấu nối ngoài dự án.")
         if not gap.achievable:
             text += (f" Số này vượt số người các đô thị còn có thể được cấp nước ({fmt.persons(gap.room_persons)}): "
-                     f"trong kịch bản này chỉ tiêu không thể đạt vào {end}.")
+                     f"trong kịch bản này mục tiêu không thể đạt vào {end}.")
     year = first_year_likely(run, "p_coverage_target")
     if year:
         text += f" Theo kịch bản này, mục tiêu có xác suất đạt từ 50 % trở lên vào năm {year}."

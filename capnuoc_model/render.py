@@ -756,6 +756,11 @@ def _docx_page_mark(doc, text: str) -> None:
 
 
 # ------------------------------------------------------------------------------- entry
+def _copy_of(executed: Path, chapter: Path) -> bool:
+    """An executed notebook is the chapter itself or its cached copy ("<stem>-<hash>.ipynb")."""
+    return executed.stem == chapter.stem or executed.stem.startswith(chapter.stem + "-")
+
+
 _FIRST_HEADING = re.compile(r"(?m)^#\s+(.+?)\s*(\{[^}]*\})?\s*$")
 
 
@@ -784,7 +789,7 @@ def render_document(executed: list[Path], book: Book, out_dir: Path, formats=FOR
     out_dir.mkdir(parents=True, exist_ok=True)
     build.mkdir(parents=True, exist_ok=True)
     flavours = (["html"] if "html" in formats else []) + (["print"] if set(formats) - {"html"} else [])
-    summary = next((i for i, c in enumerate(book.chapters) if book.summary is not None and c == book.summary), None)
+    summary = next((i for i, nb in enumerate(executed) if book.summary is not None and _copy_of(Path(nb), book.summary)), None)
     texts = {}
     for flavour in flavours:
         parts = [notebook_markdown(Path(nb), flavour, build, f"{i:02d}_{Path(nb).stem}")

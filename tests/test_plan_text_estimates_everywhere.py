@@ -34,13 +34,36 @@ def _text(cell: str) -> str:
     return " ".join(INVISIBLE.sub("", html.unescape(re.sub(r"<[^>]+>", "", cell))).split())
 
 
+def _cell(cell: str) -> tuple[str, bool]:
+    """A cell's value as printed (without the mark) and whether it is marked as an estimate."""
+    marked = bool(MARKED.match(cell.strip()))
+    text = _text(cell)
+    return (text.removesuffix(show.ESTIMATE_MARK) if marked else text), marked
+
+
+YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+LATER = re.compile(r"dự báo|\bP5\b|\bP95\b|thực tế|thực hiện", re.I)
+
+
+def shows_base_year(caption: str, header: str, base: int) -> bool:
+    """Whether a column shows base-year values: its header names the base year, or it names no year, no forecast and
+    no result, and the table's caption names no later year (a forecast or a report of a later year may print the
+    same figure as the base year without being an estimate)."""
+    years = {int(y) for y in YEAR.findall(header)}
+    if years:
+        return base in years
+    if LATER.search(header):
+        return False
+    return all(int(y) <= base for y in YEAR.findall(caption))
+
+
 def tables(path) -> list[tuple[str, list[list[tuple[str, bool]]], str]]:
     """(caption, rows of (text, is marked) cells, note) of every table of a rendered HTML document."""
     out = []
     for match in TABLE.finditer(path.read_text(encoding="utf-8")):
         body, note = match.group(1), _text(match.group(3) or "")
         caption = _text(CAPTION.search(body).group(1)) if CAPTION.search(body) else ""
-        rows = [[(_text(c), bool(MARKED.match(c.strip()))) for c in CELL.findall(r)] for r in ROW.findall(body)]
+        rows = [[_cell(c) for c in CELL.findall(r)] for r in ROW.findall(body)]
         out.append((caption, rows, note))
     return out
 
@@ -65,6 +88,10 @@ def _printed(values) -> set[str]:
 
 @pytest.fixture(scope="module")
 def estimated_values() -> dict[str, set[str]]:
+    return estimated_base_values()
+
+
+def estimated_base_values() -> dict[str, set[str]]:
     """Row name -> the printed forms of its estimated base-year values (systems by full and short name, areas)."""
     package = io.load_package(io.DEFAULT_DATA_DIR)
     systems = package.systems.set_index("system_id")
@@ -93,6 +120,7 @@ def estimated_values() -> dict[str, set[str]]:
 
 def _unmarked(path, estimated_values) -> tuple[list[str], list[str], int]:
     """Cells showing an estimated value without the mark; tables with marks but no legend; how many cells were checked."""
+    base = io.load_package(io.DEFAULT_DATA_DIR).plan.base_year
     unmarked, no_legend, checked = [], [], 0
     for caption, rows, note in tables(path):
         header = [text for text, _ in rows[0]] if rows else []
@@ -103,10 +131,10 @@ def _unmarked(path, estimated_values) -> tuple[list[str], list[str], int]:
             values = estimated_values.get(row[0][0], set())
             for column, (text, marked) in enumerate(row[1:], start=1):
                 marks |= marked
-                if text in values:
+                if text in values and column < len(header) and shows_base_year(caption, header[column], base):
                     checked += 1
                     if not marked:
-                        unmarked.append(f"{caption} | {row[0][0]} | {header[column] if column < len(header) else column}: {text}")
+                        unmarked.append(f"{caption} | {row[0][0]} | {header[column]}: {text}")
         if marks and not any(" ".join(legend.split()) in note for legend in (show.ESTIMATE_LEGEND, show.ESTIMATE_LEGEND_PLAN)):
             no_legend.append(caption)
     return unmarked, no_legend, checked
