@@ -832,8 +832,10 @@ def _base_column(ctx: EvaluationContext) -> str:
 
 
 def _mask_of(frame: pd.DataFrame, values: dict[str, object]) -> pd.DataFrame:
-    return pd.DataFrame({c: (np.asarray(values[c], dtype=bool) if c in values else np.zeros(len(frame), dtype=bool))
-                         for c in frame.columns})
+    """True/False cells of ``frame``: ``values`` for the columns named, never a cell that reports no value."""
+    mask = pd.DataFrame({c: (np.asarray(values[c], dtype=bool) if c in values else np.zeros(len(frame), dtype=bool))
+                         for c in frame.columns}, index=frame.index)
+    return mask & ~frame.isin([NR, keep_together(NR), fmt.MISSING]).to_numpy()
 
 
 def _areas_served_estimated(ctx: EvaluationContext, area_ids) -> np.ndarray:
@@ -884,7 +886,7 @@ def projects_people_estimated(ctx: EvaluationContext) -> pd.DataFrame:
 def reconciliation_estimated(ctx: EvaluationContext) -> pd.DataFrame:
     rise = _areas_served_estimated(ctx, ctx.ev.reconciliation["area_ids"])
     return _mask_of(reconciliation(ctx), {keep_together("Số người được cấp nước tăng (người)"): rise,
-                                          keep_together("Vượt (người)"): rise, keep_together("Khớp"): rise})
+                                          keep_together("Vượt (người)"): rise})  # "Khớp" is a verdict, like "Đánh giá"
 
 
 __all__ = ["load_evaluation", "EvaluationContext", "target_header", "BANNER", "summary", "summary_frame", "banner", "heading",

@@ -633,6 +633,8 @@ _DOCX_STYLES = {
     "Heading 3": (13, True, True, None, 6), "Heading 4": (13, True, True, None, 6),
     "TOC Heading": (14, True, None, "c", 6), "Table Caption": (12, True, False, "c", 3),
     "Image Caption": (12, None, True, "c", 6), "Captioned Figure": (None, None, None, "c", 0),
+    # the abstract, "Tóm tắt", the page after the cover: titled like the contents, its text like the body
+    "Abstract Title": (14, True, False, "c", 6), "Abstract": (13, None, False, "j", 6),
 }
 
 
