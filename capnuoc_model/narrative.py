@@ -112,7 +112,8 @@ def coverage_requirement(run: ProjectionRun) -> str:
     late = list(dict.fromkeys(str(costs.loc[pid, "project_no"]) for pid, done in on_time.items() if not done))
     late_text = ("" if not late else f" (dự án số {_and(late)} vào sử dụng sau {end})")
     curve = (f"Theo giả định của kịch bản, đến {end} các dự án vào sử dụng trước ngày này{late_text} đấu nối khoảng "
-             f"{fmt.persons(gap.connected_persons)} trong số {fmt.persons(gap.beneficiaries_persons)} hưởng lợi")
+             f"{fmt.persons(gap.connected_persons)} trong số {fmt.persons(gap.beneficiaries_persons)} hưởng lợi"
+             if on_time.any() else f"Trong kịch bản này không dự án cấp nước nào vào sử dụng trước {end}{late_text}")
     if gap.people_needed <= 0:
         text = (f"Mục tiêu {target} có xác suất đạt từ 50 % trở lên vào {end} với mức đấu nối và mở rộng mạng lưới mà "
                 f"kịch bản giả định. {curve}.")
@@ -121,7 +122,8 @@ def coverage_requirement(run: ProjectionRun) -> str:
                 f"{fmt.persons(gap.people_needed)} được cấp nước so với dự báo (trung vị "
                 f"{fmt.persons(gap.served_persons)} trên dân số đô thị {fmt.persons(gap.population_persons)}). {curve}")
         if not on_time.any():
-            text += "; không dự án nào kịp đóng góp, nên phải mở rộng mạng lưới ngoài dự án hoặc đưa dự án vào sử dụng sớm hơn."
+            text += (f": cả {fmt.persons(gap.from_extension)} phải được cấp nước nhờ mở rộng mạng lưới ngoài dự án, "
+                     "hoặc phải đưa dự án vào sử dụng sớm hơn.")
         elif gap.from_extension <= 0:
             text += (f": đấu nối thêm {fmt.persons(gap.from_projects)} trong số {fmt.persons(gap.remaining_persons)} "
                      "hưởng lợi còn lại (vận động, hỗ trợ đấu nối ngay khi dự án vận hành) là đủ.")

@@ -51,7 +51,9 @@ def test_the_sentence_rests_on_nothing_the_model_never_draws(ctx):
     if gap.people_needed > 0:
         assert f"cần thêm {fmt.persons(gap.people_needed)} được cấp nước so với dự báo" in text
         assert fmt.persons(gap.served_persons) in text  # counted from the forecast the reader sees
-        if gap.from_extension > 0:
+        if gap.beneficiaries_persons == 0:  # no project in use by 31/12: everyone from network extension
+            assert f"cả {fmt.persons(gap.from_extension)} phải được cấp nước nhờ mở rộng mạng lưới" in text
+        elif gap.from_extension > 0:
             assert f"vẫn cần cấp nước cho thêm {fmt.persons(gap.from_extension)}" in text
         else:
             assert f"đấu nối thêm {fmt.persons(gap.from_projects)} trong số {fmt.persons(gap.remaining_persons)}" in text
