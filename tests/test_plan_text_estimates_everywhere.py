@@ -142,7 +142,7 @@ def _unmarked(path, estimated_values) -> tuple[list[str], list[str], int]:
 
 def test_every_estimated_cell_of_the_plan_is_marked_and_every_marked_table_has_its_legend(plan_document, estimated_values):
     unmarked, no_legend, checked = _unmarked(plan_document.outputs["html"], estimated_values)
-    assert checked > 300  # Biểu 01-03, the operators, the projections and the annexes' balances all show estimates
+    assert checked > 250  # Biểu 01-03, the operators, the projections and the annexes' balances all show estimates
     assert not unmarked, "\n".join(unmarked)
     assert not no_legend, no_legend
 
