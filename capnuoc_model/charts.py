@@ -144,18 +144,28 @@ def area_lines(areas: pd.DataFrame, columns: int = 4) -> alt.FacetChart:
         columns=columns, spacing={"row": 8, "column": 10})
 
 
+# which end of an assumption's range a half-bar of the sensitivity chart shows (legend words and colours)
+TORNADO_ENDS = {"low": ("Giả định ở đầu thấp", "#9ecae1"), "high": ("Giả định ở đầu cao", "#2b6fa8")}
+
+
 def tornado(sensitivity: pd.DataFrame, low: str, high: str, centre: float, title: str, labels: dict[str, str], top: int = 10) -> alt.LayerChart:
-    """For each assumption, the headline value at the low and the high end of its range (largest swings first)."""
+    """For each assumption, the headline value at the low and the high end of its range (largest swings first):
+    two half-bars from the central value, coloured by the end of the range, so the reader sees which end moves
+    the result which way."""
     data = sensitivity.assign(swing=(sensitivity[high] - sensitivity[low]).abs()).nlargest(top, "swing")
     data = data.assign(label=data["assumption"].map(labels).fillna(data["assumption"]))
     data = with_lines(data, "label", width=40)
-    base = alt.Chart(data).encode(y=alt.Y(f"{LABEL}:N", sort=alt.EncodingSortField("swing", order="descending"), title=None,
-                                          axis=alt.Axis(**NAME_AXIS)))
-    bar = base.mark_bar(color=SCENARIO_COLOUR, opacity=0.75).encode(
-        x=alt.X(f"{low}:Q", title=title, scale=alt.Scale(zero=False)), x2=f"{high}:Q",
-        tooltip=[alt.Tooltip("label:N", title="Giả định"), alt.Tooltip("low:Q", title="Giá trị thấp"),
-                 alt.Tooltip(f"{low}:Q", title="Kết quả khi thấp", format=",.2f"), alt.Tooltip("high:Q", title="Giá trị cao"),
-                 alt.Tooltip(f"{high}:Q", title="Kết quả khi cao", format=",.2f")],
+    halves = pd.concat([data.assign(end=TORNADO_ENDS[end][0], result=data[column], setting=data[end], centre=centre)
+                        for end, column in (("low", low), ("high", high))], ignore_index=True)
+    bar = alt.Chart(halves).mark_bar(opacity=0.85).encode(
+        y=alt.Y(f"{LABEL}:N", sort=alt.EncodingSortField("swing", order="descending"), title=None, axis=alt.Axis(**NAME_AXIS)),
+        x=alt.X("centre:Q", title=title, scale=alt.Scale(zero=False, nice=True), axis=alt.Axis(tickCount=6, labelOverlap=True)),
+        x2="result:Q",
+        color=alt.Color("end:N", title=None, scale=alt.Scale(domain=[v[0] for v in TORNADO_ENDS.values()],
+                                                             range=[v[1] for v in TORNADO_ENDS.values()]),
+                        legend=alt.Legend(orient="bottom", labelLimit=0)),
+        tooltip=[alt.Tooltip("label:N", title="Giả định"), alt.Tooltip("end:N", title="Đầu"),
+                 alt.Tooltip("setting:Q", title="Giá trị giả định"), alt.Tooltip("result:Q", title="Kết quả", format=",.2f")],
     )
     rule = alt.Chart(pd.DataFrame({"x": [centre]})).mark_rule(color="#444").encode(x="x:Q")
     return (bar + rule).properties(height=row_step(data[LABEL], 20), width=360)

@@ -306,15 +306,18 @@ class TableOutput:
 
 ESTIMATE_MARK = "*"  # after an estimated cell (in italics); the table's note gives the legend
 ESTIMATE_LEGEND = f"{ESTIMATE_MARK} ước tính — xem Phụ lục B.4 (nguồn hoặc phương pháp ước tính của từng giá trị)."
+# the evaluation has no Phụ lục B: its base-year values are the plan's, explained in the plan's annex
+ESTIMATE_LEGEND_PLAN = (f"{ESTIMATE_MARK} ước tính — số liệu năm hiện trạng dựng lại trong tài liệu Kế hoạch, xem Phụ lục B.4 "
+                        "của tài liệu đó (nguồn hoặc phương pháp ước tính của từng giá trị).")
 
 
 def table(frame: pd.DataFrame, caption: str, decimals: dict[str, int] | None = None, note: str | None = None,
-          widths: dict[str, int] | None = None, estimated: pd.DataFrame | None = None):
+          widths: dict[str, int] | None = None, estimated: pd.DataFrame | None = None, legend: str = ESTIMATE_LEGEND):
     """Show a frame as a numbered table ("Bảng 2.1. ...") with Vietnamese number formats.
 
     Column widths follow the content (:func:`column_widths`); ``widths`` gives the relative widths some
     columns prefer (the others count 3), never narrower than their longest word. ``estimated`` (True/False,
-    the frame's shape) marks the estimated cells: italics, :data:`ESTIMATE_MARK` and the legend in the note.
+    the frame's shape) marks the estimated cells: italics, :data:`ESTIMATE_MARK` and ``legend`` in the note.
     """
     from IPython.display import display
 
@@ -323,7 +326,7 @@ def table(frame: pd.DataFrame, caption: str, decimals: dict[str, int] | None = N
     numeric = [_is_number_column(frame[c]) for c in frame.columns]
     relative = [float((widths or {}).get(c, 3)) for c in frame.columns] if widths else None
     if estimated is not None and estimated.to_numpy(dtype=bool).any():
-        note = f"{note} {ESTIMATE_LEGEND}" if note else ESTIMATE_LEGEND
+        note = f"{note} {legend}" if note else legend
     display(TableOutput(format_frame(frame, decimals), label, text[len(label) + 2:] if label else text, numeric, note,
                         relative, metadata=metadata, estimated=estimated))
 

@@ -108,7 +108,10 @@ def contents(doc, title: str = "Mục lục", depth: int = TOC_DEPTH) -> int:
     if first is None or not entries:
         return 0
     width = _text_width(doc.sections[-1])
-    first.insert_paragraph_before(title, style="TOC Heading")
+    heading = first.insert_paragraph_before(title, style="TOC Heading")
+    # an abstract ("Tóm tắt", pandoc's Abstract styles) has the page after the cover; the contents start the next one
+    heading.paragraph_format.page_break_before = any(p.style is not None and p.style.name.startswith("Abstract")
+                                                     for p in doc.paragraphs)
     for n, (level, text, bookmark) in enumerate(entries):
         begin = (_field("begin") + _instruction(f'TOC \\o "1-{depth}" \\h \\z \\u') + _field("separate")) if n == 0 else ""
         end = _field("end") if n == len(entries) - 1 else ""

@@ -809,16 +809,84 @@ def heading(ctx: EvaluationContext, target_id: str) -> str:
     return ev.short_label(row)
 
 
-def target_tables(ctx: EvaluationContext, target_id: str) -> list[tuple[pd.DataFrame, str, str | None]]:
-    """The tables a target's section shows, by what the target measures: (frame, caption, note)."""
+def target_tables(ctx: EvaluationContext, target_id: str) -> list[tuple[pd.DataFrame, str, str | None, pd.DataFrame | None]]:
+    """The tables a target's section shows, by what the target measures: (frame, caption, note, estimated cells)."""
     row = ctx.ev.targets[ctx.ev.targets["target_id"] == target_id].iloc[0]
     if row["measure"] == "none":
         return [(systems_utilisation(ctx), f"Mức độ khai thác công suất các công trình năm {ctx.year} so với năm {ctx.package.plan.base_year}",
-                 utilisation_note(ctx))]
+                 utilisation_note(ctx), systems_utilisation_estimated(ctx))]
     if row["measure"] == "pct_operators":
         return [(operators(ctx), "Phương án cấp nước an toàn của các đơn vị cấp nước",
-                 "Một đơn vị đạt khi mọi công trình đang vận hành của đơn vị có phương án cấp nước an toàn được lập hoặc cập nhật.")]
+                 "Một đơn vị đạt khi mọi công trình đang vận hành của đơn vị có phương án cấp nước an toàn được lập hoặc cập nhật.",
+                 None)]
     return []
+
+
+# ------------------------------------------------------------- estimated base-year values in the evaluation's tables
+# The base year's values are the data package's (partly estimated, Biểu 01-04): a column that shows one, or is
+# computed from one (a change since the base year, a rise of people served), is marked where the row's input is
+# an estimate, as in the plan's tables (display.table's ``estimated``).
+
+def _base_column(ctx: EvaluationContext) -> str:
+    return f"Năm {ctx.package.plan.base_year} (%)"
+
+
+def _mask_of(frame: pd.DataFrame, values: dict[str, object]) -> pd.DataFrame:
+    """True/False cells of ``frame``: ``values`` for the columns named, never a cell that reports no value."""
+    mask = pd.DataFrame({c: (np.asarray(values[c], dtype=bool) if c in values else np.zeros(len(frame), dtype=bool))
+                         for c in frame.columns}, index=frame.index)
+    return mask & ~frame.isin([NR, keep_together(NR), fmt.MISSING]).to_numpy()
+
+
+def _areas_served_estimated(ctx: EvaluationContext, area_ids) -> np.ndarray:
+    from capnuoc_model.report_tables import _area_estimates
+
+    est = _area_estimates(ctx.package)
+    base = est["population_base_persons"] | est["served_base_persons"]
+    return np.array([bool(base.reindex([a.strip() for a in str(ids).split(";") if a.strip()], fill_value=False).any())
+                     for ids in area_ids], dtype=bool)
+
+
+def areas_estimated(ctx: EvaluationContext) -> pd.DataFrame:
+    from capnuoc_model.report_tables import area_target_estimates
+
+    frame, a = areas(ctx), ctx.ev.areas
+    target = area_target_estimates(ctx.package).reindex(a["area_id"], fill_value=False).to_numpy()
+    return _mask_of(frame, {keep_together(_base_column(ctx)): _areas_served_estimated(ctx, a["area_id"]),
+                            keep_together("Chỉ tiêu Biểu 04 (%)"): target})
+
+
+def _systems_estimated(ctx: EvaluationContext, columns: tuple[str, ...]) -> np.ndarray:
+    from capnuoc_model.report_tables import _system_estimates
+
+    est = _system_estimates(ctx.package)[list(columns)].any(axis=1)
+    return est.reindex(ctx.ev.systems["system_id"], fill_value=False).to_numpy()
+
+
+def systems_loss_estimated(ctx: EvaluationContext) -> pd.DataFrame:
+    base = _systems_estimated(ctx, ("production_m3_per_day", "billed_m3_per_day"))
+    return _mask_of(systems_loss(ctx), {keep_together(_base_column(ctx)): base, keep_together("Thay đổi (điểm %)"): base})
+
+
+def systems_utilisation_estimated(ctx: EvaluationContext) -> pd.DataFrame:
+    s = ctx.ev.systems
+    capacity = _systems_estimated(ctx, ("design_capacity_m3_per_day",)) & (s["capacity_source_vi"] != "báo cáo").to_numpy()
+    base = _systems_estimated(ctx, ("design_capacity_m3_per_day", "production_m3_per_day"))
+    return _mask_of(systems_utilisation(ctx), {
+        keep_together("Công suất (m³/ngày đêm)"): capacity, keep_together(f"Khai thác {ctx.year} (%)"): capacity,
+        keep_together("Mức độ"): capacity, keep_together(_base_column(ctx)): base})
+
+
+def projects_people_estimated(ctx: EvaluationContext) -> pd.DataFrame:
+    p = ctx.ev.projects[ctx.ev.projects["beneficiaries_persons"].notna()]
+    column = keep_together(f"Đô thị tăng so với năm {ctx.package.plan.base_year} (người)")
+    return _mask_of(projects_people(ctx), {column: _areas_served_estimated(ctx, p["area_ids"])})
+
+
+def reconciliation_estimated(ctx: EvaluationContext) -> pd.DataFrame:
+    rise = _areas_served_estimated(ctx, ctx.ev.reconciliation["area_ids"])
+    return _mask_of(reconciliation(ctx), {keep_together("Số người được cấp nước tăng (người)"): rise,
+                                          keep_together("Vượt (người)"): rise})  # "Khớp" is a verdict, like "Đánh giá"
 
 
 __all__ = ["load_evaluation", "EvaluationContext", "target_header", "BANNER", "summary", "summary_frame", "banner", "heading",

@@ -90,6 +90,74 @@ def minimal_uptake(s: Setup) -> UptakeAnswer:
     return UptakeAnswer(True, high, high * beneficiaries, full, 0.0)
 
 
+@dataclass(frozen=True)
+class CoverageGap:
+    """What the coverage target takes in the model's own terms, on 31/12 of the plan year.
+
+    Counted on the Monte Carlo draws, not on a what-if the draws never reach: ``people_needed`` is the smallest
+    number of people served on top of each draw's forecast that makes the target met (as the plan compares) in at
+    least half of the draws. Where those people can come from is said with the scenario's assumptions: the
+    stated beneficiaries of the projects commissioned by then that the uptake curve has not yet connected, then
+    network extension, never beyond what the areas' populations leave (``room_persons``, at the median).
+    """
+    people_needed: float  # 0 when the target is already met in at least half of the draws
+    served_persons: float  # median of the draws
+    population_persons: float  # median of the draws
+    beneficiaries_persons: float  # stated beneficiaries of the projects commissioned by 31/12 (assumption values)
+    connected_persons: float  # of those, connected by 31/12 along the uptake curve (assumption values)
+    room_persons: float  # people the areas can still be served, up to their maximum coverage (median)
+
+    @property
+    def remaining_persons(self) -> float:
+        return max(self.beneficiaries_persons - self.connected_persons, 0.0)
+
+    @property
+    def from_projects(self) -> float:
+        return min(self.people_needed, self.remaining_persons)
+
+    @property
+    def from_extension(self) -> float:
+        return max(self.people_needed - self.remaining_persons, 0.0)
+
+    @property
+    def achievable(self) -> bool:
+        return self.people_needed <= self.room_persons
+
+
+def people_needed(plan, served: np.ndarray, population: np.ndarray) -> float:
+    """Smallest whole number of people X so that ``served + X`` meets the coverage target in half of the draws or more."""
+    def share(extra: float) -> float:
+        return float(plan.meets("coverage", 100 * (served + extra) / population).mean())
+
+    if share(0.0) >= 0.5:
+        return 0.0
+    low, high = 0.0, float(np.max(population))  # with everyone served, every draw meets any share target ≤ 100 %
+    while high - low > 1:
+        middle = np.floor((low + high) / 2)
+        low, high = (low, middle) if share(middle) >= 0.5 else (middle, high)
+    return high
+
+
+def coverage_gap(p: Projection) -> CoverageGap:
+    """:class:`CoverageGap` of a projection (plan year, province)."""
+    s = p.setup
+    y = p.mc.years.index(s.plan_year)
+    served, population = p.mc.served[:, y].sum(axis=1), p.mc.population[:, y].sum(axis=1)
+    needed = people_needed(s.plan, served, population)
+    people = s.inputs.people_projects
+    year_end = s.plan.month_end(s.plan_year)
+    months = np.array([float(s.values[f"projects.{pid}.commissioning_month"]) for pid in people["project_id"]])
+    stated = people["beneficiaries_persons"].to_numpy(float)
+    on_time = months <= year_end
+    share = engine.uptake_share(year_end - months, np.full(len(months), float(s.values["uptake.final_share"])),
+                                np.full(len(months), float(s.values["uptake.midpoint_months"])),
+                                np.full(len(months), float(s.values["uptake.steepness_per_month"])))
+    max_cover = p.mc.population[:, y] * (np.asarray(s.values["demand.max_coverage_pct"], float) / 100)
+    room = np.maximum(max_cover - p.mc.served[:, y], 0).sum(axis=1)
+    return CoverageGap(needed, float(np.median(served)), float(np.median(population)), float(stated[on_time].sum()),
+                       float((share * stated)[on_time].sum()), float(np.median(room)))
+
+
 MEASURES_VI = {
     "dma_leak_repair": "Phân vùng tách mạng (DMA), dò tìm và sửa rò rỉ",
     "maintenance": "Duy trì, bảo dưỡng, sửa rò rỉ nhỏ",
@@ -310,6 +378,7 @@ def project_costs(p: Projection) -> pd.DataFrame:
 def what_it_takes_table(p: Projection, uptake: UptakeAnswer, loss: LossAnswer) -> pd.DataFrame:
     """One long table: question, scope, measure, value, unit, note."""
     plan = p.setup.plan
+    gap = coverage_gap(p)  # what it takes in the model's own terms (the sentences of check and of the documents)
     end = f"31/12/{plan.plan_year}"
     coverage_target = plan.target("coverage").text()
     loss_target = plan.target("loss").text()
@@ -319,7 +388,12 @@ def what_it_takes_table(p: Projection, uptake: UptakeAnswer, loss: LossAnswer) -
          else f"{coverage_target} is not reached even with every beneficiary connected"),
         ("coverage", "province", "", uptake.people_to_connect, "persons", f"people the projects must connect by {end}"),
         ("coverage", "province", "", uptake.coverage_at_full_uptake_pct, "%", f"coverage on {end} with every beneficiary connected"),
-        ("coverage", "province", "", uptake.shortfall_persons, "persons", "people still missing at full uptake"),
+        ("coverage", "province", "", uptake.shortfall_persons, "persons", "what-if: people still missing at full uptake"),
+        ("coverage", "province", "", gap.people_needed, "persons",
+         f"people to serve by {end} beyond the forecast so that {coverage_target} is met in half of the draws or more"),
+        ("coverage", "province", "", gap.from_projects, "persons",
+         f"of those, stated beneficiaries the uptake curve has not connected by {end}"),
+        ("coverage", "province", "", gap.from_extension, "persons", "of those, by network extension beyond the projects"),
         ("loss", "province", "", loss.loss_pct_without_programme, "%", f"{plan.plan_year} loss without any programme"),
         ("loss", "province", "", loss.cut_needed_m3_per_day, "m³/day", f"loss volume to remove for {loss_target}"),
         ("loss", "province", "", loss.cut_achievable_m3_per_day, "m³/day",

@@ -98,32 +98,41 @@ def first_year_likely(run: ProjectionRun, column: str) -> int | None:
 
 
 def coverage_requirement(run: ProjectionRun) -> str:
-    from capnuoc_model.feasibility import commissioned_in_plan_year
+    """What the coverage target takes, in the model's own terms (:func:`capnuoc_model.feasibility.coverage_gap`):
+    people served on top of the forecast so that the target is met in at least half of the draws, and where they
+    can come from. The CLI's check, the plan's summary and its chapters all say it with this one function."""
+    from capnuoc_model.feasibility import commissioned_in_plan_year, coverage_gap
 
-    uptake = run.uptake
+    gap = coverage_gap(run.projection)
     plan = _plan(run)
-    target = plan.target("coverage").text()
+    target = plan.target("coverage").words()  # the plan's words; the comparison rule is stated once elsewhere
     end = f"31/12/{plan.plan_year}"
     on_time = commissioned_in_plan_year(run.projection.setup)
     costs = run.projection.setup.inputs.project_costs.set_index("project_id")
     late = list(dict.fromkeys(str(costs.loc[pid, "project_no"]) for pid, done in on_time.items() if not done))
     late_text = ("" if not late else f" (dự án số {_and(late)} vào sử dụng sau {end})")
-    if uptake.reachable and uptake.share <= 0:
-        text = f"Chỉ tiêu {target} đạt được vào {end} kể cả khi chưa đấu nối người hưởng lợi nào của các dự án."
-    elif uptake.reachable:
-        text = (f"Để đạt {target} vào {end}, cần đấu nối ít nhất "
-                f"{fmt.pct(100 * uptake.share, 0)} số người hưởng lợi của các dự án vào sử dụng trước ngày này"
-                f"{late_text} ({fmt.persons(uptake.people_to_connect)}).")
-    elif not on_time.any():
-        text = (f"Trong kịch bản này không dự án cấp nước nào vào sử dụng trước {end}{late_text}, "
-                f"nên các dự án chưa đóng góp cho năm {plan.plan_year}: tỷ lệ bao phủ chỉ đạt "
-                f"{fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm {fmt.persons(uptake.shortfall_persons)} được "
-                "cấp nước nhờ mở rộng mạng lưới và phát triển đấu nối, hoặc đưa dự án vào sử dụng sớm hơn.")
+    curve = (f"Theo giả định của kịch bản, đến {end} các dự án vào sử dụng trước ngày này{late_text} đấu nối khoảng "
+             f"{fmt.persons(gap.connected_persons)} trong số {fmt.persons(gap.beneficiaries_persons)} hưởng lợi"
+             if on_time.any() else f"Trong kịch bản này không dự án cấp nước nào vào sử dụng trước {end}{late_text}")
+    if gap.people_needed <= 0:
+        text = (f"Mục tiêu {target} có xác suất đạt từ 50 % trở lên vào {end} với mức đấu nối và mở rộng mạng lưới mà "
+                f"kịch bản giả định. {curve}.")
     else:
-        text = (f"Kể cả khi toàn bộ {fmt.persons(uptake.people_to_connect)} hưởng lợi của các dự án vào sử dụng trước "
-                f"{end}{late_text} được đấu nối, tỷ lệ bao phủ chỉ đạt "
-                f"{fmt.pct(uptake.coverage_at_full_uptake_pct)}; cần thêm {fmt.persons(uptake.shortfall_persons)} được "
-                "cấp nước nhờ mở rộng mạng lưới và phát triển đấu nối.")
+        text = (f"Để mục tiêu {target} có xác suất đạt từ 50 % trở lên vào {end}, cần thêm "
+                f"{fmt.persons(gap.people_needed)} được cấp nước so với dự báo (trung vị "
+                f"{fmt.persons(gap.served_persons)} trên dân số đô thị {fmt.persons(gap.population_persons)}). {curve}")
+        if not on_time.any():
+            text += (f": cả {fmt.persons(gap.from_extension)} phải được cấp nước nhờ mở rộng mạng lưới ngoài dự án, "
+                     "hoặc phải đưa dự án vào sử dụng sớm hơn.")
+        elif gap.from_extension <= 0:
+            text += (f": đấu nối thêm {fmt.persons(gap.from_projects)} trong số {fmt.persons(gap.remaining_persons)} "
+                     "hưởng lợi còn lại (vận động, hỗ trợ đấu nối ngay khi dự án vận hành) là đủ.")
+        else:
+            text += (f": kể cả đấu nối hết {fmt.persons(gap.remaining_persons)} hưởng lợi còn lại, vẫn cần cấp nước "
+                     f"cho thêm {fmt.persons(gap.from_extension)} nhờ mở rộng mạng lưới và phát triển đấu nối ngoài dự án.")
+        if not gap.achievable:
+            text += (f" Số này vượt số người các đô thị còn có thể được cấp nước ({fmt.persons(gap.room_persons)}): "
+                     f"trong kịch bản này mục tiêu không thể đạt vào {end}.")
     year = first_year_likely(run, "p_coverage_target")
     if year:
         text += f" Theo kịch bản này, mục tiêu có xác suất đạt từ 50 % trở lên vào năm {year}."

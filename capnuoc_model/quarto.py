@@ -231,10 +231,30 @@ def generate_project(book: render.Book, chapters: list[tuple[Path, Path]], forma
         shutil.copyfile(root / relative, work / relative)
     if "html" in formats:  # format.html.include-in-header (what the pre-render script writes for plain Quarto)
         write_vega_header(work / VEGA_HEADER)
+    if book.summary is not None:
+        _summary_as_abstract(config, book.summary, dict(chapters), work, root)
     if book.page_mark:
         _add_page_mark(config, book.page_mark, work)
     (work / QUARTO_FILE).write_text(yaml.safe_dump(config, allow_unicode=True, sort_keys=False), encoding="utf-8")
     return work
+
+
+def _summary_as_abstract(config: dict, summary: Path, executed: dict, work: Path, root: Path) -> None:
+    """The summary chapter (``capnuoc: summary:``) becomes the book's abstract, as the offline renderer prints it:
+    after the title block and before the contents (_quarto-plan.yml says why); it leaves the chapters."""
+    source = next((s for s in executed if Path(s) == summary or _inside(Path(s), root) == summary), None)
+    if source is None:
+        return
+    relative = str(_inside(summary, root))
+
+    def drop(entries: list) -> list:
+        return [{**e, "chapters": drop(e["chapters"] or [])} if isinstance(e, dict) and "chapters" in e else e
+                for e in entries if e != relative]
+
+    config["book"]["chapters"] = drop(config["book"]["chapters"])
+    title, text = render.abstract_of(render.notebook_markdown(Path(executed[source]), "print", work, "summary")).split("\n", 1)
+    config["book"]["abstract"] = text.strip()
+    config.setdefault("language", {})["section-title-abstract"] = title
 
 
 def _add_page_mark(config: dict, text: str, work: Path) -> None:

@@ -91,6 +91,7 @@ class Book:
     title_page: bool = True  # False: title block on top of page one, body right after it, no TOC in PDF/DOCX
     profile: str | None = None  # the Quarto profile of the document (conditional content `when-profile`)
     page_mark: str | None = None  # a line on every page: PDF and DOCX header, HTML banner (``page-mark``)
+    summary: Path | None = None  # the chapter that is the document's abstract: after the cover, before the contents
 
     @property
     def authors(self) -> tuple[str, ...]:
@@ -208,7 +209,17 @@ def read_book(quarto_yml: Path, document: str | None = None) -> Book:
         output_dir=Path(merged.get("output-dir") or "output/report"),
         number_sections=bool(merged.get("number-sections", True)),
         number_depth=int(merged["number-depth"]) if merged.get("number-depth") else None,
-        title_page=bool(merged.get("title-page", True)), profile=profile, page_mark=_opt(merged.get("page-mark")))
+        title_page=bool(merged.get("title-page", True)), profile=profile, page_mark=_opt(merged.get("page-mark")),
+        summary=_summary(merged.get("summary"), chapters, fail))
+
+
+def _summary(value, chapters: list[Path], fail) -> Path | None:
+    """``capnuoc: summary:``, one of the book's chapters (executed with them, shown as the abstract)."""
+    if not value:
+        return None
+    if Path(str(value)) not in chapters:
+        raise fail("render.summary_not_chapter", entry=str(value)[:80])
+    return Path(str(value))
 
 
 def _flatten_chapters(entries: list, fail) -> list[Path]:
@@ -454,7 +465,7 @@ def cover_authors(book: Book) -> list[str]:
     return [a for a in book.authors if not (book.organisation and _same_name(a, book.organisation))]
 
 
-def _metadata(book: Book, build: Path, fmt: str) -> Path:
+def _metadata(book: Book, build: Path, fmt: str, abstract: tuple[str, str] | None = None) -> Path:
     """Front matter; typst's title page and the DOCX cover show the organisation on top, HTML lists it first.
 
     Each name appears once: an author that is the organisation ("Ủy ban nhân dân tỉnh Cao Bằng" and
@@ -469,6 +480,8 @@ def _metadata(book: Book, build: Path, fmt: str) -> Path:
                        ("organisation", book.organisation if apart else None), ("date", book.date)):
         if value:
             meta[key] = value
+    if abstract:  # (title, Markdown): pandoc's and Quarto's abstract, after the title block and before the contents
+        meta["abstract-title"], meta["abstract"] = abstract
     if book.profile:  # Quarto's conditional content (when-profile) of the chapters
         meta["capnuoc-profile"] = book.profile
     if book.number_sections and book.number_depth:  # read by number-depth.lua, as Quarto passes it
@@ -488,7 +501,9 @@ def _filters(*names: str) -> list[str]:
 def _common(book: Book, build: Path, source: str, fmt: str) -> list[str]:
     # the PDF's contents are typst's outline, the DOCX's are written by _docx_contents: only HTML asks pandoc
     toc = ["--toc", "--toc-depth=2"] if fmt == "html" or (fmt == "typst" and book.title_page) else []
-    args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt)), *toc,
+    summary = build / f"{Path(source).stem}.summary.md"
+    abstract = tuple(summary.read_text(encoding="utf-8").split("\n", 1)) if summary.is_file() else None
+    args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt, abstract)), *toc,
             "--resource-path", str(build), *_filters(*FILTERS)]
     if book.number_sections and book.number_depth:  # pandoc has no number-depth: the filter Quarto's typst needs too
         args += _filters("number-depth.lua")
@@ -618,6 +633,8 @@ _DOCX_STYLES = {
     "Heading 3": (13, True, True, None, 6), "Heading 4": (13, True, True, None, 6),
     "TOC Heading": (14, True, None, "c", 6), "Table Caption": (12, True, False, "c", 3),
     "Image Caption": (12, None, True, "c", 6), "Captioned Figure": (None, None, None, "c", 0),
+    # the abstract, "Tóm tắt", the page after the cover: titled like the contents, its text like the body
+    "Abstract Title": (14, True, False, "c", 6), "Abstract": (13, None, False, "j", 6),
 }
 
 
@@ -741,6 +758,22 @@ def _docx_page_mark(doc, text: str) -> None:
 
 
 # ------------------------------------------------------------------------------- entry
+def _copy_of(executed: Path, chapter: Path) -> bool:
+    """An executed notebook is the chapter itself or its cached copy ("<stem>-<hash>.ipynb")."""
+    return executed.stem == chapter.stem or executed.stem.startswith(chapter.stem + "-")
+
+
+_FIRST_HEADING = re.compile(r"(?m)^#\s+(.+?)\s*(\{[^}]*\})?\s*$")
+
+
+def abstract_of(markdown: str) -> str:
+    """A chapter as an abstract: its first heading's text on the first line, then what follows the heading."""
+    found = _FIRST_HEADING.search(markdown)
+    if found is None:
+        return "\n" + markdown.strip() + "\n"
+    return found.group(1) + "\n" + markdown[found.end():].strip() + "\n"
+
+
 def render_document(executed: list[Path], book: Book, out_dir: Path, formats=FORMATS,
                     build_dir: Path | None = None) -> dict[str, Path]:
     """Render executed notebooks (in chapter order) to ``<out_dir>/<basename>.<fmt>``."""
@@ -758,10 +791,14 @@ def render_document(executed: list[Path], book: Book, out_dir: Path, formats=FOR
     out_dir.mkdir(parents=True, exist_ok=True)
     build.mkdir(parents=True, exist_ok=True)
     flavours = (["html"] if "html" in formats else []) + (["print"] if set(formats) - {"html"} else [])
+    summary = next((i for i, nb in enumerate(executed) if book.summary is not None and _copy_of(Path(nb), book.summary)), None)
     texts = {}
     for flavour in flavours:
         parts = [notebook_markdown(Path(nb), flavour, build, f"{i:02d}_{Path(nb).stem}")
                  for i, nb in enumerate(executed, start=1)]
+        (build / f"{flavour}.summary.md").unlink(missing_ok=True)
+        if summary is not None and summary < len(parts):  # the abstract: its heading is the title, the rest the text
+            (build / f"{flavour}.summary.md").write_text(abstract_of(parts.pop(summary)), encoding="utf-8")
         texts[flavour] = "\n\n".join(parts)
         (build / f"{flavour}.md").write_text(texts[flavour], encoding="utf-8")
     number = not any(_LABELLED.search(text) for text in texts.values())  # the notebooks label captions

@@ -43,17 +43,47 @@ def _estimate(table: pd.DataFrame, column: str) -> pd.Series:
     return source.str.startswith(ESTIMATE_PREFIX).fillna(False).astype(bool)
 
 
-def _system_estimates(ctx: ReportContext) -> pd.DataFrame:
-    """Per system (index: system_id): capacity, production, billed are estimates."""
-    systems = ctx.package.systems.set_index("system_id")
+def _system_estimates(ctx) -> pd.DataFrame:
+    """Per system (index: system_id): capacity, production, billed are estimates (``ctx``: a context or a package)."""
+    systems = getattr(ctx, "package", ctx).systems.set_index("system_id")
     return pd.DataFrame({c: _estimate(systems, c) for c in
                          ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day")})
 
 
-def _area_estimates(ctx: ReportContext) -> pd.DataFrame:
-    """Per area (index: area_id): population and served are estimates."""
-    areas = ctx.package.urban_areas.set_index("area_id")
+def _area_estimates(ctx) -> pd.DataFrame:
+    """Per area (index: area_id): population and served are estimates (``ctx``: a context or a package)."""
+    areas = getattr(ctx, "package", ctx).urban_areas.set_index("area_id")
     return pd.DataFrame({c: _estimate(areas, c) for c in ("population_base_persons", "served_base_persons")})
+
+
+def balance_input_estimates(package) -> pd.Series:
+    """Per system (index: system_id): True where an input of its water balance is an estimate (its volumes in
+    systems.csv, any network, apparent-loss or unbilled input in system_network.csv, its tariff or variable cost)."""
+    volumes = _system_estimates(package)[["production_m3_per_day", "billed_m3_per_day"]].any(axis=1)
+    network = package.system_network.set_index("system_id")
+    sources = [c for c in network.columns if c.endswith("_source")]
+    by_network = pd.DataFrame({c: network[c].astype("string").str.startswith(ESTIMATE_PREFIX).fillna(False).astype(bool)
+                               for c in sources}).any(axis=1)
+    return volumes.reindex(volumes.index.union(by_network.index), fill_value=False) | by_network.reindex(
+        volumes.index.union(by_network.index), fill_value=False)
+
+
+def per_system_estimated(ctx: ReportContext, frame: pd.DataFrame, published: tuple[str, ...] = ()) -> pd.DataFrame:
+    """The estimated cells of an annex table with one row per system, named in its first column (the short names
+    of the wide tables or the full names): every other column, except ``published`` ones, on the rows of systems
+    whose water balance has an estimated input; a row naming no system (the province's) when any system does."""
+    estimated = balance_input_estimates(ctx.package)
+    names = ctx.systems.set_index("system_id")["name_vi"]
+    by_name = {**{n: bool(estimated.get(i, False)) for i, n in names.items()},
+               **{n: bool(estimated.get(i, False)) for i, n in _names(ctx).items()}}
+    rows = np.array([by_name.get(str(v), bool(estimated.any())) for v in frame.iloc[:, 0]], dtype=bool)
+    return _mask(frame.columns, {c: rows for c in frame.columns[1:] if c not in published}, len(frame))
+
+
+def area_target_estimates(package) -> pd.Series:
+    """Per area (index: area_id): True where its Biểu 04 target is rebuilt (an estimate), not the plan's figure."""
+    targets = package.targets_area.set_index("area_id")
+    return _estimate(targets.rename(columns={"source": "coverage_target_pct_source"}), "coverage_target_pct")
 
 
 def _mask(columns: pd.Index, values: dict[str, object], rows: int) -> pd.DataFrame:
@@ -201,8 +231,7 @@ def bieu04_estimated(ctx: ReportContext) -> pd.DataFrame:
     frame = bieu04(ctx)
     areas = bieu04_frame(ctx)["area_id"]
     est = _area_estimates(ctx).loc[areas]
-    targets = ctx.package.targets_area.set_index("area_id")
-    target = _estimate(targets.rename(columns={"source": "coverage_target_pct_source"}), "coverage_target_pct").loc[areas]
+    target = area_target_estimates(ctx.package).loc[areas]
     columns = frame.columns
     return _mask(columns, {columns[1]: est["population_base_persons"] | est["served_base_persons"],
                            columns[2]: target}, len(frame))
@@ -362,6 +391,26 @@ def systems_projection(ctx: ReportContext, year: int) -> pd.DataFrame:
     })
 
 
+def systems_projection_estimated(ctx: ReportContext, year: int) -> pd.DataFrame:
+    """A projected year's utilisation (and its class) divides by the design capacity, an estimate where its
+    provenance says so; the volumes and losses are the simulation's."""
+    frame = systems_projection(ctx, year)
+    s = ctx.table("systems")
+    s = s[(s["year"] == year) & s["is_running"]]
+    capacity = _system_estimates(ctx)["design_capacity_m3_per_day"].reindex(s["system_id"], fill_value=False).to_numpy()
+    return _mask(frame.columns, {"Khai thác công suất (%)": capacity, "Mức độ khai thác": capacity}, len(frame))
+
+
+def province_projection_estimated(ctx: ReportContext) -> pd.DataFrame:
+    """The base year's population and people served are the sums of Biểu 03 (estimated areas make them estimates);
+    the plan's own aggregates (coverage, loss) are published."""
+    frame = province_projection(ctx)
+    est = _area_estimates(ctx)
+    base = (frame["Năm"] == str(ctx.plan.base_year)).to_numpy()
+    return _mask(frame.columns, {"Dân số đô thị (người)": base & bool(est["population_base_persons"].any()),
+                                 "Được cấp nước (người)": base & bool(est["served_base_persons"].any())}, len(frame))
+
+
 def _used_measures(ctx: ReportContext, order: str, names: pd.Series) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """The measures the least-cost cut uses, in ``order``, and their first columns (system and measure in Vietnamese)."""
     a = ctx.run.loss.allocation
@@ -444,6 +493,26 @@ def secondary_sources_note(ctx: ReportContext) -> str:
             "dưới đây và cần được thay bằng số liệu của cơ quan thống kê, Tổng điều tra dân số hoặc của tỉnh khi có.")
 
 
+def secondary_population_note(ctx: ReportContext, scopes: tuple[str, ...] | None = None, since: int | None = None) -> str:
+    """The published population figures behind a table that come from a secondary source (issue 12 item 10), each
+    with its unit, year and publisher and marked «thứ cấp»; '' when there are none. ``scopes`` and ``since`` keep
+    the figures a table rests on (the province's series from the fit's first year, say)."""
+    history = ctx.package.population_history
+    sources = ctx.package.sources.set_index("source_id")
+    if "kind" not in sources:
+        return ""
+    rows = history[history["source"].map(sources["kind"]) == "secondary"]
+    if scopes is not None:
+        rows = rows[rows["scope"].isin(scopes)]
+    if since is not None:
+        rows = rows[rows["year"] >= since]
+    if rows.empty:
+        return ""
+    parts = [f"{r.unit_vi} năm {r.year}: {fmt.persons(r.population_persons)}{' (đô thị)' if r.measure == 'urban' else ''}, "
+             f"theo {_source_title(sources.loc[r.source, 'publisher'])}" for r in rows.itertuples()]
+    return ("Số liệu dân số từ nguồn thứ cấp, chưa tìm được bản công bố chính thức (Phụ lục B.4): " + "; ".join(parts) + ".")
+
+
 def methods(ctx: ReportContext) -> pd.DataFrame:
     m = ctx.package.methods
     return pd.DataFrame({"Phương pháp ước tính": m["title"]})
@@ -511,6 +580,14 @@ def iwa_balance_province(ctx: ReportContext) -> pd.DataFrame:
     rows = [[box(k) if k else "" for k in row] for row in layout]
     rows[-1][3] = "Rò rỉ, vỡ ống, tràn bể (tổng, phần dư của cân bằng)"
     return pd.DataFrame(rows, columns=headers)
+
+
+def iwa_balance_province_estimated(ctx: ReportContext) -> pd.DataFrame:
+    """Every box with a value is a sum over systems whose balances have estimated inputs."""
+    frame = iwa_balance_province(ctx)
+    state = bl.balance_state(ctx.package)
+    any_estimate = bool(balance_input_estimates(ctx.package).reindex(state.index, fill_value=False).any())
+    return frame.map(lambda v: any_estimate and bool(re.search(r"\d", str(v)))).astype(bool)
 
 
 def iwa_balance_systems(ctx: ReportContext) -> pd.DataFrame:

@@ -207,6 +207,22 @@ window.addEventListener("load", () => setTimeout(() => {
     if (el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).display !== "inline") bad.push(what + " " + el.scrollWidth + " > " + el.clientWidth);
     if (r.width > 0 && (r.left < -1 || r.right > width + 1)) bad.push(what + " ra ngoài cửa sổ " + Math.round(r.left) + "–" + Math.round(r.right));
   }
+  // a word of a table cell (a number joined to its unit by a no-break space counts as one) is never cut across lines;
+  // a range "84,9–85,0" or "giờ/ngày" may break after its dash or slash
+  const cells = document.querySelectorAll("th, td");
+  for (const cell of cells) {
+    const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+      for (const m of node.data.matchAll(/[^ \\t\\n\\r\\u200b\\u00ad]+/g)) {
+        if (/[–—\-\/]/.test(m[0])) continue;
+        const range = document.createRange();
+        range.setStart(node, m.index);
+        range.setEnd(node, m.index + m[0].length);
+        const tops = new Set([...range.getClientRects()].filter(r => r.width > 0).map(r => Math.round(r.top)));
+        if (tops.size > 1) bad.push("từ bị cắt trong ô bảng «" + m[0] + "»");
+      }
+    }
+  }
   const fonts = new Set();
   for (const el of document.querySelectorAll("body, h1, h2, h3, p, td, th, caption, figcaption, li")) fonts.add(getComputedStyle(el).fontFamily);
   document.title = "LAYOUT " + JSON.stringify({bad: bad, fonts: [...fonts]});

@@ -51,17 +51,42 @@ def test_verdict_words_follow_the_probability(p, q):
     assert order.index(narrative._verdict_words(high)) <= order.index(narrative._verdict_words(low))
 
 
-def test_the_summary_is_the_first_chapter_after_the_home_page():
+def test_the_summary_is_the_books_abstract():
+    """_quarto-plan.yml names the summary chapter; both renderers print it after the cover, before the contents."""
     book = render.read_book(REPO_ROOT / "_quarto.yml", "plan")
-    assert book.notebooks()[1].name == "00_tom_tat.ipynb"
+    assert book.summary is not None and book.summary.name == "00_tom_tat.ipynb"
+    assert book.summary in book.notebooks()  # executed with the chapters
 
 
-def test_the_rendered_summary_fits_one_page(plan_document):
-    pdf = plan_document.outputs["pdf"]
-    pages = subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True, check=True).stdout.split("\f")
-    starts = [i for i, page in enumerate(pages) if re.search(r"^Tóm tắt\s*$", page, re.M)]
-    assert starts, "no page opens with Tóm tắt"
-    first = starts[0]
-    assert first <= 3, "cover, contents, home page, then the summary"
-    following = pages[first + 1] if first + 1 < len(pages) else ""
-    assert "Những phát hiện chính" in pages[first] and "Những phát hiện chính" not in following
+def _pages(pdf) -> list[str]:
+    return subprocess.run(["pdftotext", "-enc", "UTF-8", str(pdf), "-"], capture_output=True, text=True,
+                          check=True).stdout.split("\f")
+
+
+def test_the_summary_is_page_two_and_fits_it(plan_document):
+    """PDF page 2 opens with "Tóm tắt" and holds the whole summary; page 3 is the contents, not its continuation."""
+    pages = _pages(plan_document.outputs["pdf"])
+    second = [line.strip() for line in pages[1].splitlines() if line.strip()]
+    assert second and second[0] == "Tóm tắt", "page 2 does not open with Tóm tắt (an empty page after the cover?)"
+    assert "Những phát hiện chính" in pages[1]
+    third = [line.strip() for line in pages[2].splitlines() if line.strip()]
+    assert third and third[0] == "Mục lục"
+    assert sum(1 for page in pages if re.search(r"^Tóm tắt\s*$", page, re.M)) == 1  # not repeated as a chapter
+
+
+def test_the_summary_comes_before_the_contents_and_the_home_page_in_html_and_docx(plan_document):
+    page = plan_document.outputs["html"].read_text(encoding="utf-8")
+    title, abstract = page.find('id="title-block-header"'), page.find('class="abstract"')
+    contents, preface = page.find('id="TOC"'), page.find("Lời nói đầu</h1>")
+    assert 0 <= title < abstract < contents and (preface < 0 or abstract < preface)
+    assert "Những phát hiện chính" in page[abstract:contents]
+    from docx import Document
+
+    doc = Document(str(plan_document.outputs["docx"]))
+    styles = [(p.style.name, p.text.strip()) for p in doc.paragraphs]
+    abstract_at = next(i for i, (style, _) in enumerate(styles) if style.startswith("Abstract"))
+    contents_at = next(i for i, (style, _) in enumerate(styles) if style == "TOC Heading")
+    preface_at = next(i for i, (style, text) in enumerate(styles) if style.startswith("Heading") and "Lời nói đầu" in text)
+    assert abstract_at < contents_at < preface_at
+    assert all(style in ("Title", "Subtitle", "Author", "Date") for style, _ in styles[:abstract_at] if style != "Normal")
+    assert doc.paragraphs[contents_at].paragraph_format.page_break_before
