@@ -4,10 +4,9 @@
 
 Cold: ``output/`` is removed first (the documents, the tables and every cache the job keeps in
 ``output/.cache``: the projection run, the executed notebooks, the build folders). Warm: the same
-commands again, nothing changed. The commands are read from the ``report:`` recipe of the Makefile,
-so the benchmark times what ``make report`` runs; each is timed as a subprocess, in wall time and in CPU
-time (user + system of the process and everything it starts: kernels, pandoc, typst), because the
-machine may be shared and wall times are noisy.
+again, nothing changed. It runs ``make report`` itself (on an installed checkout), timing each command
+make echoes until the next, in wall time, and the whole in CPU time too (user + system of every process it
+starts: capnuoc, kernels, pandoc, typst), because the machine may be shared and wall times are noisy.
 
 The breakdown of the cold run:
 
@@ -29,7 +28,6 @@ import json
 import os
 import re
 import resource
-import shlex
 import shutil
 import subprocess
 import sys
@@ -42,45 +40,46 @@ OUTPUT = REPO / "output"
 CACHE = OUTPUT / ".cache"
 
 
-def report_commands() -> list[list[str]]:
-    """The commands of the Makefile's ``report:`` recipe, with $(BIN) as .venv/bin."""
-    lines = (REPO / "Makefile").read_text(encoding="utf-8").splitlines()
-    start = next(i for i, line in enumerate(lines) if line.startswith("report:"))
-    commands = []
-    for line in lines[start + 1:]:
-        if not line.startswith("\t"):
-            break
-        line = line.strip().lstrip("@").replace("$(BIN)", str(REPO / ".venv" / "bin"))
-        commands.append(shlex.split(line))
-    return commands
-
-
 def children_cpu() -> float:
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
     return usage.ru_utime + usage.ru_stime
 
 
-def run_job(label: str) -> tuple[float, float, list[tuple[str, float, float, str]]]:
-    """Run every command of the recipe; (wall, cpu, [(command, wall, cpu, stdout)])."""
-    rows = []
-    for command in report_commands():
-        cpu0, wall0 = children_cpu(), time.perf_counter()
-        done = subprocess.run(command, cwd=REPO, capture_output=True, text=True, env=dict(os.environ, COLUMNS="200"))
-        wall, cpu = time.perf_counter() - wall0, children_cpu() - cpu0
-        if done.returncode != 0:
-            sys.exit(f"{label}: {' '.join(command)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-        rows.append((" ".join(Path(command[0]).name if i == 0 else part for i, part in enumerate(command)), wall, cpu, done.stdout))
-    return sum(r[1] for r in rows), sum(r[2] for r in rows), rows
+def run_job(label: str) -> tuple[float, float, list[tuple[str, float, list[str]]]]:
+    """``make report``, its output read line by line: (wall, cpu, [(command make echoed, wall until the next, its output)])."""
+    cpu0, wall0 = children_cpu(), time.perf_counter()
+    process = subprocess.Popen(["make", "--no-print-directory", "report"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                               text=True, env=dict(os.environ, COLUMNS="200"))
+    rows: list[tuple[str, float, list[str]]] = []
+    started = wall0
+    for line in process.stdout:
+        if line.startswith(str(Path(".venv") / "bin")) or line.startswith(".venv/bin/"):  # make echoes each command
+            now = time.perf_counter()
+            if rows:
+                rows[-1] = (rows[-1][0], now - started, rows[-1][2])
+            rows.append((line.strip().replace(".venv/bin/", ""), 0.0, []))
+            started = now
+        elif rows:
+            rows[-1][2].append(line.rstrip())
+    code = process.wait()
+    wall, cpu = time.perf_counter() - wall0, children_cpu() - cpu0
+    if rows:
+        rows[-1] = (rows[-1][0], time.perf_counter() - started, rows[-1][2])
+    if code != 0:
+        sys.exit(f"{label}: make report failed ({code}):\n" + "\n".join(l for r in rows for l in r[2]))
+    return wall, cpu, rows
 
 
 def print_job(label: str, wall: float, cpu: float, rows, steps: bool) -> None:
-    print(f"\n{label}: {wall:6.1f} s wall, {cpu:6.1f} s CPU")
-    for command, w, c, stdout in rows:
-        print(f"  {w:6.1f} s wall {c:6.1f} s CPU  {command}")
+    print(f"\n{label}: {wall:6.1f} s wall, {cpu:6.1f} s CPU (make report, every process it started)")
+    for command, w, output in rows:
+        print(f"  {w:6.1f} s wall  {command}")
         if steps:  # the command's own timing lines ("  1,2 giây — step")
-            for line in stdout.splitlines():
+            for line in output:
                 if "giây" in line and "—" in line:
                     print(f"      {line.strip()}")
+    if not rows:
+        print("  (nothing to do: make found every target up to date)")
 
 
 def notebook_breakdown() -> None:
@@ -145,7 +144,6 @@ def main() -> None:
     args = parser.parse_args()
 
     print(f"{os.cpu_count()} cores; load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
-    print("commands: " + " ; ".join(" ".join(Path(c[0]).name if i == 0 else p for i, p in enumerate(c)) for c in report_commands()))
     if not args.no_cold:
         shutil.rmtree(OUTPUT, ignore_errors=True)
     wall, cpu, rows = run_job("cold")

@@ -95,6 +95,70 @@ def _units_joined_by_plain_spaces():
     fmt.join_units(False)
 
 
+# ------------------------------------------------------------------ the two tiers: `make test` (all) and `make test-fast`
+# A test is "slow" when it executes notebooks (papermill starts a kernel), renders a document, runs the command
+# line in a subprocess or runs a long hypothesis search; `pytest -m "not slow"` (make test-fast) leaves those out.
+# The guard below holds every other test to that: spawning a process (other than git, which a manifest asks
+# for its commit in milliseconds), executing a notebook or compiling typst fails it with this message.
+FAST_TIER_ALLOWED = frozenset({"git"})
+
+
+class SlowWorkInFastTest(AssertionError):
+    """A test without the ``slow`` marker started a process, a kernel or a typst compilation."""
+
+
+def _refuse(what: str, request) -> None:
+    message = (f"{request.node.nodeid} is in the fast tier (no `slow` marker) but {what}; "
+               "mark it `@pytest.mark.slow` (or the module `pytestmark = pytest.mark.slow`), or make it do less")
+    request.node.stash[_REFUSED] = message
+    raise SlowWorkInFastTest(message)
+
+
+_REFUSED = pytest.StashKey[str]()
+RENDERING_FIXTURES = {"plan_document", "evaluation_document", "documents_cache"}  # these render a document
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test that runs the command line or notebooks in a subprocess (``integration``) or uses a rendered
+    document is slow, whatever its module says (the marker ``-m "not slow"`` selects on)."""
+    for item in items:
+        if item.get_closest_marker("integration") is not None or RENDERING_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_guard(request, monkeypatch):
+    """Fail a test outside the ``slow`` tier that spawns a process, executes a notebook or compiles typst.
+
+    Patched at the lowest common point: ``subprocess.Popen._execute_child`` (every subprocess.run/Popen,
+    papermill's kernel launch and pypandoc included, however they imported Popen), ``typst.compile`` and
+    ``report.execute_notebook``. The failure is raised in the test and, should the code under test swallow
+    it, reported again at teardown.
+    """
+    if request.node.get_closest_marker("slow") is not None:
+        yield
+        return
+    import subprocess
+
+    original = subprocess.Popen._execute_child
+
+    def execute_child(self, args, *rest, **kwargs):
+        argv = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
+        program = Path(os.fsdecode(argv[0]).split()[0]).name if argv else ""
+        if program not in FAST_TIER_ALLOWED:
+            _refuse(f"starts a process ({program})", request)
+        return original(self, args, *rest, **kwargs)
+
+    monkeypatch.setattr(subprocess.Popen, "_execute_child", execute_child)
+    monkeypatch.setattr("typst.compile", lambda *a, **k: _refuse("compiles typst", request))
+    monkeypatch.setattr("capnuoc_model.report.execute_notebook", lambda *a, **k: _refuse("executes a notebook", request))
+    yield
+    refused = request.node.stash.get(_REFUSED, None)
+    if refused is not None:
+        pytest.fail(refused, pytrace=False)
+
+
 def pytest_terminal_summary(terminalreporter):
     """The corruption counts of tests/test_robustness_contract.py, when it ran (tried, rejected, ran, tracebacks)."""
     import sys
