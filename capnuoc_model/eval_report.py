@@ -11,7 +11,7 @@ shows them (page one, chapter 2, the command line) uses that text.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -150,8 +150,9 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
                           settings=repr(chosen), scenario=load_scenario(chosen.scenario, chosen.sets).fingerprint())
         path = io.resolve(cache_dir) / f"evaluation-{key}.pkl"
         cached = io.read_pickle(path)
-        if isinstance(cached, EvaluationContext):
-            return cached
+        if isinstance(cached, EvaluationContext):  # kept without its start of year (which holds functions): made again
+            run = cached_run(cached.package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
+            return replace(cached, start=ev.start_of_year(run, cached.year, chosen.source_vi))
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example
     year = year or package.plan.plan_year
@@ -161,7 +162,7 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
     evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year), package.plan))
     context = EvaluationContext(package, reported, evaluation, start, int(year))
     if path is not None:
-        io.write_pickle(context, path)
+        io.write_pickle(replace(context, start=None), path)
     return context
 
 
