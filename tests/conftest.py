@@ -107,14 +107,15 @@ class SlowWorkInFastTest(AssertionError):
     """A test without the ``slow`` marker started a process, a kernel or a typst compilation."""
 
 
-def _refuse(what: str, request) -> None:
-    message = (f"{request.node.nodeid} is in the fast tier (no `slow` marker) but {what}; "
+def _refuse(what: str, item) -> None:
+    message = (f"{item.nodeid} is in the fast tier (no `slow` marker) but {what}; "
                "mark it `@pytest.mark.slow` (or the module `pytestmark = pytest.mark.slow`), or make it do less")
-    request.node.stash[_REFUSED] = message
+    item.stash[_REFUSED] = message
     raise SlowWorkInFastTest(message)
 
 
 _REFUSED = pytest.StashKey[str]()
+_CALL_FAILED = pytest.StashKey[bool]()
 RENDERING_FIXTURES = {"plan_document", "evaluation_document", "documents_cache"}  # these render a document
 
 
@@ -127,19 +128,23 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.slow)
 
 
-@pytest.fixture(autouse=True)
-def _fast_tier_guard(request, monkeypatch):
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
     """Fail a test outside the ``slow`` tier that spawns a process, executes a notebook or compiles typst.
 
+    Active through the test's whole run, so that module and session fixtures it sets up are held to it too.
     Patched at the lowest common point: ``subprocess.Popen._execute_child`` (every subprocess.run/Popen,
     papermill's kernel launch and pypandoc included, however they imported Popen), ``typst.compile`` and
-    ``report.execute_notebook``. The failure is raised in the test and, should the code under test swallow
-    it, reported again at teardown.
+    ``report.execute_notebook``. The failure is raised where it happens and, should the code under test
+    swallow it, reported again when the test ends.
     """
-    if request.node.get_closest_marker("slow") is not None:
-        yield
-        return
+    if item.get_closest_marker("slow") is not None:
+        return (yield)
     import subprocess
+
+    import typst
+
+    from capnuoc_model import report
 
     original = subprocess.Popen._execute_child
 
@@ -147,19 +152,26 @@ def _fast_tier_guard(request, monkeypatch):
         argv = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
         program = Path(os.fsdecode(argv[0]).split()[0]).name if argv else ""
         if program not in FAST_TIER_ALLOWED:
-            _refuse(f"starts a process ({program})", request)
+            _refuse(f"starts a process ({program})", item)
         return original(self, args, *rest, **kwargs)
 
-    monkeypatch.setattr(subprocess.Popen, "_execute_child", execute_child)
-    monkeypatch.setattr("typst.compile", lambda *a, **k: _refuse("compiles typst", request))
-    monkeypatch.setattr("capnuoc_model.report.execute_notebook", lambda *a, **k: _refuse("executes a notebook", request))
+    patch = pytest.MonkeyPatch()
+    patch.setattr(subprocess.Popen, "_execute_child", execute_child)
+    patch.setattr(typst, "compile", lambda *a, **k: _refuse("compiles typst", item))
+    patch.setattr(report, "execute_notebook", lambda *a, **k: _refuse("executes a notebook", item))
+    try:
+        return (yield)
+    finally:
+        patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_guard(request):
+    """A refusal the code under test swallowed still fails the test (see pytest_runtest_protocol)."""
     yield
     refused = request.node.stash.get(_REFUSED, None)
-    if refused is not None and not request.node.stash.get(_CALL_FAILED, False):  # the code under test swallowed it
+    if refused is not None and not request.node.stash.get(_CALL_FAILED, False):
         pytest.fail(refused, pytrace=False)
-
-
-_CALL_FAILED = pytest.StashKey[bool]()
 
 
 @pytest.hookimpl(wrapper=True)

@@ -215,6 +215,7 @@ def test_a_chart_and_its_caption_are_one_figure():
     assert "caption" not in _pandoc("![](hinh.png)\n\n*Chú thích thường*\n", "typst", "figure-captions.lua")
 
 
+@pytest.mark.slow
 def test_headings_are_not_wrapped_in_the_typst_source(tmp_path):
     """typst breaks a heading's line where pandoc wrapped it: the typst source keeps each heading on one line."""
     path = tmp_path / "01.ipynb"
@@ -284,6 +285,7 @@ def test_strips_are_sized_for_their_wrapped_names(build):
 
 
 # ------------------------------------------------------------------------------------------ 15: DOCX
+@pytest.mark.slow
 def test_docx_cover_contents_and_landscape_section(tmp_path):
     display.start_chapter(1)
     wide = display.TableOutput(display.format_frame(pd.DataFrame({f"Cột {k} (m³/ngày đêm)": [1234.5] for k in range(12)})),

@@ -283,6 +283,7 @@ def test_notebook_filter_hands_quarto_the_executed_copy_without_streams(tmp_path
     assert quarto.ipynb_filter(other, tmp_path) == other  # not executed yet: unchanged
 
 
+@pytest.mark.slow
 def test_filter_script_runs_as_quarto_runs_it():
     """cwd the notebook's folder, the source on stdin, the notebook on stdout; quick (it runs per chapter and format)."""
     import time
@@ -314,6 +315,7 @@ def test_post_render_drops_the_cdn_scripts_quarto_adds(tmp_path):
     assert other.read_bytes() == b"%PDF"
 
 
+@pytest.mark.slow
 def test_post_render_script_runs_as_quarto_runs_it(tmp_path):
     page = tmp_path / "index.html"
     page.write_text('<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>\n<p>Mục lục</p>\n',
@@ -325,6 +327,7 @@ def test_post_render_script_runs_as_quarto_runs_it(tmp_path):
     assert page.read_text(encoding="utf-8") == "<p>Mục lục</p>\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_offline_renderer_shows_the_home_page_unnumbered(document, tmp_path):
     if shutil.which("pdftotext") is None:
