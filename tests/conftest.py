@@ -99,8 +99,9 @@ def _units_joined_by_plain_spaces():
 # A test is "slow" when it executes notebooks (papermill starts a kernel), renders a document, runs the command
 # line in a subprocess or runs a long hypothesis search; `pytest -m "not slow"` (make test-fast) leaves those out.
 # The guard below holds every other test to that: spawning a process (other than git, which a manifest asks
-# for its commit in milliseconds), executing a notebook or compiling typst fails it with this message.
-FAST_TIER_ALLOWED = frozenset({"git"})
+# for its commit, and fc-list, which finds the document fonts, both in milliseconds), executing a notebook or
+# compiling typst fails it with this message.
+FAST_TIER_ALLOWED = frozenset({"git", "fc-list"})
 
 
 class SlowWorkInFastTest(AssertionError):

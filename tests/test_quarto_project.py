@@ -72,6 +72,7 @@ def test_every_chapter_is_a_stored_notebook_and_the_home_page_comes_first(docume
     assert render.read_book(QUARTO_YML, document).notebooks()[0] == Path(home)
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_home_page_is_an_unnumbered_preface_with_text_for_its_document(document):
     home = nbformat.read(REPO / _chapters(_config(document)["book"]["chapters"])[0], as_version=4)
@@ -188,6 +189,7 @@ def test_typst_fonts_come_from_the_file_the_offline_template_uses():
     assert "font:" not in (render.TEMPLATES_DIR / "capnuoc.typ").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 def test_typst_filters_number_chapters_only_and_keep_table_captions():
     config = _config("plan")
     filters = [(REPO / f).resolve() for f in config["format"]["typst"]["filters"]]
@@ -207,6 +209,7 @@ def test_typst_filters_number_chapters_only_and_keep_table_captions():
     assert "caption:" not in typ  # no figure caption left for typst to drop
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 def test_docx_reference_document_is_the_projects_decree_30_file(tmp_path):
     import docx
 
