@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
@@ -43,18 +43,19 @@ class ReportContext:
         return self.run.tables[name]
 
 
+def content_key(data_dir: Path, **parts: object) -> str:
+    """Content hash of the data package's files (every table, plan.yaml, the derivation's priors), the code and ``parts``."""
+    content = {
+        "data": [io.sha256_file(f) for f in mf.data_files(data_dir)],
+        "code": [io.sha256_file(f) for f in sorted(Path(capnuoc_model.__file__).parent.glob("*.py"))],
+        **parts,
+    }
+    return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:24]
+
+
 def run_key(package: io.DataPackage, scenario: Scenario, draws: int, seed: int) -> str:
     """Content hash of everything a run depends on: data files, effective assumptions, draws, seed, code version."""
-    data = mf.data_files(package.directory)  # every table, plan.yaml and the derivation's priors
-    code = sorted(Path(capnuoc_model.__file__).parent.glob("*.py"))
-    content = {
-        "data": [io.sha256_file(f) for f in data],
-        "code": [io.sha256_file(f) for f in code],
-        "scenario": scenario.fingerprint(),
-        "draws": draws,
-        "seed": seed,
-    }
-    return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:24]
+    return content_key(package.directory, scenario=scenario.fingerprint(), draws=draws, seed=seed)
 
 
 def cached_run(package: io.DataPackage, scenario: Scenario, draws: int, seed: int, cache_dir: Path) -> runs.ProjectionRun:
@@ -76,13 +77,25 @@ def load_context(
     data_dir: str | Path = "data",
     cache_dir: str | Path = DEFAULT_CACHE,
 ) -> ReportContext:
-    """Everything the notebooks show, from the data package and one scenario (paths relative to the repository)."""
-    package = io.load_package(io.resolve(data_dir))
+    """Everything the notebooks show, from the data package and one scenario (paths relative to the repository).
+
+    Kept in the cache under a key of the data files, the code, the scenario, draws and seed: the chapters of a
+    document each load it in a fraction of a second instead of reading and validating the package again.
+    """
+    data = io.resolve(data_dir)
     scenario_file = io.resolve(scenario)
     chosen = load_scenario(scenario_file, list(sets))
-    run = cached_run(package, chosen, int(draws), int(seed), io.resolve(cache_dir))
+    cache = io.resolve(cache_dir)
+    path = cache / f"context-{content_key(data, kind='report', scenario=chosen.fingerprint(), file=str(scenario_file), sets=list(sets), draws=int(draws), seed=int(seed))}.pkl"
+    cached = io.read_pickle(path)
+    if isinstance(cached, ReportContext):
+        return replace(cached, scenario=chosen, scenario_file=scenario_file)
+    package = io.load_package(data)
+    run = cached_run(package, chosen, int(draws), int(seed), cache)
     areas = bl.area_state(package)
     systems = bl.system_state(package)
     running = systems.dropna(subset=["production_m3_per_day"])
-    return ReportContext(package, chosen, scenario_file, run, areas, systems,
-                         bl.province_coverage_pct(areas), bl.province_loss_pct(running))
+    context = ReportContext(package, chosen, scenario_file, run, areas, systems,
+                            bl.province_coverage_pct(areas), bl.province_loss_pct(running))
+    io.write_pickle(context, path)
+    return context

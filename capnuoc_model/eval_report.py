@@ -11,7 +11,7 @@ shows them (page one, chapter 2, the command line) uses that text.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -140,15 +140,30 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
     the plan's ``manifest.json`` (``plan_manifest``) says it was.
     ``actuals`` None (or empty): the package's illustrative example; ``year`` None (or 0): the plan year.
     """
+    chosen = projection_settings(scenario, sets, draws, seed, plan_manifest or None)
+    path = None
+    if actuals:  # kept in the cache under a key of everything it is computed from (the chapters share it)
+        from capnuoc_model.context import content_key
+
+        key = content_key(io.resolve(data_dir), kind="evaluation", year=year, data_date=str(data_date),
+                          actuals=[io.sha256_file(p) for p in io.actuals_files(io.resolve(actuals))], file=str(io.resolve(actuals)),
+                          settings=repr(chosen), scenario=load_scenario(chosen.scenario, chosen.sets).fingerprint())
+        path = io.resolve(cache_dir) / f"evaluation-{key}.pkl"
+        cached = io.read_pickle(path)
+        if isinstance(cached, EvaluationContext):  # kept without its start of year (which holds functions): made again
+            run = cached_run(cached.package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
+            return replace(cached, start=ev.start_of_year(run, cached.year, chosen.source_vi))
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example
     year = year or package.plan.plan_year
     reported = io.load_actuals(io.resolve(actuals), package, int(year))
-    chosen = projection_settings(scenario, sets, draws, seed, plan_manifest or None)
     run = cached_run(package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
     start = ev.start_of_year(run, int(year), chosen.source_vi)
     evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year), package.plan))
-    return EvaluationContext(package, reported, evaluation, start, int(year))
+    context = EvaluationContext(package, reported, evaluation, start, int(year))
+    if path is not None:
+        io.write_pickle(replace(context, start=None), path)
+    return context
 
 
 # ---------------------------------------------------------------------------- cells

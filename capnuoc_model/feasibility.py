@@ -27,7 +27,6 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
 
 from capnuoc_model import engine, fmt
 from capnuoc_model import losses
@@ -265,6 +264,13 @@ def cut_needed(loss_m3_per_day: float, production_m3_per_day: float, target_pct:
     """Loss volume to remove so that loss / production = target (removing loss lowers production too)."""
     t = target_pct / 100
     return max(0.0, (loss_m3_per_day - t * production_m3_per_day) / (1 - t))
+
+
+def linprog(*args, **kwargs):
+    """scipy's ``linprog`` (HiGHS), imported on the first solve: a notebook or command that reads a cached run never solves."""
+    from scipy.optimize import linprog as solve
+
+    return solve(*args, **kwargs)
 
 
 def _solver_problem(status: int, what_vi: str) -> str:

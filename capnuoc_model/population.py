@@ -31,7 +31,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 METHOD_ID = "loglinear_ols"
 
@@ -70,9 +69,14 @@ def fit_growth(history: pd.DataFrame, scope: str = "province", measure: str = "t
     rows = _series(history, scope, measure)
     if len(rows) < 3:
         raise ValueError(f"{scope}/{measure}: {len(rows)} whole-scope figure(s); a fit with a standard error needs ≥ 3")
+    # statsmodels' regression module only, imported here: `statsmodels.api` loads its graphics, datasets, formulas
+    # and time series too, seconds at every start of the command line and of each notebook kernel
+    from statsmodels.regression.linear_model import OLS
+    from statsmodels.tools.tools import add_constant
+
     years = rows["year"].astype("int64").to_numpy()
-    x = sm.add_constant((years - base_year).astype(float))
-    result = sm.OLS(np.log(rows["population_persons"].astype(float).to_numpy()), x).fit()
+    x = add_constant((years - base_year).astype(float))
+    result = OLS(np.log(rows["population_persons"].astype(float).to_numpy()), x).fit()
     slope, slope_se = float(result.params[1]), float(result.bse[1])
     growth = 100 * np.expm1(slope)
     growth_se = 100 * np.exp(slope) * slope_se  # delta method

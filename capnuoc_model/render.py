@@ -803,6 +803,11 @@ def render_document(executed: list[Path], book: Book, out_dir: Path, formats=FOR
         (build / f"{flavour}.md").write_text(texts[flavour], encoding="utf-8")
     number = not any(_LABELLED.search(text) for text in texts.values())  # the notebooks label captions
     renderers = {"html": _render_html, "pdf": _render_pdf, "docx": _render_docx}
-    for fmt in formats:
-        renderers[fmt](book, build, out_dir / f"{book.basename}.{fmt}", number)
+    # the formats at once: each is mostly pandoc (a process) and writes its own files in the build folder
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=len(formats) or 1) as pool:
+        jobs = [pool.submit(renderers[fmt], book, build, out_dir / f"{book.basename}.{fmt}", number) for fmt in formats]
+        for job in jobs:  # in format order: the first failure is the one reported
+            job.result()
     return {fmt: out_dir / f"{book.basename}.{fmt}" for fmt in formats}

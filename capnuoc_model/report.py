@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import shutil
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -35,7 +36,8 @@ from capnuoc_model.scenario import load_scenario
 
 QUARTO_FILE = "_quarto.yml"
 KERNEL = "python3"
-WORKERS = 2
+# notebooks executed at once: one kernel per core (each is mostly CPU: start-up, imports, tables, charts), at least 2
+WORKERS = min(8, max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)))
 RENDERERS = ("quarto", "offline")  # `capnuoc report --renderer`
 NOTEBOOKS_ONLY = "none"  # execute the chapters, render nothing (what plain `quarto render` needs first)
 

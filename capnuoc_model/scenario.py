@@ -66,7 +66,6 @@ import numpy as np
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
-from scipy import stats
 
 from capnuoc_model import fmt
 from capnuoc_model.errors import CapnuocInputError, Violation
@@ -850,6 +849,8 @@ def sample(a: Assumption, n: int, rng: np.random.Generator) -> np.ndarray:
     elif isinstance(d, Uniform):
         x = rng.uniform(d.low, d.high, n)
     elif isinstance(d, Normal):
+        from scipy import stats  # here, not at the top: scipy.stats takes a second to import, and most runs never sample
+
         lo, hi = support(d)
         x = stats.truncnorm.rvs((lo - d.mean) / d.sd, (hi - d.mean) / d.sd, loc=d.mean, scale=d.sd,
                                 size=n, random_state=rng)

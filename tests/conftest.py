@@ -95,6 +95,94 @@ def _units_joined_by_plain_spaces():
     fmt.join_units(False)
 
 
+# ------------------------------------------------------------------ the two tiers: `make test` (all) and `make test-fast`
+# A test is "slow" when it executes notebooks (papermill starts a kernel), renders a document, runs the command
+# line in a subprocess or runs a long hypothesis search; `pytest -m "not slow"` (make test-fast) leaves those out.
+# The guard below holds every other test to that: spawning a process (other than git, which a manifest asks
+# for its commit, and fc-list, which finds the document fonts, both in milliseconds), executing a notebook or
+# compiling typst fails it with this message.
+FAST_TIER_ALLOWED = frozenset({"git", "fc-list"})
+
+
+class SlowWorkInFastTest(AssertionError):
+    """A test without the ``slow`` marker started a process, a kernel or a typst compilation."""
+
+
+def _refuse(what: str, item) -> None:
+    message = (f"{item.nodeid} is in the fast tier (no `slow` marker) but {what}; "
+               "mark it `@pytest.mark.slow` (or the module `pytestmark = pytest.mark.slow`), or make it do less")
+    item.stash[_REFUSED] = message
+    raise SlowWorkInFastTest(message)
+
+
+_REFUSED = pytest.StashKey[str]()
+_CALL_FAILED = pytest.StashKey[bool]()
+RENDERING_FIXTURES = {"plan_document", "evaluation_document", "documents_cache"}  # these render a document
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    """A test that runs the command line or notebooks in a subprocess (``integration``) or uses a rendered
+    document is slow, whatever its module says (the marker ``-m "not slow"`` selects on)."""
+    for item in items:
+        if item.get_closest_marker("integration") is not None or RENDERING_FIXTURES & set(item.fixturenames):
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item, nextitem):
+    """Fail a test outside the ``slow`` tier that spawns a process, executes a notebook or compiles typst.
+
+    Active through the test's whole run, so that module and session fixtures it sets up are held to it too.
+    Patched at the lowest common point: ``subprocess.Popen._execute_child`` (every subprocess.run/Popen,
+    papermill's kernel launch and pypandoc included, however they imported Popen), ``typst.compile`` and
+    ``report.execute_notebook``. The failure is raised where it happens and, should the code under test
+    swallow it, reported again when the test ends.
+    """
+    if item.get_closest_marker("slow") is not None:
+        return (yield)
+    import subprocess
+
+    import typst
+
+    from capnuoc_model import report
+
+    original = subprocess.Popen._execute_child
+
+    def execute_child(self, args, *rest, **kwargs):
+        argv = [args] if isinstance(args, (str, bytes, os.PathLike)) else list(args)
+        program = Path(os.fsdecode(argv[0]).split()[0]).name if argv else ""
+        if program not in FAST_TIER_ALLOWED:
+            _refuse(f"starts a process ({program})", item)
+        return original(self, args, *rest, **kwargs)
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(subprocess.Popen, "_execute_child", execute_child)
+    patch.setattr(typst, "compile", lambda *a, **k: _refuse("compiles typst", item))
+    patch.setattr(report, "execute_notebook", lambda *a, **k: _refuse("executes a notebook", item))
+    try:
+        return (yield)
+    finally:
+        patch.undo()
+
+
+@pytest.fixture(autouse=True)
+def _fast_tier_guard(request):
+    """A refusal the code under test swallowed still fails the test (see pytest_runtest_protocol)."""
+    yield
+    refused = request.node.stash.get(_REFUSED, None)
+    if refused is not None and not request.node.stash.get(_CALL_FAILED, False):
+        pytest.fail(refused, pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    if report.when == "call":
+        item.stash[_CALL_FAILED] = report.failed
+    return report
+
+
 def pytest_terminal_summary(terminalreporter):
     """The corruption counts of tests/test_robustness_contract.py, when it ran (tried, rejected, ran, tracebacks)."""
     import sys

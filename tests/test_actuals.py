@@ -147,6 +147,7 @@ def test_rule_through_csv(csv_copy, package, table, key, column, value, fragment
     assert fragment in found[0]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("table, key, column, value, fragment", CASES, ids=IDS)
 def test_rule_through_excel(xlsx_copy, package, table, key, column, value, fragment):
     sheet, row, letter = edit_xlsx(xlsx_copy, table, key, column, value)

@@ -117,6 +117,7 @@ def test_validation_checks_the_ranges_of_the_new_columns(data_copy):
 KEYS = ("nrw_pct", "real_losses_l_per_conn_day", "uarl_m3_per_day", "ili", "ili_band")
 
 
+@pytest.mark.slow
 def test_baseline_json_carries_the_iwa_indicators(balance):
     result = run_cli("baseline", "--json")
     assert result.returncode == 0, result.stderr

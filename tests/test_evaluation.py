@@ -383,6 +383,7 @@ def _decided(evaluation: ev.Evaluation) -> dict[str, str]:
     return {t: s for t, s in zip(evaluation.targets["target_id"], evaluation.targets["status"]) if s in (ev.MET, ev.NOT_MET)}
 
 
+@pytest.mark.slow
 @settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_no_status_changes_when_a_missing_report_takes_either_end_of_its_range(package, data):

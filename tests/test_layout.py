@@ -78,6 +78,7 @@ def test_long_tokens_get_places_to_break_and_nothing_else_changes(text):
                for w in [display.breakable(w)])
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 def test_a_wide_table_is_landscape_everywhere():
     frame = pd.DataFrame({f"Cột số {k} (m³/ngày đêm)": [1234.5, 2.0] for k in range(12)})
     display.start_chapter(1)
@@ -197,6 +198,7 @@ def test_documents_join_numbers_and_units_with_a_no_break_space(value, shape):
     ("4.829 m³/ngày đêm", "4.829\u00a0m³/ngày"), ("(87,4 %)", "(87,4\u00a0%)"), ("20–24 giờ", "20–24\u00a0giờ"),
     ("0,169 tỷ đồng", "0,169\u00a0tỷ"), ("thiếu 2,5 điểm % nữa", "2,5\u00a0điểm\u00a0%"), ("8-12 %", "8-12\u00a0%"),
 ])
+@pytest.mark.slow  # pandoc, in a subprocess
 def test_units_filter_joins_the_notebooks_own_numbers(text, joined):
     for to in ("typst", "html", "plain"):  # typst writes the no-break space as "~" and an en dash as "--"
         expected = joined.replace("\u00a0", "~").replace("–", "--") if to == "typst" else joined
@@ -204,6 +206,7 @@ def test_units_filter_joins_the_notebooks_own_numbers(text, joined):
     assert "năm\u00a02025" not in _pandoc("năm 2025", "plain", "units-nbsp.lua")  # a year is not a unit's number
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 def test_a_chart_and_its_caption_are_one_figure():
     markdown = "![](hinh.png)\n\n*Hình A.2. Tỷ lệ bao phủ dự báo*\n\nĐoạn sau.\n"
     typ = _pandoc(markdown, "typst", "figure-captions.lua")
@@ -215,6 +218,7 @@ def test_a_chart_and_its_caption_are_one_figure():
     assert "caption" not in _pandoc("![](hinh.png)\n\n*Chú thích thường*\n", "typst", "figure-captions.lua")
 
 
+@pytest.mark.slow
 def test_headings_are_not_wrapped_in_the_typst_source(tmp_path):
     """typst breaks a heading's line where pandoc wrapped it: the typst source keeps each heading on one line."""
     path = tmp_path / "01.ipynb"
@@ -284,6 +288,7 @@ def test_strips_are_sized_for_their_wrapped_names(build):
 
 
 # ------------------------------------------------------------------------------------------ 15: DOCX
+@pytest.mark.slow
 def test_docx_cover_contents_and_landscape_section(tmp_path):
     display.start_chapter(1)
     wide = display.TableOutput(display.format_frame(pd.DataFrame({f"Cột {k} (m³/ngày đêm)": [1234.5] for k in range(12)})),

@@ -191,6 +191,7 @@ def test_baseline_json_has_the_money_and_the_indicators():
     assert "NaN" not in result.stdout
 
 
+@pytest.mark.slow
 def test_without_a_loss_target_the_package_is_rejected(data_copy):
     """The projection, the loss classes and the value of reaching the target all need the plan's loss target:
     a package without one is a located error, not a traceback or a NaN in the JSON."""

@@ -72,6 +72,7 @@ def test_every_chapter_is_a_stored_notebook_and_the_home_page_comes_first(docume
     assert render.read_book(QUARTO_YML, document).notebooks()[0] == Path(home)
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_home_page_is_an_unnumbered_preface_with_text_for_its_document(document):
     home = nbformat.read(REPO / _chapters(_config(document)["book"]["chapters"])[0], as_version=4)
@@ -188,6 +189,7 @@ def test_typst_fonts_come_from_the_file_the_offline_template_uses():
     assert "font:" not in (render.TEMPLATES_DIR / "capnuoc.typ").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 def test_typst_filters_number_chapters_only_and_keep_table_captions():
     config = _config("plan")
     filters = [(REPO / f).resolve() for f in config["format"]["typst"]["filters"]]
@@ -207,6 +209,7 @@ def test_typst_filters_number_chapters_only_and_keep_table_captions():
     assert "caption:" not in typ  # no figure caption left for typst to drop
 
 
+@pytest.mark.slow  # pandoc, in a subprocess
 def test_docx_reference_document_is_the_projects_decree_30_file(tmp_path):
     import docx
 
@@ -283,6 +286,7 @@ def test_notebook_filter_hands_quarto_the_executed_copy_without_streams(tmp_path
     assert quarto.ipynb_filter(other, tmp_path) == other  # not executed yet: unchanged
 
 
+@pytest.mark.slow
 def test_filter_script_runs_as_quarto_runs_it():
     """cwd the notebook's folder, the source on stdin, the notebook on stdout; quick (it runs per chapter and format)."""
     import time
@@ -314,6 +318,7 @@ def test_post_render_drops_the_cdn_scripts_quarto_adds(tmp_path):
     assert other.read_bytes() == b"%PDF"
 
 
+@pytest.mark.slow
 def test_post_render_script_runs_as_quarto_runs_it(tmp_path):
     page = tmp_path / "index.html"
     page.write_text('<script src="https://cdnjs.cloudflare.com/ajax/libs/require.js/2.3.6/require.min.js"></script>\n<p>Mục lục</p>\n',
@@ -325,6 +330,7 @@ def test_post_render_script_runs_as_quarto_runs_it(tmp_path):
     assert page.read_text(encoding="utf-8") == "<p>Mục lục</p>\n"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_offline_renderer_shows_the_home_page_unnumbered(document, tmp_path):
     if shutil.which("pdftotext") is None:

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow  # renders documents (a module fixture renders one in every format)
+
 nbformat = pytest.importorskip("nbformat")
 docx = pytest.importorskip("docx")
 alt = pytest.importorskip("altair")
@@ -92,6 +94,7 @@ def test_writes_the_three_formats(rendered):
     assert (rendered["build"] / "thu.typ").is_file() and (rendered["build"] / "reference.docx").is_file()
 
 
+@pytest.mark.slow
 def test_pdf_text_has_vietnamese_headings_and_numbers(rendered):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")
@@ -159,6 +162,7 @@ window.addEventListener("load", () => capnuocProbe(30));
 </script>"""
 
 
+@pytest.mark.slow
 def test_html_charts_and_tooltips_work_offline_in_chromium(rendered, tmp_path):
     browser = shutil.which("chromium") or shutil.which("chromium-browser")
     if browser is None:
@@ -177,6 +181,7 @@ def test_html_charts_and_tooltips_work_offline_in_chromium(rendered, tmp_path):
     assert "TOOLTIP" in title and "visible" in title and "TP Cao Bằng" in title, title
 
 
+@pytest.mark.slow
 def test_read_book_from_quarto_yml(tmp_path):
     yml = tmp_path / "_quarto.yml"
     yml.write_text("""
@@ -224,6 +229,7 @@ def test_read_book_reads_the_project_file():
     assert book.title and book.lang == "vi" and book.chapters
 
 
+@pytest.mark.slow
 def test_bad_inputs_are_located_errors(rendered, tmp_path):
     broken = tmp_path / "broken.ipynb"
     broken.write_text("{not json", encoding="utf-8")
@@ -247,6 +253,7 @@ def test_find_quarto(monkeypatch, tmp_path):
     assert render.find_quarto() is None
 
 
+@pytest.mark.slow
 def test_captions_labelled_by_the_notebooks_are_not_numbered_twice(tmp_path):
     """Outputs shaped like capnuoc_model.display: 'Bảng 2.1. ...' pandoc caption, '*Hình 2.1. ...*' line."""
     rows = "\n".join(f"| {a} | {b} |" for a, b in ROWS)
@@ -269,6 +276,7 @@ def test_captions_labelled_by_the_notebooks_are_not_numbered_twice(tmp_path):
         assert "Bảng 1" not in text and "Hình 1" not in text
 
 
+@pytest.mark.slow
 def test_number_depth_keeps_deeper_headings_unnumbered(tmp_path):
     if shutil.which("pdftotext") is None:
         pytest.skip("pdftotext (poppler-utils) is not installed")

@@ -194,6 +194,7 @@ def corrupt(data: bytes, rng: random.Random, how: str) -> bytes:
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(CSV_FILES), how=st.sampled_from(["flip", "delete", "insert", "truncate", "shuffle"]),
        seed=st.integers(0, 2**32 - 1), times=st.integers(1, 4))
+@pytest.mark.slow
 def test_fuzzed_data_package_gives_located_messages(tmp_path_factory, name, how, seed, times):
     target = tmp_path_factory.mktemp("fuzz") / "data"
     shutil.copytree(DATA, target)
@@ -213,6 +214,7 @@ def test_fuzzed_data_package_gives_located_messages(tmp_path_factory, name, how,
 SCENARIO_TEXT = (REPO / "analysis" / "scenarios" / "projects_slip.yaml").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), how=st.sampled_from(["flip", "delete", "insert", "truncate", "shuffle"]))
 def test_fuzzed_scenario_gives_located_messages(tmp_path_factory, seed, how):
@@ -224,6 +226,7 @@ def test_fuzzed_scenario_gives_located_messages(tmp_path_factory, seed, how):
         assert error.violations and all(v.problem and v.expected for v in error.violations)
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_fuzzed_inputs_through_the_cli(tmp_path, seed):

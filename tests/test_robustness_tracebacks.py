@@ -85,6 +85,7 @@ def templates(tmp_path, monkeypatch):
     render._template.cache_clear()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", render.TEMPLATE_FILES)
 def test_missing_template_is_located_before_any_notebook_runs(templates, monkeypatch, name):
     (templates / name).unlink()
@@ -125,6 +126,7 @@ def test_evaluate_tables_only_needs_no_template(templates, tmp_path):
     assert (tmp_path / "danh_gia" / "bang_danh_gia" / "chi_tieu.csv").is_file()
 
 
+@pytest.mark.slow
 def test_a_failing_notebook_exits_2_with_its_cell(tmp_path, monkeypatch):
     def fails(source, target, parameters):
         raise report.ReportError(report.text("report.cell_failed", notebook="notebooks/05_du_bao.ipynb", cell=7,
@@ -136,6 +138,7 @@ def test_a_failing_notebook_exits_2_with_its_cell(tmp_path, monkeypatch):
     assert "ô lệnh số 7 bị lỗi khi chạy" in outcome.output and "giữ nguyên" in outcome.output
 
 
+@pytest.mark.slow
 @pytest.mark.integration
 def test_papermill_failure_is_reported_without_exception_names(tmp_path):
     import nbformat

@@ -25,6 +25,7 @@ ISSUE_CHAIN = ["demand.max_coverage_pct.max=500", "demand.max_coverage_pct=500",
 TOL = 1e-9
 
 
+@pytest.mark.slow
 def test_the_issues_chain_is_rejected_with_located_vietnamese_messages(tmp_path):
     args = [a for s in ISSUE_CHAIN for a in ("--set", s)]
     result = run_cli("check", "--draws", "100", *args)
@@ -99,6 +100,7 @@ def _inside(values: np.ndarray, limit) -> bool:
     return bool(np.all([limit.contains(float(v)) for v in np.unique(values)]))
 
 
+@pytest.mark.slow
 @settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sets=overrides())
 def test_accepted_overrides_never_leave_the_physical_domain(package, sets):
