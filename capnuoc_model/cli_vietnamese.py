@@ -4,7 +4,7 @@ Typer (0.29, with its own copy of click) writes its help and its usage errors in
 and offers no translation for them. The command and group classes below keep typer's
 parsing and replace only what people read: the help page (``-h``/``--help``), the usage
 line and the message of a usage error ("Thiếu tùy chọn", "Không có tùy chọn", ...), all
-from the catalogue (:mod:`capnuoc_model.messages`). Defaults are shown in full, paths
+from the catalogue (:mod:`capnuoc_model.data.messages`). Defaults are shown in full, paths
 as the user would type them.
 """
 
@@ -26,7 +26,7 @@ from rich.text import Text
 from typer import _click  # typer's own click: the exception classes raised by its parser
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from capnuoc_model.messages import text
+from capnuoc_model.data.messages import text
 
 HELP_OPTION_NAMES = ["-h", "--help"]
 
@@ -40,7 +40,7 @@ def _show_default(value: Any) -> str | None:
     if value is None or value is False or value == [] or value == ():
         return None
     if isinstance(value, Path):
-        from capnuoc_model.io import display_path
+        from capnuoc_model.data.io import display_path
 
         return display_path(value)
     if isinstance(value, bool):
@@ -197,7 +197,7 @@ def _param_name(param: _click.Parameter | None) -> str:
 
 def _bad_value(error: _click.exceptions.BadParameter) -> str:
     """'giá trị «5» không hợp lệ cho «--draws»: cần một số ≥ 100' from the validation behind the error."""
-    from capnuoc_model.fmt import vn
+    from capnuoc_model.data.fmt import vn
 
     name = _param_name(error.param)
     cause = error.__cause__

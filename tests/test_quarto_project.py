@@ -20,7 +20,7 @@ import nbformat
 import pytest
 import yaml
 
-from capnuoc_model import quarto, render
+from capnuoc_model.publish import quarto, quarto_scripts, render
 
 from .conftest import REPO
 
@@ -241,7 +241,7 @@ def _executed_copy(folder: Path, source: Path) -> Path:
 
 
 def test_pre_render_indexes_the_executed_chapters_of_the_active_profile(tmp_path, monkeypatch):
-    from capnuoc_model import eval_build, report
+    from capnuoc_model.publish import eval_build, report
 
     for name in ("_quarto.yml", "_quarto-plan.yml", "_quarto-evaluation.yml"):
         (tmp_path / name).write_bytes((REPO / name).read_bytes())
@@ -258,7 +258,7 @@ def test_pre_render_indexes_the_executed_chapters_of_the_active_profile(tmp_path
                         or eval_build.EvaluationResult(None, tmp_path, [], {}, False, [], (), fake("evaluation")))
     for environ, document in (({}, "plan"), ({"QUARTO_PROFILE": "evaluation"}, "evaluation"),
                               ({"QUARTO_PROFILE": "khac,plan"}, "plan")):
-        assert quarto.pre_render(tmp_path, environ) == 0
+        assert quarto_scripts.pre_render(tmp_path, environ) == 0
         assert calls[-1] == (document, report.NOTEBOOKS_ONLY)
         index = json.loads((tmp_path / quarto.GENERATED / f"executed-{document}.json").read_text(encoding="utf-8"))
         book = render.read_book(QUARTO_YML, document)

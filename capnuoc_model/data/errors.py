@@ -1,6 +1,6 @@
 """Located input errors: every bad value is reported with file, row, column, what and expected.
 
-The words come from the catalogue (:mod:`capnuoc_model.messages`); a violation also
+The words come from the catalogue (:mod:`capnuoc_model.data.messages`); a violation also
 carries the catalogue id of its message (``code``), so code can test what went wrong
 without matching on the wording.
 """
@@ -8,6 +8,9 @@ without matching on the wording.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
+
+from capnuoc_model.data.messages import pair, text
 
 
 @dataclass(frozen=True, order=True)
@@ -23,8 +26,6 @@ class Violation:
     code: str = field(default="", compare=False)  # the catalogue id of the message
 
     def __str__(self) -> str:
-        from capnuoc_model.messages import text
-
         location = self.file
         if self.row is not None:
             location += f":{self.row}"
@@ -38,8 +39,6 @@ class CapnuocInputError(Exception):
     """Bad input: carries every violation found, so the user can fix them all at once."""
 
     def __init__(self, violations: list[Violation], summary: str | None = None):
-        from capnuoc_model.messages import text
-
         self.violations = sorted(set(violations), key=_sort_key)
         errors = [v for v in self.violations if v.severity == "error"]
         self.summary = summary or text("summary.input", count=len(errors))
@@ -52,6 +51,12 @@ class CapnuocInputError(Exception):
     def has(self, code: str) -> bool:
         """Whether one of the violations has this catalogue id."""
         return any(v.code == code for v in self.violations)
+
+
+def violation(file: str, row: int | None, column: str | None, key: str, /, *, severity: str = "error", **params: Any) -> Violation:
+    """A located problem whose words come from the catalogue entry ``key``."""
+    problem, expected = pair(key, **params)
+    return Violation(file, row, column, problem, expected, severity, key)
 
 
 def _sort_key(v: Violation) -> tuple:

@@ -20,9 +20,10 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import capnuoc_model
-from capnuoc_model import io
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.messages import text, violation
+from capnuoc_model.data import io
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data.messages import text
+from capnuoc_model.data.errors import violation
 
 MANIFEST = "manifest.json"
 TRACKED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "pydantic")
@@ -44,11 +45,16 @@ def data_files(data_dir: Path) -> list[Path]:
                   for p in folder.glob(pattern))
 
 
+def code_files() -> list[Path]:
+    """The package's source files, every subpackage included (capnuoc_model/**/*.py), in a fixed order."""
+    return sorted(Path(capnuoc_model.__file__).parent.rglob("*.py"))
+
+
 def code_hash() -> str:
     """One hash of the model's source files, so uncommitted code changes are seen too."""
     import hashlib
 
-    files = sorted(Path(capnuoc_model.__file__).parent.glob("*.py"))
+    files = code_files()
     return hashlib.sha256("".join(io.sha256_file(f) for f in files).encode()).hexdigest()
 
 

@@ -3,10 +3,10 @@
 The templates live in ``messages.yaml`` beside this module; code names a message by
 its id (``data.column_missing``) and passes the values to fill in. A message about
 bad input is a pair: what is wrong (``problem``) and what is expected (``expected``);
-:func:`violation` makes the located :class:`~capnuoc_model.errors.Violation` of it.
+:func:`capnuoc_model.data.errors.violation` makes the located :class:`~capnuoc_model.data.errors.Violation` of it.
 
 Identifiers appear in messages only where they quote what the user typed or name a
-column together with its Vietnamese label; numbers go through :mod:`capnuoc_model.fmt`.
+column together with its Vietnamese label; numbers go through :mod:`capnuoc_model.data.fmt`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ def text(key: str, /, **params: Any) -> str:
     """The message ``key`` with ``params`` filled in."""
     entry = catalogue()[key]
     if not isinstance(entry, str):
-        raise KeyError(f"message {key!r} is a problem/expected pair: use pair() or violation()")
+        raise KeyError(f"message {key!r} is a problem/expected pair: use pair() or errors.violation()")
     return _fill(entry, key, params)
 
 
@@ -47,14 +47,6 @@ def pair(key: str, /, **params: Any) -> tuple[str, str]:
     """(problem, expected) of an input-problem message."""
     entry = catalogue()[key]
     return _fill(entry["problem"], key, params), _fill(entry["expected"], key, params)
-
-
-def violation(file: str, row: int | None, column: str | None, key: str, /, *, severity: str = "error", **params: Any):
-    """A located problem whose words come from the catalogue entry ``key``."""
-    from capnuoc_model.errors import Violation
-
-    problem, expected = pair(key, **params)
-    return Violation(file, row, column, problem, expected, severity, key)
 
 
 def placeholders(template: str) -> set[str]:
@@ -68,7 +60,7 @@ def listing(items, limit: int = 8) -> str:
     return ", ".join(items[:limit]) + (", …" if len(items) > limit else "")
 
 
-__all__ = ["text", "pair", "violation", "catalogue", "listing"]
+__all__ = ["text", "pair", "catalogue", "listing"]
 
 
 def unit_vi(unit: str) -> str:

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from capnuoc_model import messages
-from capnuoc_model.messages import pair
+from capnuoc_model.data import messages
+from capnuoc_model.data.messages import pair
 
 TONE_MARKS = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}  # huyền, sắc, ngã, hỏi, nặng
 SUGGESTIONS = 3

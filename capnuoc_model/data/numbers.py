@@ -111,12 +111,12 @@ def parse_number(text: str, *, integer: bool, style: str = DOT,
 
 def _show(value: float) -> str:
     """A number as a Vietnamese reader writes it (2.600; 2,6)."""
-    from capnuoc_model.fmt import vn
+    from capnuoc_model.data.fmt import vn
 
     return vn(value, 6, trim=True)
 
 
 def _text(key: str, **params) -> str:
-    from capnuoc_model.messages import text
+    from capnuoc_model.data.messages import text
 
     return text(key, **params)

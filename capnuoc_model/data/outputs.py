@@ -1,6 +1,6 @@
 """The registry of output columns (``outputs.yaml``): Vietnamese label, unit and number format of each.
 
-Both the Excel workbooks (:mod:`capnuoc_model.workbook`) and the output dictionary
+Both the Excel workbooks (:mod:`capnuoc_model.data.workbook`) and the output dictionary
 (``data/OUTPUTS.md``, :func:`dictionary_markdown`) read it, so a column is described once.
 CSV files keep the column names (snake_case); a frame whose columns are Vietnamese headers
 (the Biểu tables) gets the registry's names in its CSV (:func:`machine_frame`).
@@ -16,7 +16,7 @@ import pandas as pd
 import yaml
 
 REGISTRY_FILE = Path(__file__).resolve().parent / "outputs.yaml"
-DICTIONARY_FILE = Path(__file__).resolve().parent.parent / "data" / "OUTPUTS.md"
+DICTIONARY_FILE = Path(__file__).resolve().parents[2] / "data" / "OUTPUTS.md"
 FORMATS = ("text", "persons", "int", "pct", "points", "probability", "m3", "number", "bool")
 
 
@@ -46,10 +46,10 @@ def _column(name: str, spec: dict) -> OutputColumn:
 
 
 def _term(name: str) -> OutputColumn | None:
-    """A quantity of the losses module, named and united by its own registry (:data:`capnuoc_model.losses.TERMS`),
+    """A quantity of the water balance, its indicators or their value, named and united by its registry (:data:`capnuoc_model.data.water_balance.TERMS`),
     and its 95 % limits (``<key>_low``, ``<key>_high``)."""
-    from capnuoc_model.losses import TERMS_BY_KEY
-    from capnuoc_model.messages import text
+    from capnuoc_model.data.water_balance import TERMS_BY_KEY
+    from capnuoc_model.data.messages import text
 
     base, end = (name[:-4], "low") if name.endswith("_low") else (name[:-5], "high") if name.endswith("_high") else (name, "")
     term = TERMS_BY_KEY.get(base)
@@ -63,7 +63,7 @@ def _term(name: str) -> OutputColumn | None:
 
 def column(table: str, name: str) -> OutputColumn | None:
     """The registry entry of a column of an output table, None if unknown: the table's own meaning first,
-    then the losses module's quantities, then the meaning shared by all tables."""
+    then the water balance's terms (TERMS), then the meaning shared by all tables."""
     reg = registry()
     own = ((reg["tables"].get(table) or {}).get("columns") or {}).get(name)
     if own:
@@ -110,7 +110,7 @@ def dictionary_markdown() -> str:
     lines = [
         "# Output dictionary (từ điển bảng kết quả)",
         "",
-        "Generated from `capnuoc_model/outputs.yaml` by `capnuoc_model.outputs.dictionary_markdown()`;",
+        "Generated from `capnuoc_model/data/outputs.yaml` by `capnuoc_model.data.outputs.dictionary_markdown()`;",
         "a test checks that this file equals its output. Every command that writes tables writes them twice:",
         "as CSV (UTF-8 with BOM, these column names, decimal point, for machines) and as one Excel",
         "workbook (the Vietnamese headers and units below, Vietnamese number formats, whole people).",
@@ -128,10 +128,10 @@ def dictionary_markdown() -> str:
         "|---|---|---|",
     ]
     lines += [f"| `{name}` | {c.label} | {c.unit} |" for name in reg["columns"] for c in [_column(name, reg["columns"][name])]]
-    from capnuoc_model.losses import TERMS
+    from capnuoc_model.data.water_balance import TERMS
 
     lines += ["", "## Loss quantities", "",
-              "Named by the losses module's own registry (`capnuoc_model.losses.TERMS`, WB-EasyCalc's Vietnamese terms);",
+              "Named by the water balance's own registry (`capnuoc_model.data.water_balance.TERMS`, WB-EasyCalc's Vietnamese terms);",
               "a column `<key>_low` / `<key>_high` is the lower / upper limit of the 95 % range of `<key>`.", "",
               "| column | nhãn (Vietnamese label) | đơn vị (unit) |", "|---|---|---|"]
     lines += [f"| `{t.key}` | {t.name_vi} | {t.unit_vi} |" for t in TERMS]

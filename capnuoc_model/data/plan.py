@@ -44,8 +44,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.messages import pair, text, violation
+from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.messages import pair, text
+from capnuoc_model.data.errors import violation
 
 PLAN_FILE = "plan.yaml"
 COMPARISON_DECIMALS = 1  # values are compared with targets as printed, to one decimal
@@ -150,7 +151,7 @@ class Target:
 
     def text(self) -> str:
         """'≥ 87,4 %', '≤ 15 %', '20–24 giờ/ngày', 'định tính'."""
-        from capnuoc_model import fmt
+        from capnuoc_model.data import fmt
 
         unit = UNIT_VI[self.unit]
         unit = f" {unit}" if unit else ""
@@ -178,7 +179,7 @@ class Target:
 
 
 def fmt_vn(value: float) -> str:
-    from capnuoc_model import fmt
+    from capnuoc_model.data import fmt
 
     return fmt.vn(value, 1, trim=True)
 
@@ -245,7 +246,7 @@ class Plan:
 
     def comparison_rule_vi(self) -> str:
         """The comparison rule in Vietnamese, with the coverage target as its example (both documents state it)."""
-        from capnuoc_model import fmt
+        from capnuoc_model.data import fmt
 
         target = self.target("coverage")
         below = target.low - 0.04
@@ -359,7 +360,7 @@ def read_plan_text(path: Path, label: str, corrections: list[_Correction]) -> tu
 
 
 def printed(values, decimals: int = COMPARISON_DECIMALS):
-    """Values rounded as the documents print them (:func:`capnuoc_model.fmt.vn`: the value's decimal text,
+    """Values rounded as the documents print them (:func:`capnuoc_model.data.fmt.vn`: the value's decimal text,
     half away from zero), vectorised: 87,35 prints 87,4 although the float is 87,3499….
 
     Values near a tie are rounded from their decimal text, as ``fmt`` does; the others by arithmetic.
@@ -497,13 +498,11 @@ def check_targets(targets: pd.DataFrame, label: str, years: _Years,
     return out, problems
 
 
-def load_plan(data_dir: Path, tables: dict[str, pd.DataFrame], labels: dict[str, str],
+def load_plan(data_dir: Path, label: str, tables: dict[str, pd.DataFrame], labels: dict[str, str],
               parsed: tuple[_PlanFile | None, list[Violation]] | None = None,
               lines: dict[str, pd.Index] | None = None) -> Plan:
-    """The plan of a validated package; raises :class:`CapnuocInputError` listing every problem."""
-    from capnuoc_model.io import display_path
-
-    label = display_path(Path(data_dir) / PLAN_FILE)
+    """The plan of a validated package (``label``: plan.yaml as messages name it); raises :class:`CapnuocInputError`
+    listing every problem."""
     spec, problems = parsed if parsed is not None else read_plan_file(data_dir, label)
     if spec is None:
         raise CapnuocInputError(problems)

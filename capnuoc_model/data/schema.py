@@ -7,7 +7,7 @@ CSV file: first each cell is parsed to its type (so "abc" in a number column is
 reported where it stands), then pandera checks ranges, allowed values,
 uniqueness and missing values, and the cross-table rules below check the
 relations between rows and tables. Every problem becomes a
-:class:`~capnuoc_model.errors.Violation` naming file, row and column.
+:class:`~capnuoc_model.data.errors.Violation` naming file, row and column.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 import pandera.pandas as pa
 
-from capnuoc_model.errors import Violation
+from capnuoc_model.data.errors import Violation
 
 SYSTEM_STATUSES = ("operating", "stopped", "under_construction")
 SYSTEM_KINDS = ("plant", "station", "scheme")
@@ -71,7 +71,7 @@ class Table:
 
     def label(self, column: str) -> str:
         """The Vietnamese label of a column (a ±95 % range column is named after the value it qualifies)."""
-        from capnuoc_model.messages import text
+        from capnuoc_model.data.messages import text
 
         fields = {f.name: f for f in self.columns()}
         if column in fields and fields[column].label_vi:
@@ -101,13 +101,13 @@ class Table:
 
 
 def _text(key: str, **params) -> str:
-    from capnuoc_model.messages import text
+    from capnuoc_model.data.messages import text
 
     return text(key, **params)
 
 
 def _n(value: float) -> str:
-    from capnuoc_model.fmt import vn
+    from capnuoc_model.data.fmt import vn
 
     return vn(value, 6, trim=True)
 
@@ -469,7 +469,7 @@ _FALSE = ("false", "0", "no", "không", "khong", "sai")
 def _parse_cell(text: str, kind: str, style: str = "dot",
                 bounds: tuple[float | None, float | None] = (None, None)) -> tuple[object, str | None]:
     """(value, problem) for one non-empty cell; numbers may use either decimal convention (numbers.py)."""
-    from capnuoc_model.numbers import parse_number
+    from capnuoc_model.data.numbers import parse_number
 
     if kind == "str":
         return text, None
@@ -485,7 +485,7 @@ def _parse_cell(text: str, kind: str, style: str = "dot",
 
 def _expected_form(f: Field) -> str:
     """What a cell of the column must look like, with the column's label and unit."""
-    from capnuoc_model.messages import unit_vi
+    from capnuoc_model.data.messages import unit_vi
 
     unit = unit_vi(f.unit)
     shown = f" ({unit})" if unit and f"({unit})" not in f.label else ""  # a workbook header may carry it already
@@ -494,8 +494,8 @@ def _expected_form(f: Field) -> str:
 
 def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.DataFrame, list[Violation]]:
     """Typed frame (index = file line numbers) and the cells that could not be parsed."""
-    from capnuoc_model.messages import violation
-    from capnuoc_model.numbers import detect_style
+    from capnuoc_model.data.errors import violation
+    from capnuoc_model.data.numbers import detect_style
 
     violations: list[Violation] = []
     typed = pd.DataFrame(index=raw.index)
@@ -532,8 +532,8 @@ def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.Da
 
 def _fractions_for_percentages(typed: pd.DataFrame, table: Table, file_label: str) -> list[Violation]:
     """A % column whose values all lie in 0-1 was almost surely written as fractions (0,179 for 17,9 %)."""
-    from capnuoc_model.fmt import vn
-    from capnuoc_model.messages import violation
+    from capnuoc_model.data.fmt import vn
+    from capnuoc_model.data.errors import violation
 
     out = []
     for f in table.columns():
@@ -590,7 +590,7 @@ def structure_problems(raw: pd.DataFrame, table: Table, file_label: str) -> list
     A table with one of these is reported by these messages only (not by a message for every
     cell that follows from them), and the checks between tables leave it out.
     """
-    from capnuoc_model.messages import violation
+    from capnuoc_model.data.errors import violation
 
     out: list[Violation] = []
     columns = [str(c) for c in raw.columns]
@@ -612,7 +612,7 @@ def swapped_columns(raw: pd.DataFrame, table: Table, file_label: str,
     table costs nothing; one bad cell is a cell problem, not a swap. Returns the messages
     and the names of the swapped columns.
     """
-    from capnuoc_model.messages import violation
+    from capnuoc_model.data.errors import violation
 
     fields = {f.name: f for f in table.columns()}
     present = [name for name in raw.columns if name in fields]
@@ -655,7 +655,7 @@ def pandera_schema(table: Table) -> pa.DataFrameSchema:
 
 def check_rules(typed: pd.DataFrame, table: Table, file_label: str, unparsed: set[tuple[int, str]]) -> list[Violation]:
     """Run the pandera schema lazily and turn its failure cases into violations."""
-    from capnuoc_model.messages import violation
+    from capnuoc_model.data.errors import violation
 
     schema = pandera_schema(table)
     present = [c for c in schema.columns if c in typed.columns]

@@ -3,7 +3,7 @@
 Each table is a worksheet with its title, Vietnamese headers with units, and numbers kept as
 numbers with Vietnamese-style number formats (grouped thousands, the decimals the quantity
 needs, probabilities as %); people are whole people. Headers, units and formats come from
-the output registry (:mod:`capnuoc_model.outputs`). The CSV files beside it stay the
+the output registry (:mod:`capnuoc_model.data.outputs`). The CSV files beside it stay the
 machine-readable copy.
 """
 
@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from capnuoc_model import outputs
-from capnuoc_model.messages import text
+from capnuoc_model.data import outputs
+from capnuoc_model.data.messages import text
 
 NUMBER_FORMATS = {"persons": "#,##0", "int": "0", "pct": "#,##0.0", "points": "+#,##0.0;-#,##0.0;0,0", "m3": "#,##0",
                   "probability": "0%"}
@@ -129,12 +129,4 @@ def workbook_bytes(workbook) -> bytes:
     return out.getvalue()
 
 
-def write_workbook(tables: dict[str, pd.DataFrame], path: Path, title: str) -> Path:
-    """Write the workbook of ``tables`` to ``path`` (atomically, byte-identical for identical tables)."""
-    from capnuoc_model import io
-
-    io.write_bytes(workbook_bytes(build_workbook(tables, title)), path)
-    return Path(path)
-
-
-__all__ = ["build_workbook", "write_workbook"]
+__all__ = ["build_workbook", "workbook_bytes"]

@@ -2,16 +2,16 @@
 
 §VII of the plan asks every agency to report its results to Sở Xây dựng before
 15/11 of the plan year. Those reports are four tables, declared here with the
-data package's machinery (:class:`~capnuoc_model.schema.Table`,
-:class:`~capnuoc_model.schema.Field`, :func:`~capnuoc_model.schema.parse_table`,
-:func:`~capnuoc_model.schema.check_rules`), each column with its Vietnamese
+data package's machinery (:class:`~capnuoc_model.data.schema.Table`,
+:class:`~capnuoc_model.data.schema.Field`, :func:`~capnuoc_model.data.schema.parse_table`,
+:func:`~capnuoc_model.data.schema.check_rules`), each column with its Vietnamese
 header and help for the Excel template. They are NOT part of the data package:
 ``capnuoc validate`` does not ask for them.
 
 The tables arrive either as CSV files in a folder or as the sheets of the
-workbook ``capnuoc template`` writes; :mod:`capnuoc_model.io` reads both into
+workbook ``capnuoc template`` writes; :mod:`capnuoc_model.data.io` reads both into
 text cells (index = line or Excel row number) and :func:`validate_actuals` turns
-them into typed frames or raises :class:`~capnuoc_model.errors.CapnuocInputError`
+them into typed frames or raises :class:`~capnuoc_model.data.errors.CapnuocInputError`
 naming file (and sheet), row and column of every problem.
 
 An empty cell means "not reported" (chưa có số liệu) and stays missing: it is
@@ -30,13 +30,13 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pandera.pandas as pa
 
-from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.messages import pair, text
-from capnuoc_model.io import TablesByName
-from capnuoc_model.schema import PANDAS_DTYPES, Field, Table, check_rules, parse_table
+from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.messages import pair, text
+from capnuoc_model.data.io import TablesByName
+from capnuoc_model.data.schema import PANDAS_DTYPES, Field, Table, check_rules, parse_table
 
 if TYPE_CHECKING:  # pragma: no cover
-    from capnuoc_model.io import DataPackage
+    from capnuoc_model.data.io import DataPackage
 
 YES, NO = "có", "không"
 ILLUSTRATIVE_MARK = "MINH HỌA"  # in a `source` cell, or "minh_hoa" in the file name: the example, not real results
@@ -426,9 +426,9 @@ def _resolve_ids(frame: pd.DataFrame, table: ActualsTable, package: DataPackage,
     """Fill an empty id from the row's name; check ids and names against the data package; one row per id.
 
     Names match whatever their Unicode form, tone-mark placement, case or spacing
-    (:mod:`capnuoc_model.names`); areas and systems also by their old names (data/aliases.csv).
+    (:mod:`capnuoc_model.data.names`); areas and systems also by their old names (data/aliases.csv).
     """
-    from capnuoc_model.names import build_resolver, name_key
+    from capnuoc_model.data.names import build_resolver, name_key
 
     ref_table, ref_id, ref_name = table.reference
     ref = package.tables[ref_table]
@@ -549,7 +549,7 @@ def _check_volumes(frame: pd.DataFrame, package: DataPackage, year: int, rows: _
     Beyond :data:`UNIT_CHECK_RATIO` it is an error naming the likely mix-up, unless the row's note explains it
     (then a warning the document shows).
     """
-    from capnuoc_model import fmt
+    from capnuoc_model.data import fmt
 
     base = package.systems.set_index("system_id")
     ratio, days = UNIT_CHECK_RATIO, days_in(year)
@@ -614,7 +614,7 @@ def _check_projects(frame: pd.DataFrame, year: int, rows: _Rows) -> None:
 
 
 def _n(value: float) -> str:
-    from capnuoc_model.fmt import vn
+    from capnuoc_model.data.fmt import vn
 
     return vn(float(value), 3, trim=True)
 

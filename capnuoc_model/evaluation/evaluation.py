@@ -1,7 +1,7 @@
 """The annual evaluation: reported results against every target of the plan and against the start-of-year projection.
 
 Pure functions over the data package, the validated reports
-(:class:`~capnuoc_model.actuals.Actuals`) and, optionally, the projection run of
+(:class:`~capnuoc_model.evaluation.actuals.Actuals`) and, optionally, the projection run of
 the plan's scenario made at the start of the year. :func:`evaluate` returns an
 :class:`Evaluation` whose frames are what ``capnuoc evaluate`` writes and what
 the evaluation document shows.
@@ -31,7 +31,7 @@ Rules (the document's method appendix states the same, from :func:`method_rules`
   is measured (:data:`MEASURES`: a share of population, a production-weighted
   share, a share of systems or operators, a per-system range, the qualitative
   utilisation rule), its ``target_min``/``target_max`` the comparison; the
-  reported column a target reads is the one of :mod:`capnuoc_model.actuals`
+  reported column a target reads is the one of :mod:`capnuoc_model.evaluation.actuals`
   that names the target.
 * **Utilisation** (the target has no number): an existing system meets it when
   its utilisation (production / design capacity) is inside 70-90 % — between
@@ -68,10 +68,10 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from capnuoc_model import baseline as bl
-from capnuoc_model import fmt
-from capnuoc_model import plan as plan_rules
-from capnuoc_model.actuals import (
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.data import fmt
+from capnuoc_model.data import plan as plan_rules
+from capnuoc_model.evaluation.actuals import (
     ACTUALS_TABLES,
     PROJECT_STATUS_CHOICES,
     SYSTEM_STATUS_CHOICES,
@@ -80,8 +80,8 @@ from capnuoc_model.actuals import (
     columns_of,
     volumes_m3_per_day,
 )
-from capnuoc_model.classes import classify, coverage_class, loss_class, utilisation_class
-from capnuoc_model.errors import CapnuocInputError, Violation
+from capnuoc_model.data.classes import classify, coverage_class, loss_class, utilisation_class
+from capnuoc_model.data.errors import CapnuocInputError, Violation
 
 MET, NOT_MET, NOT_REPORTED, NOT_APPLICABLE = "Đạt", "Không đạt", "Chưa có số liệu", "Không áp dụng"
 INSUFFICIENT = "Chưa đủ số liệu"  # a target some reports are missing for, and they could change its status
@@ -100,7 +100,7 @@ CAUSES_VI = {"population": "dân số", "timing": "tiến độ dự án", "upta
 
 
 def printed(value: float | None, decimals: int = DECIMALS) -> float | None:
-    """The value as the document prints it (half away from zero, as :func:`capnuoc_model.fmt.vn`)."""
+    """The value as the document prints it (half away from zero, as :func:`capnuoc_model.data.fmt.vn`)."""
     if value is None or (isinstance(value, float) and math.isnan(value)) or pd.isna(value):
         return None
     if math.isinf(float(value)):
@@ -117,7 +117,7 @@ def shown_change(now: object, before: object, decimals: int = DECIMALS) -> float
 
 
 def meets(value: float | None, low: float | None = None, high: float | None = None) -> bool | None:
-    """The plan's comparison rule (:func:`capnuoc_model.plan.meets_bounds`: as printed, bounds included); None when missing."""
+    """The plan's comparison rule (:func:`capnuoc_model.data.plan.meets_bounds`: as printed, bounds included); None when missing."""
     shown = printed(value)
     if shown is None:
         return None
@@ -231,8 +231,8 @@ class StartOfYear:
 
 
 def start_of_year(run, year: int, source_vi: str = "") -> StartOfYear:
-    """From a :class:`capnuoc_model.runs.ProjectionRun` of the plan's scenario (deterministic values)."""
-    from capnuoc_model import engine, projection
+    """From a :class:`capnuoc_model.model.projection_run.ProjectionRun` of the plan's scenario (deterministic values)."""
+    from capnuoc_model.model import engine, projection
 
     tables = run.tables
     areas = tables["areas"][tables["areas"]["year"] == year].set_index("area_id")
@@ -301,7 +301,7 @@ class Evaluation:
     reconciliation: pd.DataFrame  # people connected by projects against the rise of people served in their areas
     data_date: dt.date | None = None
     projection_source_vi: str = ""
-    plan: object = field(default=None, repr=False, compare=False)  # the data package's plan (capnuoc_model.plan.Plan)
+    plan: object = field(default=None, repr=False, compare=False)  # the data package's plan (capnuoc_model.data.plan.Plan)
 
     def tables(self) -> dict[str, pd.DataFrame]:
         """The frames ``capnuoc evaluate`` writes, by file name."""
@@ -757,7 +757,7 @@ def _production_share(row: pd.Series, f: Frames) -> Measured:
 
 
 def _reported_column(target_id: str, kind: str | None = None) -> str:
-    """The reported column of the system results that names ``target_id`` (see :mod:`capnuoc_model.actuals`)."""
+    """The reported column of the system results that names ``target_id`` (see :mod:`capnuoc_model.evaluation.actuals`)."""
     for table in ACTUALS_TABLES:
         for column in columns_of(table):
             if column.target == target_id and (kind is None or column.kind == kind):

@@ -1,6 +1,6 @@
 """The Excel workbook operators fill in for the annual evaluation (``capnuoc template``).
 
-One sheet per reported table of :mod:`capnuoc_model.actuals`, in Vietnamese:
+One sheet per reported table of :mod:`capnuoc_model.evaluation.actuals`, in Vietnamese:
 a title row with the year, a header row (the column's Vietnamese label, with its
 help as a cell comment), a hidden row with the column ids (so that reading back
 does not depend on the wording of the headers), then one row per urban area,
@@ -9,8 +9,8 @@ in on a grey background. Statuses and yes/no columns have dropdowns; number
 columns have number formats and entry checks. A first sheet, "Hướng dẫn",
 explains every sheet and column with its unit.
 
-This module only builds the workbook in memory; :func:`capnuoc_model.io.write_workbook`
-saves it and :func:`capnuoc_model.io.read_actuals` reads it back.
+This module only builds the workbook in memory; :func:`capnuoc_model.data.io.write_workbook`
+saves it and :func:`capnuoc_model.evaluation.actuals_io.read_actuals` reads it back.
 """
 
 from __future__ import annotations
@@ -25,10 +25,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from capnuoc_model.actuals import ACTUALS_TABLES, BOOL_LABELS, YES, NO, Actuals, ActualsTable, Column, columns_of
+from capnuoc_model.evaluation.actuals import ACTUALS_TABLES, BOOL_LABELS, YES, NO, Actuals, ActualsTable, Column, columns_of
 
 if TYPE_CHECKING:  # pragma: no cover
-    from capnuoc_model.io import DataPackage
+    from capnuoc_model.data.io import DataPackage
 
 HELP_SHEET = "Hướng dẫn"
 TITLE_ROW, HEADER_ROW, ID_ROW, FIRST_DATA_ROW = 1, 2, 3, 4

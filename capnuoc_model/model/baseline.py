@@ -7,9 +7,11 @@ import unicodedata
 import numpy as np
 import pandas as pd
 
-from capnuoc_model import losses
-from capnuoc_model.classes import classify, coverage_class, loss_class, utilisation_class
-from capnuoc_model.io import DataPackage
+from capnuoc_model.model import losses
+
+from capnuoc_model.data import water_balance as wb
+from capnuoc_model.data.classes import classify, coverage_class, loss_class, utilisation_class
+from capnuoc_model.data.io import DataPackage
 
 
 def _ratio_pct(numerator: pd.Series, denominator: pd.Series) -> pd.Series:
@@ -154,16 +156,16 @@ def loss_money_state(package: DataPackage) -> pd.DataFrame:
 
 
 def bieu_loss_money(package: DataPackage) -> pd.DataFrame:
-    """Per operating system, Vietnamese headers from the registry of names (:data:`losses.TERMS`): the per-connection
+    """Per operating system, Vietnamese headers from the registry of names (:data:`capnuoc_model.data.water_balance.TERMS`): the per-connection
     indicators, the NRW matrix band and the yearly value of NRW."""
     state = loss_money_state(package)
     keys = (*LIMITED_KEYS, "nrw_matrix_band", "nrw_value_billion_vnd_per_year")
-    return pd.DataFrame({"Công trình cấp nước": state["name_vi"], **{losses.TERMS_BY_KEY[k].label_vi: state[k] for k in keys}})
+    return pd.DataFrame({"Công trình cấp nước": state["name_vi"], **{wb.TERMS_BY_KEY[k].label_vi: state[k] for k in keys}})
 
 
 def bieu_loss_money_decimals() -> dict[str, int]:
     """Decimals of each column of :func:`bieu_loss_money`, from the registry."""
-    return {t.label_vi: t.decimals for t in losses.TERMS}
+    return {t.label_vi: t.decimals for t in wb.TERMS}
 
 
 def _nfc(text: object) -> object:
@@ -177,8 +179,8 @@ def _number_or_none(value: object, digits: int = 4) -> float | None:
 def balance_state(package: DataPackage) -> pd.DataFrame:
     """The base-year IWA water balance and loss indicators of each operating system (index: system_id).
 
-    Columns: the components of :func:`capnuoc_model.losses.water_balance` and the indicators of
-    :func:`capnuoc_model.losses.indicators`; system input is production, revenue water the billed volume.
+    Columns: the components of :func:`capnuoc_model.data.water_balance.water_balance` and the indicators of
+    :func:`capnuoc_model.model.losses.indicators`; system input is production, revenue water the billed volume.
     """
     inputs, _ = losses.balance_inputs(package.systems, package.system_network)
     return losses.indicators(inputs)

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.classes import loss_class, utilisation_class
-from capnuoc_model.schema import HISTORY_SCOPE_PROVINCE, split_ids
+from capnuoc_model.data.classes import loss_class, utilisation_class
+from capnuoc_model.data.schema import HISTORY_SCOPE_PROVINCE, split_ids
 
 DERIVED_INPUTS = ("urban_areas", "systems", "area_systems", "projects", "population_history", "system_network",
                   "targets_province")
@@ -328,7 +328,7 @@ def derive_system_network(
 
 def _check_balance(network: pd.DataFrame, systems: pd.DataFrame) -> None:
     """Every operating system has a row, and its balance leaves real losses ≥ UARL (ILI ≥ 1)."""
-    from capnuoc_model.losses import balance_inputs, indicators
+    from capnuoc_model.model.losses import balance_inputs, indicators
 
     operating = set(systems.loc[systems["status"] == "operating", "system_id"])
     if set(network["system_id"]) != operating:
@@ -421,8 +421,8 @@ def plan_years(data_dir) -> dict[str, int]:
     """The plan's years (``plan.yaml``) for :func:`derive_all`; a located error when the file is not valid."""
     from pathlib import Path
 
-    from capnuoc_model.errors import CapnuocInputError
-    from capnuoc_model.plan import PLAN_FILE, read_plan_file
+    from capnuoc_model.data.errors import CapnuocInputError
+    from capnuoc_model.data.plan import PLAN_FILE, read_plan_file
 
     spec, problems = read_plan_file(Path(data_dir), str(Path(data_dir) / PLAN_FILE))
     if spec is None:

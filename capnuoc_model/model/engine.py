@@ -47,7 +47,7 @@ the volume customers use: while a system meets its demand it runs at full
 pressure and hours, so a higher use per person raises billed volume and
 production but not real losses, and the loss rate falls (a property of a
 loss rate as a share of input; the per-connection indicators of
-:mod:`capnuoc_model.losses` do not move). New systems, with no balance of
+:mod:`capnuoc_model.model.losses` do not move). New systems, with no balance of
 their own yet, lose ``new_system_loss_pct`` of their input. When
 demand passes the capacity limit the system supplies fewer hours
 (intermittent supply): billed use, real losses (leaks run only while the
@@ -57,13 +57,13 @@ rest is unserved demand. So more production never lowers real losses, and a
 shortage never improves a system's loss rate.
 
 Losses. Each system's base-year loss (non-revenue water, production − billed)
-splits by its IWA water balance (:mod:`capnuoc_model.losses`, the data
+splits by its IWA water balance (:mod:`capnuoc_model.model.losses`, the data
 package's ``system_network.csv``) into real (physical) losses, apparent
 (commercial) losses and unbilled authorised consumption; where the apparent
 losses sit inside their ±95 % balance range is the assumption
 ``losses.apparent_loss_position``. Real losses grow with ageing and new pipes
 and are cut by DMAs with leak repair, pressure management (FAVAD,
-:func:`capnuoc_model.losses.favad_leak_ratio`), pipe renewal, connection fixing
+:func:`capnuoc_model.model.losses.favad_leak_ratio`), pipe renewal, connection fixing
 and the centre's network projects, never below the unavoidable real losses
 (UARL, ILI ≥ 1; UARL grows with the people a system serves); apparent losses
 scale with billed volume and are cut by meter replacement and customer
@@ -96,11 +96,11 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.io import DataPackage, display_path
-from capnuoc_model.losses import apparent_split_2025, favad_leak_ratio
-from capnuoc_model.messages import violation
-from capnuoc_model.schema import split_ids
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data.io import DataPackage, display_path
+from capnuoc_model.model.losses import apparent_split_2025, favad_leak_ratio
+from capnuoc_model.data.errors import violation
+from capnuoc_model.data.schema import split_ids
 
 UPTAKE_BY_PLAN_YEAR_END = "whatif.uptake_share_by_plan_year_end"
 NEW_SYSTEM_REAL_SHARE = "losses.new_system_real_loss_share"

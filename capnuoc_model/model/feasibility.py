@@ -2,7 +2,7 @@
 
 1. The smallest share of the projects' stated beneficiaries connected by
    31/12 of the plan year that brings the province to its coverage target, as
-   :meth:`capnuoc_model.plan.Plan.meets` compares (bisection on the deterministic
+   :meth:`capnuoc_model.data.plan.Plan.meets` compares (bisection on the deterministic
    model, which is monotone in that share).
 2. The loss volume (m³/day) to remove for the province loss target, and the
    least-cost way to remove it: a linear programme (scipy HiGHS) over the loss
@@ -29,10 +29,12 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog
 
-from capnuoc_model import engine, fmt
-from capnuoc_model import losses
-from capnuoc_model.losses import favad_leak_ratio
-from capnuoc_model.projection import Projection, Setup, deterministic
+from capnuoc_model.model import engine
+
+from capnuoc_model.data import fmt
+from capnuoc_model.model import losses
+from capnuoc_model.model.losses import favad_leak_ratio
+from capnuoc_model.model.projection import Projection, Setup, deterministic
 
 BISECTION_STEPS = 40
 
@@ -267,7 +269,7 @@ def programme_payback(loss: LossAnswer) -> tuple[float, float]:
 def nrw_value_by_year(systems: pd.DataFrame, prices: pd.DataFrame) -> pd.DataFrame:
     """The yearly value of NRW of each running system in each projected year, and of the province
     (``system_id`` "province"), at 2025 prices (:func:`losses.nrw_value`). ``systems``:
-    :func:`capnuoc_model.projection.systems_table`. A system without prices of its own (one built
+    :func:`capnuoc_model.model.projection.systems_table`. A system without prices of its own (one built
     during the plan whose operator is not yet named) is valued at the mean prices of the others."""
     running = systems[systems["is_running"].astype(bool)]
     prices = prices.fillna({c: prices[c].mean() for c in ("average_tariff_vnd_per_m3", "variable_cost_vnd_per_m3")})

@@ -3,7 +3,7 @@
 An assumption's ``min`` and ``max`` in ``analysis/assumptions/defaults.yaml`` are judgements that
 advisers may edit; the limits here are what the quantities are: a share lies in [0, 1], coverage
 cannot pass 100 %, people, months, volumes, capacities and costs are not negative, a loss rate is
-below 100 % (at 100 % no water reaches anyone). :mod:`capnuoc_model.scenario` checks the value,
+below 100 % (at 100 % no water reaches anyone). :mod:`capnuoc_model.model.scenario` checks the value,
 ``min``, ``max`` and the distribution's support of every leaf against them, in the defaults file,
 in scenario files and in ``--set``; the property test ``tests/test_scenario_limits.py`` checks that
 no accepted override takes the projection outside the physical domain.
@@ -18,7 +18,7 @@ import math
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 
-from capnuoc_model import fmt
+from capnuoc_model.data import fmt
 
 
 @dataclass(frozen=True)

@@ -1,6 +1,6 @@
 """Population growth for the projection: a log-linear trend (statsmodels OLS) on the province series, and its draws.
 
-Method (what :func:`capnuoc_model.projection.setup` and the engine do)
+Method (what :func:`capnuoc_model.model.projection.setup` and the engine do)
 ------------------------------------------------------------------------
 :func:`fit_growth` fits ``log(population)`` on ``year − base year`` by ordinary
 least squares (statsmodels ``OLS`` with an intercept) over the province's total

@@ -11,13 +11,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from capnuoc_model import engine, population
-from capnuoc_model.classes import classify, loss_class, utilisation_class
-from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.io import DataPackage, display_path
-from capnuoc_model.plan import Plan, check_assumption_paths
-from capnuoc_model.plan import meets_bounds as plan_meets
-from capnuoc_model.scenario import Scenario, load_defaults, sample_all, stream, support
+from capnuoc_model.model import engine, population
+from capnuoc_model.data.classes import classify, loss_class, utilisation_class
+from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.io import DataPackage, display_path
+from capnuoc_model.data.plan import Plan, check_assumption_paths
+from capnuoc_model.data.plan import meets_bounds as plan_meets
+from capnuoc_model.model.scenario import Scenario, load_defaults, sample_all, stream, support
 
 DEFAULT_DRAWS = 10_000
 DEFAULT_SEED = 20260515
@@ -48,7 +48,7 @@ class Setup:
 
 
 def setup(package: DataPackage, scenario: Scenario) -> Setup:
-    from capnuoc_model.validation import check_scenario
+    from capnuoc_model.model.assumption_checks import check_scenario
 
     plan = package.plan
     defaults = load_defaults(scenario.files[0])

@@ -8,9 +8,11 @@ from typing import Callable
 
 import pandas as pd
 
-from capnuoc_model import baseline, feasibility, io, projection
-from capnuoc_model.messages import text
-from capnuoc_model.scenario import Scenario
+from capnuoc_model.model import baseline, feasibility, projection
+
+from capnuoc_model.data import io
+from capnuoc_model.data.messages import text
+from capnuoc_model.model.scenario import Scenario
 
 @dataclass(frozen=True)
 class ProjectionRun:
@@ -80,7 +82,7 @@ def output_folder(kind: str, scenario_file: Path, sets: list[str] | tuple[str, .
 
 
 def population_fit_table(p: projection.Projection) -> pd.DataFrame:
-    from capnuoc_model.population import fit_table
+    from capnuoc_model.model.population import fit_table
 
     table = fit_table(p.setup.fit)
     table.insert(0, "scenario", p.scenario.label)
@@ -88,8 +90,8 @@ def population_fit_table(p: projection.Projection) -> pd.DataFrame:
 
 
 def manifest(run: ProjectionRun, package: io.DataPackage, command: str = "project", arguments: dict | None = None) -> dict:
-    """Everything needed to reproduce the run (see capnuoc_model.manifest); no timestamps."""
-    from capnuoc_model import manifest as mf
+    """Everything needed to reproduce the run (see capnuoc_model.data.manifest); no timestamps."""
+    from capnuoc_model.data import manifest as mf
 
     scenario = run.projection.scenario
     scenario_file = Path(scenario.files[-1]) if len(scenario.files) > 1 else None

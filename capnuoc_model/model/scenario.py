@@ -20,7 +20,7 @@ Defaults file (``analysis/assumptions/defaults.yaml``)
     The value must lie in [min, max] and in the distribution's support; the support must lie
     in [min, max]. Unknown fields are errors.
 
-Physical limits (:mod:`capnuoc_model.limits`)
+Physical limits (:mod:`capnuoc_model.model.limits`)
     Whatever ``min`` and ``max`` say, no value, ``min``, ``max`` or distribution may leave the
     model's physical domain: shares in [0, 1], coverage ≤ 100 %, people, months, volumes,
     capacities and costs ≥ 0, loss rates < 100 %. The defaults file, scenario files and ``--set``
@@ -68,14 +68,14 @@ from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, StringConstraint
 from pydantic_core import PydanticCustomError
 from scipy import stats
 
-from capnuoc_model import fmt
-from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.limits import physical_limit
-from capnuoc_model.messages import pair as _pair
-from capnuoc_model.messages import text as _t
-from capnuoc_model.messages import unit_vi
+from capnuoc_model.data import fmt
+from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.model.limits import physical_limit
+from capnuoc_model.data.messages import pair as _pair
+from capnuoc_model.data.messages import text as _t
+from capnuoc_model.data.messages import unit_vi
 
-DEFAULTS_FILE = Path(__file__).resolve().parent.parent / "analysis" / "assumptions" / "defaults.yaml"
+DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "analysis" / "assumptions" / "defaults.yaml"
 YAML_EXPECTED = _t("scenario.yaml_expected")
 MAX_DEPTH = 50  # a scenario or assumptions tree is a few levels deep; far deeper is a mistake (and would exhaust the stack)
 OVERRIDE_FIELDS = ("value", "distribution", "min", "max", "description", "reference")
@@ -508,7 +508,7 @@ def _parse(text: str, doc: _Doc) -> list[Violation]:
 
 def _yaml_problem(problem: str) -> str:
     """PyYAML's description of a syntax error in words a reader of the catalogue knows (else a general one)."""
-    from capnuoc_model.messages import catalogue
+    from capnuoc_model.data.messages import catalogue
 
     for fragment, words in catalogue()["yaml_problems"].items():
         if fragment in str(problem):
@@ -522,7 +522,7 @@ def _read(path: Path, strip: Loc = ()) -> tuple[_Doc, list[Violation]]:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         doc.ok = False
-        from capnuoc_model.io import os_reason
+        from capnuoc_model.data.io import os_reason
 
         problem = os_reason(exc) if isinstance(exc, OSError) else _t("scenario.not_utf8")
         return doc, [Violation(doc.label, None, None, *_pair("scenario.cannot_read", problem=problem))]

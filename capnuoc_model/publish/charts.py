@@ -13,8 +13,8 @@ import textwrap
 import altair as alt
 import pandas as pd
 
-from capnuoc_model import fmt
-from capnuoc_model.display import (
+from capnuoc_model.data import fmt
+from capnuoc_model.publish.notebook_output import (
     COVERAGE_COLOURS,
     LOSS_COLOURS,
     SCENARIO_COLOUR,

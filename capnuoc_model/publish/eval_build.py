@@ -6,7 +6,7 @@ is the one the plan published: read from the plan document's ``manifest.json``
 when there is one, otherwise rerun with the same scenario, draws, seed and
 data; it is cached and shared with ``capnuoc report plan``. The document is the
 ``evaluation`` profile of ``_quarto.yml`` (``_quarto-evaluation.yml``), rendered by
-:func:`capnuoc_model.report.build_report` (same caching, same atomic output
+:func:`capnuoc_model.publish.report.build_report` (same caching, same atomic output
 folder, same timings); the evaluation tables go into the same folder, under
 ``bang_danh_gia/``, and the folder's ``manifest.json`` says how to reproduce
 them (``capnuoc reproduce``), also when only the tables are written.
@@ -20,16 +20,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from capnuoc_model import evaluation as ev
-from capnuoc_model import io, render
-from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
-from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.eval_report import BANNER, data_date_of, projection_settings
-from capnuoc_model.messages import text, violation
-from capnuoc_model.outputs import WORKBOOK_NAMES
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.evaluation import evaluation as ev
+from capnuoc_model.data import io
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.publish import render, report
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
+from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.publish.eval_report import BANNER, data_date_of, projection_settings
+from capnuoc_model.data.messages import text
+from capnuoc_model.data.errors import violation
+from capnuoc_model.data.outputs import WORKBOOK_NAMES
+from capnuoc_model.model.scenario import load_scenario
 
-DOCUMENT = "evaluation"
+DOCUMENT = report.EVALUATION
 TABLES_FOLDER = "bang_danh_gia"
 
 
@@ -52,8 +55,6 @@ def default_output(actuals: Path | str) -> Path:
 
 def published_plan_manifest(scenario: Path | str = BASELINE_SCENARIO, sets: list[str] | None = None) -> Path | None:
     """The ``manifest.json`` of the plan document ``capnuoc report plan`` publishes for this scenario, if it exists."""
-    from capnuoc_model import report
-
     path = report.output_folder(io.resolve(scenario), list(sets or [])) / "manifest.json"
     return path if path.is_file() else None
 
@@ -69,16 +70,14 @@ def book_changes(evaluation: ev.Evaluation) -> dict:
     """The example's documents say so on their first line, on every page and in their file names."""
     if not evaluation.is_illustrative:
         return {}
-    from capnuoc_model.report import front_matter
-
     book = render.read_book(io.REPO_ROOT / "_quarto.yml", DOCUMENT)
-    basename = front_matter(evaluation.plan, DOCUMENT)["basename"] if evaluation.plan is not None else book.basename
+    basename = report.front_matter(evaluation.plan, DOCUMENT)["basename"] if evaluation.plan is not None else book.basename
     return {"basename": f"{basename}-minh-hoa", "page_mark": BANNER}
 
 
 def manifest(evaluation: ev.Evaluation, arguments: dict, inputs: list[Path], tables: list[str]) -> dict:
     """How the evaluation tables were made (capnuoc reproduce reruns ``evaluate`` and compares them)."""
-    from capnuoc_model import manifest as mf
+    from capnuoc_model.data import manifest as mf
 
     package_dir = Path(arguments["data"])
     scenario = load_scenario(Path(arguments["scenario"]), list(arguments.get("sets") or []))
@@ -130,8 +129,6 @@ def build_evaluation(
 
     ``plan_manifest``: the published plan's ``manifest.json``; its scenario, draws and seed replace the given ones.
     """
-    from capnuoc_model import report
-
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
     step(text("progress.read_actuals"))
@@ -141,8 +138,8 @@ def build_evaluation(
     path = io.resolve(actuals) if not Path(actuals).is_absolute() and not Path(actuals).exists() else Path(actuals)
     check_year(package, int(year))
     date = data_date_of(data_date, int(year), package.plan)
-    reported = io.load_actuals(path, package, int(year))
-    inputs = io.actuals_files(path)
+    reported = actuals_io.load_actuals(path, package, int(year))
+    inputs = actuals_io.actuals_files(path)
     settings = projection_settings(scenario, sets or [], draws, seed, plan_manifest)
     timings.append((text("timing.read_actuals"), time.perf_counter() - started))
 

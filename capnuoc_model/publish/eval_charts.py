@@ -11,10 +11,10 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from capnuoc_model import evaluation as ev
-from capnuoc_model import fmt
-from capnuoc_model.charts import LABEL, NAME_AXIS, row_step, with_lines
-from capnuoc_model.display import SCENARIO_COLOUR, TARGET_COLOUR
+from capnuoc_model.evaluation import evaluation as ev
+from capnuoc_model.data import fmt
+from capnuoc_model.publish.charts import LABEL, NAME_AXIS, row_step, with_lines
+from capnuoc_model.publish.notebook_output import SCENARIO_COLOUR, TARGET_COLOUR
 
 PCT = ",.1f"
 STATUS_COLOURS = {ev.MET: "#1a9850", ev.NOT_MET: "#d73027", ev.INSUFFICIENT: "#f39c12", ev.NOT_REPORTED: "#9e9e9e",

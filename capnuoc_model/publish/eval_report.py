@@ -2,7 +2,7 @@
 
 Every notebook of the evaluation (``notebooks/eval_*.ipynb``) calls
 :func:`load_evaluation` with its parameters and shows the frames below with
-:func:`capnuoc_model.display.table`. In those frames a value nobody reported
+:func:`capnuoc_model.publish.notebook_output.table`. In those frames a value nobody reported
 is the text "chưa có số liệu", never a zero; "—" marks what does not apply.
 A target's figures are written once (:func:`target_cells`) and every place that
 shows them (page one, chapter 2, the command line) uses that text.
@@ -17,12 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capnuoc_model import evaluation as ev
-from capnuoc_model import fmt, io
-from capnuoc_model.actuals import ACTUALS_TABLES, Actuals, columns_of, parse_date
-from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
-from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.evaluation import evaluation as ev
+from capnuoc_model.data import fmt, io
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.evaluation.actuals import ACTUALS_TABLES, Actuals, columns_of, parse_date
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
+from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.model.scenario import load_scenario
 
 BANNER = "SỐ LIỆU MINH HỌA — không phải kết quả thực tế"
 NR = fmt.NOT_REPORTED
@@ -143,7 +144,7 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example
     year = year or package.plan.plan_year
-    reported = io.load_actuals(io.resolve(actuals), package, int(year))
+    reported = actuals_io.load_actuals(io.resolve(actuals), package, int(year))
     chosen = projection_settings(scenario, sets, draws, seed, plan_manifest or None)
     run = cached_run(package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
     start = ev.start_of_year(run, int(year), chosen.source_vi)

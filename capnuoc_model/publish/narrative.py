@@ -6,9 +6,11 @@ import math
 
 import pandas as pd
 
-from capnuoc_model import fmt, projection
-from capnuoc_model.plan import Plan
-from capnuoc_model.runs import ProjectionRun
+from capnuoc_model.data import fmt
+
+from capnuoc_model.model import projection
+from capnuoc_model.data.plan import Plan
+from capnuoc_model.model.projection_run import ProjectionRun
 
 
 def _plan_row(run: ProjectionRun, year: int) -> pd.Series:
@@ -98,7 +100,7 @@ def first_year_likely(run: ProjectionRun, column: str) -> int | None:
 
 
 def coverage_requirement(run: ProjectionRun) -> str:
-    from capnuoc_model.feasibility import commissioned_in_plan_year
+    from capnuoc_model.model.feasibility import commissioned_in_plan_year
 
     uptake = run.uptake
     plan = _plan(run)
@@ -158,7 +160,7 @@ def loss_requirement(run: ProjectionRun) -> str:
 
 def loss_value(run: ProjectionRun, year: int | None = None) -> str:
     """What the losses cost and what the least-cost cut is worth: NRW value this year, the cut's yearly value and payback."""
-    from capnuoc_model.feasibility import programme_payback
+    from capnuoc_model.model.feasibility import programme_payback
 
     plan = _plan(run)
     year = year or plan.plan_year
@@ -185,7 +187,7 @@ def loss_movers(run: ProjectionRun, year: int | None = None, top: int = 3) -> st
 
 def loss_measures(run: ProjectionRun, top: int = 3) -> str:
     """Which measures the least-cost loss cut uses, on which component of the IWA balance and where."""
-    from capnuoc_model.feasibility import COMPONENT_VI, MEASURE_COMPONENT, MEASURES_VI
+    from capnuoc_model.model.feasibility import COMPONENT_VI, MEASURE_COMPONENT, MEASURES_VI
 
     if run.loss.solver_problem_vi is not None and not run.loss.feasible:
         return run.loss.solver_problem_vi
@@ -226,7 +228,7 @@ def _first_lower(text: str) -> str:
 def iwa_summary(balance: pd.DataFrame, year: int) -> str:
     """The province's IWA balance of ``year`` (the base year) in two sentences, and where the ILI is highest and lowest.
 
-    ``balance``: :func:`capnuoc_model.report_tables.iwa_indicator_frame` (one row per operating
+    ``balance``: :func:`capnuoc_model.publish.report_tables.iwa_indicator_frame` (one row per operating
     system, with its ``name_vi``).
     """
     names = balance["name_vi"]
@@ -250,7 +252,7 @@ def iwa_summary(balance: pd.DataFrame, year: int) -> str:
 
 def iwa_indicator_definitions() -> str:
     """The loss indicators of Phụ lục C and the UARL formula with its validity limits, as Markdown bullets."""
-    from capnuoc_model import losses
+    from capnuoc_model.model import losses
 
     coefficients = (fmt.vn(losses.UARL_L_PER_KM_MAINS_PER_M, 1, trim=True), fmt.vn(losses.UARL_L_PER_CONNECTION_PER_M, 1, trim=True),
                     fmt.vn(losses.UARL_L_PER_KM_PRIVATE_PIPE_PER_M, 1, trim=True))
@@ -294,7 +296,7 @@ def iwa_uncertainty_method(network: pd.DataFrame) -> str:
 def money_summary(province: dict, target_pct: float, variable_cost_vnd_per_m3: float, year: int) -> str:
     """What NRW costs the province a year, what it would be worth to reach the loss target, and the operating-cost ratio.
 
-    ``province``: :func:`capnuoc_model.baseline.province_money`; ``year``: the base year it describes.
+    ``province``: :func:`capnuoc_model.model.baseline.province_money`; ``year``: the base year it describes.
     """
     text = (f"Năm {year} nước cấp nhưng thất thu của các công trình trị giá {fmt.billion_vnd(province['nrw_value_billion_vnd_per_year'])}"
             f"/năm: thất thoát thương mại {fmt.billion_vnd(province['apparent_losses_value_billion_vnd_per_year'])} (nước đã đến "

@@ -5,7 +5,7 @@ A figure is shown as one output carrying both an interactive Vega-Lite chart
 Vega bundle, so no network is needed) and a static PNG (``image/png``) for PDF
 and DOCX, followed by its numbered caption. A table is shown as ``text/html``
 and ``text/markdown`` (a pipe table with a pandoc caption). Every number goes
-through :mod:`capnuoc_model.fmt`.
+through :mod:`capnuoc_model.data.fmt`.
 
 Numbering is per chapter: the notebook says which chapter it is
 (``start_chapter(2)``, or ``start_chapter("A")`` for an appendix) and figures and tables count
@@ -32,8 +32,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from capnuoc_model import fmt
-from capnuoc_model.render import DOCUMENT_FONTS, font_dirs
+from capnuoc_model.data import fmt
+from capnuoc_model.publish.render import DOCUMENT_FONTS, font_dirs
 
 # the documents' one font family (render.DOCUMENT_FONTS), as a CSS list: the browser and vl-convert take the first found
 FONT = ", ".join(f"'{name}'" for name in DOCUMENT_FONTS) + ", serif"
@@ -98,7 +98,7 @@ def start_chapter(number: int | str) -> None:
     """Restart figure and table numbering for chapter ``number`` (call once per notebook).
 
     A letter is an appendix ("A": "Bảng A.1"). Numbers in the chapter's text are joined to their units by a
-    no-break space from here on (:func:`capnuoc_model.fmt.join_units`).
+    no-break space from here on (:func:`capnuoc_model.data.fmt.join_units`).
     """
     global _state
     _state = _Counter(chapter=number)
@@ -357,7 +357,7 @@ def analysis(text: str | None = None):
 def plan_chapter(plan, chapter: int | str, inserts: dict | None = None) -> None:
     """Chapter ``chapter`` of the plan's own text (``plan.text``, word for word), each insert at its place.
 
-    ``inserts`` maps a place of :data:`capnuoc_model.plan.TEXT_INSERTS` to a function that shows what goes
+    ``inserts`` maps a place of :data:`capnuoc_model.data.plan.TEXT_INSERTS` to a function that shows what goes
     there (a Biểu of the plan rebuilt from data, or the model's analysis); those the text has no place for
     come at the end of the chapter, in their order, so that nothing is lost for a plan laid out differently.
     """

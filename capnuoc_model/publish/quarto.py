@@ -5,7 +5,7 @@ injected-parameters cell back into the source notebook. So Quarto never executes
 papermill does, into capnuoc's cache (``report.build_report``), and Quarto gets the executed copies:
 
 * plain ``quarto render`` (``_quarto.yml`` and a profile file, ``_quarto-<document>.yml``): the
-  project's pre-render script (:func:`pre_render`) executes the active document's chapters and
+  project's pre-render script (:func:`capnuoc_model.publish.quarto_scripts.pre_render`) executes the active document's chapters and
   records which executed copy belongs to which source; the notebook filter of
   ``notebooks/_metadata.yml`` (:func:`ipynb_filter`) swaps each source for its executed copy; the
   post-render script (:func:`post_render`) cleans the HTML. The tracked notebooks stay unchanged.
@@ -34,10 +34,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-from capnuoc_model import render  # light: the notebook filter runs once per chapter and format
-from capnuoc_model.messages import text
+from capnuoc_model.publish import render  # light: the notebook filter runs once per chapter and format
+from capnuoc_model.data.messages import text
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 QUARTO_FILE = "_quarto.yml"
 TO = {"html": "html", "pdf": "typst", "docx": "docx"}  # capnuoc's format names -> Quarto's
 OUTPUT_DIR = "_book"  # of a generated project
@@ -98,38 +98,6 @@ def _source_key(data: bytes) -> str:
 
 
 # ------------------------------------------------------- plain `quarto render` in the clone
-def pre_render(root: Path = REPO_ROOT, environ=os.environ) -> int:
-    """Quarto's pre-render script: execute the active document's chapters with papermill (cached).
-
-    Writes the vegaEmbed header and, for the filter, an index from each source notebook's hash to its
-    executed copy. The evaluation is rendered from the shipped example reports, as ``capnuoc report
-    evaluation`` does.
-    """
-    from capnuoc_model import eval_build, report
-
-    quarto_yml = root / QUARTO_FILE
-    profile = active_profile(quarto_yml, environ)
-    write_vega_header(root / VEGA_HEADER)
-    if profile == eval_build.DOCUMENT:
-        result = _evaluation_chapters()
-    else:
-        result = report.build_report(document=profile, renderer=report.NOTEBOOKS_ONLY,
-                                     step=lambda text: print(f"capnuoc: {text}", file=sys.stderr))
-    index = {_source_key(source.read_bytes()): str(executed) for source, executed in zip(result.chapters, result.executed)}
-    target = root / GENERATED / EXECUTED_INDEX.format(profile=profile or "default")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(index, indent=1), encoding="utf-8")
-    return 0
-
-
-def _evaluation_chapters():
-    """The evaluation's chapters executed for the shipped example reports (as `capnuoc report evaluation`)."""
-    from capnuoc_model import eval_build, report
-
-    # actuals None: the data package's example (plan.yaml evaluation_example)
-    return eval_build.build_evaluation(None, renderer=report.NOTEBOOKS_ONLY).rendered
-
-
 def ipynb_filter(source: bytes, root: Path = REPO_ROOT) -> bytes:
     """Quarto's notebook filter: the executed copy of the chapter read on stdin (JSON, UTF-8).
 
@@ -280,10 +248,10 @@ def render_project(quarto: str, book: render.Book, chapters: list[tuple[Path, Pa
         done = subprocess.run([quarto, "render", "--no-execute"], cwd=project, env=env, capture_output=True,
                               text=True, encoding="utf-8", errors="replace")
     except OSError as exc:
-        from capnuoc_model.io import os_reason
+        from capnuoc_model.data.io import os_reason
 
         raise QuartoError(text("quarto.cannot_run", quarto=quarto, reason=os_reason(exc))) from None
-    from capnuoc_model import io
+    from capnuoc_model.data import io
 
     shutil.rmtree(project / ".quarto", ignore_errors=True)  # Quarto's scratch folder: never left behind
     if done.returncode != 0:
@@ -307,27 +275,5 @@ def render_project(quarto: str, book: render.Book, chapters: list[tuple[Path, Pa
     return {f: folder / expected[f].name for f in formats}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """Entry of the scripts in report/quarto/: ``pre-render``, ``ipynb-filter`` or ``post-render``."""
-    argv = sys.argv[1:] if argv is None else argv
-    what = argv[0] if argv else ""
-    if what == "pre-render":
-        from capnuoc_model.errors import CapnuocInputError
-        from capnuoc_model.report import ReportError
-
-        try:
-            return pre_render()
-        except (ReportError, CapnuocInputError) as error:  # a located message, not a traceback, in Quarto's log
-            print(text("quarto.pre_render_failed", error=error), file=sys.stderr)
-            return 2 if isinstance(error, CapnuocInputError) else 1
-    if what == "ipynb-filter":
-        sys.stdout.buffer.write(ipynb_filter(sys.stdin.buffer.read()))
-        return 0
-    if what == "post-render":
-        return post_render()
-    print(text("quarto.unknown_step", what=what), file=sys.stderr)
-    return 2
-
-
-__all__ = ["QuartoError", "render_project", "generate_project", "project_config", "pre_render", "ipynb_filter",
+__all__ = ["QuartoError", "render_project", "generate_project", "project_config", "ipynb_filter",
            "post_render", "quarto_notebook", "drop_cdn_widget_scripts", "write_vega_header", "active_profile"]

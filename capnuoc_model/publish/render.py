@@ -1,6 +1,6 @@
 """Offline renderer: executed notebooks -> one document as HTML, PDF (typst) and DOCX.
 
-Real Quarto renders the project where it is installed (:func:`find_quarto`, ``capnuoc_model.quarto``);
+Real Quarto renders the project where it is installed (:func:`find_quarto`, ``capnuoc_model.publish.quarto``);
 elsewhere this module produces the same book offline from notebooks already executed by papermill:
 
 1. :func:`read_book` reads title, subtitle, authors, date, lang and the chapter list from
@@ -60,8 +60,9 @@ from pathlib import Path
 
 import yaml
 
-from capnuoc_model.errors import CapnuocInputError, Violation
-from capnuoc_model.messages import text, violation
+from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.messages import text
+from capnuoc_model.data.errors import violation
 
 __all__ = ["Book", "read_book", "find_quarto", "notebook_markdown", "render_document"]
 
@@ -108,7 +109,7 @@ def _load_yaml(path: Path) -> dict:
     try:
         data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:
-        from capnuoc_model.io import os_reason
+        from capnuoc_model.data.io import os_reason
 
         raise CapnuocInputError([violation(str(path), None, None, "render.cannot_read_project", reason=os_reason(exc))]) from None
     except (yaml.YAMLError, UnicodeDecodeError, RecursionError):
@@ -253,7 +254,7 @@ def find_quarto() -> str | None:
 
 
 # ------------------------------------------------------------------ notebook -> markdown
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "report" / "templates"
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "report" / "templates"
 
 
 @functools.lru_cache(maxsize=None)
@@ -263,7 +264,7 @@ def _template(name: str) -> str:
     Read when a document is rendered, not on import: a missing template stops rendering
     with a located message and leaves every other command (``evaluate --to none``) working.
     """
-    from capnuoc_model.io import display_path, os_reason
+    from capnuoc_model.data.io import display_path, os_reason
 
     path = TEMPLATES_DIR / name
     try:
@@ -281,7 +282,7 @@ TEMPLATE_FILES = TEXT_TEMPLATES + PATH_TEMPLATES
 
 def check_templates() -> None:
     """Every template present and readable: all problems at once, before any notebook runs."""
-    from capnuoc_model.io import display_path
+    from capnuoc_model.data.io import display_path
 
     problems = []
     for name in TEXT_TEMPLATES:
@@ -301,7 +302,7 @@ def check_chapters(book: Book, root: Path) -> None:
     """Every chapter of the book exists and is a notebook nbformat can read (located messages otherwise)."""
     import nbformat
 
-    from capnuoc_model.io import display_path
+    from capnuoc_model.data.io import display_path
 
     problems = []
     for chapter in book.chapters:
@@ -324,7 +325,7 @@ def _notebook_problems(path: Path, label: str, nbformat) -> list[Violation]:
     except UnicodeDecodeError:
         return [violation(label, None, None, "render.notebook_not_utf8")]
     except OSError as exc:
-        from capnuoc_model.io import os_reason
+        from capnuoc_model.data.io import os_reason
 
         return [violation(label, None, None, "render.notebook_unreadable", reason=os_reason(exc))]
     try:
@@ -705,7 +706,7 @@ def write_reference_docx(target: Path = REFERENCE_DOCX) -> Path:
 def _render_docx(book: Book, build: Path, target: Path, number: bool) -> None:
     from docx import Document
 
-    from capnuoc_model import docx_layout
+    from capnuoc_model.publish import docx_layout
 
     _pandoc(_common(book, build, "print.md", "docx") + _filters("landscape.lua") + [
         "-t", "docx+native_numbering" if number else "docx", "--reference-doc", str(reference_docx(build)), "-o", str(target)], build, "DOCX")

@@ -5,9 +5,9 @@ and cached by content; (2) each chapter notebook of ``_quarto.yml`` is executed
 by papermill with the scenario's parameters, two at a time, and the executed
 notebook is cached under a key of its source, its parameters, the data, the
 assumptions and the code; (3) the executed notebooks are rendered — by real
-Quarto when it is installed (``capnuoc_model.quarto``: one ``quarto render`` of a
+Quarto when it is installed (``capnuoc_model.publish.quarto``: one ``quarto render`` of a
 generated project holding the executed notebooks, nothing executed), otherwise
-offline (``capnuoc_model.render``); ``renderer`` chooses.
+offline (``capnuoc_model.publish.render``); ``renderer`` chooses.
 An unchanged rerun reuses everything and only checks hashes.
 
 Outputs go to ``output/report/<scenario>/`` through a temporary sibling that
@@ -26,18 +26,21 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
-import capnuoc_model
-from capnuoc_model import io, quarto, render, runs
-from capnuoc_model.context import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
-from capnuoc_model.messages import text
-from capnuoc_model.outputs import WORKBOOK_NAMES
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.data import io
+from capnuoc_model.data import manifest as mf
+from capnuoc_model.publish import quarto, render
+from capnuoc_model.model import projection_run
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
+from capnuoc_model.data.messages import text
+from capnuoc_model.data.outputs import WORKBOOK_NAMES
+from capnuoc_model.model.scenario import load_scenario
 
 QUARTO_FILE = "_quarto.yml"
 KERNEL = "python3"
 WORKERS = 2
 RENDERERS = ("quarto", "offline")  # `capnuoc report --renderer`
 NOTEBOOKS_ONLY = "none"  # execute the chapters, render nothing (what plain `quarto render` needs first)
+EVALUATION = "evaluation"  # the profile of the evaluation document (_quarto-evaluation.yml); None: the plan
 
 
 class ReportError(Exception):
@@ -79,14 +82,13 @@ def _hash(*parts: object) -> str:
 
 
 def _code_hash() -> str:
-    package_dir = Path(capnuoc_model.__file__).parent
-    sources = sorted(package_dir.glob("*.py")) + sorted(render.TEMPLATES_DIR.glob("*"))  # templates shape the documents too
+    sources = mf.code_files() + sorted(render.TEMPLATES_DIR.glob("*"))  # templates shape the documents too
     return _hash([io.sha256_file(p) for p in sources])
 
 
 def output_folder(scenario_file: Path, sets: list[str]) -> Path:
     """Baseline → output/report/baseline; other scenarios (or --set runs) get their own folder."""
-    return runs.output_folder("report", scenario_file, sets)
+    return projection_run.output_folder("report", scenario_file, sets)
 
 
 def has_code(notebook: Path) -> bool:
@@ -121,8 +123,6 @@ def front_matter(plan, document: str | None) -> dict:
     ``_quarto.yml`` with its trailing year set to the plan year.
     """
     import re
-
-    from capnuoc_model.eval_build import DOCUMENT as EVALUATION
 
     book = render.read_book(io.REPO_ROOT / QUARTO_FILE, document)
     title = f"Đánh giá kết quả thực hiện {plan.title_vi}" if document == EVALUATION else plan.title_vi
@@ -218,10 +218,10 @@ def build_report(
     with ThreadPoolExecutor(max_workers=WORKERS) as pool:
         for future in [pool.submit(run_one, pair) for pair in todo]:
             future.result()
-    # caption labels through the body of a document whose chapters are not numbered (display.number_captions)
-    from capnuoc_model import display  # altair and pandas: only when there is a document
+    # caption labels through the body of a document whose chapters are not numbered (notebook_output.number_captions)
+    from capnuoc_model.publish import notebook_output  # altair and pandas: only when there is a document
 
-    executed = display.number_captions(executed, cache / "numbered" / _hash([p.name for p in executed]),
+    executed = notebook_output.number_captions(executed, cache / "numbered" / _hash([p.name for p in executed]),
                                        through=not book.number_sections)
     timings.step(f"chạy notebook ({len(todo)} mới, {len(notebooks) - len(todo)} dùng lại)", started)
     if renderer == NOTEBOOKS_ONLY:
@@ -247,7 +247,7 @@ def build_report(
         io.write_tables(run.tables, folder / "data", workbook=WORKBOOK_NAMES["project"],
                         title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
                                    last=package.plan.horizon_year))
-        io.write_json(runs.manifest(run, package, "report", {
+        io.write_json(projection_run.manifest(run, package, "report", {
             "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
             "data": str(package.directory.resolve())}), folder / "manifest.json")
         shutil.copyfile(io.REPO_ROOT / QUARTO_FILE, folder / Path(QUARTO_FILE).name)

@@ -9,22 +9,22 @@ from pathlib import Path
 
 import pandas as pd
 
-import capnuoc_model
-from capnuoc_model import baseline as bl
-from capnuoc_model import io, projection, runs
-from capnuoc_model import manifest as mf
-from capnuoc_model.scenario import Scenario, load_scenario
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.data import io
+from capnuoc_model.model import projection, projection_run
+from capnuoc_model.data import manifest as mf
+from capnuoc_model.model.scenario import Scenario, load_scenario
 
 DEFAULT_CACHE = Path("output") / ".cache"
 BASELINE_SCENARIO = Path("analysis") / "scenarios" / "baseline.yaml"
 
 
 @dataclass(frozen=True)
-class ReportContext:
+class ReportInputs:
     package: io.DataPackage
     scenario: Scenario
     scenario_file: Path
-    run: runs.ProjectionRun
+    run: projection_run.ProjectionRun
     areas: pd.DataFrame  # baseline state per area (base year)
     systems: pd.DataFrame  # baseline state per system (base year)
     coverage_pct: float  # baseline province figures
@@ -36,7 +36,7 @@ class ReportContext:
 
     @property
     def plan(self):
-        """The plan of the data package (years, targets, sections): :class:`capnuoc_model.plan.Plan`."""
+        """The plan of the data package (years, targets, sections): :class:`capnuoc_model.data.plan.Plan`."""
         return self.package.plan
 
     def table(self, name: str) -> pd.DataFrame:
@@ -46,7 +46,7 @@ class ReportContext:
 def run_key(package: io.DataPackage, scenario: Scenario, draws: int, seed: int) -> str:
     """Content hash of everything a run depends on: data files, effective assumptions, draws, seed, code version."""
     data = mf.data_files(package.directory)  # every table, plan.yaml and the derivation's priors
-    code = sorted(Path(capnuoc_model.__file__).parent.glob("*.py"))
+    code = mf.code_files()
     content = {
         "data": [io.sha256_file(f) for f in data],
         "code": [io.sha256_file(f) for f in code],
@@ -57,25 +57,25 @@ def run_key(package: io.DataPackage, scenario: Scenario, draws: int, seed: int) 
     return hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest()[:24]
 
 
-def cached_run(package: io.DataPackage, scenario: Scenario, draws: int, seed: int, cache_dir: Path) -> runs.ProjectionRun:
+def cached_run(package: io.DataPackage, scenario: Scenario, draws: int, seed: int, cache_dir: Path) -> projection_run.ProjectionRun:
     """The full run, computed once per content key and reused by every notebook and rerun."""
     path = cache_dir / f"run-{run_key(package, scenario, draws, seed)}.pkl"
     run = io.read_pickle(path)
-    if isinstance(run, runs.ProjectionRun):
+    if isinstance(run, projection_run.ProjectionRun):
         return run
-    run = runs.full_run(package, scenario, draws, seed)
+    run = projection_run.full_run(package, scenario, draws, seed)
     io.write_pickle(run, path)
     return run
 
 
-def load_context(
+def load_report_inputs(
     scenario: str | Path = BASELINE_SCENARIO,
     sets: list[str] | tuple[str, ...] = (),
     draws: int = projection.DEFAULT_DRAWS,
     seed: int = projection.DEFAULT_SEED,
     data_dir: str | Path = "data",
     cache_dir: str | Path = DEFAULT_CACHE,
-) -> ReportContext:
+) -> ReportInputs:
     """Everything the notebooks show, from the data package and one scenario (paths relative to the repository)."""
     package = io.load_package(io.resolve(data_dir))
     scenario_file = io.resolve(scenario)
@@ -84,5 +84,5 @@ def load_context(
     areas = bl.area_state(package)
     systems = bl.system_state(package)
     running = systems.dropna(subset=["production_m3_per_day"])
-    return ReportContext(package, chosen, scenario_file, run, areas, systems,
+    return ReportInputs(package, chosen, scenario_file, run, areas, systems,
                          bl.province_coverage_pct(areas), bl.province_loss_pct(running))

@@ -1,8 +1,8 @@
 """Frames ready to show in the documents: the model's tables selected and given Vietnamese headers.
 
-Each function takes a :class:`~capnuoc_model.context.ReportContext` and returns
+Each function takes a :class:`~capnuoc_model.publish.report_inputs.ReportInputs` and returns
 a DataFrame whose columns are the printed headers (a '%' in a header makes
-:func:`capnuoc_model.display.table` print one decimal).
+:func:`capnuoc_model.publish.notebook_output.table` print one decimal).
 """
 
 from __future__ import annotations
@@ -12,24 +12,26 @@ import re
 import numpy as np
 import pandas as pd
 
-from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, losses
-from capnuoc_model.actuals import SYSTEM_STATUS_CHOICES
-from capnuoc_model.context import ReportContext
-from capnuoc_model.feasibility import MEASURES_VI
-from capnuoc_model.scenario import describe_distribution
-from capnuoc_model.schema import ESTIMATE_PREFIX
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.data import fmt
+from capnuoc_model.model import losses
+from capnuoc_model.data import water_balance as wb
+from capnuoc_model.evaluation.actuals import SYSTEM_STATUS_CHOICES
+from capnuoc_model.publish.report_inputs import ReportInputs
+from capnuoc_model.model.feasibility import MEASURES_VI
+from capnuoc_model.model.scenario import describe_distribution
+from capnuoc_model.data.schema import ESTIMATE_PREFIX
 
 
-def bieu01(ctx: ReportContext) -> pd.DataFrame:
+def bieu01(ctx: ReportInputs) -> pd.DataFrame:
     return bl.bieu01_utilisation(ctx.systems)
 
 
-def bieu02(ctx: ReportContext) -> pd.DataFrame:
+def bieu02(ctx: ReportInputs) -> pd.DataFrame:
     return bl.bieu02_loss(ctx.systems)
 
 
-def bieu03(ctx: ReportContext) -> pd.DataFrame:
+def bieu03(ctx: ReportInputs) -> pd.DataFrame:
     return bl.bieu03_coverage(ctx.areas)
 
 
@@ -43,14 +45,14 @@ def _estimate(table: pd.DataFrame, column: str) -> pd.Series:
     return source.str.startswith(ESTIMATE_PREFIX).fillna(False).astype(bool)
 
 
-def _system_estimates(ctx: ReportContext) -> pd.DataFrame:
+def _system_estimates(ctx: ReportInputs) -> pd.DataFrame:
     """Per system (index: system_id): capacity, production, billed are estimates."""
     systems = ctx.package.systems.set_index("system_id")
     return pd.DataFrame({c: _estimate(systems, c) for c in
                          ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day")})
 
 
-def _area_estimates(ctx: ReportContext) -> pd.DataFrame:
+def _area_estimates(ctx: ReportInputs) -> pd.DataFrame:
     """Per area (index: area_id): population and served are estimates."""
     areas = ctx.package.urban_areas.set_index("area_id")
     return pd.DataFrame({c: _estimate(areas, c) for c in ("population_base_persons", "served_base_persons")})
@@ -62,7 +64,7 @@ def _mask(columns: pd.Index, values: dict[str, object], rows: int) -> pd.DataFra
                          for c in columns})
 
 
-def bieu01_estimated(ctx: ReportContext) -> pd.DataFrame:
+def bieu01_estimated(ctx: ReportInputs) -> pd.DataFrame:
     frame = bieu01(ctx)
     running = ctx.systems[ctx.systems["status"] == "operating"]
     est = _system_estimates(ctx).loc[running["system_id"]]
@@ -72,7 +74,7 @@ def bieu01_estimated(ctx: ReportContext) -> pd.DataFrame:
                            columns[4]: capacity | production, columns[5]: capacity | production}, len(frame))
 
 
-def bieu02_estimated(ctx: ReportContext) -> pd.DataFrame:
+def bieu02_estimated(ctx: ReportInputs) -> pd.DataFrame:
     frame = bieu02(ctx)
     running = ctx.systems[ctx.systems["status"] == "operating"]
     est = _system_estimates(ctx).loc[running["system_id"]]
@@ -84,7 +86,7 @@ def bieu02_estimated(ctx: ReportContext) -> pd.DataFrame:
                            columns[5]: loss, columns[6]: share}, len(frame))
 
 
-def bieu03_estimated(ctx: ReportContext) -> pd.DataFrame:
+def bieu03_estimated(ctx: ReportInputs) -> pd.DataFrame:
     frame = bieu03(ctx)
     est = _area_estimates(ctx).loc[ctx.areas["area_id"]]
     population, served = est["population_base_persons"], est["served_base_persons"]
@@ -93,7 +95,7 @@ def bieu03_estimated(ctx: ReportContext) -> pd.DataFrame:
                            columns[4]: population | served}, len(frame))
 
 
-def _counted_systems(ctx: ReportContext) -> pd.DataFrame:
+def _counted_systems(ctx: ReportInputs) -> pd.DataFrame:
     """The systems an operator runs, each with the work (công trình) the plan counts it as (systems.csv
     ``plan_work``; empty: the system is a work of its own)."""
     work = ctx.package.systems.set_index("system_id")["plan_work"]
@@ -102,7 +104,7 @@ def _counted_systems(ctx: ReportContext) -> pd.DataFrame:
     return systems.dropna(subset=["operator_id"])
 
 
-def operators(ctx: ReportContext) -> pd.DataFrame:
+def operators(ctx: ReportInputs) -> pd.DataFrame:
     """Operators with the works each runs, counted as the plan counts them, and a province total row."""
     systems = _counted_systems(ctx)
     by = bl.loss_by(systems, "operator_id")
@@ -118,7 +120,7 @@ def operators(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def operators_estimated(ctx: ReportContext) -> pd.DataFrame:
+def operators_estimated(ctx: ReportInputs) -> pd.DataFrame:
     """The operators' volumes and rates are sums and ratios of the systems' (estimated) values."""
     frame = operators(ctx)
     systems = _counted_systems(ctx)
@@ -135,7 +137,7 @@ def operators_estimated(ctx: ReportContext) -> pd.DataFrame:
                  len(frame))
 
 
-def operators_note(ctx: ReportContext) -> str:
+def operators_note(ctx: ReportInputs) -> str:
     """How the operators table counts works: stations the plan counts as one work, works without output."""
     systems = _counted_systems(ctx)
     notes = ["Số công trình đếm như Kế hoạch."]
@@ -150,7 +152,7 @@ def operators_note(ctx: ReportContext) -> str:
     return " ".join(notes)
 
 
-def province_targets(ctx: ReportContext) -> pd.DataFrame:
+def province_targets(ctx: ReportInputs) -> pd.DataFrame:
     plan = ctx.plan
     targets = list(plan.targets.values())
     return pd.DataFrame({
@@ -162,7 +164,7 @@ def province_targets(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def bieu04_frame(ctx: ReportContext) -> pd.DataFrame:
+def bieu04_frame(ctx: ReportInputs) -> pd.DataFrame:
     """Per-area target against the projection (numbers, for the chart and the table)."""
     targets = ctx.table("targets")
     areas = targets[(targets["indicator"] == "coverage_pct") & (targets["scope"] != "province")]
@@ -181,7 +183,7 @@ def bieu04_frame(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def bieu04(ctx: ReportContext) -> pd.DataFrame:
+def bieu04(ctx: ReportInputs) -> pd.DataFrame:
     frame = bieu04_frame(ctx)
     plan = ctx.plan
     return pd.DataFrame({
@@ -195,7 +197,7 @@ def bieu04(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def bieu04_estimated(ctx: ReportContext) -> pd.DataFrame:
+def bieu04_estimated(ctx: ReportInputs) -> pd.DataFrame:
     """The base-year coverage (from estimated population and served) and the rebuilt targets are estimates; the
     forecast columns are the simulation's, not the data package's."""
     frame = bieu04(ctx)
@@ -208,14 +210,14 @@ def bieu04_estimated(ctx: ReportContext) -> pd.DataFrame:
                            columns[2]: target}, len(frame))
 
 
-def _grouped_areas(ctx: ReportContext, in_plan: bool) -> tuple[pd.DataFrame, pd.Series]:
+def _grouped_areas(ctx: ReportInputs, in_plan: bool) -> tuple[pd.DataFrame, pd.Series]:
     labels = ctx.package.orientation_groups.set_index("group_id")
     areas = ctx.areas.groupby("orientation_group", sort=False)["name_vi"].apply(", ".join)
     keep = [g for g in areas.index if bool(labels.loc[g, "in_plan"]) == in_plan]
     return labels, areas.loc[keep]
 
 
-def groups(ctx: ReportContext) -> pd.DataFrame:
+def groups(ctx: ReportInputs) -> pd.DataFrame:
     """The plan's own groups of urban areas (orientation_groups.csv ``in_plan``), never a grouping the model adds."""
     labels, areas = _grouped_areas(ctx, True)
     return pd.DataFrame({
@@ -225,7 +227,7 @@ def groups(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def model_groups(ctx: ReportContext) -> str:
+def model_groups(ctx: ReportInputs) -> str:
     """The areas the plan's groups leave out and how the model treats them: said as the model's, not the plan's."""
     labels, areas = _grouped_areas(ctx, False)
     if areas.empty:
@@ -237,9 +239,9 @@ def model_groups(ctx: ReportContext) -> str:
             + ". Các nhóm này là giả định của mô hình để tính toán, không phải nhóm của Kế hoạch.")
 
 
-def systems_in_loss_group(ctx: ReportContext, at_or_below: bool) -> str:
+def systems_in_loss_group(ctx: ReportInputs, at_or_below: bool) -> str:
     """The systems the plan puts at or below (``True``) or above its loss threshold (systems.csv plan_loss_group)."""
-    from capnuoc_model.engine import LOW_LOSS_SET
+    from capnuoc_model.model.engine import LOW_LOSS_SET
 
     systems = ctx.package.systems
     low = systems["plan_loss_group"] == LOW_LOSS_SET
@@ -247,7 +249,7 @@ def systems_in_loss_group(ctx: ReportContext, at_or_below: bool) -> str:
     return ", ".join(systems.loc[grouped & (low if at_or_below else ~low), "name_vi"])
 
 
-def projects(ctx: ReportContext) -> pd.DataFrame:
+def projects(ctx: ReportInputs) -> pd.DataFrame:
     p = ctx.package.projects
     return pd.DataFrame({
         "TT": p["project_no"],
@@ -260,14 +262,14 @@ def projects(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def project_costs_frame(ctx: ReportContext) -> pd.DataFrame:
+def project_costs_frame(ctx: ReportInputs) -> pd.DataFrame:
     costs = ctx.table("projects").copy()
     # the whole name: charts wrap it onto lines, tables wrap it in its cell (never cut with "…")
     costs["short"] = [f"Dự án {no}: {name}" for no, name in zip(costs["project_no"], costs["name_vi"])]
     return costs
 
 
-def project_costs(ctx: ReportContext) -> pd.DataFrame:
+def project_costs(ctx: ReportInputs) -> pd.DataFrame:
     costs = project_costs_frame(ctx).dropna(subset=["beneficiaries_persons"])
     values = ctx.scenario
     months = [values.value(f"projects.{pid}.commissioning_month") for pid in costs["project_id"]]
@@ -283,7 +285,7 @@ def project_costs(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def province_projection(ctx: ReportContext) -> pd.DataFrame:
+def province_projection(ctx: ReportInputs) -> pd.DataFrame:
     p = ctx.table("province")
     return pd.DataFrame({
         "Năm": p["year"].astype(str),
@@ -298,7 +300,7 @@ def province_projection(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def population_projection(ctx: ReportContext, years: tuple[int, ...] | None = None) -> pd.DataFrame:
+def population_projection(ctx: ReportInputs, years: tuple[int, ...] | None = None) -> pd.DataFrame:
     """Population of each area in the base year, the plan year, midway and the horizon (or ``years``)."""
     plan = ctx.plan
     years = years or tuple(sorted({plan.base_year, plan.plan_year, (plan.plan_year + plan.horizon_year) // 2, plan.horizon_year}))
@@ -313,7 +315,7 @@ def population_projection(ctx: ReportContext, years: tuple[int, ...] | None = No
     return out
 
 
-def population_projection_estimated(ctx: ReportContext, years: tuple[int, ...] | None = None) -> pd.DataFrame:
+def population_projection_estimated(ctx: ReportInputs, years: tuple[int, ...] | None = None) -> pd.DataFrame:
     """The base-year column holds Biểu 03's populations (estimated where its provenance says so); later years
     are the projection's."""
     frame = population_projection(ctx, years)
@@ -334,7 +336,7 @@ POPULATION_FIT_VI = {
 FIT_METHODS_VI = {"loglinear_ols": "hồi quy tuyến tính của lô-ga-rít dân số theo năm, bình phương nhỏ nhất"}
 
 
-def population_fit(ctx: ReportContext) -> pd.DataFrame:
+def population_fit(ctx: ReportInputs) -> pd.DataFrame:
     fit = ctx.table("population_fit")
     names, values = [], []
     for parameter, value in zip(fit["parameter"], fit["value"]):
@@ -347,7 +349,7 @@ def population_fit(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame({"Tham số": names, "Giá trị": values})
 
 
-def systems_projection(ctx: ReportContext, year: int) -> pd.DataFrame:
+def systems_projection(ctx: ReportInputs, year: int) -> pd.DataFrame:
     s = ctx.table("systems")
     s = s[(s["year"] == year) & s["is_running"]]
     return pd.DataFrame({
@@ -362,14 +364,14 @@ def systems_projection(ctx: ReportContext, year: int) -> pd.DataFrame:
     })
 
 
-def _used_measures(ctx: ReportContext, order: str, names: pd.Series) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
+def _used_measures(ctx: ReportInputs, order: str, names: pd.Series) -> tuple[pd.DataFrame, dict[str, pd.Series]]:
     """The measures the least-cost cut uses, in ``order``, and their first columns (system and measure in Vietnamese)."""
     a = ctx.run.loss.allocation
     used = a[a["share_used"] > 1e-6].sort_values(order)
     return used, {"Công trình": used["system_id"].map(names), "Giải pháp": used["measure"].map(MEASURES_VI)}
 
 
-def allocation(ctx: ReportContext) -> pd.DataFrame:
+def allocation(ctx: ReportInputs) -> pd.DataFrame:
     used, first = _used_measures(ctx, "million_vnd_per_m3_day", ctx.systems.set_index("system_id")["name_vi"])
     return pd.DataFrame({
         **first,
@@ -379,7 +381,7 @@ def allocation(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def sensitivity_labels(ctx: ReportContext) -> dict[str, str]:
+def sensitivity_labels(ctx: ReportInputs) -> dict[str, str]:
     """Labels for assumptions in charts: the Vietnamese label, whole (the chart wraps it onto lines, never cuts it)."""
     return {path: _label_vi(ctx.scenario.get(path)) for path in ctx.scenario.uncertain_paths()}
 
@@ -388,7 +390,7 @@ def _label_vi(assumption) -> str:
     return assumption.label_vi or assumption.description
 
 
-def reference_vi(ctx: ReportContext, reference: str) -> str:
+def reference_vi(ctx: ReportInputs, reference: str) -> str:
     """Where an assumption comes from, for a reader: the source's title (and the plan's section), or a judgement."""
     if reference.startswith("assumption"):
         return "Đánh giá của mô hình (lý do ghi trong bộ giả định)"
@@ -403,7 +405,7 @@ def reference_vi(ctx: ReportContext, reference: str) -> str:
     return "; ".join(parts) if parts else "Đánh giá của mô hình (lý do ghi trong bộ giả định)"
 
 
-def assumptions(ctx: ReportContext) -> pd.DataFrame:
+def assumptions(ctx: ReportInputs) -> pd.DataFrame:
     paths = sorted(ctx.scenario.assumptions)
     items = [ctx.scenario.get(path) for path in paths]
     return pd.DataFrame({
@@ -425,14 +427,14 @@ def _source_title(title: str) -> str:
     return f"«{title}»"
 
 
-def sources(ctx: ReportContext) -> pd.DataFrame:
+def sources(ctx: ReportInputs) -> pd.DataFrame:
     s = ctx.package.sources
     kind = s["kind"] if "kind" in s else pd.Series(["primary"] * len(s), index=s.index)
     return pd.DataFrame({"Tài liệu": s["title"].map(_source_title), "Đơn vị công bố": s["publisher"].map(_source_title),
                          "Năm": s["year"].astype(str), "Loại nguồn": kind.map(SOURCE_KIND_VI).fillna("chính thức")})
 
 
-def secondary_sources_note(ctx: ReportContext) -> str:
+def secondary_sources_note(ctx: ReportInputs) -> str:
     """Which figures rest on a secondary source: said where the sources are listed (issue: item 10)."""
     s = ctx.package.sources
     if "kind" not in s or not (s["kind"] == "secondary").any():
@@ -444,7 +446,7 @@ def secondary_sources_note(ctx: ReportContext) -> str:
             "dưới đây và cần được thay bằng số liệu của cơ quan thống kê, Tổng điều tra dân số hoặc của tỉnh khi có.")
 
 
-def methods(ctx: ReportContext) -> pd.DataFrame:
+def methods(ctx: ReportInputs) -> pd.DataFrame:
     m = ctx.package.methods
     return pd.DataFrame({"Phương pháp ước tính": m["title"]})
 
@@ -452,14 +454,14 @@ def methods(ctx: ReportContext) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- Phụ lục C: IWA water balance
 
 def _term(key: str) -> str:
-    return losses.TERMS_BY_KEY[key].name_vi
+    return wb.TERMS_BY_KEY[key].name_vi
 
 
 def _label(key: str) -> str:
-    return losses.TERMS_BY_KEY[key].label_vi
+    return wb.TERMS_BY_KEY[key].label_vi
 
 
-# Vietnamese terms of the IWA water balance: the registry of capnuoc_model.losses (WB-EasyCalc's Vietnamese edition)
+# Vietnamese terms of the IWA water balance: the registry of capnuoc_model.model.losses (WB-EasyCalc's Vietnamese edition)
 IWA_TERMS_VI = {key: _term(key) for key in (
     "system_input_m3_per_day", "authorised_m3_per_day", "billed_authorised_m3_per_day", "billed_metered_m3_per_day",
     "billed_unmetered_m3_per_day", "unbilled_authorised_m3_per_day", "unbilled_metered_m3_per_day",
@@ -476,7 +478,7 @@ _KIND_PREFIX = re.compile(r"^(Nhà máy nước|Trạm cấp nước|Công trìn
                           r"Hệ thống cấp nước( thị trấn)?)\s+")
 
 
-def _names(ctx: ReportContext) -> pd.Series:
+def _names(ctx: ReportInputs) -> pd.Series:
     """Short system names for the wide tables of the annex: the place, without "Nhà máy nước", "Trạm cấp nước"..."""
     def short(name: str) -> str:
         place = _KIND_PREFIX.sub("", name)
@@ -485,7 +487,7 @@ def _names(ctx: ReportContext) -> pd.Series:
     return ctx.systems.set_index("system_id")["name_vi"].map(short)
 
 
-def iwa_balance_province(ctx: ReportContext) -> pd.DataFrame:
+def iwa_balance_province(ctx: ReportInputs) -> pd.DataFrame:
     """The IWA standard balance of the province (Σ over operating systems) laid out as its box diagram.
 
     Columns are the diagram's levels, rows its leaves; a box that spans several leaves is
@@ -513,7 +515,7 @@ def iwa_balance_province(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=headers)
 
 
-def iwa_balance_systems(ctx: ReportContext) -> pd.DataFrame:
+def iwa_balance_systems(ctx: ReportInputs) -> pd.DataFrame:
     """The balance of every operating system, one row each, components as columns (m³/ngày đêm)."""
     b = bl.balance_state(ctx.package)
     return pd.DataFrame({
@@ -532,7 +534,7 @@ def iwa_balance_systems(ctx: ReportContext) -> pd.DataFrame:
     }).reset_index(drop=True)
 
 
-def iwa_indicator_frame(ctx: ReportContext) -> pd.DataFrame:
+def iwa_indicator_frame(ctx: ReportInputs) -> pd.DataFrame:
     """Indicators and their ±95 % ranges per operating system (numbers, for the chart and the tables)."""
     b = bl.balance_state(ctx.package)
     ranges = bl.balance_uncertainty(ctx.package).ranges
@@ -545,7 +547,7 @@ def iwa_indicator_frame(ctx: ReportContext) -> pd.DataFrame:
     return out.reset_index()
 
 
-def iwa_network_inputs(ctx: ReportContext) -> pd.DataFrame:
+def iwa_network_inputs(ctx: ReportInputs) -> pd.DataFrame:
     """The balance's network and apparent-loss inputs per operating system (data/system_network.csv)."""
     n = ctx.package.system_network.set_index("system_id")
     n = n.reindex(bl.balance_state(ctx.package).index)
@@ -565,7 +567,7 @@ def iwa_network_inputs(ctx: ReportContext) -> pd.DataFrame:
 
 
 def _validity_short(f: pd.DataFrame) -> list[str]:
-    from capnuoc_model import losses
+    from capnuoc_model.model import losses
 
     out = []
     for c, m, p in zip(f["service_connections"], f["mains_km"], f["pressure_m"]):
@@ -580,7 +582,7 @@ def _validity_short(f: pd.DataFrame) -> list[str]:
     return out
 
 
-def iwa_indicators(ctx: ReportContext) -> pd.DataFrame:
+def iwa_indicators(ctx: ReportInputs) -> pd.DataFrame:
     f = iwa_indicator_frame(ctx)
     return pd.DataFrame({
         "Công trình": f["name_vi"],
@@ -596,7 +598,7 @@ def iwa_indicators(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def ili_bands(ctx: ReportContext, income: str = "lmic") -> pd.DataFrame:
+def ili_bands(ctx: ReportInputs, income: str = "lmic") -> pd.DataFrame:
     """The WBI bands: ILI range, real losses per connection by pressure, meaning (nominal bounds; a value on a
     bound belongs to the better band)."""
     rows = []
@@ -619,7 +621,7 @@ def _range_text(low: float, high: float, decimals: int) -> str:
     return f"{fmt.vn(low, decimals, trim=True)}–{fmt.vn(high, decimals, trim=True)}"
 
 
-def ili_bands_note(ctx: ReportContext) -> str:
+def ili_bands_note(ctx: ReportInputs) -> str:
     """What each band means, for the note under the band table."""
     meanings = "; ".join(f"{band}: {text[:1].lower() + text[1:]}" for band, text in losses.BAND_MEANING_VI.items())
     return (f"Theo Viện Ngân hàng Thế giới (Liemberger và McKenzie 2005); nhóm A chia thành A1 và A2 như WB-EasyCalc. "
@@ -627,9 +629,9 @@ def ili_bands_note(ctx: ReportContext) -> str:
             f"ranh giới thuộc nhóm tốt hơn, như WB-EasyCalc (phiên bản 6.17) xếp nhóm: ILI 4,0033 thuộc nhóm A2. {meanings}.")
 
 
-def favad_examples(ctx: ReportContext, cuts=(0.1, 0.2, 0.3), exponents=(0.5, 1.0, 1.15, 1.5)) -> pd.DataFrame:
+def favad_examples(ctx: ReportInputs, cuts=(0.1, 0.2, 0.3), exponents=(0.5, 1.0, 1.15, 1.5)) -> pd.DataFrame:
     """Leakage left after a pressure cut, by FAVAD exponent N1 (L1/L0 = (P1/P0)^N1), in %."""
-    from capnuoc_model.losses import favad_leak_ratio
+    from capnuoc_model.model.losses import favad_leak_ratio
 
     return pd.DataFrame({
         "Giảm áp lực (%)": [100 * c for c in cuts],
@@ -638,15 +640,15 @@ def favad_examples(ctx: ReportContext, cuts=(0.1, 0.2, 0.3), exponents=(0.5, 1.0
     })
 
 
-def favad_note(ctx: ReportContext) -> str:
+def favad_note(ctx: ReportInputs) -> str:
     n1 = float(ctx.scenario.value("loss_programme.pressure_management.n1_exponent"))
     return (f"N1 = {fmt.vn(0.5, 1)} với ống cứng (gang, thép), đến {fmt.vn(1.5, 1)} với ống nhựa; kịch bản này dùng "
             f"N1 = {fmt.vn(n1, 2, trim=True)} cho mạng lưới hỗn hợp (May 1994; Thornton và Lambert 2005).")
 
 
-def iwa_uncertainty(ctx: ReportContext) -> pd.DataFrame:
+def iwa_uncertainty(ctx: ReportInputs) -> pd.DataFrame:
     """±95 % ranges of NRW %, real losses and ILI, and the input that dominates each system's ILI uncertainty."""
-    from capnuoc_model.losses import INPUT_LABELS_VI
+    from capnuoc_model.data.water_balance import INPUT_LABELS_VI
 
     f = iwa_indicator_frame(ctx)
     shares = bl.balance_uncertainty(ctx.package).variance_shares
@@ -665,9 +667,9 @@ def iwa_uncertainty(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def iwa_variance_shares(ctx: ReportContext, output: str = "ili") -> pd.DataFrame:
+def iwa_variance_shares(ctx: ReportInputs, output: str = "ili") -> pd.DataFrame:
     """Long frame for the chart: each input's share of the variance of ``output`` in each system."""
-    from capnuoc_model.losses import INPUT_LABELS_VI
+    from capnuoc_model.data.water_balance import INPUT_LABELS_VI
 
     shares = bl.balance_uncertainty(ctx.package).variance_shares
     shares = shares[shares["output"] == output].copy()
@@ -676,9 +678,9 @@ def iwa_variance_shares(ctx: ReportContext, output: str = "ili") -> pd.DataFrame
     return shares
 
 
-def loss_measures_by_component(ctx: ReportContext) -> pd.DataFrame:
+def loss_measures_by_component(ctx: ReportInputs) -> pd.DataFrame:
     """Which §V.2 measure acts on which component of the balance, and what the least-cost plan takes of it."""
-    from capnuoc_model.feasibility import COMPONENT_VI, MEASURE_COMPONENT
+    from capnuoc_model.model.feasibility import COMPONENT_VI, MEASURE_COMPONENT
 
     a = ctx.run.loss.allocation
     used = a.groupby("measure", sort=False).agg(removable=("removable_m3_per_day", "sum"), removed=("removed_m3_per_day", "sum"),
@@ -702,16 +704,16 @@ def _with_range(value: pd.Series, low: pd.Series, high: pd.Series, decimals: int
     return [f"{fmt.vn(v, decimals)} ({fmt.vn(a, decimals)}–{fmt.vn(b, decimals)})" for v, a, b in zip(value, low, high)]
 
 
-def connection_indicators(ctx: ReportContext) -> pd.DataFrame:
+def connection_indicators(ctx: ReportInputs) -> pd.DataFrame:
     """The per-connection indicators of each operating system with their 95 % limits (names and units of the registry)."""
     f = iwa_indicator_frame(ctx)
     out = pd.DataFrame({"Công trình": f["name_vi"]})
     for key in bl.LIMITED_KEYS:
-        out[_label(key)] = _with_range(f[key], f[f"{key}_low"], f[f"{key}_high"], losses.TERMS_BY_KEY[key].decimals)
+        out[_label(key)] = _with_range(f[key], f[f"{key}_low"], f[f"{key}_high"], wb.TERMS_BY_KEY[key].decimals)
     return out
 
 
-def nrw_matrix_bands(ctx: ReportContext) -> pd.DataFrame:
+def nrw_matrix_bands(ctx: ReportInputs) -> pd.DataFrame:
     """Each system's NRW per connection at its pressure and its bands: NRW matrix (both scales), ILI, physical-loss matrix."""
     f = iwa_indicator_frame(ctx)
     return pd.DataFrame({
@@ -725,7 +727,7 @@ def nrw_matrix_bands(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def nrw_matrix(ctx: ReportContext) -> pd.DataFrame:
+def nrw_matrix(ctx: ReportInputs) -> pd.DataFrame:
     """The NRW assessment matrix on both scales: NRW l/connection/day when pressurised, by average pressure."""
     rows = []
     for income in losses.INCOME_LEVELS:
@@ -737,14 +739,14 @@ def nrw_matrix(ctx: ReportContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def nrw_matrix_note(ctx: ReportContext) -> str:
+def nrw_matrix_note(ctx: ReportInputs) -> str:
     return ("Ma trận đánh giá NRW quốc tế của WB-EasyCalc (Liemberger & Partners, phiên bản 6.17): lít nước cấp nhưng thất thu "
             "trên mỗi đấu nối mỗi ngày khi mạng lưới có áp, theo áp lực trung bình. Ranh giới các nhóm ở đây lấy như ma trận "
             f"thất thoát cơ học (ILI × {fmt.vn(losses.NRW_MATRIX_L_PER_CONN_DAY_PER_M_PER_ILI, 2)} × áp lực) vì chưa đối chiếu được "
             "bảng gốc của phần mềm; giá trị đúng bằng ranh giới thuộc nhóm tốt hơn.")
 
 
-def money_frame(ctx: ReportContext) -> pd.DataFrame:
+def money_frame(ctx: ReportInputs) -> pd.DataFrame:
     """Prices and money figures of each operating system (numbers, for the chart and the tables)."""
     money = bl.money_state(ctx.package)
     balance = bl.balance_state(ctx.package)
@@ -753,14 +755,14 @@ def money_frame(ctx: ReportContext) -> pd.DataFrame:
     return out.reset_index()
 
 
-MONEY_DECIMALS = {_label(k): losses.TERMS_BY_KEY[k].decimals for k in (
+MONEY_DECIMALS = {_label(k): wb.TERMS_BY_KEY[k].decimals for k in (
     "nrw_value_billion_vnd_per_year", "real_losses_value_billion_vnd_per_year", "apparent_losses_value_billion_vnd_per_year",
     "unbilled_authorised_value_billion_vnd_per_year", "target_revenue_recovered_billion_vnd_per_year",
     "target_cost_recovered_billion_vnd_per_year", "target_value_billion_vnd_per_year", "value_billion_vnd_per_year",
     "payback_years", "million_vnd_per_m3_day")} | {"Tổng mức (tỷ đồng)": 3}
 
 
-def nrw_value(ctx: ReportContext) -> pd.DataFrame:
+def nrw_value(ctx: ReportInputs) -> pd.DataFrame:
     """Each system's prices and yearly value of NRW by component, and the province's."""
     f = money_frame(ctx)
     province = bl.province_money(ctx.package)
@@ -773,7 +775,7 @@ def nrw_value(ctx: ReportContext) -> pd.DataFrame:
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
-def target_value(ctx: ReportContext) -> pd.DataFrame:
+def target_value(ctx: ReportInputs) -> pd.DataFrame:
     """What reaching the loss target is worth a year, for each system above it and for the province."""
     f = money_frame(ctx)
     target = bl.loss_target_pct(ctx.package)
@@ -788,7 +790,7 @@ def target_value(ctx: ReportContext) -> pd.DataFrame:
     return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
 
 
-def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
+def measure_paybacks(ctx: ReportInputs) -> pd.DataFrame:
     """The measures of the least-cost cut: cost, volume saved, cost per m³/day saved, yearly value, simple payback."""
     used, first = _used_measures(ctx, "payback_years", _names(ctx))
     return pd.DataFrame({
@@ -801,7 +803,7 @@ def measure_paybacks(ctx: ReportContext) -> pd.DataFrame:
     })
 
 
-def prices_note(ctx: ReportContext) -> str:
+def prices_note(ctx: ReportInputs) -> str:
     """Where the prices come from, from the data package's provenance (the published sources by title, else estimates)."""
     def cited(table: str, column: str) -> tuple[list[str], bool]:
         frame = ctx.package.tables.get(table)
@@ -825,9 +827,9 @@ def prices_note(ctx: ReportContext) -> str:
             f"biến đổi: {cost}. Giá chưa gồm thuế giá trị gia tăng.")
 
 
-def money_summary(ctx: ReportContext) -> str:
-    """The sentence on what the losses cost the province (:func:`capnuoc_model.narrative.money_summary`)."""
-    from capnuoc_model import narrative
+def money_summary(ctx: ReportInputs) -> str:
+    """The sentence on what the losses cost the province (:func:`capnuoc_model.publish.narrative.money_summary`)."""
+    from capnuoc_model.publish import narrative
 
     variable = bl.prices_state(ctx.package)["variable_cost_vnd_per_m3"].dropna()
     return narrative.money_summary(bl.province_money(ctx.package), bl.loss_target_pct(ctx.package), float(variable.mean()),
