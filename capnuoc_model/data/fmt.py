@@ -22,7 +22,7 @@ UNIT_SPACE = " "  # between a number and its unit; documents use NBSP (join_unit
 def join_units(no_break: bool = True) -> None:
     """From now on write number and unit with a no-break space ("17,9\u00a0%"), or with a plain one.
 
-    The documents' notebooks call it (``display.start_chapter``): a line break never separates a number
+    The documents' notebooks call it (``notebook_output.start_chapter``): a line break never separates a number
     from its "%" or unit. The terminal and the CSV files keep the plain space.
     """
     global UNIT_SPACE

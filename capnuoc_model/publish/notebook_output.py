@@ -91,7 +91,7 @@ class _Counter:
 _state = _Counter()
 _ids = itertools.count(1)
 OWN_LABEL = re.compile(r"^(Biểu|Bảng|Hình|Phụ lục)\s+[\w.]+?\.\s+")  # "Biểu 01. ...": the caption is labelled already
-LABEL_KEY = "capnuoc-label"  # output metadata: the label display wrote, renumbered by number_captions
+LABEL_KEY = "capnuoc-label"  # output metadata: the label this module wrote, renumbered by number_captions
 
 
 def start_chapter(number: int | str) -> None:

@@ -23,7 +23,7 @@ elsewhere this module produces the same book offline from notebooks already exec
    typst gets the same filter, font header and reference document from _quarto.yml.
 4. Captions are numbered by the renderers ("Bảng 1", "Hình 1": typst figure supplements, DOCX
    native numbering, CSS counters) unless the notebooks already label them themselves
-   (a caption or italic caption line starting "Bảng 2.1"/"Hình 2.1", as ``display.py`` writes):
+   (a caption or italic caption line starting "Bảng 2.1"/"Hình 2.1", as ``notebook_output.py`` writes):
    then numbering is off everywhere, so no caption is numbered twice.
 
 Pitfalls handled here:
