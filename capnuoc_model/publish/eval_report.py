@@ -38,7 +38,7 @@ MEASURED_VI = {  # what each unit of measure of the targets table counts, and ho
 }
 
 
-def widths(ctx: EvaluationContext) -> dict[str, int]:
+def widths(ctx: EvaluationInputs) -> dict[str, int]:
     """Relative column widths of the document's tables in PDF and DOCX (other columns count 3)."""
     return {keep_together(k): v for k, v in _widths_by_header(ctx.year, ctx.package.plan).items()}
 
@@ -123,7 +123,9 @@ def data_date_of(text: str | dt.date | None, year: int, plan) -> dt.date:
 
 
 @dataclass(frozen=True)
-class EvaluationContext:
+class EvaluationInputs:
+    """What a chapter of the evaluation needs: the package, the reports, their evaluation and the start of the year."""
+
     package: io.DataPackage
     actuals: Actuals
     ev: ev.Evaluation
@@ -134,7 +136,7 @@ class EvaluationContext:
 def load_evaluation(actuals: str | Path | None = None, year: int | None = None, scenario: str | Path = BASELINE_SCENARIO,
                     sets: list[str] | tuple[str, ...] = (), draws: int = 10_000, seed: int = 20260515,
                     data_dir: str | Path = "data", cache_dir: str | Path = DEFAULT_CACHE, data_date: str = "",
-                    plan_manifest: str = "") -> EvaluationContext:
+                    plan_manifest: str = "") -> EvaluationInputs:
     """Data package, reports, the start-of-year projection (cached, shared with the plan) and the evaluation.
 
     ``scenario`` (and ``sets``) is the projection the year started with: the plan's baseline scenario, or what
@@ -149,7 +151,7 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
     run = cached_run(package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
     start = ev.start_of_year(run, int(year), chosen.source_vi)
     evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year), package.plan))
-    return EvaluationContext(package, reported, evaluation, start, int(year))
+    return EvaluationInputs(package, reported, evaluation, start, int(year))
 
 
 # ---------------------------------------------------------------------------- cells
@@ -196,7 +198,7 @@ def _status(value: str) -> str:
     return fmt.MISSING if value == ev.NOT_APPLICABLE else value
 
 
-def _target_row(ctx: EvaluationContext, measure: str) -> pd.Series | None:
+def _target_row(ctx: EvaluationInputs, measure: str) -> pd.Series | None:
     rows = ctx.ev.targets[ctx.ev.targets["measure"] == measure]
     return rows.iloc[0] if len(rows) else None
 
@@ -255,7 +257,7 @@ def target_cells(row: pd.Series) -> dict[str, str]:
     return {"asks": asks, "achieved": achieved, "counted": counted, "status": status, "gap": gap}
 
 
-def summary(ctx: EvaluationContext) -> pd.DataFrame:
+def summary(ctx: EvaluationInputs) -> pd.DataFrame:
     """The plan's targets: target, base year, achieved, who reported, projected, status, gap (page one)."""
     return _frame(summary_frame(ctx.ev))
 
@@ -278,7 +280,7 @@ def summary_frame(evaluation: ev.Evaluation) -> pd.DataFrame:
     })
 
 
-def banner(ctx: EvaluationContext) -> str | None:
+def banner(ctx: EvaluationInputs) -> str | None:
     """The warning shown first when the reports are the shipped example."""
     if not ctx.ev.is_illustrative:
         return None
@@ -291,7 +293,7 @@ def _counts_text(evaluation: ev.Evaluation) -> str:
     return f"{counts.get(ev.MET, 0)} đạt, {counts.get(ev.NOT_MET, 0)} không đạt, {undecided} chưa đủ số liệu"
 
 
-def summary_sentence(ctx: EvaluationContext) -> str:
+def summary_sentence(ctx: EvaluationInputs) -> str:
     date = ctx.ev.data_date
     when = f" tính đến ngày {date:%d/%m/%Y}" if date else ""
     return keep_together(
@@ -300,14 +302,14 @@ def summary_sentence(ctx: EvaluationContext) -> str:
         f"Dự báo đầu năm: {ctx.ev.projection_source_vi}.")
 
 
-def findings_markdown(ctx: EvaluationContext, topics: tuple[str, ...] | None = None) -> str:
+def findings_markdown(ctx: EvaluationInputs, topics: tuple[str, ...] | None = None) -> str:
     rows = ctx.ev.findings
     if topics is not None:
         rows = rows[rows["topic"].isin(topics)]
     return keep_together("\n".join(f"- {text}" for text in rows["text"]))
 
 
-def status_note(ctx: EvaluationContext | None = None) -> str:
+def status_note(ctx: EvaluationInputs | None = None) -> str:
     date = ctx.ev.data_date if ctx is not None else None
     when = f" đến {date:%d/%m/%Y}" if date else ""
     return keep_together(
@@ -329,7 +331,7 @@ def _rule_text(row: pd.Series) -> str:
     return rule
 
 
-def indicator_detail(ctx: EvaluationContext) -> pd.DataFrame:
+def indicator_detail(ctx: EvaluationInputs) -> pd.DataFrame:
     """Each target with the rule that gives its status and what was counted (the same texts as page one)."""
     t = ctx.ev.targets
     cells = [target_cells(r) for _, r in t.iterrows()]
@@ -342,7 +344,7 @@ def indicator_detail(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
+def indicator_frame(ctx: EvaluationInputs) -> pd.DataFrame:
     """The targets with a province value: base year, start-of-year projection, achieved (or its range), target — for the chart."""
     rows = []
     for _, r in ctx.ev.targets[~ctx.ev.targets["is_yes_no"]].iterrows():
@@ -369,7 +371,7 @@ def indicator_frame(ctx: EvaluationContext) -> pd.DataFrame:
     return frame
 
 
-def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
+def target_sentence(ctx: EvaluationInputs, target_id: str) -> str:
     """One generated sentence per target: value, who reported, status and what would settle it."""
     targets = ctx.ev.targets
     r = targets[targets["target_id"] == target_id].iloc[0]
@@ -402,7 +404,7 @@ def target_sentence(ctx: EvaluationContext, target_id: str) -> str:
     return keep_together(" ".join(parts + [verdict]))
 
 
-def utilisation_note(ctx: EvaluationContext) -> str:
+def utilisation_note(ctx: EvaluationInputs) -> str:
     low, high = ev.UTILISATION_BAND_PCT
     return keep_together(
         f"Đánh giá: đạt khi tỷ lệ khai thác trong khoảng {fmt.vn(low)}–{fmt.vn(high)} % hoặc tiến gần khoảng này so với năm {ctx.package.plan.base_year}; "
@@ -414,7 +416,7 @@ def utilisation_note(ctx: EvaluationContext) -> str:
 # ---------------------------------------------------------------------------- by area
 
 
-def areas(ctx: EvaluationContext) -> pd.DataFrame:
+def areas(ctx: EvaluationInputs) -> pd.DataFrame:
     a = ctx.ev.areas
     date = ctx.ev.data_date
     reported = f"Bao phủ {date:%d/%m} (%)" if date else f"Bao phủ {ctx.year} (%)"
@@ -431,7 +433,7 @@ def areas(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def areas_note(ctx: EvaluationContext) -> str:
+def areas_note(ctx: EvaluationInputs) -> str:
     date = ctx.ev.data_date
     return keep_together(
         f"Bao phủ: số liệu báo cáo đến ngày {date:%d/%m/%Y}, được đánh giá so với chỉ tiêu. Ước đến 31/12: giữ tốc độ tăng "
@@ -439,13 +441,13 @@ def areas_note(ctx: EvaluationContext) -> str:
         "Kế hoạch. — : đô thị có chỉ tiêu 0 % (chưa có hệ thống cấp nước), không áp dụng. Dự báo đầu năm: đến 31/12.")
 
 
-def area_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
+def area_chart_frame(ctx: EvaluationInputs) -> pd.DataFrame:
     a = ctx.ev.areas
     return pd.DataFrame({"name_vi": a["name_vi"], "actual": a["coverage_pct"], "target": a["target_pct"],
                          "projected": a["projected_coverage_pct"], "baseline": a["coverage_base_pct"], "status": a["status"]})
 
 
-def attribution(ctx: EvaluationContext) -> pd.DataFrame:
+def attribution(ctx: EvaluationInputs) -> pd.DataFrame:
     """Why the projection was wrong, area by area (percentage points of coverage), largest errors first."""
     a = ctx.ev.areas.dropna(subset=["projection_error_pct_points"])
     a = a.reindex(a["projection_error_pct_points"].abs().sort_values(ascending=False).index)
@@ -476,7 +478,7 @@ def attribution(ctx: EvaluationContext) -> pd.DataFrame:
     return _frame(frame)
 
 
-def attribution_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
+def attribution_chart_frame(ctx: EvaluationInputs) -> pd.DataFrame:
     at = ctx.ev.attribution.dropna(subset=["pct_points"])
     return at[at["pct_points"].abs() > 0.005].assign(label=lambda f: f["component_vi"].str.capitalize())
 
@@ -484,25 +486,25 @@ def attribution_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- by system
 
 
-def _loss_row(ctx: EvaluationContext) -> pd.Series | None:
+def _loss_row(ctx: EvaluationInputs) -> pd.Series | None:
     return _target_row(ctx, "pct_production")
 
 
-def loss_target_pct(ctx: EvaluationContext) -> float | None:
+def loss_target_pct(ctx: EvaluationInputs) -> float | None:
     row = _loss_row(ctx)
     if row is None:
         return None
     return float(row["target_max"]) if pd.notna(row["target_max"]) else float(row["target_min"])
 
 
-def _status_column(ctx: EvaluationContext, measure: str) -> pd.Series:
+def _status_column(ctx: EvaluationInputs, measure: str) -> pd.Series:
     row = _target_row(ctx, measure)
     column = f"{row['target_id']}_status" if row is not None else None
     s = ctx.ev.systems
     return s[column] if column in s else pd.Series(ev.NOT_APPLICABLE, index=s.index)
 
 
-def systems_loss(ctx: EvaluationContext) -> pd.DataFrame:
+def systems_loss(ctx: EvaluationInputs) -> pd.DataFrame:
     s = ctx.ev.systems
     scope = s["is_in_scope"]
     target = loss_target_pct(ctx)
@@ -519,7 +521,7 @@ def systems_loss(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def systems_service(ctx: EvaluationContext) -> pd.DataFrame:
+def systems_service(ctx: EvaluationInputs) -> pd.DataFrame:
     s = ctx.ev.systems
     scope = s["is_in_scope"]
     state = s["status_reported"].map(ev.SYSTEM_STATUS_VI)
@@ -536,7 +538,7 @@ def systems_service(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def systems_utilisation(ctx: EvaluationContext) -> pd.DataFrame:
+def systems_utilisation(ctx: EvaluationInputs) -> pd.DataFrame:
     s = ctx.ev.systems
     scope = s["is_in_scope"]
     project = ["đã đưa vào sử dụng" if v is True else "chưa" if v is False else NR if h else fmt.MISSING
@@ -553,14 +555,14 @@ def systems_utilisation(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def system_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
+def system_chart_frame(ctx: EvaluationInputs) -> pd.DataFrame:
     s = ctx.ev.systems[ctx.ev.systems["is_in_scope"]]
     status = _status_column(ctx, "pct_production")[s.index]
     return pd.DataFrame({"name_vi": s["name_vi"], "actual": s["loss_pct"], "baseline": s["loss_base_pct"],
                          "projected": s["projected_loss_pct"], "status": status, "loss_class": s["loss_class"]})
 
 
-def operators(ctx: EvaluationContext) -> pd.DataFrame:
+def operators(ctx: EvaluationInputs) -> pd.DataFrame:
     o = ctx.ev.operators
     row = _target_row(ctx, "pct_operators")
     column = f"{row['target_id']}_status" if row is not None else None
@@ -581,7 +583,7 @@ def _date(value: object) -> str:
     return NR if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%d/%m/%Y")
 
 
-def projects_timing(ctx: EvaluationContext) -> pd.DataFrame:
+def projects_timing(ctx: EvaluationInputs) -> pd.DataFrame:
     p = ctx.ev.projects
     in_use = p["status"] == "in_use"
     return _frame(pd.DataFrame({
@@ -596,7 +598,7 @@ def projects_timing(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def projects_money(ctx: EvaluationContext) -> pd.DataFrame:
+def projects_money(ctx: EvaluationInputs) -> pd.DataFrame:
     p = ctx.ev.projects
     return _frame(pd.DataFrame({
         "TT": p["project_no"].astype(str),
@@ -608,7 +610,7 @@ def projects_money(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def projects_people(ctx: EvaluationContext) -> pd.DataFrame:
+def projects_people(ctx: EvaluationInputs) -> pd.DataFrame:
     """People served by the people-serving projects: planned, the plan's own projection, reported, and the area's rise."""
     p = ctx.ev.projects[ctx.ev.projects["beneficiaries_persons"].notna()]
     not_in_use = p["status"].isin(["not_started", "under_way", "finished"])
@@ -627,14 +629,14 @@ def projects_people(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def projects_people_note(ctx: EvaluationContext) -> str:
+def projects_people_note(ctx: EvaluationInputs) -> str:
     return keep_together(
         f"Dự kiến: số người hưởng lợi ghi trong {ctx.package.plan.section('projects')}. Dự báo đầu năm: mức tăng số người được cấp nước của đô thị có dự án đến 31/12, "
         f"đúng số liệu tài liệu Kế hoạch công bố ({ctx.ev.projection_source_vi}). Đô thị tăng so với năm {ctx.package.plan.base_year}: số người được cấp "
         f"nước báo cáo trừ số năm {ctx.package.plan.base_year}; số người đấu nối của dự án không thể lớn hơn mức tăng này.")
 
 
-def project_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
+def project_chart_frame(ctx: EvaluationInputs) -> pd.DataFrame:
     p = ctx.ev.projects[ctx.ev.projects["beneficiaries_persons"].notna()]
     rows = []
     for r in p.itertuples():
@@ -646,7 +648,7 @@ def project_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def reconciliation(ctx: EvaluationContext) -> pd.DataFrame:
+def reconciliation(ctx: EvaluationInputs) -> pd.DataFrame:
     r = ctx.ev.reconciliation
     return _frame(pd.DataFrame({
         "Dự án": r["project_nos"],
@@ -665,7 +667,7 @@ def _short(name: str, limit: int = 70) -> str:
 # ---------------------------------------------------------------------------- by agency
 
 
-def agencies(ctx: EvaluationContext) -> pd.DataFrame:
+def agencies(ctx: EvaluationInputs) -> pd.DataFrame:
     a = ctx.ev.agencies
     return _frame(pd.DataFrame({
         "Cơ quan, đơn vị": a["agency_vi"],
@@ -677,7 +679,7 @@ def agencies(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def tasks(ctx: EvaluationContext, agency_id: str) -> pd.DataFrame:
+def tasks(ctx: EvaluationInputs, agency_id: str) -> pd.DataFrame:
     t = ctx.ev.tasks[ctx.ev.tasks["agency_id"] == agency_id]
     return _frame(pd.DataFrame({
         f"Nhiệm vụ ({ctx.package.plan.section('tasks')})": t["task_vi"],
@@ -686,7 +688,7 @@ def tasks(ctx: EvaluationContext, agency_id: str) -> pd.DataFrame:
     }))
 
 
-def agency_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
+def agency_chart_frame(ctx: EvaluationInputs) -> pd.DataFrame:
     a = ctx.ev.agencies
     long = a.melt(id_vars=["agency_vi"], value_vars=["done", "in_progress", "not_started", "not_reported"],
                   var_name="state", value_name="count")
@@ -697,7 +699,7 @@ def agency_chart_frame(ctx: EvaluationContext) -> pd.DataFrame:
 # ---------------------------------------------------------------------------- appendix
 
 
-def received(ctx: EvaluationContext) -> pd.DataFrame:
+def received(ctx: EvaluationInputs) -> pd.DataFrame:
     """What was reported: rows with data and cells left empty, per table."""
     rows = []
     expected = {"area_results": len(ctx.package.urban_areas), "system_results": len(ctx.package.systems),
@@ -715,7 +717,7 @@ def received(ctx: EvaluationContext) -> pd.DataFrame:
     return _frame(pd.DataFrame(rows))
 
 
-def ranges(ctx: EvaluationContext) -> pd.DataFrame:
+def ranges(ctx: EvaluationInputs) -> pd.DataFrame:
     """The plausible range of every missing report the targets depend on."""
     r = ctx.ev.ranges
     shown = []
@@ -733,7 +735,7 @@ def ranges(ctx: EvaluationContext) -> pd.DataFrame:
     }))
 
 
-def input_warnings(ctx: EvaluationContext) -> pd.DataFrame:
+def input_warnings(ctx: EvaluationInputs) -> pd.DataFrame:
     """Problems in the reports that did not stop the evaluation (with where they are)."""
     labels = {c.name: c.label_vi for t in ACTUALS_TABLES for c in columns_of(t)}
     rows = []
@@ -745,7 +747,7 @@ def input_warnings(ctx: EvaluationContext) -> pd.DataFrame:
     return _frame(pd.DataFrame(rows, columns=["Nơi", "Nội dung"]))
 
 
-def source_sentence(ctx: EvaluationContext) -> str:
+def source_sentence(ctx: EvaluationInputs) -> str:
     kind = "bảng tính Excel" if ctx.actuals.kind == "xlsx" else "các tệp CSV trong một thư mục"
     name = "" if ctx.ev.is_illustrative else f" «{Path(ctx.actuals.source).name}»"
     text = (f"Số liệu năm {ctx.year}: {kind}{name}, tính đến ngày {ctx.ev.data_date:%d/%m/%Y}, đã kiểm tra theo cùng các quy tắc "
@@ -755,7 +757,7 @@ def source_sentence(ctx: EvaluationContext) -> str:
     return keep_together(text)
 
 
-def method_markdown(ctx: EvaluationContext) -> str:
+def method_markdown(ctx: EvaluationInputs) -> str:
     low, high = ev.UTILISATION_BAND_PCT
     r = ev.RANGES
     plan = ctx.package.plan
@@ -805,12 +807,12 @@ def method_markdown(ctx: EvaluationContext) -> str:
 # ---------------------------------------------------------------------------- chapter 2, one section per target
 
 
-def heading(ctx: EvaluationContext, target_id: str) -> str:
+def heading(ctx: EvaluationInputs, target_id: str) -> str:
     row = ctx.ev.targets[ctx.ev.targets["target_id"] == target_id].iloc[0]
     return ev.short_label(row)
 
 
-def target_tables(ctx: EvaluationContext, target_id: str) -> list[tuple[pd.DataFrame, str, str | None]]:
+def target_tables(ctx: EvaluationInputs, target_id: str) -> list[tuple[pd.DataFrame, str, str | None]]:
     """The tables a target's section shows, by what the target measures: (frame, caption, note)."""
     row = ctx.ev.targets[ctx.ev.targets["target_id"] == target_id].iloc[0]
     if row["measure"] == "none":
@@ -822,5 +824,5 @@ def target_tables(ctx: EvaluationContext, target_id: str) -> list[tuple[pd.DataF
     return []
 
 
-__all__ = ["load_evaluation", "EvaluationContext", "target_header", "BANNER", "summary", "summary_frame", "banner", "heading",
+__all__ = ["load_evaluation", "EvaluationInputs", "target_header", "BANNER", "summary", "summary_frame", "banner", "heading",
            "target_cells", "projection_settings", "ProjectionSettings", "data_date_of"]
