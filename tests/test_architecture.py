@@ -193,6 +193,20 @@ def test_every_public_name_exists():
             assert getattr(package, name) is not None, f"{sub}.{name}"
 
 
+def test_code_hashes_cover_every_subpackage(tmp_path, monkeypatch):
+    """Manifests, the projection cache and the report cache hash every module, subpackages included."""
+    from capnuoc_model.data import manifest as mf
+    from capnuoc_model.publish import report
+
+    files = mf.code_files()
+    assert {module_name(f, ROOT) for f in files} == set(GRAPH)
+    before, code = report._code_hash(), mf.code_hash()
+    extra = tmp_path / "x.py"
+    extra.write_text("X = 1\n", encoding="utf-8")
+    monkeypatch.setattr(mf, "code_files", lambda: files + [extra])
+    assert report._code_hash() != before and mf.code_hash() != code
+
+
 # ---------------------------------------------------------------------------- the checker finds planted faults
 
 def _tree(tmp_path: Path, files: dict[str, str]) -> Path:
