@@ -30,13 +30,14 @@ COMMANDS = [
     ("evaluate", ["evaluate", "--actuals", "data/examples/thuc_hien_2026_minh_hoa", "--out", "{out}/evaluate", "--to", "none"]),
 ]
 COPIED = {"report": ["output/report", "output/evaluation"]}
-MANIFEST_VOLATILE = {"code_hash", "code", "commit", "git_commit", "versions", "package_versions", "created", "timings",
-                     "python", "platform", "elapsed_s", "hash"}
+# what a manifest records of the code and the machine, not of the result: the code changed on purpose
+MANIFEST_VOLATILE = {"code_sha256", "git_commit", "absolute", "versions", "package_versions", "python", "platform"}
 DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{4}\b|\b\d{4}-\d{2}-\d{2}(T[\d:.]+Z?)?\b|ngày \d{1,2} tháng \d{1,2} năm \d{4}")
 
 
 def run(out: Path) -> int:
     out.mkdir(parents=True, exist_ok=True)
+    (out / "checkout.path").write_text(str(Path.cwd().resolve()), encoding="utf-8")  # paths in outputs, made relative
     for name, args in COMMANDS:
         argv = [sys.executable, "-m", "capnuoc_model.cli", *[a.format(out=out) for a in args]]
         done = subprocess.run(argv, capture_output=True, text=True)
@@ -80,18 +81,25 @@ def _pdf_text(path: Path) -> str:
     return done.stdout
 
 
-def comparable(path: Path) -> tuple[str, object] | None:
-    """(how compared, content) of a file, None when it is not an output compared here."""
+def _relative(text: str, out: Path) -> str:
+    """Paths of the checkout and of the output folder as placeholders: where a run happened is not its result."""
+    return text.replace((out / "checkout.path").read_text(encoding="utf-8"), "<checkout>").replace(str(out.resolve()), "<out>")
+
+
+def comparable(path: Path, out: Path) -> tuple[str, object] | None:
+    """(how compared, content) of a file of the run folder ``out``, None when it is not an output compared here."""
     suffix = path.suffix.lower()
+    if path.name == "checkout.path":
+        return None
     if path.name.endswith(".stdout.txt"):  # what the command printed, without its timings
-        return "terminal output without timings", [line for line in path.read_text(encoding="utf-8").splitlines()
+        return "terminal output without timings", [line for line in _relative(path.read_text(encoding="utf-8"), out).splitlines()
                                                    if "giây" not in line]
     if path.name == ".capnuoc-report.json":  # the report's cache key (hashes of the code): not an output
         return None
     if suffix in {".csv", ".xlsx", ".txt"}:
         return "bytes", path.read_bytes()
     if suffix == ".json":
-        document = json.loads(path.read_text(encoding="utf-8"))
+        document = json.loads(_relative(path.read_text(encoding="utf-8"), out))
         return ("json without code hash, commit, versions", _strip_manifest(document)) if path.name == "manifest.json" \
             else ("bytes", path.read_bytes())
     readers = {".html": _html_text, ".docx": _docx_text, ".pdf": _pdf_text}
@@ -110,7 +118,7 @@ def compare(before: Path, after: Path) -> int:
             print(f"ONLY IN {'after' if not a.exists() else 'before'}: {name}")
             differ += 1
             continue
-        left, right = comparable(a), comparable(b)
+        left, right = comparable(a, before), comparable(b, after)
         if left is None:
             skipped += 1
             continue
