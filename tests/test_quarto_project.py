@@ -274,7 +274,7 @@ def test_notebook_filter_hands_quarto_the_executed_copy_without_streams(tmp_path
     executed = _executed_copy(tmp_path, source)
     (tmp_path / quarto.GENERATED).mkdir(parents=True)
     (tmp_path / quarto.GENERATED / "executed-plan.json").write_text(
-        json.dumps({quarto._source_key(source.read_bytes()): str(executed)}), encoding="utf-8")
+        json.dumps({quarto.source_key(source.read_bytes()): str(executed)}), encoding="utf-8")
     out = json.loads(quarto.ipynb_filter(source.read_bytes(), tmp_path))
     outputs = [o for c in out["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert outputs and all(o["output_type"] == "display_data" for o in outputs)

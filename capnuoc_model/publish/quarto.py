@@ -93,7 +93,8 @@ def active_profile(quarto_yml: Path, environ=os.environ) -> str | None:
     return render.read_project(quarto_yml)[1]
 
 
-def _source_key(data: bytes) -> str:
+def source_key(data: bytes) -> str:
+    """The key of a source notebook in the pre-render index: the sha256 of its bytes."""
     return hashlib.sha256(data).hexdigest()
 
 
@@ -104,7 +105,7 @@ def ipynb_filter(source: bytes, root: Path = REPO_ROOT) -> bytes:
     A notebook the pre-render script has not executed (Quarto may read a chapter's title before that
     script runs, and a notebook can be rendered on its own) passes unchanged.
     """
-    key = _source_key(source)
+    key = source_key(source)
     for index_file in sorted((root / GENERATED).glob(EXECUTED_INDEX.format(profile="*"))):
         executed = json.loads(index_file.read_text(encoding="utf-8")).get(key)
         if executed and Path(executed).is_file():

@@ -20,10 +20,10 @@ from capnuoc_model.publish.quarto import (
     QUARTO_FILE,
     REPO_ROOT,
     VEGA_HEADER,
-    _source_key,
     active_profile,
     ipynb_filter,
     post_render,
+    source_key,
     write_vega_header,
 )
 
@@ -45,7 +45,7 @@ def pre_render(root: Path = REPO_ROOT, environ=os.environ) -> int:
     else:
         result = report.build_report(document=profile, renderer=report.NOTEBOOKS_ONLY,
                                      step=lambda text: print(f"capnuoc: {text}", file=sys.stderr))
-    index = {_source_key(source.read_bytes()): str(executed) for source, executed in zip(result.chapters, result.executed)}
+    index = {source_key(source.read_bytes()): str(executed) for source, executed in zip(result.chapters, result.executed)}
     target = root / GENERATED / EXECUTED_INDEX.format(profile=profile or "default")
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(json.dumps(index, indent=1), encoding="utf-8")
