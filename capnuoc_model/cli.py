@@ -14,17 +14,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capnuoc_model.model import baseline as bl
-from capnuoc_model.data import fmt, io
-from capnuoc_model.evaluation import actuals_io
 from capnuoc_model import cli_vietnamese
-from capnuoc_model.publish import narrative
-from capnuoc_model.model import projection, projection_run
-from capnuoc_model.model import scenario as sc
-from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data import fmt, io
+from capnuoc_model.data.errors import CapnuocInputError, violation
 from capnuoc_model.data.messages import text
-from capnuoc_model.data.errors import violation
 from capnuoc_model.data.outputs import WORKBOOK_NAMES
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.model import projection, projection_run
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.model import scenario as sc
+from capnuoc_model.publish import narrative
 
 app = typer.Typer(
     name="capnuoc",
@@ -362,7 +361,7 @@ def report_command(
     renderer: RendererOption = None,
 ) -> None:
     """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch (và tài liệu đánh giá) thành HTML, PDF, DOCX bằng tiếng Việt."""
-    from capnuoc_model.publish import report, render
+    from capnuoc_model.publish import render, report
 
     renderer = renderer.strip().lower() if renderer else renderer  # option values are case-insensitive
     _check_renderer(renderer)
@@ -525,8 +524,8 @@ def template_command(
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Mẫu báo cáo Excel cho các đơn vị điền số liệu thực hiện năm: mỗi bảng một trang, tiêu đề tiếng Việt, danh sách chọn, trang hướng dẫn."""
-    from capnuoc_model.publish import eval_build
     from capnuoc_model.evaluation import template
+    from capnuoc_model.publish import eval_build
 
     if out.suffix.lower() != ".xlsx":
         raise CapnuocInputError([violation(io.display_path(out), None, None, "cli.not_xlsx_name")])

@@ -15,9 +15,9 @@ from capnuoc_model.data import io
 
 from capnuoc_model.evaluation import actuals_io
 
+from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.evaluation import template
 from capnuoc_model.evaluation.actuals import ACTUALS_BY_NAME, ACTUALS_TABLES, columns_of
-from capnuoc_model.data.errors import CapnuocInputError
 
 from .conftest import DATA
 

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capnuoc_model.model import baseline as bl
-from capnuoc_model.model import feasibility, losses, projection
 from capnuoc_model.data import io
+from capnuoc_model.model import feasibility, losses, projection
+from capnuoc_model.model import baseline as bl
 from capnuoc_model.model.derivation import DERIVED_INPUTS, derive_all, plan_years, system_served_persons
 from capnuoc_model.model.scenario import load_scenario
 

@@ -12,9 +12,9 @@ import pytest
 
 import capnuoc_model
 from capnuoc_model.data import fmt
-from capnuoc_model.publish import narrative
 from capnuoc_model.model import projection
 from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import narrative
 
 from .conftest import REPO, run_cli
 

@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 
 from capnuoc_model.data import io
 
-from capnuoc_model.evaluation import actuals_io
 from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.data.schema import TABLES, TABLES_BY_NAME
+from capnuoc_model.evaluation import actuals_io
 
 from .conftest import DATA, REPO, edit_cell
 from .corruptions import invoke, read_rows, rejected_properly, write_rows

@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model.model import baseline as bl
 from capnuoc_model.model import engine, projection
+from capnuoc_model.model import baseline as bl
 from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import REPO

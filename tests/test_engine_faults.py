@@ -22,9 +22,9 @@ from capnuoc_model.model import engine, feasibility, projection, projection_run
 
 from capnuoc_model.data import io
 
-from capnuoc_model.publish import narrative
 from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import narrative
 
 from .conftest import REPO
 

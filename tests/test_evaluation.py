@@ -11,13 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model.evaluation import evaluation as ev
 from capnuoc_model.data import fmt, io
 from capnuoc_model.evaluation import actuals_io
-from capnuoc_model.model import projection_run
+from capnuoc_model.evaluation import evaluation as ev
 from capnuoc_model.evaluation.actuals import ACTUALS_BY_NAME, RawActuals, validate_actuals
-from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO
+from capnuoc_model.model import projection_run
 from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO
 
 from .conftest import DATA
 
@@ -542,8 +542,8 @@ def test_connections_beyond_the_area_gain_are_a_finding(package):
 
 def test_the_start_of_year_forecast_is_the_plans_published_one(package, start):
     """Issue 11.11: the evaluation shows, for each project, the number the plan's projects table publishes."""
-    from capnuoc_model.publish.report_inputs import ReportInputs
     from capnuoc_model.publish import report_tables as rt
+    from capnuoc_model.publish.report_inputs import ReportInputs
 
     run = projection_run.full_run(package, load_scenario(io.resolve(BASELINE_SCENARIO), []), draws=200, with_sensitivity=False)
     plan_ctx = ReportInputs(package, run.projection.scenario, io.resolve(BASELINE_SCENARIO), run, ev.bl.area_state(package),

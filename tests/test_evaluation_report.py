@@ -340,8 +340,8 @@ def test_status_colours_follow_the_status():
     """Issue 11.15: the achieved bar takes its status colour (15,9 % "Không đạt" is red, not green)."""
     import pandas as pd
 
-    from capnuoc_model.publish import eval_charts as ec
     from capnuoc_model.evaluation import evaluation as ev
+    from capnuoc_model.publish import eval_charts as ec
 
     for status in (ev.MET, ev.NOT_MET, ev.INSUFFICIENT):
         frame = pd.DataFrame([

@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model.publish import charts, notebook_output, eval_charts, render
+from capnuoc_model.publish import charts, eval_charts, notebook_output, render
 
 from capnuoc_model.data import fmt
 

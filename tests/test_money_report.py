@@ -6,13 +6,13 @@ import json
 
 import pytest
 
-from capnuoc_model.model import baseline as bl
 from capnuoc_model.data import fmt
-from capnuoc_model.model import losses, projection_run
 from capnuoc_model.data import water_balance as wb
+from capnuoc_model.model import losses, projection_run
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.model.scenario import load_scenario
 from capnuoc_model.publish import report_tables as rt
 from capnuoc_model.publish.report_inputs import ReportInputs
-from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import REPO, run_cli
 

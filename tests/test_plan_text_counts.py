@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model.publish import report_tables as rt
 from capnuoc_model.model.baseline import system_state
+from capnuoc_model.publish import report_tables as rt
 from capnuoc_model.publish.report_inputs import load_report_inputs
 
 

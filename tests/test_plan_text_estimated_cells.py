@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from capnuoc_model.data.io import REPO_ROOT
 from capnuoc_model.publish import notebook_output as show
 from capnuoc_model.publish import report_tables as rt
 from capnuoc_model.publish.report_inputs import load_report_inputs
-from capnuoc_model.data.io import REPO_ROOT
 
 SYSTEM_COLUMNS = ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day")
 AREA_COLUMNS = ("population_base_persons", "served_base_persons")

@@ -10,8 +10,8 @@ from hypothesis import strategies as st
 
 from capnuoc_model.data import fmt
 
-from capnuoc_model.publish import narrative
 from capnuoc_model.data.io import REPO_ROOT
+from capnuoc_model.publish import narrative
 
 
 def test_every_group_of_equal_populations_is_explained(package):

@@ -8,9 +8,9 @@ import json
 import numpy as np
 import pytest
 
+from capnuoc_model.data.io import REPO_ROOT
 from capnuoc_model.publish import report_tables as rt
 from capnuoc_model.publish.report_inputs import load_report_inputs
-from capnuoc_model.data.io import REPO_ROOT
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ from hypothesis import strategies as st
 
 from capnuoc_model.data import fmt
 
+from capnuoc_model.data.io import REPO_ROOT
 from capnuoc_model.publish import narrative, render
 from capnuoc_model.publish import report_tables as rt
 from capnuoc_model.publish.report_inputs import load_report_inputs
-from capnuoc_model.data.io import REPO_ROOT
 
 
 @pytest.fixture(scope="module", params=["baseline", "projects_slip"])

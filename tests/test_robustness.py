@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 
 from capnuoc_model.data import io
 
-from capnuoc_model.evaluation import actuals_io
 from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.data.numbers import COMMA, DOT, MIXED, detect_style, parse_number
-from capnuoc_model.model.scenario import load_scenario
 from capnuoc_model.data.schema import TABLES
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import DATA, REPO, run_cli
 

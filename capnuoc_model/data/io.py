@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import text
-from capnuoc_model.data.errors import violation
 from capnuoc_model.data.schema import TABLES
 
 if TYPE_CHECKING:

@@ -21,9 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 import capnuoc_model
 from capnuoc_model.data import io
-from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data.errors import CapnuocInputError, violation
 from capnuoc_model.data.messages import text
-from capnuoc_model.data.errors import violation
 
 MANIFEST = "manifest.json"
 TRACKED_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels", "pandera", "pydantic")

@@ -48,8 +48,8 @@ def _column(name: str, spec: dict) -> OutputColumn:
 def _term(name: str) -> OutputColumn | None:
     """A quantity of the water balance, its indicators or their value, named and united by its registry (:data:`capnuoc_model.data.water_balance.TERMS`),
     and its 95 % limits (``<key>_low``, ``<key>_high``)."""
-    from capnuoc_model.data.water_balance import TERMS_BY_KEY
     from capnuoc_model.data.messages import text
+    from capnuoc_model.data.water_balance import TERMS_BY_KEY
 
     base, end = (name[:-4], "low") if name.endswith("_low") else (name[:-5], "high") if name.endswith("_high") else (name, "")
     term = TERMS_BY_KEY.get(base)

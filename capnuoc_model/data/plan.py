@@ -44,9 +44,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import pair, text
-from capnuoc_model.data.errors import violation
 
 PLAN_FILE = "plan.yaml"
 COMPARISON_DECIMALS = 1  # values are compared with targets as printed, to one decimal

@@ -532,8 +532,8 @@ def parse_table(raw: pd.DataFrame, table: Table, file_label: str) -> tuple[pd.Da
 
 def _fractions_for_percentages(typed: pd.DataFrame, table: Table, file_label: str) -> list[Violation]:
     """A % column whose values all lie in 0-1 was almost surely written as fractions (0,179 for 17,9 %)."""
-    from capnuoc_model.data.fmt import vn
     from capnuoc_model.data.errors import violation
+    from capnuoc_model.data.fmt import vn
 
     out = []
     for f in table.columns():

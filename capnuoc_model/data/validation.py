@@ -16,9 +16,8 @@ import re
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import listing, text
-from capnuoc_model.data.errors import violation
 from capnuoc_model.data.schema import (
     ESTIMATE_PREFIX,
     HISTORY_SCOPE_PROVINCE,

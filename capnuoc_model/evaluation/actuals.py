@@ -31,8 +31,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from capnuoc_model.data.errors import CapnuocInputError, Violation
-from capnuoc_model.data.messages import pair, text
 from capnuoc_model.data.io import TablesByName
+from capnuoc_model.data.messages import pair, text
 from capnuoc_model.data.schema import PANDAS_DTYPES, Field, Table, check_rules, parse_table
 
 if TYPE_CHECKING:  # pragma: no cover

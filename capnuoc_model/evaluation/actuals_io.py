@@ -14,7 +14,14 @@ import pandas as pd
 from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.io import DataPackage, display_path, read_csv_text
 from capnuoc_model.data.messages import text
-from capnuoc_model.evaluation.actuals import ACTUALS_BY_NAME, ACTUALS_TABLES, RawActuals, _fold, columns_of, validate_actuals
+from capnuoc_model.evaluation.actuals import (
+    ACTUALS_BY_NAME,
+    ACTUALS_TABLES,
+    RawActuals,
+    _fold,
+    columns_of,
+    validate_actuals,
+)
 from capnuoc_model.evaluation.template import HELP_SHEET
 
 

@@ -68,9 +68,9 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from capnuoc_model.model import baseline as bl
 from capnuoc_model.data import fmt
 from capnuoc_model.data import plan as plan_rules
+from capnuoc_model.model import baseline as bl
 from capnuoc_model.evaluation.actuals import (
     ACTUALS_TABLES,
     PROJECT_STATUS_CHOICES,

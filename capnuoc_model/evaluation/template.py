@@ -25,7 +25,16 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
-from capnuoc_model.evaluation.actuals import ACTUALS_TABLES, BOOL_LABELS, YES, NO, Actuals, ActualsTable, Column, columns_of
+from capnuoc_model.evaluation.actuals import (
+    ACTUALS_TABLES,
+    BOOL_LABELS,
+    NO,
+    YES,
+    Actuals,
+    ActualsTable,
+    Column,
+    columns_of,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     from capnuoc_model.data.io import DataPackage

@@ -96,11 +96,10 @@ from typing import Callable
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data.errors import CapnuocInputError, violation
 from capnuoc_model.data.io import DataPackage, display_path
-from capnuoc_model.model.losses import apparent_split_2025, favad_leak_ratio
-from capnuoc_model.data.errors import violation
 from capnuoc_model.data.schema import split_ids
+from capnuoc_model.model.losses import apparent_split_2025, favad_leak_ratio
 
 UPTAKE_BY_PLAN_YEAR_END = "whatif.uptake_share_by_plan_year_end"
 NEW_SYSTEM_REAL_SHARE = "losses.new_system_real_loss_share"

@@ -11,12 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.model import engine, population
 from capnuoc_model.data.classes import classify, loss_class, utilisation_class
 from capnuoc_model.data.errors import CapnuocInputError, Violation
 from capnuoc_model.data.io import DataPackage, display_path
 from capnuoc_model.data.plan import Plan, check_assumption_paths
 from capnuoc_model.data.plan import meets_bounds as plan_meets
+from capnuoc_model.model import engine, population
 from capnuoc_model.model.scenario import Scenario, load_defaults, sample_all, stream, support
 
 DEFAULT_DRAWS = 10_000

@@ -70,10 +70,10 @@ from scipy import stats
 
 from capnuoc_model.data import fmt
 from capnuoc_model.data.errors import CapnuocInputError, Violation
-from capnuoc_model.model.limits import physical_limit
+from capnuoc_model.data.messages import unit_vi
 from capnuoc_model.data.messages import pair as _pair
 from capnuoc_model.data.messages import text as _t
-from capnuoc_model.data.messages import unit_vi
+from capnuoc_model.model.limits import physical_limit
 
 DEFAULTS_FILE = Path(__file__).resolve().parents[2] / "analysis" / "assumptions" / "defaults.yaml"
 YAML_EXPECTED = _t("scenario.yaml_expected")

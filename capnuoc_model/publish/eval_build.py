@@ -20,17 +20,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
-from capnuoc_model.evaluation import evaluation as ev
 from capnuoc_model.data import io
-from capnuoc_model.evaluation import actuals_io
-from capnuoc_model.publish import render, report
-from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
-from capnuoc_model.data.errors import CapnuocInputError, Violation
-from capnuoc_model.publish.eval_report import BANNER, data_date_of, projection_settings
+from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import text
-from capnuoc_model.data.errors import violation
 from capnuoc_model.data.outputs import WORKBOOK_NAMES
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.evaluation import evaluation as ev
 from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import render, report
+from capnuoc_model.publish.eval_report import BANNER, data_date_of, projection_settings
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 
 DOCUMENT = report.EVALUATION
 TABLES_FOLDER = "bang_danh_gia"

@@ -11,8 +11,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.evaluation import evaluation as ev
 from capnuoc_model.data import fmt
+from capnuoc_model.evaluation import evaluation as ev
 from capnuoc_model.publish.charts import LABEL, NAME_AXIS, row_step, with_lines
 from capnuoc_model.publish.notebook_output import SCENARIO_COLOUR, TARGET_COLOUR
 

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.evaluation import evaluation as ev
 from capnuoc_model.data import fmt, io
-from capnuoc_model.evaluation import actuals_io
-from capnuoc_model.evaluation.actuals import ACTUALS_TABLES, Actuals, columns_of, parse_date
-from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.evaluation import evaluation as ev
+from capnuoc_model.evaluation.actuals import ACTUALS_TABLES, Actuals, columns_of, parse_date
 from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run
 
 BANNER = "SỐ LIỆU MINH HỌA — không phải kết quả thực tế"
 NR = fmt.NOT_REPORTED

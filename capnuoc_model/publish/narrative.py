@@ -8,8 +8,8 @@ import pandas as pd
 
 from capnuoc_model.data import fmt
 
-from capnuoc_model.model import projection
 from capnuoc_model.data.plan import Plan
+from capnuoc_model.model import projection
 from capnuoc_model.model.projection_run import ProjectionRun
 
 

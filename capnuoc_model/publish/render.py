@@ -60,9 +60,8 @@ from pathlib import Path
 
 import yaml
 
-from capnuoc_model.data.errors import CapnuocInputError, Violation
+from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import text
-from capnuoc_model.data.errors import violation
 
 __all__ = ["Book", "read_book", "find_quarto", "notebook_markdown", "render_document"]
 

@@ -28,12 +28,12 @@ from typing import Callable
 
 from capnuoc_model.data import io
 from capnuoc_model.data import manifest as mf
-from capnuoc_model.publish import quarto, render
-from capnuoc_model.model import projection_run
-from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
 from capnuoc_model.data.messages import text
 from capnuoc_model.data.outputs import WORKBOOK_NAMES
+from capnuoc_model.model import projection_run
 from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import quarto, render
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
 
 QUARTO_FILE = "_quarto.yml"
 KERNEL = "python3"

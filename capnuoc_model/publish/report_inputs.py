@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from capnuoc_model.model import baseline as bl
 from capnuoc_model.data import io
-from capnuoc_model.model import projection, projection_run
 from capnuoc_model.data import manifest as mf
+from capnuoc_model.model import projection, projection_run
+from capnuoc_model.model import baseline as bl
 from capnuoc_model.model.scenario import Scenario, load_scenario
 
 DEFAULT_CACHE = Path("output") / ".cache"

@@ -12,15 +12,15 @@ import re
 import numpy as np
 import pandas as pd
 
-from capnuoc_model.model import baseline as bl
 from capnuoc_model.data import fmt
-from capnuoc_model.model import losses
 from capnuoc_model.data import water_balance as wb
+from capnuoc_model.data.schema import ESTIMATE_PREFIX
 from capnuoc_model.evaluation.actuals import SYSTEM_STATUS_CHOICES
-from capnuoc_model.publish.report_inputs import ReportInputs
+from capnuoc_model.model import losses
+from capnuoc_model.model import baseline as bl
 from capnuoc_model.model.feasibility import MEASURES_VI
 from capnuoc_model.model.scenario import describe_distribution
-from capnuoc_model.data.schema import ESTIMATE_PREFIX
+from capnuoc_model.publish.report_inputs import ReportInputs
 
 
 def bieu01(ctx: ReportInputs) -> pd.DataFrame:
