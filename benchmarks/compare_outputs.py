@@ -6,9 +6,10 @@
 
 ``run`` executes, from the working directory and with this Python: ``capnuoc validate``, ``baseline --out``,
 ``project --out --draws 500``, ``report all`` (its documents and tables are copied) and ``evaluate`` of the
-shipped example reports (tables). ``compare`` compares CSV, JSON (apart from manifests' code hashes, commit,
-timings and package versions) and XLSX files byte for byte, and the documents by their text: HTML without tags,
-DOCX paragraphs and tables, PDF text, each with build dates removed. It prints every file compared and every
+shipped example reports (tables). ``compare`` compares CSV, JSON and XLSX files byte for byte (manifests apart
+from the code's hash, the commit and the checkout's path), the terminal output without timings, the documents' copy
+of the Quarto configuration by content (its comments name modules), and the documents by their text: HTML without
+tags, DOCX paragraphs and tables, PDF text, each with build dates removed. It prints every file compared and every
 difference, and exits 1 when something differs.
 """
 
@@ -96,11 +97,15 @@ def comparable(path: Path, out: Path) -> tuple[str, object] | None:
                                                    if "giây" not in line]
     if path.name == ".capnuoc-report.json":  # the report's cache key (hashes of the code): not an output
         return None
+    if suffix == ".yml":  # the documents' copy of the Quarto configuration: its comments name modules, so by content
+        import yaml
+
+        return "YAML content (comments aside)", yaml.safe_load(path.read_text(encoding="utf-8"))
     if suffix in {".csv", ".xlsx", ".txt"}:
         return "bytes", path.read_bytes()
     if suffix == ".json":
         document = json.loads(_relative(path.read_text(encoding="utf-8"), out))
-        return ("json without code hash, commit, versions", _strip_manifest(document)) if path.name == "manifest.json" \
+        return ("manifest without code hash, commit, checkout path", _strip_manifest(document)) if path.name == "manifest.json" \
             else ("bytes", path.read_bytes())
     readers = {".html": _html_text, ".docx": _docx_text, ".pdf": _pdf_text}
     if suffix in readers and "site_libs" not in path.parts:
