@@ -18,8 +18,10 @@ import time
 
 import numpy as np
 
-from capnuoc_model import engine, io, projection
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.model import engine, projection
+
+from capnuoc_model.data import io
+from capnuoc_model.model.scenario import load_scenario
 
 
 def main() -> None:

@@ -112,9 +112,12 @@ def model_and_formats(formats: bool) -> None:
     """The model run alone, and each document rendered again one format at a time (from the executed chapters)."""
     sys.path.insert(0, str(REPO))
     os.chdir(REPO)
-    from capnuoc_model import eval_build, io, report, runs
-    from capnuoc_model.context import BASELINE_SCENARIO
-    from capnuoc_model.scenario import load_scenario
+    from capnuoc_model.publish import eval_build
+    from capnuoc_model.data import io
+    from capnuoc_model.publish import report
+    from capnuoc_model.model import projection_run as runs
+    from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO
+    from capnuoc_model.model.scenario import load_scenario
 
     package = io.load_package(io.resolve("data"))
     scenario = load_scenario(io.resolve(BASELINE_SCENARIO))

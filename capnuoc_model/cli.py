@@ -14,12 +14,16 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, interface, io, narrative, projection, runs
-from capnuoc_model import scenario as sc
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.messages import text, violation
-from capnuoc_model.outputs import WORKBOOK_NAMES
+from capnuoc_model import cli_vietnamese
+from capnuoc_model.data import fmt, io
+from capnuoc_model.data.errors import CapnuocInputError, violation
+from capnuoc_model.data.messages import text
+from capnuoc_model.data.outputs import WORKBOOK_NAMES
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.model import projection, projection_run
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.model import scenario as sc
+from capnuoc_model.publish import narrative
 
 app = typer.Typer(
     name="capnuoc",
@@ -27,16 +31,16 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
-    cls=interface.Group,  # help pages and usage errors in Vietnamese
-    context_settings={"help_option_names": interface.HELP_OPTION_NAMES},
+    cls=cli_vietnamese.Group,  # help pages and usage errors in Vietnamese
+    context_settings={"help_option_names": cli_vietnamese.HELP_OPTION_NAMES},
 )
-COMMAND = {"cls": interface.Command}
+COMMAND = {"cls": cli_vietnamese.Command}
 
 
 @app.callback()
 def _options(
     version: Annotated[bool, typer.Option("--version", help=text("cli.version_option"), is_eager=True,
-                                          callback=interface.version_callback)] = False,
+                                          callback=cli_vietnamese.version_callback)] = False,
 ) -> None:
     """Mô hình cấp nước đô thị của một tỉnh: dữ liệu, dự báo, tài liệu kế hoạch năm và đánh giá kết quả thực hiện."""
 out_console = Console(highlight=False)
@@ -131,10 +135,10 @@ def validate(data: DataOption = io.DEFAULT_DATA_DIR) -> None:
 
 def _check_assumption_ids(package: io.DataPackage, assumptions_file: Path) -> list:
     """The project ids the assumptions file names, against the package (errors raise; warnings are returned)."""
-    from capnuoc_model import validation
+    from capnuoc_model.model import assumption_checks
 
     tree = sc.load_defaults(assumptions_file)
-    return validation.check_assumptions(package, tree.assumptions, io.display_path(assumptions_file), tree.lines)
+    return assumption_checks.check_assumptions(package, tree.assumptions, io.display_path(assumptions_file), tree.lines)
 
 
 @app.command(**COMMAND)
@@ -154,7 +158,7 @@ def baseline(
         return
     outputs = _baseline_outputs(package)
     if out is not None:
-        from capnuoc_model import manifest as mf
+        from capnuoc_model.data import manifest as mf
 
         workbook = WORKBOOK_NAMES["baseline"]
         with io.AtomicFolder(out) as folder:
@@ -182,9 +186,9 @@ def _load_scenario(scenario: Path, sets: list[str] | None, package: io.DataPacka
     """The scenario, checked against the package: every project it must describe is there."""
     chosen = sc.load_scenario(scenario, sets or [])
     if package is not None:
-        from capnuoc_model import validation
+        from capnuoc_model.model import assumption_checks
 
-        for warning in validation.check_scenario(package, chosen):
+        for warning in assumption_checks.check_scenario(package, chosen):
             err_console.print(str(warning), markup=False, soft_wrap=True)
     return chosen
 
@@ -220,13 +224,13 @@ def project_command(
     scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_, package)
-    run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, step=step))
-    target = out or runs.output_folder("projection", scenario, set_ or [])
+    run = _with_progress(lambda step: projection_run.full_run(package, chosen, draws, seed, step=step))
+    target = out or projection_run.output_folder("projection", scenario, set_ or [])
     workbook = WORKBOOK_NAMES["project"]
     with io.AtomicFolder(target) as folder:
         io.write_tables(run.tables, folder, workbook=workbook, title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
                                                                        last=package.plan.horizon_year))
-        document = runs.manifest(run, package)
+        document = projection_run.manifest(run, package)
         document["outputs"] = sorted(document["outputs"] + [workbook])
         io.write_json(document, folder / "manifest.json")
     for line in _changes_lines(chosen):
@@ -264,13 +268,13 @@ def check(
     scenario = _scenario_or_default(scenario, data)
     package = io.load_package(data)
     chosen = _load_scenario(scenario, set_, package)
-    run = _with_progress(lambda step: runs.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
+    run = _with_progress(lambda step: projection_run.full_run(package, chosen, draws, seed, with_sensitivity=False, step=step))
     for line in verdict_lines(run):
         out_console.print(line, soft_wrap=True)
 
 
-def verdict_lines(run: runs.ProjectionRun) -> list[str]:
-    """The terminal verdict, in Vietnamese; every sentence comes from capnuoc_model.narrative."""
+def verdict_lines(run: projection_run.ProjectionRun) -> list[str]:
+    """The terminal verdict, in Vietnamese; every sentence comes from capnuoc_model.publish.narrative."""
     plan = run.projection.setup.plan
     year = plan.plan_year
     row = run.tables["province"].set_index("year").loc[year]
@@ -357,7 +361,7 @@ def report_command(
     renderer: RendererOption = None,
 ) -> None:
     """Chạy các notebook (papermill) và dàn trang tài liệu kế hoạch (và tài liệu đánh giá) thành HTML, PDF, DOCX bằng tiếng Việt."""
-    from capnuoc_model import report, render
+    from capnuoc_model.publish import render, report
 
     renderer = renderer.strip().lower() if renderer else renderer  # option values are case-insensitive
     _check_renderer(renderer)
@@ -397,7 +401,7 @@ def report_command(
 
 def _check_renderer(renderer: str | None) -> None:
     """--renderer: quarto or offline; quarto only where Quarto is installed (exit 2 otherwise)."""
-    from capnuoc_model import render, report
+    from capnuoc_model.publish import render, report
 
     if renderer is not None and renderer not in report.RENDERERS:
         err_console.print(text("cli.bad_renderer", renderer=renderer, allowed=" hoặc ".join(report.RENDERERS)), markup=False)
@@ -426,7 +430,7 @@ def _example_actuals(data: Path) -> Path:
 def _published_plan(plan: Path | None, scenario: Path, sets: list[str] | None = None,
                     data: Path | str = "data") -> Path | None:
     """The plan's manifest.json the evaluation compares against: the one given, else the published plan's, if any."""
-    from capnuoc_model import eval_build
+    from capnuoc_model.publish import eval_build
 
     if plan is not None:
         if not plan.is_file():
@@ -440,7 +444,7 @@ def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] |
               formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None,
               data_date: str | None = None, plan: Path | None = None) -> None:
     """Check the reports, evaluate, write the tables and render the document; print the targets and the paths."""
-    from capnuoc_model import eval_build, eval_report, report
+    from capnuoc_model.publish import eval_build, eval_report, report
 
     try:
         result = _with_progress(lambda step: eval_build.build_evaluation(
@@ -497,7 +501,7 @@ def evaluate(
     plan: Annotated[Path | None, typer.Option("--plan", help="Tệp manifest.json của tài liệu Kế hoạch đã công bố: dự báo đầu năm lấy đúng kịch bản, số lần mô phỏng, hạt giống của nó (mặc định: tài liệu Kế hoạch trong output/report, nếu có).")] = None,
 ) -> None:
     """Đánh giá kết quả thực hiện năm: số liệu các đơn vị báo cáo so với mọi mục tiêu, chỉ tiêu và dự báo đầu năm; ghi bảng CSV và tài liệu HTML, PDF, DOCX."""
-    from capnuoc_model import render
+    from capnuoc_model.publish import render
 
     renderer = renderer.strip().lower() if renderer else renderer  # option values are case-insensitive
     _check_renderer(renderer)
@@ -521,14 +525,15 @@ def template_command(
     data: DataOption = io.DEFAULT_DATA_DIR,
 ) -> None:
     """Mẫu báo cáo Excel cho các đơn vị điền số liệu thực hiện năm: mỗi bảng một trang, tiêu đề tiếng Việt, danh sách chọn, trang hướng dẫn."""
-    from capnuoc_model import eval_build, template
+    from capnuoc_model.evaluation import template
+    from capnuoc_model.publish import eval_build
 
     if out.suffix.lower() != ".xlsx":
         raise CapnuocInputError([violation(io.display_path(out), None, None, "cli.not_xlsx_name")])
     package = io.load_package(data)
     year = year or package.plan.plan_year
     eval_build.check_year(package, year)
-    filled = io.load_actuals(from_, package, year) if from_ is not None else None
+    filled = actuals_io.load_actuals(from_, package, year) if from_ is not None else None
     for warning in (filled.warnings if filled is not None else ()):
         err_console.print(str(warning), markup=False, soft_wrap=True)
     io.write_workbook(template.build_workbook(package, year, filled), out)
@@ -546,16 +551,16 @@ def rerun(command: str, arguments: dict, folder: Path) -> None:
         io.write_tables(_baseline_outputs(package), folder)
         return
     if command == "evaluate":
-        from capnuoc_model import eval_build
+        from capnuoc_model.publish import eval_build
 
         eval_build.rerun(arguments, folder)
         return
     if command in ("project", "report"):
         chosen = sc.load_scenario(Path(arguments["scenario"]), arguments.get("sets") or [])
-        run = runs.full_run(package, chosen, int(arguments["draws"]), int(arguments["seed"]))
+        run = projection_run.full_run(package, chosen, int(arguments["draws"]), int(arguments["seed"]))
         io.write_tables(run.tables, folder / "data" if command == "report" else folder)
         return
-    from capnuoc_model.manifest import RERUN_COMMANDS
+    from capnuoc_model.data.manifest import RERUN_COMMANDS
 
     raise CapnuocInputError([violation("manifest.json", None, "command", "manifest.unknown_command", command=command,
                                        commands=", ".join(RERUN_COMMANDS))])
@@ -565,7 +570,7 @@ def rerun(command: str, arguments: dict, folder: Path) -> None:
 @handles_input_errors
 def reproduce(manifest: Annotated[Path, typer.Argument(metavar="MANIFEST", help="Tệp manifest.json của một thư mục kết quả.")]) -> None:
     """Chạy lại một kết quả đã công bố từ manifest.json và xác nhận các con số giống hệt, hoặc chỉ ra chỗ khác và lý do."""
-    from capnuoc_model import manifest as mf
+    from capnuoc_model.data import manifest as mf
 
     comparison = _with_progress(lambda step: (step(text("progress.reproduce")), mf.reproduce(manifest, rerun))[1])
     if not comparison.different:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from capnuoc_model import io
+from capnuoc_model.data import io
 
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
@@ -67,7 +67,7 @@ def documents_cache(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def plan_document(tmp_path_factory, documents_cache):
     """The plan in HTML, PDF and DOCX by the offline renderer (report.ReportResult)."""
-    from capnuoc_model import report
+    from capnuoc_model.publish import report
 
     out = tmp_path_factory.mktemp("plan") / "baseline"
     return report.build_report(draws=DOCUMENT_DRAWS, out=out, cache_dir=documents_cache, use_quarto=False)
@@ -76,7 +76,7 @@ def plan_document(tmp_path_factory, documents_cache):
 @pytest.fixture(scope="session")
 def evaluation_document(tmp_path_factory, documents_cache):
     """The evaluation of the shipped example reports in HTML, PDF and DOCX (eval_build.EvaluationResult)."""
-    from capnuoc_model import eval_build
+    from capnuoc_model.publish import eval_build
 
     out = tmp_path_factory.mktemp("evaluation") / "vd"
     return eval_build.build_evaluation(DATA / "examples" / "thuc_hien_2026_minh_hoa", draws=DOCUMENT_DRAWS, out=out, cache_dir=documents_cache,
@@ -89,7 +89,7 @@ def _units_joined_by_plain_spaces():
 
     A test that runs chapter code in this process must not leave that setting to the tests after it.
     """
-    from capnuoc_model import fmt
+    from capnuoc_model.data import fmt
 
     yield
     fmt.join_units(False)
@@ -145,7 +145,7 @@ def pytest_runtest_protocol(item, nextitem):
 
     import typst
 
-    from capnuoc_model import report
+    from capnuoc_model.publish import report
 
     original = subprocess.Popen._execute_child
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from capnuoc_model.schema import TABLES, TABLES_BY_NAME
+from capnuoc_model.data.schema import TABLES, TABLES_BY_NAME
 
 PACKAGE_OPERATIONS = ("drop_column", "rename_column", "swap_columns", "duplicate_column", "header_only", "empty_file",
                       "shuffle_rows", "duplicate_row", "huge_number", "non_finite", "dangling_id", "rename_id", "blank_cell",
@@ -242,10 +242,10 @@ def report_data(data: Path, scenario: Path, draws: int, cache: Path) -> None:
     """What the report's notebooks compute: the context, every table builder and every sentence of the plan."""
     import inspect
 
-    from capnuoc_model import narrative, report_tables
-    from capnuoc_model.context import load_context
+    from capnuoc_model.publish import narrative, report_tables
+    from capnuoc_model.publish.report_inputs import load_report_inputs
 
-    ctx = load_context(scenario, (), draws, 20260515, data, cache)
+    ctx = load_report_inputs(scenario, (), draws, 20260515, data, cache)
     for name, function in inspect.getmembers(report_tables, inspect.isfunction):
         if name.startswith("_") or function.__module__ != report_tables.__name__:
             continue
@@ -279,7 +279,9 @@ def every_command(data: Path, work: Path, draws: int = 100) -> list[tuple[str, O
     ]
     from unittest import mock
 
-    from capnuoc_model import eval_build, projection
+    from capnuoc_model.publish import eval_build
+
+    from capnuoc_model.model import projection
 
     build = eval_build.build_evaluation
     # fast settings: a few sensitivity draws, and the run cache of this work folder (shared by evaluate and the report)
@@ -295,7 +297,7 @@ def _report_data_outcome(data: Path, scenario: Path, draws: int, cache: Path) ->
         report_data(data, scenario, draws, cache)
         return "report (tables and texts)", Outcome(0, "", None)
     except Exception as error:  # noqa: BLE001 - what we are counting
-        from capnuoc_model.errors import CapnuocInputError
+        from capnuoc_model.data.errors import CapnuocInputError
 
         if isinstance(error, CapnuocInputError):
             return "report (tables and texts)", Outcome(2, str(error), None)

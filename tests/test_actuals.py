@@ -11,9 +11,13 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from capnuoc_model import io, template
-from capnuoc_model.actuals import ACTUALS_BY_NAME, ACTUALS_TABLES, columns_of
-from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.data import io
+
+from capnuoc_model.evaluation import actuals_io
+
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.evaluation import template
+from capnuoc_model.evaluation.actuals import ACTUALS_BY_NAME, ACTUALS_TABLES, columns_of
 
 from .conftest import DATA
 
@@ -24,7 +28,7 @@ YEAR = 2026
 
 @pytest.fixture(scope="module")
 def example(package):
-    return io.load_actuals(EXAMPLE, package, YEAR)
+    return actuals_io.load_actuals(EXAMPLE, package, YEAR)
 
 
 @pytest.fixture()
@@ -91,7 +95,7 @@ def edit_xlsx(path: Path, table: str, key: str, column: str, value: object) -> t
 
 def messages(path: Path, package) -> list[str]:
     with pytest.raises(CapnuocInputError) as info:
-        io.load_actuals(path, package, YEAR)
+        actuals_io.load_actuals(path, package, YEAR)
     return [str(v) for v in info.value.violations]
 
 
@@ -179,7 +183,7 @@ def test_a_row_found_by_its_name(csv_copy, package):
     edit_csv(csv_copy, "area_results", "dong_khe", "name_vi", "ĐÔNG  KHÊ")  # case and spacing do not matter
     line = edit_csv(csv_copy, "system_results", "hoa_an", "system_id", "")
     edit_csv(csv_copy, "system_results", "", "name_vi", "Trạm cấp nước Hoà An (Nước Hai)")  # old tone-mark placement
-    actuals = io.load_actuals(csv_copy, package, YEAR)
+    actuals = actuals_io.load_actuals(csv_copy, package, YEAR)
     assert "hoa_an" in set(actuals.area_results["area_id"]) and "dong_khe" in set(actuals.area_results["area_id"])
     assert "hoa_an" in set(actuals.system_results["system_id"]) and line > 1
 
@@ -209,11 +213,11 @@ def test_unknown_file_missing_and_unknown_columns(csv_copy, package):
     found = messages(csv_copy, package)
     assert any(":1:year: thiếu cột year (Năm)" in m for m in found), found  # a required column
     frame.drop(columns=["supply_hours_per_day"]).to_csv(path, index=False)
-    actuals = io.load_actuals(csv_copy, package, YEAR)  # an optional column left out reads as not reported
+    actuals = actuals_io.load_actuals(csv_copy, package, YEAR)  # an optional column left out reads as not reported
     assert any(":1:supply_hours_per_day: cảnh báo: không có cột supply_hours_per_day" in str(w) for w in actuals.warnings)
     assert actuals.tables["system_results"]["supply_hours_per_day"].isna().all()
     frame.assign(colour="x").to_csv(path, index=False)
-    actuals = io.load_actuals(csv_copy, package, YEAR)  # an unknown column is ignored, with a warning
+    actuals = actuals_io.load_actuals(csv_copy, package, YEAR)  # an unknown column is ignored, with a warning
     assert [str(w) for w in actuals.warnings] == [
         f"{io.display_path(path)}:1:colour: cảnh báo: cột «colour» không được dùng, bỏ qua "
         "(cần: chỉ các cột đã mô tả (data/README.md; trang Hướng dẫn của mẫu báo cáo); kiểm tra chính tả tiêu đề)"]
@@ -241,7 +245,7 @@ def test_not_a_workbook_or_folder(tmp_path, package):
 
 def test_missing_values_stay_missing(csv_copy, package):
     edit_csv(csv_copy, "area_results", "thuc_phan", "served_persons", "")
-    actuals = io.load_actuals(csv_copy, package, YEAR)
+    actuals = actuals_io.load_actuals(csv_copy, package, YEAR)
     row = actuals.area_results.set_index("area_id").loc["thuc_phan"]
     assert pd.isna(row["served_persons"]) and row["population_persons"] == 28150
     systems = actuals.system_results.set_index("system_id")
@@ -250,7 +254,7 @@ def test_missing_values_stay_missing(csv_copy, package):
 
 
 def test_volumes_per_year_become_per_day(example):
-    from capnuoc_model.actuals import volumes_m3_per_day
+    from capnuoc_model.evaluation.actuals import volumes_m3_per_day
 
     systems = example.system_results.set_index("system_id")
     per_day = volumes_m3_per_day(systems, YEAR)
@@ -308,7 +312,7 @@ def test_template_layout(blank, package):
 
 
 def test_blank_template_reads_back_as_nothing_reported(blank, package):
-    actuals = io.load_actuals(blank, package, YEAR)
+    actuals = actuals_io.load_actuals(blank, package, YEAR)
     assert len(actuals.area_results) == 16
     inputs = ["population_persons", "served_persons"]
     assert actuals.area_results[inputs].isna().all().all()
@@ -356,13 +360,13 @@ def test_round_trip_generate_fill_read_back(blank, example, package, tmp_path):
     path = tmp_path / "filled.xlsx"
     shutil.copyfile(blank, path)
     _fill(path, example.tables)
-    back = io.load_actuals(path, package, YEAR)
+    back = actuals_io.load_actuals(path, package, YEAR)
     for table in ACTUALS_TABLES:
         _same(back.tables[table.name], example.tables[table.name], table.id_column)
 
 
 def test_shipped_example_workbook_equals_the_csv_files(example, package):
-    back = io.load_actuals(EXAMPLE_XLSX, package, YEAR)
+    back = actuals_io.load_actuals(EXAMPLE_XLSX, package, YEAR)
     assert back.is_illustrative and back.kind == "xlsx"
     for table in ACTUALS_TABLES:
         _same(back.tables[table.name], example.tables[table.name], table.id_column)
@@ -371,7 +375,7 @@ def test_shipped_example_workbook_equals_the_csv_files(example, package):
 def test_template_from_existing_reports_round_trips(example, package, tmp_path):
     path = tmp_path / "again.xlsx"
     io.write_workbook(template.build_workbook(package, YEAR, example), path)
-    back = io.load_actuals(path, package, YEAR)
+    back = actuals_io.load_actuals(path, package, YEAR)
     for table in ACTUALS_TABLES:
         _same(back.tables[table.name], example.tables[table.name], table.id_column)
     ws = load_workbook(path)["Dự án"]
@@ -404,7 +408,7 @@ def test_every_number_column_rejects_a_foreign_unit_and_accepts_its_own(csv_copy
         assert found and f"ô «{text}» có đơn vị" in found[0], (text, found)
     value = PLAUSIBLE[column.name]
     edit_csv(csv_copy, table, KEYS[table], column.name, f"{value} {own}")
-    actuals = io.load_actuals(csv_copy, package, YEAR)
+    actuals = actuals_io.load_actuals(csv_copy, package, YEAR)
     frame = actuals.tables[table].set_index(ACTUALS_BY_NAME[table].id_column)
     assert float(frame.at[KEYS[table], column.name]) == float(value.replace(",", "."))
 
@@ -415,7 +419,7 @@ def test_a_time_unit_typed_in_a_volume_must_match_the_unit_column(csv_copy, pack
     assert any(f":{line}:production_volume: ô «180000 m3/năm» có đơn vị «m3/năm» không phải đơn vị của cột" in m for m in found), found
     edit_csv(csv_copy, "system_results", "bao_lac", "volume_unit", "m3_per_year")
     edit_csv(csv_copy, "system_results", "bao_lac", "billed_volume", "138700")
-    systems = io.load_actuals(csv_copy, package, YEAR).tables["system_results"].set_index("system_id")
+    systems = actuals_io.load_actuals(csv_copy, package, YEAR).tables["system_results"].set_index("system_id")
     assert systems.at["bao_lac", "production_volume"] == 180000
 
 
@@ -437,7 +441,7 @@ def test_volumes_are_checked_against_2025_and_capacity(csv_copy, package, system
     assert "÷3 đến ×3 mức năm 2025" in mine[0]
     # the same values with a note explaining them: accepted, with a warning the document shows
     edit_csv(csv_copy, "system_results", system_id, "note", "sửa chữa lớn, ngừng cấp nước 6 tháng")
-    actuals = io.load_actuals(csv_copy, package, YEAR)
+    actuals = actuals_io.load_actuals(csv_copy, package, YEAR)
     assert any(w.severity == "warning" and w.row == line and hint in w.problem for w in actuals.warnings)
 
 
@@ -452,7 +456,7 @@ def test_production_above_three_times_capacity_is_an_error(csv_copy, package):
 def test_one_volume_without_the_other_is_flagged(csv_copy, package):
     line = edit_csv(csv_copy, "system_results", "bao_lac", "production_volume", "")
     other = edit_csv(csv_copy, "system_results", "ta_lung", "billed_volume", "")
-    warnings = io.load_actuals(csv_copy, package, YEAR).warnings
+    warnings = actuals_io.load_actuals(csv_copy, package, YEAR).warnings
     assert any(w.row == line and w.column == "production_volume" and "thiếu sản lượng sản xuất" in w.problem for w in warnings)
     assert any(w.row == other and w.column == "billed_volume" and "thiếu sản lượng thương phẩm" in w.problem for w in warnings)
 
@@ -483,7 +487,7 @@ def test_extra_sheets_are_ignored_with_a_note(xlsx_copy, package):
     notes = wb.create_sheet("Ghi chú")
     notes["A1"] = "Số liệu Hòa An do UBND xã tổng hợp lại ngày 10/11."
     wb.save(xlsx_copy)
-    actuals = io.load_actuals(xlsx_copy, package, YEAR)
+    actuals = actuals_io.load_actuals(xlsx_copy, package, YEAR)
     assert len(actuals.tables["system_results"]) == 16
     assert [str(w) for w in actuals.warnings if "Ghi chú" in w.file] == [
         f"{io.display_path(xlsx_copy)}[Ghi chú]: cảnh báo: trang «Ghi chú» không phải trang số liệu, đã bỏ qua "

@@ -8,10 +8,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capnuoc_model import baseline as bl
-from capnuoc_model import feasibility, io, losses, projection
-from capnuoc_model.derivation import DERIVED_INPUTS, derive_all, plan_years, system_served_persons
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.data import io
+from capnuoc_model.model import feasibility, losses, projection
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.model.derivation import DERIVED_INPUTS, derive_all, plan_years, system_served_persons
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import DATA, REPO, edit_cell, run_cli
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from capnuoc_model import baseline as bl
+from capnuoc_model.model import baseline as bl
 
 
 @pytest.fixture(scope="module")
@@ -88,7 +88,7 @@ def test_sixteen_areas_in_sixteen_units(package):
 
 def test_domestic_use_is_plausible(package, systems, running):
     """Billed volume per served person stays within the field's range (80-120 l/p/d domestic + non-domestic)."""
-    from capnuoc_model.derivation import system_served_persons
+    from capnuoc_model.model.derivation import system_served_persons
 
     served = system_served_persons(package.urban_areas, package.area_systems)
     litres = 1000 * running["billed_m3_per_day"] / served.reindex(running.index)

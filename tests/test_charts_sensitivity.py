@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from capnuoc_model import charts
+from capnuoc_model.publish import charts
 
 
 def test_each_assumption_has_a_low_and_a_high_half_bar_with_a_legend():

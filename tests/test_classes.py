@@ -5,7 +5,7 @@ import math
 import pandas as pd
 import pytest
 
-from capnuoc_model.classes import classify, coverage_class, loss_class, utilisation_class
+from capnuoc_model.data.classes import classify, coverage_class, loss_class, utilisation_class
 
 
 @pytest.mark.parametrize(

@@ -13,7 +13,7 @@ pytestmark = pytest.mark.integration
 def test_validate_ok():
     result = run_cli("validate")
     assert result.returncode == 0, result.stderr
-    from capnuoc_model.schema import TABLES
+    from capnuoc_model.data.schema import TABLES
 
     assert result.stdout.startswith(f"Dữ liệu hợp lệ: data — {len(TABLES)} bảng")
     assert len(result.stdout.strip().splitlines()) == 1

@@ -99,7 +99,7 @@ def test_option_values_and_command_names_are_case_insensitive(args):
 
 
 def test_report_document_is_case_insensitive(monkeypatch):
-    from capnuoc_model import report
+    from capnuoc_model.publish import report
 
     called = []
     monkeypatch.setattr(report, "build_report", lambda *a, **k: called.append(k) or (_ for _ in ()).throw(

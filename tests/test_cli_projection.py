@@ -11,8 +11,10 @@ import re
 import pytest
 
 import capnuoc_model
-from capnuoc_model import fmt, narrative, projection
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.data import fmt
+from capnuoc_model.model import projection
+from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import narrative
 
 from .conftest import REPO, run_cli
 

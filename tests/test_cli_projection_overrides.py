@@ -14,8 +14,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from capnuoc_model import cli, io, narrative, projection, runs
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model import cli
+
+from capnuoc_model.data import io
+
+from capnuoc_model.publish import narrative
+
+from capnuoc_model.model import projection, projection_run
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import REPO, run_cli
 
@@ -66,7 +72,7 @@ def test_check_without_overrides_says_so():
 def test_the_verdict_never_contradicts_the_printed_median(draws, target, at_least):
     """The figure is the median of the draws (projection._quantiles) as printed; the words follow p(meet),
     both by the plan's comparison rule (a value meets the target when it does as printed)."""
-    from capnuoc_model.plan import meets_bounds
+    from capnuoc_model.data.plan import meets_bounds
 
     low, high = (target, None) if at_least else (None, target)
     x = np.asarray(draws)
@@ -92,15 +98,15 @@ def test_verdict_words_follow_the_probability():
 
 
 def test_default_output_folder_is_named_by_scenario_and_overrides():
-    base = runs.output_folder("projection", BASELINE, [])
-    a = runs.output_folder("projection", BASELINE, ["uptake.final_share=0.8"])
-    b = runs.output_folder("projection", BASELINE, ["uptake.final_share=0.7"])
-    ab = runs.output_folder("projection", BASELINE, ["a=1", "a=2"])
-    ba = runs.output_folder("projection", BASELINE, ["a=2", "a=1"])
+    base = projection_run.output_folder("projection", BASELINE, [])
+    a = projection_run.output_folder("projection", BASELINE, ["uptake.final_share=0.8"])
+    b = projection_run.output_folder("projection", BASELINE, ["uptake.final_share=0.7"])
+    ab = projection_run.output_folder("projection", BASELINE, ["a=1", "a=2"])
+    ba = projection_run.output_folder("projection", BASELINE, ["a=2", "a=1"])
     assert base == io.REPO_ROOT / "output" / "projection" / "baseline"
     assert re.fullmatch(r"baseline-[0-9a-f]{8}", a.name) and a.parent == base.parent
     assert len({base, a, b, ab, ba}) == 5  # the order of --set matters when one path is set twice
-    assert a == runs.output_folder("projection", BASELINE, ["uptake.final_share=0.8"])
+    assert a == projection_run.output_folder("projection", BASELINE, ["uptake.final_share=0.8"])
 
 
 def test_project_without_out_keeps_each_override_in_its_own_folder(tmp_path, monkeypatch):
@@ -111,7 +117,7 @@ def test_project_without_out_keeps_each_override_in_its_own_folder(tmp_path, mon
         result = runner.invoke(cli.app, ["project", "--draws", "100", "--set", f"uptake.final_share={value}"])
         assert result.exit_code == 0, result.output
         assert "uptake.final_share: 0,9 → " in result.output  # the changes are listed
-        folders.append(runs.output_folder("projection", BASELINE, [f"uptake.final_share={value}"]))
+        folders.append(projection_run.output_folder("projection", BASELINE, [f"uptake.final_share={value}"]))
     assert all(folder.is_dir() and folder.parent == tmp_path / "output" / "projection" for folder in folders)
     assert folders[0] != folders[1]
     for folder, value in zip(folders, ("0.8", "0.7")):

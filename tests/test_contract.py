@@ -12,9 +12,11 @@ import shutil
 import pytest
 from openpyxl import load_workbook
 
-from capnuoc_model import io
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.schema import TABLES, TABLES_BY_NAME
+from capnuoc_model.data import io
+
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data.schema import TABLES, TABLES_BY_NAME
+from capnuoc_model.evaluation import actuals_io
 
 from .conftest import DATA, REPO, edit_cell
 from .corruptions import invoke, read_rows, rejected_properly, write_rows
@@ -100,7 +102,7 @@ def test_huge_integer_in_a_workbook_is_located(tmp_path, package):
     ws.cell(row=4, column=ids.index("population_persons") + 1, value=1e20)
     wb.save(workbook)
     with pytest.raises(CapnuocInputError) as info:
-        io.load_actuals(workbook, package, 2026)
+        actuals_io.load_actuals(workbook, package, 2026)
     messages = [str(v) for v in info.value.violations]
     assert any("[Đô thị]:4:" in m and "quá lớn" in m for m in messages), messages
 
@@ -130,8 +132,8 @@ def test_renamed_project_is_caught_when_the_scenario_loads(data_copy):
 
 def test_the_library_checks_the_scenario_too(data_copy):
     """A notebook (or any caller) that projects directly meets the same located error, not a KeyError."""
-    from capnuoc_model import projection
-    from capnuoc_model.scenario import load_scenario
+    from capnuoc_model.model import projection
+    from capnuoc_model.model.scenario import load_scenario
 
     edit_cell(data_copy / "projects.csv", "project_id", "tan_giang_network", "project_id", "tan_giang_mang")
     package = io.load_package(data_copy)
@@ -147,8 +149,8 @@ GROUP_ASSUMPTIONS = [(row["group_id"], column) for row in csv.DictReader((DATA /
 @pytest.mark.parametrize("group, column", GROUP_ASSUMPTIONS, ids=[f"{g}-{c}" for g, c in GROUP_ASSUMPTIONS])
 def test_a_group_naming_an_unknown_assumption_is_caught_by_validate_and_the_library(data_copy, group, column):
     """The plan's groups name assumption paths (orientation_groups.csv): validate, and any projection, name the one missing."""
-    from capnuoc_model import projection
-    from capnuoc_model.scenario import load_scenario
+    from capnuoc_model.model import projection
+    from capnuoc_model.model.scenario import load_scenario
 
     edit_cell(data_copy / "orientation_groups.csv", "group_id", group, column, "demand.khong_co")
     outcome = invoke(["validate", "--data", data_copy])
@@ -187,11 +189,11 @@ def test_an_unreadable_cell_gives_no_follow_on_message(data_copy):
                                                ("projects", "pac_mieu", "pac_mieu_supply")])
 def test_assumptions_under_ids_the_package_lacks_are_named(package, group, id_, known):
     """systems.<id>, areas.<id> and projects.<id> assumptions are checked against systems.csv, urban_areas.csv, projects.csv."""
-    from capnuoc_model import validation
-    from capnuoc_model.scenario import load_defaults
+    from capnuoc_model.model import assumption_checks
+    from capnuoc_model.model.scenario import load_defaults
 
     tree = load_defaults()
     assumptions = {**tree.assumptions, f"{group}.{id_}.x": next(iter(tree.assumptions.values()))}
-    found = validation.check_assumptions(package, assumptions, "defaults.yaml", tree.lines)
+    found = assumption_checks.check_assumptions(package, assumptions, "defaults.yaml", tree.lines)
     assert [(v.code, v.severity, v.column) for v in found] == [("assumptions.unknown_id", "warning", f"{group}.{id_}")]
     assert f"có phải là '{known}'?" in found[0].problem

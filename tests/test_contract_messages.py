@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from capnuoc_model import messages
+from capnuoc_model.data import errors, messages
 
-PACKAGE = Path(messages.__file__).resolve().parent
+PACKAGE = Path(messages.__file__).resolve().parents[1]  # capnuoc_model/, every subpackage
 LITERAL = re.compile(r"(?<![\w{])[\"']([a-z_]+(?:\.[a-z_0-9]+)+)[\"']")  # "data.column_missing" (not f-strings)
 # ids built at run time: the prefix and the endings the code uses
 DYNAMIC = {
@@ -33,7 +33,7 @@ def used_ids() -> set[str]:
     """Every string literal of the package that names a catalogue namespace ('data.', 'cli.', ...)."""
     namespaces = {key.split(".")[0] for key in messages.catalogue()}
     found = set()
-    for path in PACKAGE.glob("*.py"):
+    for path in PACKAGE.rglob("*.py"):
         source = path.read_text(encoding="utf-8")
         source = re.sub(r"\bf([\"'])", "F\\1", source)  # leave f-strings out (their ids are the DYNAMIC ones)
         found |= {i for i in LITERAL.findall(source) if i.split(".")[0] in namespaces
@@ -92,15 +92,15 @@ def test_pairs_fill_with_their_own_placeholders():
 
 
 def test_a_violation_renders_in_vietnamese():
-    v = messages.violation("data/systems.csv", 5, "status", "data.not_allowed", value="running", rule="một trong: a, b")
+    v = errors.violation("data/systems.csv", 5, "status", "data.not_allowed", value="running", rule="một trong: a, b")
     assert str(v) == "data/systems.csv:5:status: 'running' không hợp lệ (cần: một trong: a, b)"
-    w = messages.violation("data/x.csv", 1, "c", "data.unknown_column", severity="warning", column="c")
+    w = errors.violation("data/x.csv", 1, "c", "data.unknown_column", severity="warning", column="c")
     assert str(w).startswith("data/x.csv:1:c: cảnh báo: ")
 
 
 def test_every_data_package_column_has_a_vietnamese_label():
     """Messages name a column with its label; a column without one would show only its id."""
-    from capnuoc_model.schema import TABLES
+    from capnuoc_model.data.schema import TABLES
 
     unlabelled = [(t.name, f.name) for t in TABLES for f in t.columns() if t.label(f.name) == f.name]
     assert not unlabelled, unlabelled

@@ -9,7 +9,9 @@ import pandas as pd
 import pytest
 from openpyxl import load_workbook
 
-from capnuoc_model import outputs, projection
+from capnuoc_model.data import outputs
+
+from capnuoc_model.model import projection
 
 from .conftest import REPO
 from .corruptions import invoke

@@ -1,6 +1,6 @@
 """data/README.md documents every table and column the schema declares."""
 
-from capnuoc_model.schema import TABLES
+from capnuoc_model.data.schema import TABLES
 
 from .conftest import DATA
 

@@ -3,8 +3,8 @@
 import pandas as pd
 import pytest
 
-from capnuoc_model import io
-from capnuoc_model.derivation import DERIVED_INPUTS, derive_all, plan_years, province_growth_rate_per_year
+from capnuoc_model.data import io
+from capnuoc_model.model.derivation import DERIVED_INPUTS, derive_all, plan_years, province_growth_rate_per_year
 
 from .conftest import DATA
 
@@ -74,7 +74,7 @@ def test_census_years_and_base_year_are_data():
     areas = later["urban_areas"].set_index("area_id")
     assert areas.loc["dong_khe", "population_base_persons"] == round(4629 * (1 + rate) ** (years["base"] + 1 - 2019))
     assert set(later["targets_area"]["year"]) == {years["plan"] + 1}
-    import capnuoc_model.derivation as derivation
+    import capnuoc_model.model.derivation as derivation
 
     assert not any(hasattr(derivation, name) for name in ("PLAN_COVERAGE_2025_PCT", "PLAN_LOSS_2025_PCT", "PLAN_MIN_LOSS_PCT",
                                                           "CENTRE_GROUP", "EXTENSION_GROUPS"))

@@ -1,4 +1,4 @@
-"""The projection engine (capnuoc_model.engine): baseline year, invariants, monotonicity, scale, capacity, vectorisation.
+"""The projection engine (capnuoc_model.model.engine): baseline year, invariants, monotonicity, scale, capacity, vectorisation.
 
 Assumption values are drawn inside each leaf's [min, max] of the defaults tree and
 passed to the engine as one-draw ``Params.draws`` (so the demand factors, which
@@ -14,9 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import baseline as bl
-from capnuoc_model import engine, projection
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.model import engine, projection
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import REPO
 

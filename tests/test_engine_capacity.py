@@ -11,9 +11,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from capnuoc_model import engine, io, projection
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.model import engine, projection
+
+from capnuoc_model.data import io
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import REPO
 

@@ -18,9 +18,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capnuoc_model import engine, feasibility, io, narrative, projection, runs
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.model import engine, feasibility, projection, projection_run
+
+from capnuoc_model.data import io
+
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import narrative
 
 from .conftest import REPO
 
@@ -87,7 +91,7 @@ def test_a_people_project_over_several_areas_serves_each_of_them(package):
 
 
 def test_the_derivation_splits_a_multi_area_project_the_same_way(package):
-    from capnuoc_model.derivation import project_beneficiaries_by_area
+    from capnuoc_model.model.derivation import project_beneficiaries_by_area
 
     projects = package.projects.copy()
     projects.loc[projects["project_id"] == "hoa_an_capacity", "area_ids"] = "dong_khe;hoa_an"
@@ -190,7 +194,7 @@ def test_no_running_system_at_all_is_a_located_error(package):
 
 def test_the_projection_compares_as_the_evaluation_does(package):
     """A province at 87,36 % prints 87,4 %: the evaluation says met, and so does the projection (it said 0 %)."""
-    from capnuoc_model import evaluation as ev
+    from capnuoc_model.evaluation import evaluation as ev
 
     p = projection.project(package, load_scenario(BASELINE), 100, 1)
     exact = dataclasses.replace(p.mc, served=p.mc.population * 0.8736)
@@ -204,7 +208,7 @@ def test_the_projection_compares_as_the_evaluation_does(package):
 
 
 def test_both_documents_state_the_rule(package):
-    from capnuoc_model import eval_report
+    from capnuoc_model.publish import eval_report
 
     rule = package.plan.comparison_rule_vi()
     assert "87,36 % in thành 87,4 % và đạt chỉ tiêu ≥ 87,4 %" in rule
@@ -217,10 +221,10 @@ def test_both_documents_state_the_rule(package):
 
 
 def test_both_documents_write_a_month_the_same_way(package):
-    from capnuoc_model import evaluation as ev
-    from capnuoc_model import report_tables as rt
+    from capnuoc_model.evaluation import evaluation as ev
+    from capnuoc_model.publish import report_tables as rt
 
-    run = runs.full_run(package, load_scenario(BASELINE), 100, 1, with_sensitivity=False)
+    run = projection_run.full_run(package, load_scenario(BASELINE), 100, 1, with_sensitivity=False)
     scenario = run.projection.scenario.with_value("projects.pac_mieu_supply.commissioning_month", 11.7)
     ctx = SimpleNamespace(plan=package.plan, package=package, scenario=scenario, run=run, table=run.tables.__getitem__)
     shown = rt.project_costs(ctx).set_index("Dự án")["Vận hành (giả định)"]
@@ -232,7 +236,10 @@ def test_both_documents_write_a_month_the_same_way(package):
 
 
 def test_dead_code_is_gone():
-    from capnuoc_model import classes, evaluation, population, report_tables, schema
+    from capnuoc_model.data import classes, schema
+    from capnuoc_model.evaluation import evaluation
+    from capnuoc_model.model import population
+    from capnuoc_model.publish import report_tables
 
     assert not any(hasattr(classes, n) for n in ("UTILISATION_CLASSES", "LOSS_CLASSES", "COVERAGE_CLASSES", "UTILISATION_ORDER"))
     assert not hasattr(evaluation, "STATUSES") and not hasattr(evaluation, "_float")

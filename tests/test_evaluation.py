@@ -11,11 +11,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import evaluation as ev
-from capnuoc_model import fmt, io, runs
-from capnuoc_model.actuals import ACTUALS_BY_NAME, RawActuals, validate_actuals
-from capnuoc_model.context import BASELINE_SCENARIO
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.data import fmt, io
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.evaluation import evaluation as ev
+from capnuoc_model.evaluation.actuals import ACTUALS_BY_NAME, RawActuals, validate_actuals
+from capnuoc_model.model import projection_run
+from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO
 
 from .conftest import DATA
 
@@ -220,13 +222,13 @@ def test_volumes_reported_per_year(package):
 
 @pytest.fixture(scope="module")
 def start(package) -> ev.StartOfYear:
-    run = runs.full_run(package, load_scenario(io.resolve(BASELINE_SCENARIO), []), draws=200, with_sensitivity=False)
+    run = projection_run.full_run(package, load_scenario(io.resolve(BASELINE_SCENARIO), []), draws=200, with_sensitivity=False)
     return ev.start_of_year(run, YEAR)
 
 
 @pytest.fixture(scope="module")
 def example(package, start) -> ev.Evaluation:
-    return ev.evaluate(package, io.load_actuals(EXAMPLE, package, YEAR), start)
+    return ev.evaluate(package, actuals_io.load_actuals(EXAMPLE, package, YEAR), start)
 
 
 def test_example_exercises_every_status(example):
@@ -282,7 +284,7 @@ def test_findings_are_computed_from_the_results(example):
 
 
 def test_evaluation_without_a_projection(package):
-    evaluation = ev.evaluate(package, io.load_actuals(EXAMPLE, package, YEAR))
+    evaluation = ev.evaluate(package, actuals_io.load_actuals(EXAMPLE, package, YEAR))
     assert evaluation.areas["projected_coverage_pct"].isna().all()
     assert target(evaluation, "coverage")["status"] == ev.NOT_MET
 
@@ -441,7 +443,7 @@ def test_two_of_fourteen_systems_do_not_make_the_loss_target(package):
     assert (row["reported"], row["expected"]) == (2, 14)
     assert row["value_low"] < 15 < row["value_high"]
     assert row["pending_ids"].split(";")[0] == "xuan_hoa"  # the report that matters most comes first
-    from capnuoc_model.eval_report import target_cells
+    from capnuoc_model.publish.eval_report import target_cells
 
     cells = target_cells(row)
     assert cells["counted"] == "2/14 công trình báo cáo" and cells["status"] == ev.INSUFFICIENT
@@ -453,7 +455,7 @@ def test_counts_are_reported_of_total_everywhere(package):
     """Issue 11.1 and 11.4: one computation gives the count on page one, in chapter 2 and on the command line."""
     from types import SimpleNamespace
 
-    from capnuoc_model.eval_report import indicator_detail, summary_frame, target_cells
+    from capnuoc_model.publish.eval_report import indicator_detail, summary_frame, target_cells
 
     rows = [{"system_id": s, "is_quality_published": "có", "has_safe_supply_plan": "có", "supply_hours_per_day": 24}
             for s in operating(package)[:2]]
@@ -541,15 +543,15 @@ def test_connections_beyond_the_area_gain_are_a_finding(package):
 
 def test_the_start_of_year_forecast_is_the_plans_published_one(package, start):
     """Issue 11.11: the evaluation shows, for each project, the number the plan's projects table publishes."""
-    from capnuoc_model.context import ReportContext
-    from capnuoc_model import report_tables as rt
+    from capnuoc_model.publish import report_tables as rt
+    from capnuoc_model.publish.report_inputs import ReportInputs
 
-    run = runs.full_run(package, load_scenario(io.resolve(BASELINE_SCENARIO), []), draws=200, with_sensitivity=False)
-    plan_ctx = ReportContext(package, run.projection.scenario, io.resolve(BASELINE_SCENARIO), run, ev.bl.area_state(package),
+    run = projection_run.full_run(package, load_scenario(io.resolve(BASELINE_SCENARIO), []), draws=200, with_sensitivity=False)
+    plan_ctx = ReportInputs(package, run.projection.scenario, io.resolve(BASELINE_SCENARIO), run, ev.bl.area_state(package),
                              ev.bl.system_state(package), 81.9, 17.9)
     published = rt.project_costs(plan_ctx)
     column = next(c for c in published.columns if c.startswith("Tăng số người được cấp nước đến 31/12/"))
-    evaluation = ev.evaluate(package, io.load_actuals(EXAMPLE, package, YEAR), ev.start_of_year(run, YEAR))
+    evaluation = ev.evaluate(package, actuals_io.load_actuals(EXAMPLE, package, YEAR), ev.start_of_year(run, YEAR))
     shown = evaluation.projects.dropna(subset=["beneficiaries_persons"])["projected_area_gain_persons"]
     assert [fmt.vn(v) for v in shown] == [fmt.vn(v) for v in published[column]]
 
@@ -557,7 +559,7 @@ def test_the_start_of_year_forecast_is_the_plans_published_one(package, start):
 def test_the_evaluation_says_which_projection_it_used(tmp_path):
     import json
 
-    from capnuoc_model.eval_report import projection_settings
+    from capnuoc_model.publish.eval_report import projection_settings
 
     rerun = projection_settings(BASELINE_SCENARIO, [], 500, 7)
     assert "chạy lại" in rerun.source_vi and "500 lần mô phỏng, hạt giống 7" in rerun.source_vi
@@ -597,7 +599,7 @@ def test_every_rise_in_loss_is_listed(example):
 
 def test_the_data_date_and_the_year_end(package):
     """Issue 11.13: reports describe 15/11; coverage is judged as reported and carried on to 31/12 beside it."""
-    actuals = io.load_actuals(EXAMPLE, package, YEAR)
+    actuals = actuals_io.load_actuals(EXAMPLE, package, YEAR)
     at_deadline = ev.evaluate(package, actuals)
     assert at_deadline.data_date == ev.default_data_date(package.plan, YEAR) == pd.Timestamp("2026-11-15").date()
     areas = at_deadline.areas.set_index("area_id")
@@ -615,7 +617,7 @@ def test_warnings_about_the_reports_are_shown_in_the_document(package, tmp_path)
     import shutil
     from types import SimpleNamespace
 
-    from capnuoc_model import eval_report as er
+    from capnuoc_model.publish import eval_report as er
 
     folder = tmp_path / "bao_cao"
     shutil.copytree(EXAMPLE, folder)
@@ -624,7 +626,7 @@ def test_warnings_about_the_reports_are_shown_in_the_document(package, tmp_path)
                         "song_bang,Nhà máy nước Sông Bằng,2026,operating,m3_per_day,1500,1300,,24,có,có,,MINH HỌA — không phải số liệu thực tế,"
                         "ngừng sản xuất 8 tháng để sửa chữa")
     (folder / "system_results.csv").write_text(text, encoding="utf-8")
-    actuals = io.load_actuals(folder, package, YEAR)
+    actuals = actuals_io.load_actuals(folder, package, YEAR)
     shown = er.input_warnings(SimpleNamespace(actuals=actuals))
     assert len(shown) >= 2 and shown["Nơi"].str.contains("system_results.csv, dòng 2, cột «Sản lượng nước").all()
     assert shown["Nội dung"].str.contains("lần mức năm 2025").all()

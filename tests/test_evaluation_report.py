@@ -11,7 +11,9 @@ import nbformat
 import pytest
 from openpyxl import load_workbook
 
-from capnuoc_model import eval_build, render, template
+from capnuoc_model.publish import eval_build, render
+
+from capnuoc_model.evaluation import template
 
 from .conftest import DATA, REPO, run_cli
 
@@ -239,7 +241,9 @@ def test_cli_bad_arguments():
 def test_report_all_renders_the_plan_and_the_evaluation(monkeypatch, tmp_path):
     from typer.testing import CliRunner
 
-    from capnuoc_model import cli, report
+    from capnuoc_model import cli
+
+    from capnuoc_model.publish import report
 
     calls = []
 
@@ -336,8 +340,8 @@ def test_status_colours_follow_the_status():
     """Issue 11.15: the achieved bar takes its status colour (15,9 % "Không đạt" is red, not green)."""
     import pandas as pd
 
-    from capnuoc_model import eval_charts as ec
-    from capnuoc_model import evaluation as ev
+    from capnuoc_model.evaluation import evaluation as ev
+    from capnuoc_model.publish import eval_charts as ec
 
     for status in (ev.MET, ev.NOT_MET, ev.INSUFFICIENT):
         frame = pd.DataFrame([
@@ -356,7 +360,7 @@ def test_value_labels_never_sit_on_the_target_line():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from capnuoc_model import eval_charts as ec
+    from capnuoc_model.publish import eval_charts as ec
 
     @settings(max_examples=300, deadline=None)
     @given(values=st.lists(st.floats(0.5, 100), min_size=2, max_size=4), target=st.floats(0.5, 100),
@@ -380,7 +384,7 @@ def test_value_labels_never_sit_on_the_target_line():
 def test_missing_rows_say_so_in_their_label_not_over_the_markers():
     import pandas as pd
 
-    from capnuoc_model import eval_charts as ec
+    from capnuoc_model.publish import eval_charts as ec
 
     frame = pd.DataFrame({"name_vi": ["Trạm A", "Trạm B"], "actual": [14.0, None], "baseline": [15.0, 13.0],
                           "projected": [14.5, 13.9], "status": ["Đạt", "Chưa có số liệu"], "loss_class": ["Thấp", None]})

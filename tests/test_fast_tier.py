@@ -30,7 +30,7 @@ def test_a_fast_test_that_starts_a_process_fails(refused):
 
 
 def test_a_fast_test_that_executes_a_notebook_fails(refused, tmp_path):
-    from capnuoc_model import report
+    from capnuoc_model.publish import report
 
     with pytest.raises(SlowWorkInFastTest, match="executes a notebook"):
         report.execute_notebook(tmp_path / "a.ipynb", tmp_path / "b.ipynb", {})
@@ -52,7 +52,7 @@ def test_a_swallowed_refusal_still_fails_the_test(refused):
 
 
 def test_git_is_allowed():
-    from capnuoc_model import io
+    from capnuoc_model.data import io
 
     io.git_commit()  # a manifest's commit: milliseconds, no kernel
 

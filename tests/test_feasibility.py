@@ -1,12 +1,12 @@
-"""What it takes (capnuoc_model.feasibility): the loss cut, its least-cost allocation, the minimal uptake, unit costs."""
+"""What it takes (capnuoc_model.model.feasibility): the loss cut, its least-cost allocation, the minimal uptake, unit costs."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
-from capnuoc_model import engine, feasibility, projection
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.model import engine, feasibility, projection
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import REPO
 

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from capnuoc_model import fmt
+from capnuoc_model.data import fmt
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capnuoc_model import fmt, narrative
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.data import fmt
+
+from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import narrative
 from tests.document_text import docx_text, html_text, normalise, pdf_text
 from tests.language_scan import decimal_points, english_words, paths_and_programs
 

@@ -19,7 +19,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import charts, display, eval_charts, fmt, render
+from capnuoc_model.publish import charts, eval_charts, notebook_output, render
+
+from capnuoc_model.data import fmt
 
 from . import layout_checks as lc
 from .conftest import REPO
@@ -52,11 +54,11 @@ cells = st.lists(words, min_size=1, max_size=6).map(" ".join)
 def test_column_widths_follow_content(table):
     header, rows = table
     frame = pd.DataFrame(rows, columns=header)
-    widths, landscape = display.column_widths(frame)
-    least = [max(display._longest_word(c), *(display._longest_word(v) for v in frame[c])) for c in frame.columns]
+    widths, landscape = notebook_output.column_widths(frame)
+    least = [max(notebook_output._longest_word(c), *(notebook_output._longest_word(v) for v in frame[c])) for c in frame.columns]
     most = [max(max(len(v) for v in frame[c]), -(-len(c) // 3), w) for c, w in zip(frame.columns, least)]
-    room = (display.LANDSCAPE_CHARS if landscape else display.PORTRAIT_CHARS) - display.CELL_PADDING_CHARS * len(least)
-    assert landscape == (sum(least) + display.CELL_PADDING_CHARS * len(least) > display.PORTRAIT_CHARS)
+    room = (notebook_output.LANDSCAPE_CHARS if landscape else notebook_output.PORTRAIT_CHARS) - notebook_output.CELL_PADDING_CHARS * len(least)
+    assert landscape == (sum(least) + notebook_output.CELL_PADDING_CHARS * len(least) > notebook_output.PORTRAIT_CHARS)
     for width, lo, hi in zip(widths, least, most):
         assert lo - 1e-9 <= width <= hi + 1e-9  # never narrower than the longest word, never wider than the content
     if sum(least) <= room:
@@ -71,23 +73,23 @@ def test_column_widths_follow_content(table):
 @settings(max_examples=100)
 @given(st.text(alphabet="ab_./ -c1", max_size=120))
 def test_long_tokens_get_places_to_break_and_nothing_else_changes(text):
-    broken = display.breakable(text)
-    assert broken.replace(display.ZWSP, "") == text
-    assert display._longest_word(broken) <= max(display.LONGEST_WORD_CHARS, 0)
-    assert all(display.ZWSP not in w for w in text.split() if len(w) <= display.LONGEST_WORD_CHARS
-               for w in [display.breakable(w)])
+    broken = notebook_output.breakable(text)
+    assert broken.replace(notebook_output.ZWSP, "") == text
+    assert notebook_output._longest_word(broken) <= max(notebook_output.LONGEST_WORD_CHARS, 0)
+    assert all(notebook_output.ZWSP not in w for w in text.split() if len(w) <= notebook_output.LONGEST_WORD_CHARS
+               for w in [notebook_output.breakable(w)])
 
 
 @pytest.mark.slow  # pandoc, in a subprocess
 def test_a_wide_table_is_landscape_everywhere():
     frame = pd.DataFrame({f"Cột số {k} (m³/ngày đêm)": [1234.5, 2.0] for k in range(12)})
-    display.start_chapter(1)
-    bundle, _ = display.TableOutput(display.format_frame(frame), "Bảng 1.1", "Rộng", [True] * 12, None)._repr_mimebundle_()
+    notebook_output.start_chapter(1)
+    bundle, _ = notebook_output.TableOutput(notebook_output.format_frame(frame), "Bảng 1.1", "Rộng", [True] * 12, None)._repr_mimebundle_()
     assert bundle["text/markdown"].startswith("::: {.landscape}") and bundle["text/markdown"].rstrip().endswith(":::")
     assert bundle["text/html"].startswith('<div class="landscape">')
     typ = _pandoc(bundle["text/markdown"], "typst", "landscape.lua")
     assert "#page(flipped: true)[" in typ
-    narrow = display.TableOutput(display.format_frame(frame.iloc[:, :3]), "Bảng 1.2", "Hẹp", [True] * 3, None)
+    narrow = notebook_output.TableOutput(notebook_output.format_frame(frame.iloc[:, :3]), "Bảng 1.2", "Hẹp", [True] * 3, None)
     assert not narrow._markdown().startswith(":::")
     rule = narrow._markdown().splitlines()[1]
     assert len(rule) > 72  # pandoc takes relative widths from the dashes only past 72 characters
@@ -111,30 +113,30 @@ def _bundle(obj) -> tuple[dict, dict]:
 
 @pytest.mark.parametrize("chapter, expected", [(3, "Bảng 3.1"), ("B", "Bảng B.1")])
 def test_tables_are_numbered_by_chapter_or_appendix(chapter, expected):
-    display.start_chapter(chapter)
-    (data, meta), = _shown(display.table, pd.DataFrame({"Đô thị": ["Hòa An"], "Số người": [12]}), "Dân số")
+    notebook_output.start_chapter(chapter)
+    (data, meta), = _shown(notebook_output.table, pd.DataFrame({"Đô thị": ["Hòa An"], "Số người": [12]}), "Dân số")
     assert f": {expected}. Dân số" in data["text/markdown"] and f"<caption>{expected}. Dân số</caption>" in data["text/html"]
-    assert meta[display.LABEL_KEY]["label"] == expected
+    assert meta[notebook_output.LABEL_KEY]["label"] == expected
 
 
 def test_a_caption_with_its_own_label_gets_no_second_one():
-    display.start_chapter(1)
+    notebook_output.start_chapter(1)
     frame = pd.DataFrame({"Công trình": ["Xuân Hòa"], "Tỷ lệ (%)": [72.5]})
-    (data, meta), = _shown(display.table, frame, "Biểu 01. Mức độ khai thác công suất")
+    (data, meta), = _shown(notebook_output.table, frame, "Biểu 01. Mức độ khai thác công suất")
     assert ": Biểu 01. Mức độ khai thác công suất" in data["text/markdown"] and not meta
     assert not lc.TWO_LABELS.search(data["text/markdown"]) and "Bảng" not in data["text/html"]
-    (_, after), = _shown(display.table, frame, "Tiếp theo")
-    assert after[display.LABEL_KEY]["label"] == "Bảng 1.1"  # the Biểu took no number
+    (_, after), = _shown(notebook_output.table, frame, "Tiếp theo")
+    assert after[notebook_output.LABEL_KEY]["label"] == "Bảng 1.1"  # the Biểu took no number
 
 
 def _executed(folder: Path, name: str, chapter, tables: int, figures: int) -> Path:
-    display.start_chapter(chapter)
+    notebook_output.start_chapter(chapter)
     outputs = []
     frame = pd.DataFrame({"A": [1]})
     for _ in range(tables):
-        outputs += _shown(display.table, frame, "Bảng số liệu")
+        outputs += _shown(notebook_output.table, frame, "Bảng số liệu")
     for _ in range(figures):
-        outputs += [o for o in _shown(display.figure, __import__("altair").Chart(frame).mark_bar().encode(x="A:Q"), "Hình vẽ")
+        outputs += [o for o in _shown(notebook_output.figure, __import__("altair").Chart(frame).mark_bar().encode(x="A:Q"), "Hình vẽ")
                     if "image/png" not in o[0]]
     cell = nbformat.v4.new_code_cell("show()", outputs=[
         nbformat.v4.new_output("display_data", data=data, metadata=meta) for data, meta in outputs])
@@ -151,11 +153,11 @@ def _labels(path: Path) -> list[str]:
 
 def test_number_captions_counts_through_the_body_and_keeps_appendix_labels(tmp_path):
     chapters = [_executed(tmp_path, "01", 1, 2, 1), _executed(tmp_path, "02", 2, 1, 2), _executed(tmp_path, "05", "A", 2, 1)]
-    through = display.number_captions(chapters, tmp_path / "numbered", through=True)
+    through = notebook_output.number_captions(chapters, tmp_path / "numbered", through=True)
     assert [_labels(p) for p in through] == [["Bảng 1", "Bảng 2", "Hình 1"], ["Bảng 3", "Hình 2", "Hình 3"],
                                              ["Bảng A.1", "Bảng A.2", "Hình A.1"]]
     assert through[2] == chapters[2]  # nothing to renumber in an appendix: the executed copy itself
-    kept = display.number_captions(chapters, tmp_path / "kept", through=False)
+    kept = notebook_output.number_captions(chapters, tmp_path / "kept", through=False)
     assert [_labels(p) for p in kept] == [["Bảng 1.1", "Bảng 1.2", "Hình 1.1"], ["Bảng 2.1", "Hình 2.1", "Hình 2.2"],
                                           ["Bảng A.1", "Bảng A.2", "Hình A.1"]]
 
@@ -245,8 +247,8 @@ def _frames():
 def _svg_texts(chart) -> tuple[list[tuple[float, float, str]], float, float]:
     import vl_convert
 
-    display.start_chapter(1)
-    spec = display.FigureChart(chart, "thử").spec
+    notebook_output.start_chapter(1)
+    spec = notebook_output.FigureChart(chart, "thử").spec
     svg = vl_convert.vegalite_to_svg(spec)
     width, height = (float(v) for v in re.search(r'<svg[^>]*width="([\d.]+)"[^>]*height="([\d.]+)"', svg).groups())
     texts = [" ".join(re.findall(r">([^<]+)<", f">{inner}<")) for inner in re.findall(r"<text[^>]*>(.*?)</text>", svg, re.S)]
@@ -290,8 +292,8 @@ def test_strips_are_sized_for_their_wrapped_names(build):
 # ------------------------------------------------------------------------------------------ 15: DOCX
 @pytest.mark.slow
 def test_docx_cover_contents_and_landscape_section(tmp_path):
-    display.start_chapter(1)
-    wide = display.TableOutput(display.format_frame(pd.DataFrame({f"Cột {k} (m³/ngày đêm)": [1234.5] for k in range(12)})),
+    notebook_output.start_chapter(1)
+    wide = notebook_output.TableOutput(notebook_output.format_frame(pd.DataFrame({f"Cột {k} (m³/ngày đêm)": [1234.5] for k in range(12)})),
                                "Bảng 1.1", "Bảng rộng", [True] * 12, None)
     cells = [nbformat.v4.new_markdown_cell("# Lời nói đầu {.unnumbered}\n\nMở đầu."),
              nbformat.v4.new_markdown_cell("# Hiện trạng\n\n## I. Căn cứ\n\nVăn bản."),
@@ -324,7 +326,7 @@ def test_one_font_family_in_every_template():
         rules = (TEMPLATES / css).read_text(encoding="utf-8")
         stacks = set(re.findall(r"font-family:\s*([^;]+);", rules))
         assert stacks == {'"Times New Roman", "Liberation Serif", serif'}, (css, stacks)
-    assert display.FONT.startswith("'Times New Roman', 'Liberation Serif'")
+    assert notebook_output.FONT.startswith("'Times New Roman', 'Liberation Serif'")
     assert "Liberation Serif" in yaml_mainfont()
     reference = docx.Document(str(render.REFERENCE_DOCX))
     assert {s.font.name for s in reference.styles if s.type == 1 and s.font.name} == {"Times New Roman"}

@@ -1,4 +1,4 @@
-"""The IWA water balance and loss indicators (capnuoc_model.losses), against worked examples computed by hand."""
+"""The IWA water balance and loss indicators (capnuoc_model.model.losses), against worked examples computed by hand."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capnuoc_model import losses
+from capnuoc_model.model import losses
+
+from capnuoc_model.data import water_balance as wb
 
 # ----------------------------------------------------------------------------- UARL
 
@@ -95,7 +97,7 @@ def example(**change) -> pd.DataFrame:
 
 
 def test_balance_worked_example():
-    b = losses.water_balance(example()).loc["x"]
+    b = wb.water_balance(example()).loc["x"]
     # billed 800, of which 5 % flat rate: 40 unmetered, 760 metered
     assert b["billed_unmetered_m3_per_day"] == pytest.approx(40) and b["billed_metered_m3_per_day"] == pytest.approx(760)
     # unbilled authorised 1 % of 1.000 = 10, of which 20 % metered: 2 metered, 8 unmetered
@@ -124,7 +126,7 @@ def test_balance_closes_for_any_inputs():
     for column, high in (("billed_unmetered_pct", 20), ("unbilled_authorised_pct", 3), ("unbilled_metered_share_pct", 100),
                          ("unauthorised_pct", 5), ("meter_under_registration_pct", 10), ("data_error_pct", 5)):
         frame[column] = rng.uniform(0, high, n)
-    b = losses.water_balance(frame)
+    b = wb.water_balance(frame)
     siv = b["system_input_m3_per_day"]
     np.testing.assert_allclose(b["authorised_m3_per_day"] + b["apparent_losses_m3_per_day"] + b["real_losses_m3_per_day"], siv, rtol=1e-12)
     np.testing.assert_allclose(b["authorised_m3_per_day"] + b["water_losses_m3_per_day"], siv, rtol=1e-12)
@@ -171,7 +173,7 @@ def test_uarl_validity_limits():
 
 
 def ranges(**ci) -> pd.DataFrame:
-    return pd.DataFrame([{name: ci.get(name, 0.0) for name in losses.UNCERTAIN_INPUTS}], index=["x"])
+    return pd.DataFrame([{name: ci.get(name, 0.0) for name in wb.UNCERTAIN_INPUTS}], index=["x"])
 
 
 def test_uncertainty_of_nrw_by_hand():
@@ -198,7 +200,7 @@ def test_uncertainty_of_uarl_by_hand():
 
 
 def test_ranges_contain_the_point_and_are_cut_at_zero():
-    big = ranges(**{name: 50.0 for name in losses.UNCERTAIN_INPUTS})
+    big = ranges(**{name: 50.0 for name in wb.UNCERTAIN_INPUTS})
     u = losses.balance_uncertainty(example(), big)
     r = u.ranges.loc["x"]
     for output in losses.UNCERTAIN_OUTPUTS:

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capnuoc_model import losses
+from capnuoc_model.model import losses
 
 EPS = 1e-6
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from capnuoc_model import losses
+from capnuoc_model.model import losses
+
+from capnuoc_model.data import water_balance as wb
 
 from .test_losses import example, ranges
 
@@ -57,11 +59,11 @@ def test_every_indicator_and_money_figure_has_a_vietnamese_name_and_unit():
     # one registry: the indicators, the balance, the bands and the money figures
     keys = set(losses.INDICATORS) | {"ili_band", "matrix_band", "nrw_matrix_band", "nrw_matrix_band_hic", "nrw_value_billion_vnd_per_year",
                                      "nrw_pct_of_operating_cost", "payback_years", "million_vnd_per_m3_day"}
-    keys |= set(losses.water_balance(example()).columns)
+    keys |= set(wb.water_balance(example()).columns)
     for key in keys:
-        term = losses.TERMS_BY_KEY[key]
+        term = wb.TERMS_BY_KEY[key]
         assert term.name_vi and term.name_vi[0].isupper(), key
         assert term.label_vi.startswith(term.name_vi)
-    assert losses.TERMS_BY_KEY["nrw_l_per_connection_day"].label_vi.endswith("(lít/đấu nối/ngày)")
+    assert wb.TERMS_BY_KEY["nrw_l_per_connection_day"].label_vi.endswith("(lít/đấu nối/ngày)")
     # the terms of WB-EasyCalc's Vietnamese interface
-    assert {t.name_vi for t in losses.TERMS if t.easycalc} >= {"Nước cấp nhưng thất thu", "Thất thoát cơ học", "Thất thoát thương mại"}
+    assert {t.name_vi for t in wb.TERMS if t.easycalc} >= {"Nước cấp nhưng thất thu", "Thất thoát cơ học", "Thất thoát thương mại"}

@@ -12,7 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capnuoc_model import baseline, losses
+from capnuoc_model.model import baseline, losses
+
+from capnuoc_model.data import water_balance as wb
 
 from .conftest import edit_cell, run_cli
 from .test_losses import example
@@ -28,7 +30,7 @@ REAL, APPARENT, UNBILLED = 121.894737, 68.105263, 10.0
 
 
 def test_nrw_value_by_hand():
-    value = losses.nrw_value(losses.water_balance(example()), prices(operating=1.0)).loc["x"]
+    value = losses.nrw_value(wb.water_balance(example()), prices(operating=1.0)).loc["x"]
     # real losses at the variable cost: 121,894737 × 365 × 1.500 / 10⁹ = 0,066737 tỷ đồng/năm
     assert value["real_losses_value_billion_vnd_per_year"] == pytest.approx(0.066737368, rel=1e-6)
     # apparent losses at the tariff: 68,105263 × 365 × 8.000 / 10⁹ = 0,198867
@@ -39,7 +41,7 @@ def test_nrw_value_by_hand():
     # against an operating cost of 1 tỷ đồng a year: 27,1 %
     assert value["nrw_pct_of_operating_cost"] == pytest.approx(27.1079737, rel=1e-6)
     # no operating cost given: no percentage (never a division by a missing cost)
-    assert math.isnan(losses.nrw_value(losses.water_balance(example()), prices()).loc["x", "nrw_pct_of_operating_cost"])
+    assert math.isnan(losses.nrw_value(wb.water_balance(example()), prices()).loc["x", "nrw_pct_of_operating_cost"])
 
 
 def test_target_cut_by_hand():
@@ -75,7 +77,7 @@ def test_target_cut_reaches_the_target_exactly(siv, nrw_share, apparent_share, u
 
 
 def test_target_recovery_by_hand():
-    r = losses.target_recovery(losses.water_balance(example()), prices(), 15).loc["x"]
+    r = losses.target_recovery(wb.water_balance(example()), prices(), 15).loc["x"]
     real, apparent = losses.loss_target_cut(200, 1000, APPARENT, REAL, 15)
     # revenue: the recovered apparent losses billed, 19,8309 × 365 × 8.000 / 10⁹; cost: real 35,4931 × 365 × 1.500 / 10⁹
     assert r["target_revenue_recovered_billion_vnd_per_year"] == pytest.approx(apparent * 365 * 8000 / 1e9)
@@ -148,7 +150,7 @@ def test_province_value_is_the_sum_of_the_systems(package):
 
 
 def test_the_target_is_read_from_the_targets_table(data_copy):
-    from capnuoc_model import io
+    from capnuoc_model.data import io
 
     shipped = baseline.province_money(io.load_package(data_copy))
     edit_cell(data_copy / "targets_province.csv", "target_id", "loss", "target_max", "10")
@@ -159,7 +161,7 @@ def test_the_target_is_read_from_the_targets_table(data_copy):
 
 
 def test_operating_cost_gives_the_percentage(data_copy):
-    from capnuoc_model import io
+    from capnuoc_model.data import io
 
     edit_cell(data_copy / "operating_costs.csv", "operator_id", "cncb", "operating_cost_billion_vnd_per_year", "40")
     edit_cell(data_copy / "operating_costs.csv", "operator_id", "cncb", "operating_cost_billion_vnd_per_year_source", "estimate:variable_cost_energy_chemicals")
@@ -197,8 +199,8 @@ def test_without_a_loss_target_the_package_is_rejected(data_copy):
     a package without one is a located error, not a traceback or a NaN in the JSON."""
     import csv as csv_module
 
-    from capnuoc_model import io
-    from capnuoc_model.errors import CapnuocInputError
+    from capnuoc_model.data import io
+    from capnuoc_model.data.errors import CapnuocInputError
 
     path = data_copy / "targets_province.csv"
     rows = [r for r in csv_module.reader(path.open(encoding="utf-8")) if r[0] != "loss"]

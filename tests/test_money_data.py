@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from capnuoc_model import io
-from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.data import io
+from capnuoc_model.data.errors import CapnuocInputError
 
 from .conftest import DATA, edit_cell
 

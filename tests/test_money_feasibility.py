@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capnuoc_model import baseline, feasibility, losses, projection, runs
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.model import baseline, feasibility, losses, projection, projection_run
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import REPO, run_cli
 
@@ -19,7 +19,7 @@ BASELINE = REPO / "analysis" / "scenarios" / "baseline.yaml"
 
 @pytest.fixture(scope="module")
 def run(package):
-    return runs.full_run(package, load_scenario(BASELINE, []), draws=200, seed=7, with_sensitivity=False)
+    return projection_run.full_run(package, load_scenario(BASELINE, []), draws=200, seed=7, with_sensitivity=False)
 
 
 def test_measures_split_what_they_recover_into_real_and_apparent(package):

@@ -6,11 +6,13 @@ import json
 
 import pytest
 
-from capnuoc_model import baseline as bl
-from capnuoc_model import fmt, losses, runs
-from capnuoc_model import report_tables as rt
-from capnuoc_model.context import ReportContext
-from capnuoc_model.scenario import load_scenario
+from capnuoc_model.data import fmt
+from capnuoc_model.data import water_balance as wb
+from capnuoc_model.model import losses, projection_run
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.model.scenario import load_scenario
+from capnuoc_model.publish import report_tables as rt
+from capnuoc_model.publish.report_inputs import ReportInputs
 
 from .conftest import REPO, run_cli
 
@@ -20,15 +22,15 @@ BASELINE = REPO / "analysis" / "scenarios" / "baseline.yaml"
 @pytest.fixture(scope="module")
 def ctx(package):
     scenario = load_scenario(BASELINE, [])
-    run = runs.full_run(package, scenario, draws=200, seed=3, with_sensitivity=False)
+    run = projection_run.full_run(package, scenario, draws=200, seed=3, with_sensitivity=False)
     systems, areas = bl.system_state(package), bl.area_state(package)
-    return ReportContext(package, scenario, BASELINE, run, areas, systems, bl.province_coverage_pct(areas),
+    return ReportInputs(package, scenario, BASELINE, run, areas, systems, bl.province_coverage_pct(areas),
                          bl.province_loss_pct(systems.dropna(subset=["production_m3_per_day"])))
 
 
 def test_connection_indicators_use_the_registry_and_show_the_limits(ctx):
     table = rt.connection_indicators(ctx)
-    label = losses.TERMS_BY_KEY["nrw_l_per_connection_day"].label_vi
+    label = wb.TERMS_BY_KEY["nrw_l_per_connection_day"].label_vi
     assert label == "Nước cấp nhưng thất thu theo đấu nối, khi có áp (lít/đấu nối/ngày)" and label in table.columns
     frame = rt.iwa_indicator_frame(ctx).set_index("system_id")
     row = frame.loc["xuan_hoa"]
@@ -39,7 +41,7 @@ def test_connection_indicators_use_the_registry_and_show_the_limits(ctx):
 
 def test_nrw_value_table_ends_with_the_province(ctx, package):
     table = rt.nrw_value(ctx)
-    label = losses.TERMS_BY_KEY["nrw_value_billion_vnd_per_year"].label_vi
+    label = wb.TERMS_BY_KEY["nrw_value_billion_vnd_per_year"].label_vi
     assert table["Công trình"].iloc[-1] == "Toàn tỉnh"
     assert table[label].iloc[-1] == pytest.approx(bl.province_money(package)["nrw_value_billion_vnd_per_year"])
     assert table[label].iloc[-1] == pytest.approx(table[label].iloc[:-1].sum())
@@ -54,7 +56,7 @@ def test_target_value_lists_the_systems_above_the_target(ctx, package):
 
 def test_measure_paybacks_fastest_first(ctx):
     table = rt.measure_paybacks(ctx)
-    payback = losses.TERMS_BY_KEY["payback_years"].label_vi
+    payback = wb.TERMS_BY_KEY["payback_years"].label_vi
     assert table[payback].is_monotonic_increasing and len(table) == (ctx.run.loss.allocation["share_used"] > 1e-6).sum()
 
 

@@ -4,7 +4,7 @@ import unicodedata
 
 import pytest
 
-from capnuoc_model.names import build_resolver, name_key
+from capnuoc_model.data.names import build_resolver, name_key
 
 
 @pytest.fixture(scope="module")
@@ -68,8 +68,8 @@ def test_aliases_point_to_known_ids(package):
 
 
 def test_alias_to_unknown_id_is_located(data_copy):
-    from capnuoc_model import io
-    from capnuoc_model.errors import CapnuocInputError
+    from capnuoc_model.data import io
+    from capnuoc_model.data.errors import CapnuocInputError
 
     from .conftest import edit_cell
 

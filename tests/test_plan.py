@@ -1,4 +1,4 @@
-"""The plan as data (capnuoc_model.plan): plan.yaml and the targets, checked with the package; the plan's API and its rules."""
+"""The plan as data (capnuoc_model.data.plan): plan.yaml and the targets, checked with the package; the plan's API and its rules."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import io
-from capnuoc_model import plan as plan_module
-from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.data import io
+from capnuoc_model.data import plan as plan_module
+from capnuoc_model.data.errors import CapnuocInputError
 
 from .conftest import edit_cell
 
@@ -87,7 +87,7 @@ def test_ties_round_away_from_zero(tenths):
 
 
 def test_one_rule_for_projection_and_evaluation(package):
-    from capnuoc_model import evaluation as ev
+    from capnuoc_model.evaluation import evaluation as ev
 
     plan = package.plan
     values = np.array([87.34, 87.35, 87.36, 87.4, 90.0, np.nan])
@@ -175,8 +175,8 @@ def test_area_targets_are_for_the_plan_year(data_copy):
 
 
 def test_a_group_naming_an_unknown_assumption_is_located(package, data_copy):
-    from capnuoc_model import projection
-    from capnuoc_model.scenario import load_scenario
+    from capnuoc_model.model import projection
+    from capnuoc_model.model.scenario import load_scenario
 
     edit_cell(data_copy / "orientation_groups.csv", "group_id", "low_utilisation", "extension_assumption", "extension.typo_rate")
     changed = io.load_package(data_copy)  # a valid path shape: the scenario decides whether it exists

@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import io
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.plan import strip_accents
+from capnuoc_model.data import io
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data.plan import strip_accents
 from tests.document_text import docx_footnotes, docx_text, html_text, normalise, pdf_text, seed_items, unmarked
 
 DATA = io.REPO_ROOT / "data"

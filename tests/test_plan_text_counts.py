@@ -14,14 +14,14 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import report_tables as rt
-from capnuoc_model.baseline import system_state
-from capnuoc_model.context import load_context
+from capnuoc_model.model.baseline import system_state
+from capnuoc_model.publish import report_tables as rt
+from capnuoc_model.publish.report_inputs import load_report_inputs
 
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
-    return load_context("analysis/scenarios/baseline.yaml", [], 200, 20260515, "data",
+    return load_report_inputs("analysis/scenarios/baseline.yaml", [], 200, 20260515, "data",
                         str(tmp_path_factory.mktemp("cache")))
 
 

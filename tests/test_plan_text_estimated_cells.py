@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import display as show
-from capnuoc_model import report_tables as rt
-from capnuoc_model.context import load_context
-from capnuoc_model.io import REPO_ROOT
+from capnuoc_model.data.io import REPO_ROOT
+from capnuoc_model.publish import notebook_output as show
+from capnuoc_model.publish import report_tables as rt
+from capnuoc_model.publish.report_inputs import load_report_inputs
 
 SYSTEM_COLUMNS = ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day")
 AREA_COLUMNS = ("population_base_persons", "served_base_persons")
@@ -25,7 +25,7 @@ AREA_COLUMNS = ("population_base_persons", "served_base_persons")
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
-    return load_context("analysis/scenarios/baseline.yaml", [], 200, 20260515, "data",
+    return load_report_inputs("analysis/scenarios/baseline.yaml", [], 200, 20260515, "data",
                         str(tmp_path_factory.mktemp("cache")))
 
 

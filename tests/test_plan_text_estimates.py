@@ -8,8 +8,10 @@ import json
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import fmt, narrative
-from capnuoc_model.io import REPO_ROOT
+from capnuoc_model.data import fmt
+
+from capnuoc_model.data.io import REPO_ROOT
+from capnuoc_model.publish import narrative
 
 
 def test_every_group_of_equal_populations_is_explained(package):

@@ -15,11 +15,12 @@ import re
 import pandas as pd
 import pytest
 
-from capnuoc_model import baseline as bl
-from capnuoc_model import display as show
-from capnuoc_model import fmt, io
-from capnuoc_model.report_tables import _KIND_PREFIX
-from capnuoc_model.schema import ESTIMATE_PREFIX
+from capnuoc_model.model import baseline as bl
+from capnuoc_model.publish import notebook_output as show
+from capnuoc_model.data import fmt
+from capnuoc_model.data import io
+from capnuoc_model.publish.report_tables import _KIND_PREFIX
+from capnuoc_model.data.schema import ESTIMATE_PREFIX
 from tests.document_text import html_text, normalise
 
 INVISIBLE = re.compile(r"[\u00ad\u200b\u2060]")

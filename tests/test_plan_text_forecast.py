@@ -8,14 +8,14 @@ import json
 import numpy as np
 import pytest
 
-from capnuoc_model import report_tables as rt
-from capnuoc_model.context import load_context
-from capnuoc_model.io import REPO_ROOT
+from capnuoc_model.data.io import REPO_ROOT
+from capnuoc_model.publish import report_tables as rt
+from capnuoc_model.publish.report_inputs import load_report_inputs
 
 
 @pytest.fixture(scope="module")
 def ctx(tmp_path_factory):
-    return load_context("analysis/scenarios/baseline.yaml", [], 400, 20260515, "data", str(tmp_path_factory.mktemp("cache")))
+    return load_report_inputs("analysis/scenarios/baseline.yaml", [], 400, 20260515, "data", str(tmp_path_factory.mktemp("cache")))
 
 
 def test_area_forecasts_agree_with_their_probabilities(ctx):

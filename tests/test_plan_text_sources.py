@@ -8,8 +8,9 @@ import re
 
 import pytest
 
-from capnuoc_model import fmt, io
-from capnuoc_model import report_tables as rt
+from capnuoc_model.data import fmt
+from capnuoc_model.data import io
+from capnuoc_model.publish import report_tables as rt
 from tests.document_text import normalise
 
 SECONDARY_SITES = re.compile(r"wikipedia|diaoc|batdongsan|nhadat|bất động sản|sao chép|mirror", re.I)

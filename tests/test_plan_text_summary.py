@@ -9,15 +9,17 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capnuoc_model import fmt, narrative, render
-from capnuoc_model import report_tables as rt
-from capnuoc_model.context import load_context
-from capnuoc_model.io import REPO_ROOT
+from capnuoc_model.data import fmt
+
+from capnuoc_model.data.io import REPO_ROOT
+from capnuoc_model.publish import narrative, render
+from capnuoc_model.publish import report_tables as rt
+from capnuoc_model.publish.report_inputs import load_report_inputs
 
 
 @pytest.fixture(scope="module", params=["baseline", "projects_slip"])
 def ctx(request, tmp_path_factory):
-    return load_context(f"analysis/scenarios/{request.param}.yaml", [], 300, 20260515, "data",
+    return load_report_inputs(f"analysis/scenarios/{request.param}.yaml", [], 300, 20260515, "data",
                         str(tmp_path_factory.mktemp("cache")))
 
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from capnuoc_model import io
-from capnuoc_model.plan import UNIT_RANGE, UNIT_VI, Target
+from capnuoc_model.data import io
+from capnuoc_model.data.plan import UNIT_RANGE, UNIT_VI, Target
 
 FIXTURE = io.REPO_ROOT / "tests" / "fixtures" / "tinh_song_may" / "data"
 
@@ -41,7 +41,7 @@ def test_nothing_is_above_the_whole(unit, value):
 def test_the_targets_table_quotes_the_words_and_states_the_rule_apart(package):
     from types import SimpleNamespace
 
-    from capnuoc_model import report_tables as rt
+    from capnuoc_model.publish import report_tables as rt
 
     table = rt.province_targets(SimpleNamespace(plan=package.plan))
     words = table[[c for c in table.columns if "lời Kế hoạch" in c][0]]

@@ -8,8 +8,10 @@ import csv
 import numpy as np
 import pytest
 
-from capnuoc_model import feasibility, fmt, narrative
-from capnuoc_model.context import load_context
+from capnuoc_model.model import feasibility
+from capnuoc_model.data import fmt
+from capnuoc_model.publish import narrative
+from capnuoc_model.publish.report_inputs import load_report_inputs
 from tests.document_text import html_text, normalise
 from tests.conftest import DOCUMENT_DRAWS, run_cli
 
@@ -19,7 +21,7 @@ SCENARIOS = {"baseline": [], "projects_slip": [], "late_uptake": ["uptake.midpoi
 
 @pytest.fixture(scope="module", params=list(SCENARIOS))
 def ctx(request, tmp_path_factory):
-    return load_context(f"analysis/scenarios/{'projects_slip' if request.param == 'projects_slip' else 'baseline'}.yaml",
+    return load_report_inputs(f"analysis/scenarios/{'projects_slip' if request.param == 'projects_slip' else 'baseline'}.yaml",
                         SCENARIOS[request.param], DRAWS, SEED, "data", str(tmp_path_factory.mktemp("cache")))
 
 
@@ -63,7 +65,7 @@ def test_the_sentence_rests_on_nothing_the_model_never_draws(ctx):
 
 
 def test_check_and_project_say_and_write_the_same_requirement(tmp_path):
-    ctx = load_context("analysis/scenarios/baseline.yaml", [], DRAWS, SEED, "data", str(tmp_path / "cache"))
+    ctx = load_report_inputs("analysis/scenarios/baseline.yaml", [], DRAWS, SEED, "data", str(tmp_path / "cache"))
     expected = narrative.coverage_requirement(ctx.run)
     check = run_cli("check", "--draws", str(DRAWS), "--seed", str(SEED))
     assert check.returncode == 0, check.stderr
@@ -80,7 +82,7 @@ def test_check_and_project_say_and_write_the_same_requirement(tmp_path):
 
 
 def test_the_plan_says_the_same_in_its_summary_and_chapters(plan_document, documents_cache):
-    ctx = load_context("analysis/scenarios/baseline.yaml", [], DOCUMENT_DRAWS, SEED, "data", documents_cache)
+    ctx = load_report_inputs("analysis/scenarios/baseline.yaml", [], DOCUMENT_DRAWS, SEED, "data", documents_cache)
     expected = normalise(narrative.coverage_requirement(ctx.run).split(" Theo kịch bản này, mục tiêu có xác suất")[0])
     text = normalise(html_text(plan_document.outputs["html"]))
     assert text.count(expected) >= 3  # Tóm tắt, chapter III (đấu nối) and the feasibility annex

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import io
-from capnuoc_model import population as pop
+from capnuoc_model.data import io
+from capnuoc_model.model import population as pop
 
 
 def _history(scope: str, years: list[int], persons: list[float], covers: str = "whole", measure: str = "total") -> pd.DataFrame:
@@ -96,8 +96,8 @@ def test_fit_table_lists_the_fit(province_fit):
 
 def test_engine_population_follows_the_fitted_rate_from_the_base_year(package):
     """The deterministic run grows every area at the fitted province rate from its base-year anchor."""
-    from capnuoc_model import projection
-    from capnuoc_model.scenario import load_scenario
+    from capnuoc_model.model import projection
+    from capnuoc_model.model.scenario import load_scenario
 
     s = projection.setup(package, load_scenario(io.REPO_ROOT / "analysis" / "scenarios" / "baseline.yaml"))
     result = projection.deterministic(s)

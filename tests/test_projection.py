@@ -1,4 +1,4 @@
-"""Runs of a scenario (capnuoc_model.projection, runs): determinism, quantiles, target probabilities, sensitivity, tables."""
+"""Runs of a scenario (capnuoc_model.model.projection, runs): determinism, quantiles, target probabilities, sensitivity, tables."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from capnuoc_model import io, projection, runs
-from capnuoc_model.scenario import load_scenario, support
+from capnuoc_model.data import io
+
+from capnuoc_model.model import projection, projection_run
+from capnuoc_model.model.scenario import load_scenario, support
 
 from .conftest import REPO
 
@@ -26,7 +28,7 @@ def scenario():
 
 @pytest.fixture(scope="module")
 def run(package, scenario):
-    return runs.full_run(package, scenario, draws=DRAWS, seed=123, with_sensitivity=False)
+    return projection_run.full_run(package, scenario, draws=DRAWS, seed=123, with_sensitivity=False)
 
 
 @pytest.fixture(scope="module")
@@ -58,7 +60,7 @@ def test_same_scenario_and_seed_write_identical_files(package, scenario, tmp_pat
 
 
 def test_full_run_tables_are_identical_between_runs(package, scenario, run, tmp_path):
-    again = runs.full_run(package, scenario, draws=DRAWS, seed=123, with_sensitivity=False)
+    again = projection_run.full_run(package, scenario, draws=DRAWS, seed=123, with_sensitivity=False)
     assert _written(run.tables, tmp_path / "a") == _written(again.tables, tmp_path / "b")
 
 

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from capnuoc_model import eval_build, report
+from capnuoc_model.publish import eval_build
+from capnuoc_model.publish import report
 
 REPO = Path(__file__).resolve().parent.parent
 SECOND = REPO / "tests" / "fixtures" / "tinh_song_may"

@@ -20,7 +20,7 @@ import nbformat
 import pytest
 import yaml
 
-from capnuoc_model import quarto, render
+from capnuoc_model.publish import quarto, quarto_scripts, render
 
 from .conftest import REPO
 
@@ -244,7 +244,7 @@ def _executed_copy(folder: Path, source: Path) -> Path:
 
 
 def test_pre_render_indexes_the_executed_chapters_of_the_active_profile(tmp_path, monkeypatch):
-    from capnuoc_model import eval_build, report
+    from capnuoc_model.publish import eval_build, report
 
     for name in ("_quarto.yml", "_quarto-plan.yml", "_quarto-evaluation.yml"):
         (tmp_path / name).write_bytes((REPO / name).read_bytes())
@@ -261,7 +261,7 @@ def test_pre_render_indexes_the_executed_chapters_of_the_active_profile(tmp_path
                         or eval_build.EvaluationResult(None, tmp_path, [], {}, False, [], (), fake("evaluation")))
     for environ, document in (({}, "plan"), ({"QUARTO_PROFILE": "evaluation"}, "evaluation"),
                               ({"QUARTO_PROFILE": "khac,plan"}, "plan")):
-        assert quarto.pre_render(tmp_path, environ) == 0
+        assert quarto_scripts.pre_render(tmp_path, environ) == 0
         assert calls[-1] == (document, report.NOTEBOOKS_ONLY)
         index = json.loads((tmp_path / quarto.GENERATED / f"executed-{document}.json").read_text(encoding="utf-8"))
         book = render.read_book(QUARTO_YML, document)
@@ -277,7 +277,7 @@ def test_notebook_filter_hands_quarto_the_executed_copy_without_streams(tmp_path
     executed = _executed_copy(tmp_path, source)
     (tmp_path / quarto.GENERATED).mkdir(parents=True)
     (tmp_path / quarto.GENERATED / "executed-plan.json").write_text(
-        json.dumps({quarto._source_key(source.read_bytes()): str(executed)}), encoding="utf-8")
+        json.dumps({quarto.source_key(source.read_bytes()): str(executed)}), encoding="utf-8")
     out = json.loads(quarto.ipynb_filter(source.read_bytes(), tmp_path))
     outputs = [o for c in out["cells"] if c["cell_type"] == "code" for o in c["outputs"]]
     assert outputs and all(o["output_type"] == "display_data" for o in outputs)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from capnuoc_model import render, report
+from capnuoc_model.publish import render, report
 
 from .conftest import REPO
 

@@ -17,7 +17,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from capnuoc_model import quarto, render, report
+from capnuoc_model.publish import quarto, render, report
 
 from . import quarto_double
 from .conftest import REPO

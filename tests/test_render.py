@@ -21,8 +21,8 @@ vl_convert = pytest.importorskip("vl_convert")
 
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output  # noqa: E402
 
-from capnuoc_model import render  # noqa: E402
-from capnuoc_model.errors import CapnuocInputError  # noqa: E402
+from capnuoc_model.publish import render  # noqa: E402
+from capnuoc_model.data.errors import CapnuocInputError  # noqa: E402
 
 ROWS = [("TP Cao Bằng", "17,9"), ("Trùng Khánh", "21,3"), ("Quảng Uyên", "24,6")]
 N_CHARTS = 2
@@ -255,7 +255,7 @@ def test_find_quarto(monkeypatch, tmp_path):
 
 @pytest.mark.slow
 def test_captions_labelled_by_the_notebooks_are_not_numbered_twice(tmp_path):
-    """Outputs shaped like capnuoc_model.display: 'Bảng 2.1. ...' pandoc caption, '*Hình 2.1. ...*' line."""
+    """Outputs shaped like capnuoc_model.publish.notebook_output: 'Bảng 2.1. ...' pandoc caption, '*Hình 2.1. ...*' line."""
     rows = "\n".join(f"| {a} | {b} |" for a, b in ROWS)
     table = new_output("display_data", data={
         "text/html": "<table><caption>Bảng 2.1. Tỷ lệ thất thoát</caption><tbody><tr><td>1</td></tr></tbody></table>",

@@ -11,7 +11,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from capnuoc_model import report
+from capnuoc_model.publish import report
 
 from .conftest import REPO
 

@@ -14,11 +14,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import io
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.numbers import COMMA, DOT, MIXED, detect_style, parse_number
-from capnuoc_model.scenario import load_scenario
-from capnuoc_model.schema import TABLES
+from capnuoc_model.data import io
+
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.data.numbers import COMMA, DOT, MIXED, detect_style, parse_number
+from capnuoc_model.data.schema import TABLES
+from capnuoc_model.evaluation import actuals_io
+from capnuoc_model.model.scenario import load_scenario
 
 from .conftest import DATA, REPO, run_cli
 
@@ -253,7 +255,7 @@ def test_reported_results_with_vietnamese_headers_semicolons_and_decimal_commas(
             "Hoà An;4.600;4.400;2026;Báo cáo số 12/BC-UBND\n"
             "bao_lam;6.100;2.000,0;2026;Báo cáo số 7/BC-UBND\n\n;;;;\n")
     (folder / "area_results.csv").write_bytes(cp1258(text))
-    actuals = io.load_actuals(folder, package, 2026)
+    actuals = actuals_io.load_actuals(folder, package, 2026)
     areas = actuals.tables["area_results"].set_index("area_id")
     assert areas.loc["hoa_an", "population_persons"] == 4600 and areas.loc["hoa_an", "served_persons"] == 4400
     assert areas.loc["bao_lam", "served_persons"] == 2000

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from capnuoc_model import render, report
-from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.publish import render, report
 
 from .conftest import REPO
 from .corruptions import invoke, rejected_properly

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from capnuoc_model import scenario as sc
-from capnuoc_model.errors import CapnuocInputError
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.model import scenario as sc
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "scenario"
 DEFAULTS = FIX / "defaults.yaml"

@@ -11,10 +11,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import projection
-from capnuoc_model import scenario as sc
-from capnuoc_model.errors import CapnuocInputError
-from capnuoc_model.limits import physical_limit
+from capnuoc_model.data.errors import CapnuocInputError
+from capnuoc_model.model import projection
+from capnuoc_model.model import scenario as sc
+from capnuoc_model.model.limits import physical_limit
 
 from .conftest import REPO, run_cli
 

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from capnuoc_model import projection
-from capnuoc_model import scenario as sc
+from capnuoc_model.model import projection
+from capnuoc_model.model import scenario as sc
 
 from .conftest import REPO
 

@@ -14,7 +14,7 @@ from html import unescape
 
 import pytest
 
-from capnuoc_model import io
+from capnuoc_model.data import io
 
 from .conftest import REPO, run_cli
 

@@ -12,7 +12,9 @@ import json
 
 import pytest
 
-from capnuoc_model import io, report
+from capnuoc_model.data import io
+
+from capnuoc_model.publish import report
 
 from .conftest import DATA, REPO, edit_cell, run_cli
 
@@ -80,7 +82,7 @@ def test_the_plan_document_says_90(ninety, tmp_path):
     report.execute_notebook(REPO / "notebooks" / "02_muc_tieu.ipynb", executed, parameters)
     cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
     shown = " ".join("".join(out.get("data", {}).get("text/markdown", "")) for cell in cells for out in cell.get("outputs", []))
-    from capnuoc_model import io
+    from capnuoc_model.data import io
 
     plan_text = io.load_package(ninety).plan.text  # the plan's own words, quoted as written: not generated
     for kind, part in (plan_text.parts(2) if plan_text is not None else ()):

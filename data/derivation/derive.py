@@ -2,7 +2,7 @@
 
 Run from the repository root:  .venv/bin/python data/derivation/derive.py [DATA_DIR]
 The methods are documented in data/methods.csv and data/README.md; the code is
-capnuoc_model/derivation.py (no province in it: the years come from plan.yaml,
+capnuoc_model/model/derivation.py (no province in it: the years come from plan.yaml,
 the published aggregates from targets_province.csv, every judgement from
 priors.csv). tests/test_derivation.py checks that the shipped CSV files equal
 what this script writes.
@@ -11,8 +11,8 @@ what this script writes.
 import sys
 from pathlib import Path
 
-from capnuoc_model import io
-from capnuoc_model.derivation import DERIVED_INPUTS, derive_all, plan_years
+from capnuoc_model.data import io
+from capnuoc_model.model.derivation import DERIVED_INPUTS, derive_all, plan_years
 
 DATA = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent.parent
 

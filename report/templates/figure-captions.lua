@@ -1,5 +1,5 @@
 -- A chart and its caption are one figure, so that no page break separates them. The notebooks show a
--- chart (an image output) and then its caption as an italic line "*Hình 1.1. ...*" (capnuoc_model.display);
+-- chart (an image output) and then its caption as an italic line "*Hình 1.1. ...*" (capnuoc_model.publish.notebook_output);
 -- this filter joins the two into a pandoc Figure: typst keeps a figure on one page, Word keeps the figure's
 -- paragraph with its caption, HTML gets <figure>/<figcaption>. Both renderers run it; in Quarto's outputs
 -- each of the two sits in its own output Div, which is looked through.

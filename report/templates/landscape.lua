@@ -1,4 +1,4 @@
--- A table too wide for a portrait A4 page sits in a Div of class "landscape" (capnuoc_model.display marks
+-- A table too wide for a portrait A4 page sits in a Div of class "landscape" (capnuoc_model.publish.notebook_output marks
 -- it). Quarto 1.6 and later turn such a Div into landscape pages itself, in typst and DOCX; this filter
 -- does the same for the offline renderer. typst: the Div's content on pages of their own, turned
 -- (`page(flipped: true)`). DOCX: a section break before and after the Div, the section between them

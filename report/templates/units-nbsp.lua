@@ -1,5 +1,5 @@
 -- A number never separates from its unit at a line break: "17,9 %", "2.600 người", "4.829 m³/ngày đêm".
--- capnuoc_model.fmt writes generated numbers with a no-break space already (fmt.UNIT_SPACE in documents);
+-- capnuoc_model.data.fmt writes generated numbers with a no-break space already (fmt.UNIT_SPACE in documents);
 -- this filter does the same for the numbers written in the notebooks' own text. Both renderers, every format.
 local NBSP = "\u{00A0}"
 local UNITS = {
