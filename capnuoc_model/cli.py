@@ -16,7 +16,7 @@ from rich.table import Table
 
 from capnuoc_model import cli_vietnamese
 from capnuoc_model.data import fmt, io
-from capnuoc_model.data.errors import CapnuocInputError, violation
+from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import text
 from capnuoc_model.data.outputs import WORKBOOK_NAMES
 from capnuoc_model.evaluation import actuals_io

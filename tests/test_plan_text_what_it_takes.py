@@ -64,6 +64,7 @@ def test_the_sentence_rests_on_nothing_the_model_never_draws(ctx):
     assert (gap.people_needed == 0) == (p50 >= 0.5)
 
 
+@pytest.mark.slow  # runs the CLI in subprocesses
 def test_check_and_project_say_and_write_the_same_requirement(tmp_path):
     ctx = load_report_inputs("analysis/scenarios/baseline.yaml", [], DRAWS, SEED, "data", str(tmp_path / "cache"))
     expected = narrative.coverage_requirement(ctx.run)

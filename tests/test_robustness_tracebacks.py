@@ -27,6 +27,8 @@ def quarto_with(tmp_path: Path, chapters: list[str]) -> Path:
         if profile.name == "_quarto-plan.yml":
             data["book"]["chapters"] = chapters
             data["book"].pop("appendices", None)
+            if data.get("capnuoc", {}).get("summary") not in chapters:  # a document without the summary page
+                data["capnuoc"].pop("summary")
         (tmp_path / profile.name).write_text(yaml.safe_dump(data, allow_unicode=True), encoding="utf-8")
     return tmp_path / "_quarto.yml"
 

@@ -149,7 +149,7 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
         from capnuoc_model.publish.report_inputs import content_key
 
         key = content_key(io.resolve(data_dir), kind="evaluation", year=year, data_date=str(data_date),
-                          actuals=[io.sha256_file(p) for p in io.actuals_files(io.resolve(actuals))], file=str(io.resolve(actuals)),
+                          actuals=[io.sha256_file(p) for p in actuals_io.actuals_files(io.resolve(actuals))], file=str(io.resolve(actuals)),
                           settings=repr(chosen), scenario=load_scenario(chosen.scenario, chosen.sets).fingerprint())
         path = io.resolve(cache_dir) / f"evaluation-{key}.pkl"
         cached = io.read_pickle(path)
@@ -159,7 +159,7 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example
     year = year or package.plan.plan_year
-    reported = io.load_actuals(io.resolve(actuals), package, int(year))
+    reported = actuals_io.load_actuals(io.resolve(actuals), package, int(year))
     run = cached_run(package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
     start = ev.start_of_year(run, int(year), chosen.source_vi)
     evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year), package.plan))

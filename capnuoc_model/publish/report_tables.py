@@ -60,7 +60,9 @@ def _area_estimates(ctx) -> pd.DataFrame:
 
 def balance_input_estimates(package) -> pd.Series:
     """Per system (index: system_id): True where an input of its water balance is an estimate (its volumes in
-    systems.csv, any network, apparent-loss or unbilled input in system_network.csv, its tariff or variable cost)."""
+    systems.csv, any network, apparent-loss or unbilled input in system_network.csv, its tariff or variable cost).
+    ``package``: a data package or the report's inputs, like :func:`_system_estimates`."""
+    package = getattr(package, "package", package)
     volumes = _system_estimates(package)[["production_m3_per_day", "billed_m3_per_day"]].any(axis=1)
     network = package.system_network.set_index("system_id")
     sources = [c for c in network.columns if c.endswith("_source")]
@@ -82,9 +84,10 @@ def per_system_estimated(ctx: ReportInputs, frame: pd.DataFrame, published: tupl
     return _mask(frame.columns, {c: rows for c in frame.columns[1:] if c not in published}, len(frame))
 
 
-def area_target_estimates(package) -> pd.Series:
-    """Per area (index: area_id): True where its Biểu 04 target is rebuilt (an estimate), not the plan's figure."""
-    targets = package.targets_area.set_index("area_id")
+def area_target_estimates(ctx) -> pd.Series:
+    """Per area (index: area_id): True where its Biểu 04 target is rebuilt (an estimate), not the plan's figure
+    (``ctx``: the report's inputs or a data package, like :func:`_area_estimates`)."""
+    targets = getattr(ctx, "package", ctx).targets_area.set_index("area_id")
     return _estimate(targets.rename(columns={"source": "coverage_target_pct_source"}), "coverage_target_pct")
 
 
