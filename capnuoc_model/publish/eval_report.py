@@ -144,29 +144,30 @@ def load_evaluation(actuals: str | Path | None = None, year: int | None = None, 
     ``actuals`` None (or empty): the package's illustrative example; ``year`` None (or 0): the plan year.
     """
     chosen = projection_settings(scenario, sets, draws, seed, plan_manifest or None)
+    start_scenario = load_scenario(chosen.scenario, chosen.sets)
     path = None
     if actuals:  # kept in the cache under a key of everything it is computed from (the chapters share it)
         from capnuoc_model.publish.report_inputs import content_key
 
         key = content_key(io.resolve(data_dir), kind="evaluation", year=year, data_date=str(data_date),
                           actuals=[io.sha256_file(p) for p in actuals_io.actuals_files(io.resolve(actuals))], file=str(io.resolve(actuals)),
-                          settings=repr(chosen), scenario=load_scenario(chosen.scenario, chosen.sets).fingerprint())
+                          settings=repr(chosen), scenario=start_scenario.fingerprint())
         path = io.resolve(cache_dir) / f"evaluation-{key}.pkl"
         cached = io.read_pickle(path)
         if isinstance(cached, EvaluationInputs):  # kept without its start of year (which holds functions): made again
-            run = cached_run(cached.package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
+            run = cached_run(cached.package, start_scenario, chosen.draws, chosen.seed, io.resolve(cache_dir))
             return replace(cached, start=ev.start_of_year(run, cached.year, chosen.source_vi))
     package = io.load_package(io.resolve(data_dir))
     actuals = actuals or package.plan.evaluation_example
     year = year or package.plan.plan_year
     reported = actuals_io.load_actuals(io.resolve(actuals), package, int(year))
-    run = cached_run(package, load_scenario(chosen.scenario, chosen.sets), chosen.draws, chosen.seed, io.resolve(cache_dir))
+    run = cached_run(package, start_scenario, chosen.draws, chosen.seed, io.resolve(cache_dir))
     start = ev.start_of_year(run, int(year), chosen.source_vi)
     evaluation = ev.evaluate(package, reported, start, data_date_of(data_date, int(year), package.plan))
-    context = EvaluationInputs(package, reported, evaluation, start, int(year))
+    inputs = EvaluationInputs(package, reported, evaluation, start, int(year))
     if path is not None:
-        io.write_pickle(replace(context, start=None), path)
-    return context
+        io.write_pickle(replace(inputs, start=None), path)
+    return inputs
 
 
 # ---------------------------------------------------------------------------- cells

@@ -47,7 +47,7 @@ def content_key(data_dir: Path, **parts: object) -> str:
     """Content hash of the data package's files (every table, plan.yaml, the derivation's priors), the code and ``parts``."""
     content = {
         "data": [io.sha256_file(f) for f in mf.data_files(data_dir)],
-        "code": [io.sha256_file(f) for f in mf.code_files()],
+        "code": mf.code_hash(),  # the one hash of the package's sources that manifests record too
         **parts,
     }
     return hashlib.sha256(json.dumps(content, sort_keys=True, default=str).encode()).hexdigest()[:24]
