@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from capnuoc_model.data import io
 
@@ -19,6 +20,33 @@ DATA = REPO / "data"
 @pytest.fixture(scope="session")
 def package() -> io.DataPackage:
     return io.load_package(DATA)
+
+
+# ------------------------------------------------------------------ hypothesis: every example in `make test`, a few in the fast tier
+# `make test` runs each property test with the number of examples its @settings asks for (hypothesis' default of
+# 100 when it asks for none). The fast tier (a mark expression that leaves out `slow`, as `make test-fast`) loads the
+# profile "fast": at most FAST_EXAMPLES examples per test, so that the edit-test loop stays short; CI and `make test`
+# still search as widely as before. `--hypothesis-profile=default` (or `fast`) chooses either one explicitly.
+FAST_EXAMPLES = 6
+settings.register_profile("fast", max_examples=FAST_EXAMPLES)
+
+
+def fast_tier(config) -> bool:
+    """Whether this run is the fast tier: its mark expression leaves the ``slow`` tests out."""
+    return "not slow" in " ".join((config.getoption("markexpr", "") or "").split())
+
+
+def pytest_configure(config):
+    if fast_tier(config) and not config.getoption("--hypothesis-profile", None):
+        settings.load_profile("fast")
+
+
+def examples(count: int) -> int:
+    """A property test's number of examples: ``count`` in `make test`, at most FAST_EXAMPLES in the fast tier.
+
+    For ``@settings(max_examples=examples(40))``; a test that names no number gets the profile's own.
+    """
+    return min(count, FAST_EXAMPLES) if settings.get_current_profile_name() == "fast" else count
 
 
 @pytest.fixture()
@@ -52,6 +80,43 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "capnuoc_model.cli", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
     )
+
+
+# ------------------------------------------------------------------ a report's inputs, computed once a session
+# Tests of the plan's tables and sentences need a scenario's report inputs (package, projection run, baseline).
+# They are computed once per session and scenario, at REPORT_DRAWS draws and REPORT_SENSITIVITY_DRAWS draws for each
+# end of each assumption in the sensitivity table (they check how the text follows the numbers, not the numbers of
+# the shipped run: the rendered documents, at DOCUMENT_DRAWS and the shipped sensitivity draws, do that), and kept
+# in load_report_inputs' own cache, keyed by content (data, code, scenario, draws, seed), in a folder that every
+# xdist worker of the session shares. Each module unpickles its own copy, so a test may change what it was given.
+REPORT_DRAWS, REPORT_SEED, REPORT_SENSITIVITY_DRAWS = 300, 20260515, 100
+
+
+def session_folder(tmp_path_factory, name: str) -> Path:
+    """A folder of this test session shared by its xdist workers (each worker's own base folder sits in the session's)."""
+    root = tmp_path_factory.getbasetemp()
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def report_inputs_cache(tmp_path_factory) -> Path:
+    """load_report_inputs' cache for :func:`report_inputs`; it holds only runs with REPORT_SENSITIVITY_DRAWS."""
+    return session_folder(tmp_path_factory, f"report-inputs-sensitivity-{REPORT_SENSITIVITY_DRAWS}")
+
+
+def report_inputs(cache: Path, scenario: str = "baseline", sets: tuple[str, ...] = ()):
+    """The report's inputs of ``analysis/scenarios/<scenario>.yaml`` with ``sets`` (publish.ReportInputs), from ``cache``.
+
+    The sensitivity's draws are not part of the cache key, hence a cache of their own (``report_inputs_cache``).
+    """
+    from capnuoc_model.model import projection
+    from capnuoc_model.publish.report_inputs import load_report_inputs
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(projection, "SENSITIVITY_DRAWS", REPORT_SENSITIVITY_DRAWS)
+        return load_report_inputs(f"analysis/scenarios/{scenario}.yaml", list(sets), REPORT_DRAWS, REPORT_SEED, "data", cache)
 
 
 # ------------------------------------------------------------------ the two documents, rendered once a session

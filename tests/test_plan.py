@@ -14,7 +14,7 @@ from capnuoc_model.data import io
 from capnuoc_model.data import plan as plan_module
 from capnuoc_model.data.errors import CapnuocInputError
 
-from .conftest import edit_cell
+from .conftest import edit_cell, examples
 
 
 def _problems(data_dir) -> list[str]:
@@ -72,14 +72,14 @@ def _printed_by_decimal(value: float) -> float:
     return float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.floats(min_value=-1000, max_value=1000, allow_nan=False, allow_infinity=False))
 def test_printed_is_what_the_documents_print(value):
     """The vectorised rounding agrees with the documents' (fmt.vn: Decimal of the value's text, half up)."""
     assert plan_module.printed(value) == _printed_by_decimal(value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(min_value=0, max_value=10_000))
 def test_ties_round_away_from_zero(tenths):
     value = tenths / 10 + 0.05  # 87,35 is stored as 87,3499…; it prints 87,4

@@ -22,7 +22,7 @@ from capnuoc_model.data.schema import TABLES
 from capnuoc_model.evaluation import actuals_io
 from capnuoc_model.model.scenario import load_scenario
 
-from .conftest import DATA, REPO, run_cli
+from .conftest import DATA, REPO, examples, run_cli
 
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
@@ -193,7 +193,7 @@ def corrupt(data: bytes, rng: random.Random, how: str) -> bytes:
     return b"\n".join(lines)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(CSV_FILES), how=st.sampled_from(["flip", "delete", "insert", "truncate", "shuffle"]),
        seed=st.integers(0, 2**32 - 1), times=st.integers(1, 4))
 @pytest.mark.slow
@@ -217,7 +217,7 @@ SCENARIO_TEXT = (REPO / "analysis" / "scenarios" / "projects_slip.yaml").read_te
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), how=st.sampled_from(["flip", "delete", "insert", "truncate", "shuffle"]))
 def test_fuzzed_scenario_gives_located_messages(tmp_path_factory, seed, how):
     path = tmp_path_factory.mktemp("scenario") / "broken.yaml"

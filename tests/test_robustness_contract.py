@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from . import corruptions as c
-from .conftest import DATA, REPO
+from .conftest import DATA, REPO, examples
 
 TABLE_NAMES = sorted(p.stem for p in DATA.glob("*.csv")) + [c.PLAN_TABLE]  # the tables and the plan file
 SCENARIOS = sorted((REPO / "analysis" / "scenarios").glob("*.yaml"))
@@ -25,7 +25,7 @@ operations = st.lists(st.tuples(st.sampled_from(c.PACKAGE_OPERATIONS), st.sample
                       min_size=1, max_size=2)
 
 
-@settings(SLOW, max_examples=8)
+@settings(SLOW, max_examples=examples(8))
 @given(operations=operations)
 def test_corrupted_data_package(tmp_path_factory, operations):
     tally, problems = c.check_package(DATA, tmp_path_factory.mktemp("package"), operations)
@@ -33,7 +33,7 @@ def test_corrupted_data_package(tmp_path_factory, operations):
     assert not problems, "\n\n".join(problems)
 
 
-@settings(SLOW, max_examples=12)
+@settings(SLOW, max_examples=examples(12))
 @given(source=st.sampled_from(SCENARIOS), operation=st.sampled_from(c.SCENARIO_OPERATIONS), seed=st.integers(0, 2**31 - 1))
 def test_corrupted_scenario_file(tmp_path_factory, source, operation, seed):
     tally, problems = c.check_scenario_file(source, operation, seed, tmp_path_factory.mktemp("scenario"))
@@ -46,7 +46,7 @@ def published(tmp_path_factory):
     return c.publish_baseline(tmp_path_factory.mktemp("published") / "baseline")
 
 
-@settings(SLOW, max_examples=15)
+@settings(SLOW, max_examples=examples(15))
 @given(operation=st.sampled_from(c.MANIFEST_OPERATIONS), seed=st.integers(0, 2**31 - 1))
 def test_corrupted_manifest(published, operation, seed):
     tally, problems = c.check_manifest(published, operation, seed)
