@@ -19,6 +19,7 @@ from .conftest import REPO
 
 BASELINE = REPO / "analysis" / "scenarios" / "baseline.yaml"
 DRAWS = 300
+SENSITIVITY_DRAWS = 10  # for tests of determinism: the same draws twice, however many
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +34,13 @@ def run(package, scenario):
 
 @pytest.fixture(scope="module")
 def sensitivity(run):
-    return projection.sensitivity_table(run.projection, draws=200)
+    return projection.sensitivity_table(run.projection, draws=200)  # enough for the directions the tests below check
 
 
 def _tables(p: projection.Projection) -> dict[str, pd.DataFrame]:
     return {"province": projection.province_table(p), "areas": projection.areas_table(p),
             "systems": projection.systems_table(p), "targets": projection.targets_table(p),
-            "sensitivity": projection.sensitivity_table(p, draws=200)}
+            "sensitivity": projection.sensitivity_table(p, draws=SENSITIVITY_DRAWS)}
 
 
 def _written(tables: dict[str, pd.DataFrame], folder) -> dict[str, bytes]:

@@ -25,6 +25,7 @@ operations = st.lists(st.tuples(st.sampled_from(c.PACKAGE_OPERATIONS), st.sample
                       min_size=1, max_size=2)
 
 
+@pytest.mark.slow  # an accepted corruption runs every command (about 10 s an example)
 @settings(SLOW, max_examples=examples(8))
 @given(operations=operations)
 def test_corrupted_data_package(tmp_path_factory, operations):
@@ -33,6 +34,7 @@ def test_corrupted_data_package(tmp_path_factory, operations):
     assert not problems, "\n\n".join(problems)
 
 
+@pytest.mark.slow  # an accepted corruption runs check and compare
 @settings(SLOW, max_examples=examples(12))
 @given(source=st.sampled_from(SCENARIOS), operation=st.sampled_from(c.SCENARIO_OPERATIONS), seed=st.integers(0, 2**31 - 1))
 def test_corrupted_scenario_file(tmp_path_factory, source, operation, seed):
@@ -54,10 +56,15 @@ def test_corrupted_manifest(published, operation, seed):
     assert not problems, "\n\n".join(problems)
 
 
-def test_the_corruptions_cover_both_outcomes(tmp_path):
-    """The machinery itself: a shuffled table is accepted and runs everywhere, a header-only one is rejected."""
+@pytest.mark.slow  # runs every command on the accepted package
+def test_a_harmless_corruption_is_accepted_and_runs_everywhere(tmp_path):
+    """The machinery itself: a shuffled table is accepted and runs everywhere."""
     ran, problems = c.check_package(DATA, tmp_path / "a", [("shuffle_rows", "urban_areas", 3)])
     assert (ran.ran, ran.rejected, ran.tracebacks, problems) == (1, 0, 0, [])
+
+
+def test_a_breaking_corruption_is_rejected_with_located_messages(tmp_path):
+    """The machinery itself: a header-only table is rejected (by validate, before any other command runs)."""
     rejected, problems = c.check_package(DATA, tmp_path / "b", [("header_only", "systems", 3)])
     assert (rejected.ran, rejected.rejected, rejected.tracebacks, problems) == (0, 1, 0, [])
     for tally in TALLIES.values():
