@@ -147,3 +147,16 @@ def test_make_uses_the_scheduler_for_loadfile_only():
 
     assert pytest_xdist_make_scheduler(Config("load"), None) is None
     assert pytest_xdist_make_scheduler(Config("loadgroup"), None) is None
+
+
+@pytest.mark.slow  # a pytest run in a subprocess
+def test_the_suite_collects_without_xdist():
+    """The scheduler hook is optional: with -p no:xdist (one process) the suite still collects."""
+    import os
+
+    from .conftest import REPO
+
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "--collect-only", "-q",
+                             "tests/test_fast_tier.py"], cwd=REPO, capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

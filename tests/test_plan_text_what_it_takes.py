@@ -19,7 +19,8 @@ DRAWS, SEED = 300, 20260515
 SCENARIOS = {"baseline": (), "projects_slip": (), "late_uptake": ("uptake.midpoint_months=20",)}
 
 
-@pytest.fixture(scope="module", params=list(SCENARIOS))
+# late_uptake takes the same branch of the sentence as the baseline (people from the projects' beneficiaries): make test
+@pytest.fixture(scope="module", params=["baseline", "projects_slip", pytest.param("late_uptake", marks=pytest.mark.slow)])
 def ctx(request, report_inputs_cache):
     return report_inputs(report_inputs_cache, "projects_slip" if request.param == "projects_slip" else "baseline",
                          SCENARIOS[request.param])

@@ -19,7 +19,7 @@ from .conftest import REPO
 
 BASELINE = REPO / "analysis" / "scenarios" / "baseline.yaml"
 DRAWS = 300
-SENSITIVITY_DRAWS = 10  # for tests of determinism: the same draws twice, however many
+SENSITIVITY_DRAWS = 10  # for the test of determinism: the same draws twice, however many
 
 
 @pytest.fixture(scope="module")
@@ -34,7 +34,7 @@ def run(package, scenario):
 
 @pytest.fixture(scope="module")
 def sensitivity(run):
-    return projection.sensitivity_table(run.projection, draws=200)  # enough for the directions the tests below check
+    return projection.sensitivity_table(run.projection, draws=100)  # the directions below hold draw by draw (common random numbers)
 
 
 def _tables(p: projection.Projection) -> dict[str, pd.DataFrame]:
@@ -51,6 +51,7 @@ def _written(tables: dict[str, pd.DataFrame], folder) -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- determinism
 
 
+@pytest.mark.slow  # two projections and two sensitivity tables; test_full_run_tables_are_identical_between_runs is the fast check
 def test_same_scenario_and_seed_write_identical_files(package, scenario, tmp_path):
     first = _written(_tables(projection.project(package, scenario, DRAWS, 77)), tmp_path / "a")
     second = _written(_tables(projection.project(package, load_scenario(BASELINE), DRAWS, 77)), tmp_path / "b")

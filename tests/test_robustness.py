@@ -22,7 +22,7 @@ from capnuoc_model.data.schema import TABLES
 from capnuoc_model.evaluation import actuals_io
 from capnuoc_model.model.scenario import load_scenario
 
-from .conftest import DATA, REPO, examples, run_cli
+from .conftest import DATA, REPO, examples, run_cli, some_cases_fast
 
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
@@ -84,7 +84,7 @@ def same_tables(a: io.DataPackage, b: io.DataPackage, numbers_only: bool = False
         pd.testing.assert_frame_equal(frame, other, check_dtype=True, obj=table.name)
 
 
-@pytest.mark.parametrize("encoding", ["cp1258", "utf-8-sig", "utf-16"])
+@pytest.mark.parametrize("encoding", some_cases_fast(["cp1258", "utf-8-sig", "utf-16"], 2))
 def test_vietnamese_excel_resave_loads_to_the_same_numbers(tmp_path, package, encoding):
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
@@ -94,12 +94,12 @@ def test_vietnamese_excel_resave_loads_to_the_same_numbers(tmp_path, package, en
     same_tables(package, io.load_package(target), numbers_only=encoding == "cp1258")
 
 
-@pytest.mark.parametrize("mutate", [
+@pytest.mark.parametrize("mutate", some_cases_fast([
     pytest.param(lambda t: t.replace("\n", "\r\n"), id="CRLF line ends"),
     pytest.param(lambda t: t + "\n\n,,,\n", id="blank trailing rows"),
     pytest.param(lambda t: "\n".join(line + ",," for line in t.splitlines()) + "\n", id="empty trailing columns"),
     pytest.param(lambda t: unicodedata.normalize("NFD", t), id="decomposed Unicode (NFD)"),
-])
+], 2))
 def test_harmless_variations(data_copy, package, mutate):
     path = data_copy / "urban_areas.csv"
     path.write_text(mutate(path.read_text(encoding="utf-8")), encoding="utf-8")

@@ -13,7 +13,7 @@ import yaml
 from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.publish import render, report
 
-from .conftest import REPO
+from .conftest import REPO, some_cases_fast
 from .corruptions import few_sensitivity_draws, invoke, rejected_properly
 
 QUARTO = REPO / "_quarto.yml"
@@ -39,12 +39,12 @@ def run_report(monkeypatch, quarto: Path, *args: str):
     return invoke(["report", "plan", "--to", "html", "--draws", "100", *args])
 
 
-@pytest.mark.parametrize("content, line", [
+@pytest.mark.parametrize("content, line", some_cases_fast([
     ('{"cells": [}', 1),
     ("", 1),
     ('{\n  "cells": [\n    {"cell_type": "code",\n', 4),
     ("[" * 3000 + "]" * 3000, None),
-])
+], 2))
 def test_notebook_that_is_not_json(tmp_path, monkeypatch, content, line):
     broken = tmp_path / "hong.ipynb"
     broken.write_text(content, encoding="utf-8")
@@ -68,7 +68,7 @@ def test_every_missing_chapter_is_named(tmp_path, monkeypatch):
         assert f"chương {missing} được liệt kê nhưng không có tệp này" in outcome.output
 
 
-@pytest.mark.parametrize("text", ["- a\n- b\n", "book: [1, 2]\n", "book:\n  title: X\n  chapters: notebooks\n", "{{{"])
+@pytest.mark.parametrize("text", some_cases_fast(["- a\n- b\n", "book: [1, 2]\n", "book:\n  title: X\n  chapters: notebooks\n", "{{{"], 2))
 def test_project_file_of_the_wrong_shape(tmp_path, monkeypatch, text):
     path = tmp_path / "_quarto.yml"
     path.write_text(text, encoding="utf-8")

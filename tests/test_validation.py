@@ -57,7 +57,7 @@ CASES = [
 ]
 
 
-@pytest.mark.parametrize("file, key_column, key, column, value, fragment", some_cases_fast(CASES, 9), ids=[f"{c[0]}:{c[3]}:{c[4] or 'empty'}" for c in CASES])
+@pytest.mark.parametrize("file, key_column, key, column, value, fragment", some_cases_fast(CASES, 7), ids=[f"{c[0]}:{c[3]}:{c[4] or 'empty'}" for c in CASES])
 def test_each_rule_is_located(data_copy, file, key_column, key, column, value, fragment):
     line = edit_cell(data_copy / file, key_column, key, column, value)
     messages = [m for m in problems(data_copy) if fragment in m]
