@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -130,22 +132,39 @@ def report_inputs_cache(tmp_path_factory) -> Path:
     return session_folder(tmp_path_factory, f"report-inputs-sensitivity-{REPORT_SENSITIVITY_DRAWS}")
 
 
+SHARED_FIXTURES = ("plan_document", "evaluation_document", "report_inputs_cache")  # built once a worker, or a session
+SHARED_SCOPE = "tests using the rendered documents or the report inputs"
+
+
+@functools.cache
+def uses_shared_fixtures(module: str) -> bool:
+    """Whether a test module (its path from the repository) names one of SHARED_FIXTURES."""
+    try:
+        source = (REPO / module).read_text(encoding="utf-8")
+    except OSError:
+        return False
+    return any(re.search(rf"\b{name}\b", source) for name in SHARED_FIXTURES)
+
+
 def xdist_scope(nodeid: str) -> str:
-    """The work unit of a test under `--dist loadfile` (make test, make test-fast): its module, except that the
-    plan-text modules (tests/test_plan_text*.py), which use the same report inputs, are one unit, so that one worker
-    computes each scenario's inputs once (two workers starting on them at the same time would both compute them)."""
+    """The work unit of a test under `--dist loadfile` (make test, make test-fast): its module, except that every
+    module that uses the rendered documents or the report inputs (SHARED_FIXTURES) is one unit, run by one worker.
+
+    A session fixture is built once per worker: spread over two workers, the documents would be rendered twice (and
+    the report inputs, which the workers share on disk, computed twice when both start on them at once).
+    """
     module = nodeid.split("::", 1)[0]
-    return "tests/test_plan_text*.py" if Path(module).name.startswith("test_plan_text") else module
+    return SHARED_SCOPE if uses_shared_fixtures(module) else module
 
 
-class PlanTextTogether(LoadFileScheduling):
+class SharedFixturesTogether(LoadFileScheduling):
     def _split_scope(self, nodeid: str) -> str:
         return xdist_scope(nodeid)
 
 
 @pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown (and unused) with -p no:xdist
 def pytest_xdist_make_scheduler(config, log):
-    return PlanTextTogether(config, log) if config.getoption("dist") == "loadfile" else None
+    return SharedFixturesTogether(config, log) if config.getoption("dist") == "loadfile" else None
 
 
 def report_inputs(cache: Path, scenario: str = "baseline", sets: tuple[str, ...] = ()):

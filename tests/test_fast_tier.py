@@ -12,8 +12,8 @@ import sys
 
 import pytest
 
-from .conftest import (_REFUSED, FAST_EXAMPLES, RENDERING_FIXTURES, PlanTextTogether, SlowWorkInFastTest, examples, fast_tier,
-                       pytest_xdist_make_scheduler, some_cases_fast, xdist_scope)
+from .conftest import (_REFUSED, FAST_EXAMPLES, RENDERING_FIXTURES, REPO, SHARED_FIXTURES, SHARED_SCOPE, SharedFixturesTogether, SlowWorkInFastTest, examples, fast_tier,
+                       pytest_xdist_make_scheduler, some_cases_fast, uses_shared_fixtures, xdist_scope)
 
 
 @pytest.fixture()
@@ -128,13 +128,19 @@ def test_some_cases_fast_marks_the_others_slow_and_keeps_every_case():
     assert tuple(chosen[2].values) == ("c",)
 
 
-def test_the_plan_text_modules_go_to_one_worker_and_every_other_module_to_its_own():
-    scheduler = object.__new__(PlanTextTogether)  # its rule alone (a real one needs the controller's workers)
+def test_the_modules_of_the_shared_fixtures_go_to_one_worker_and_every_other_module_to_its_own():
+    scheduler = object.__new__(SharedFixturesTogether)  # its rule alone (a real one needs the controller's workers)
     for scope in (xdist_scope, scheduler._split_scope):
-        assert scope("tests/test_plan_text_summary.py::test_a[baseline]") == scope("tests/test_plan_text_counts.py::test_b")
-        assert scope("tests/test_plan_text.py::test_d") == scope("tests/test_plan_text_counts.py::test_b")
-        assert scope("tests/test_plan.py::test_c") == "tests/test_plan.py"
-        assert scope("tests/test_validation.py::test_e[x::y]") == "tests/test_validation.py"
+        assert scope("tests/test_plan_text_summary.py::test_a[baseline]") == scope("tests/test_layout.py::test_b") == SHARED_SCOPE
+        assert scope("tests/test_plan_text_counts.py::test_c") == scope("tests/test_report.py::test_d") == SHARED_SCOPE
+        assert scope("tests/test_plan.py::test_e") == "tests/test_plan.py"
+        assert scope("tests/test_evaluation.py::test_f[x::y]") == "tests/test_evaluation.py"  # imports report_inputs' module only
+    uses = {p.name for p in (REPO / "tests").glob("test_*.py") if uses_shared_fixtures(f"tests/{p.name}")}
+    named = {p.name for p in (REPO / "tests").glob("test_*.py")
+             if any(f"{name}," in p.read_text(encoding="utf-8") or f"{name})" in p.read_text(encoding="utf-8")
+                    for name in SHARED_FIXTURES)}  # a test or fixture that takes one as an argument
+    assert named and named <= uses
+    assert "test_fast_tier.py" not in uses and "test_validation.py" not in uses
 
 
 def test_make_uses_the_scheduler_for_loadfile_only():
@@ -153,8 +159,6 @@ def test_make_uses_the_scheduler_for_loadfile_only():
 def test_the_suite_collects_without_xdist():
     """The scheduler hook is optional: with -p no:xdist (one process) the suite still collects."""
     import os
-
-    from .conftest import REPO
 
     result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "--collect-only", "-q",
                              "tests/test_fast_tier.py"], cwd=REPO, capture_output=True, text=True, timeout=300,
