@@ -26,8 +26,22 @@ output/baseline/manifest.json: $(STAMP) $(BASELINE_INPUTS)
 	$(BIN)/capnuoc validate
 	$(BIN)/capnuoc baseline --out output/baseline
 
-report: install output/baseline/manifest.json
+# The documents are made again only when something they are made from changed (the data package, the assumptions and
+# scenarios, the notebooks, _quarto*.yml, the code, the templates in report/, the installed packages), or when a document
+# folder of the last run is gone. `capnuoc report all` would find them unchanged too, but starting it takes seconds.
+REPORT_INPUTS := $(shell find data analysis notebooks report capnuoc_model -type f -not -path '*/__pycache__/*' 2>/dev/null) $(wildcard _quarto*.yml)
+REPORT_STAMP  := output/.cache/report-all.stamp
+REPORT_OUTPUTS := $(shell cat $(REPORT_STAMP) 2>/dev/null)
+ifneq ($(strip $(REPORT_OUTPUTS)),)
+$(REPORT_OUTPUTS): ;
+endif
+
+$(REPORT_STAMP): $(STAMP) $(REPORT_INPUTS) $(REPORT_OUTPUTS)
 	$(BIN)/capnuoc report all
+	@mkdir -p $(dir $@) && ls -d output/report/baseline/manifest.json output/evaluation/*/manifest.json > $@ 2>/dev/null || true
+
+report: install output/baseline/manifest.json $(REPORT_STAMP)
+	@echo "Các tài liệu trong output/report/ và output/evaluation/ (HTML, PDF, DOCX) khớp với dữ liệu, giả định, notebook và mã hiện tại."
 
 # the suite on every core (pytest-xdist); each test file stays on one worker, so a module's fixtures are built once
 test: install

@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -33,7 +32,7 @@ from capnuoc_model.data.messages import text
 from capnuoc_model.data.outputs import WORKBOOK_NAMES
 from capnuoc_model.model import projection_run
 from capnuoc_model.model.scenario import load_scenario
-from capnuoc_model.publish import quarto, render
+from capnuoc_model.publish import notebook_kernels, quarto, render
 from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
 
 QUARTO_FILE = "_quarto.yml"
@@ -102,15 +101,18 @@ def has_code(notebook: Path) -> bool:
     return any(cell.get("cell_type") == "code" for cell in cells if isinstance(cell, dict))
 
 
-def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
+def execute_notebook(source: Path, target: Path, parameters: dict, kernel: notebook_kernels.Kernel | None = None) -> None:
+    """Execute ``source`` into ``target`` with papermill: in ``kernel`` (kept for the next chapter) or a new kernel."""
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
+    engine = {"engine_name": notebook_kernels.engine_name(), "capnuoc_kernel": kernel} if kernel is not None else {}
     try:
         papermill.execute_notebook(
             str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(io.REPO_ROOT),
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # kernel start-up/shut-down chatter is not for the user
+            **engine,
         )
     except PapermillExecutionError as error:
         raise ReportError(text("report.cell_failed", notebook=io.display_path(source), cell=error.exec_count,
@@ -150,6 +152,7 @@ def build_report(
     inputs: tuple[Path, ...] = (),
     book_changes: dict | None = None,
     write_extra: Callable[[Path], None] | None = None,
+    kernels: notebook_kernels.Kernels | None = None,
 ) -> ReportResult:
     """Render the book, or ``document`` (a profile of _quarto.yml, ``_quarto-<document>.yml``, e.g. "evaluation").
 
@@ -157,7 +160,8 @@ def build_report(
     part of the cache keys; ``book_changes`` override the document's front matter; ``write_extra(folder)``
     adds files to the output folder before it replaces the previous one. ``renderer`` is "quarto",
     "offline" or None (Quarto when installed, unless ``use_quarto`` is False); "none" executes the
-    chapters and renders nothing (the result's ``executed``).
+    chapters and renders nothing (the result's ``executed``). ``kernels`` executes the chapters (kernels kept
+    from one chapter to the next, :mod:`capnuoc_model.publish.notebook_kernels`); None: kernels for this call only.
     """
     sets = list(sets or [])
     timings = Timings()
@@ -207,19 +211,23 @@ def build_report(
     todo = [(nb, ex) for nb, ex in zip(notebooks, executed) if not ex.exists()]
     step(f"Chạy {len(todo)} notebook bằng papermill")
 
-    def run_one(pair: tuple[Path, Path]) -> None:
-        notebook, target_nb = pair
-        target_nb.parent.mkdir(parents=True, exist_ok=True)
-        partial = target_nb.with_name(target_nb.stem + ".running.ipynb")
-        if has_code(notebook):
-            execute_notebook(notebook, partial, parameters)
-        else:  # text only (the home page): nothing to run, no kernel to start
-            shutil.copyfile(notebook, partial)
-        partial.replace(target_nb)
+    def job(notebook: Path, target_nb: Path) -> Callable[[notebook_kernels.Kernel], None]:
+        def run_one(kernel: notebook_kernels.Kernel) -> None:
+            target_nb.parent.mkdir(parents=True, exist_ok=True)
+            partial = target_nb.with_name(target_nb.stem + ".running.ipynb")
+            if has_code(notebook):
+                execute_notebook(notebook, partial, parameters, kernel)
+            else:  # text only (the home page): nothing to run
+                shutil.copyfile(notebook, partial)
+            partial.replace(target_nb)
+        return run_one
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for future in [pool.submit(run_one, pair) for pair in todo]:
-            future.result()
+    jobs = [job(notebook, target_nb) for notebook, target_nb in todo]
+    if kernels is not None:
+        kernels.run(jobs)
+    elif jobs:
+        with notebook_kernels.Kernels(WORKERS) as own:
+            own.run(jobs)
     # caption labels through the body of a document whose chapters are not numbered (notebook_output.number_captions)
     from capnuoc_model.publish import notebook_output  # altair and pandas: only when there is a document
 

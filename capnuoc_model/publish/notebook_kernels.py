@@ -1,0 +1,205 @@
+"""Kernels that execute a document's chapters with papermill, each kept for the next chapter.
+
+A new kernel per chapter costs about 2 s to start and 2-3 s to import pandas, altair and the model
+again, more than most chapters take to run. :class:`Kernels` runs the chapters on a few worker threads
+(one per core); each worker starts one kernel and executes its chapters in it one after another, with
+papermill as before (parameters injected, the executed notebook written with its outputs).
+
+Before each chapter the kernel is reset to the state of a new kernel that has imported the modules:
+:data:`RESET_CODE` empties the user's namespace and the output history, sets the execution count back
+to 1, returns to the working folder, restores the warnings filters and pandas' display options, and calls
+:func:`capnuoc_model.publish.notebook_output.reset` (caption numbering, chart ids, the unit space).
+What stays is only what was imported. So a chapter's outputs do not depend on which chapters ran before
+it in the same kernel; ``tests/test_notebook_kernels.py`` runs chapters in new kernels and in one shared
+kernel and compares their outputs.
+
+A kernel that died (or timed out) is replaced by a new one for the next chapter. ``Kernels`` is a context
+manager: on leaving it every kernel is shut down. One ``Kernels`` can serve several documents
+(``capnuoc report all`` runs the plan's and the evaluation's chapters in the same kernels).
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from concurrent.futures import Future
+from typing import Callable
+
+KERNEL = "python3"
+
+# Run in the kernel, silently and outside its history, before each chapter. Keeps sys.modules (the point of
+# reusing the kernel) and nothing a chapter made: see the module docstring.
+CAPTURE_CODE = ("__import__('IPython').get_ipython()._capnuoc_initial = "
+                "(__import__('os').getcwd(), list(__import__('warnings').filters))")
+RESET_CODE = """
+def _capnuoc_reset():
+    import os, sys, warnings
+    ip = get_ipython()
+    cwd, filters = ip._capnuoc_initial
+    ip.reset(new_session=False)
+    ip.execution_count = 1
+    os.chdir(cwd)
+    warnings.filters[:] = filters
+    if "pandas" in sys.modules:
+        sys.modules["pandas"].reset_option("display")  # "all" would check the plotting backend (matplotlib)
+    output = sys.modules.get("capnuoc_model.publish.notebook_output")
+    if output is not None:
+        output.reset()
+_capnuoc_reset()
+"""
+
+
+class Kernel:
+    """One kernel of a worker thread: started by the first chapter that runs in it, reset before each later one."""
+
+    def __init__(self, kernel_name: str = KERNEL):
+        self.kernel_name = kernel_name
+        self.manager = None
+
+    def prepare(self):
+        """The kernel manager for the next chapter: this kernel reset to a new kernel's state, or a new kernel
+        (unstarted: the chapter's client starts it) when there is none, it died or the reset failed."""
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
+
+        if self.manager is not None and not (self.manager.has_kernel and run_sync(self.manager.is_alive)() and self._reset()):
+            self.shutdown()
+        if self.manager is None:
+            self.manager = AsyncKernelManager(kernel_name=self.kernel_name)
+        return self.manager
+
+    def _run(self, code: str) -> bool:
+        """Run ``code`` silently, outside the history; whether it succeeded."""
+        from jupyter_client.blocking import BlockingKernelClient
+
+        client = BlockingKernelClient()
+        client.load_connection_info(self.manager.get_connection_info())
+        client.start_channels()
+        try:
+            client.wait_for_ready(timeout=60)
+            reply = client.execute(code, silent=True, store_history=False, reply=True, timeout=60)
+            return reply["content"]["status"] == "ok"
+        except Exception:  # no reply: the kernel is not usable
+            return False
+        finally:
+            client.stop_channels()
+
+    def _reset(self) -> bool:
+        return self._run(RESET_CODE)
+
+    def shutdown(self) -> None:
+        from jupyter_core.utils import run_sync
+
+        manager, self.manager = self.manager, None
+        if manager is not None and manager.has_kernel:
+            try:
+                run_sync(manager.shutdown_kernel)(now=False)
+            except Exception:  # the kernel is gone already: nothing left to stop
+                try:
+                    run_sync(manager.shutdown_kernel)(now=True)
+                except Exception:
+                    pass
+
+
+def _engine():
+    """The papermill engine that executes a chapter in a :class:`Kernel` (registered once as "capnuoc-kernels")."""
+    from papermill.clientwrap import PapermillNotebookClient
+    from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.utils import merge_kwargs, remove_args
+
+    class CapturingClient(PapermillNotebookClient):
+        def papermill_execute_cells(self):
+            if self.capnuoc_new_kernel:  # what the kernel is like before any chapter: what resets return to
+                reply = self.wait_for_reply(self.kc.execute(CAPTURE_CODE, silent=True, store_history=False))
+                if (reply or {}).get("content", {}).get("status") != "ok":
+                    raise RuntimeError(f"kernel set-up failed: {(reply or {}).get('content')}")
+            super().papermill_execute_cells()
+
+    class KernelEngine(NBClientEngine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, log_output=False, stdout_file=None, stderr_file=None,
+                                     start_timeout=60, execution_timeout=None, capnuoc_kernel=None, **kwargs):
+            from papermill.engines import logger
+
+            kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+            manager = capnuoc_kernel.prepare()
+            client = CapturingClient(nb_man, km=manager, **merge_kwargs(
+                kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
+                log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
+            client.capnuoc_new_kernel = not manager.has_kernel
+            try:
+                return client.execute()
+            except BaseException:
+                capnuoc_kernel.shutdown()  # a kernel that failed mid-chapter is not trusted with the next one
+                raise
+            finally:
+                if client.kc is not None:
+                    client.kc.stop_channels()
+
+    if "capnuoc-kernels" not in papermill_engines._engines:
+        papermill_engines.register("capnuoc-kernels", KernelEngine)
+    return "capnuoc-kernels"
+
+
+def engine_name() -> str:
+    return _engine()
+
+
+class Kernels:
+    """Worker threads, one :class:`Kernel` each; :meth:`run` executes jobs ``job(kernel)`` on them."""
+
+    def __init__(self, workers: int):
+        self.workers = max(1, int(workers))
+        self._jobs: queue.Queue = queue.Queue()
+        self._threads: list[threading.Thread] = []
+
+    def __enter__(self) -> "Kernels":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _work(self) -> None:
+        kernel = Kernel()
+        try:
+            while True:
+                item = self._jobs.get()
+                if item is None:
+                    return
+                job, future = item
+                if not future.set_running_or_notify_cancel():
+                    continue
+                try:
+                    future.set_result(job(kernel))
+                except BaseException as error:  # handed to the caller of run()
+                    future.set_exception(error)
+        finally:
+            kernel.shutdown()
+
+    def run(self, jobs: list[Callable[[Kernel], object]]) -> list[object]:
+        """Run every job, at most ``workers`` at once; the results in order, or the first failure (in job order)."""
+        while len(self._threads) < min(self.workers, len(jobs)):
+            thread = threading.Thread(target=self._work, name=f"capnuoc-kernel-{len(self._threads) + 1}", daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        futures = []
+        for job in jobs:
+            future: Future = Future()
+            self._jobs.put((job, future))
+            futures.append(future)
+        try:
+            return [future.result() for future in futures]
+        except BaseException:
+            for future in futures:
+                future.cancel()  # the jobs not started yet
+            raise
+
+    def close(self) -> None:
+        for _ in self._threads:
+            self._jobs.put(None)
+        for thread in self._threads:
+            thread.join()
+        self._threads = []
+
+
+__all__ = ["Kernels", "Kernel", "RESET_CODE", "CAPTURE_CODE", "engine_name", "KERNEL"]
