@@ -82,12 +82,13 @@ def test_a_kernel_that_dies_is_replaced(tmp_path):
                 try:
                     report.execute_notebook(source, target, {}, kernel)
                     outcome.append("ok")
-                except Exception as error:  # noqa: BLE001 - the dead kernel's error, whatever papermill raises
-                    outcome.append(type(error).__name__)
+                except report.ReportError as error:  # located, in Vietnamese
+                    outcome.append(str(error))
             return run
 
         kernels.run([job(fine, tmp_path / "1.ipynb"), job(dies, tmp_path / "2.ipynb"), job(fine, tmp_path / "3.ipynb")])
-    assert outcome[0] == "ok" and outcome[1] != "ok" and outcome[2] == "ok"
+    assert outcome[0] == "ok" and outcome[2] == "ok"
+    assert "dies.ipynb: không chạy được vì nhân Python (kernel) dừng" in outcome[1]
     pids = [out["data"]["text/plain"] for name in ("1", "3") for cell in _outputs(tmp_path / f"{name}.ipynb")
             for out in cell if out["output_type"] == "execute_result"]
     assert len(pids) == 2 and pids[0] != pids[1]  # a new kernel after the one that died
@@ -119,3 +120,23 @@ def test_real_chapters_in_one_kernel_equal_new_kernels(tmp_path):
         fresh, kept = _outputs(tmp_path / f"fresh-{chapter.name}"), _outputs(tmp_path / f"kept-{chapter.name}")
         assert kept == fresh, chapter.name
     assert os.getcwd()  # the test process itself was not moved
+
+
+def test_a_failed_reset_is_reported_and_the_kernel_replaced(tmp_path, monkeypatch):
+    fine = _notebook(tmp_path / "fine.ipynb", "import os\nos.getpid()")
+    monkeypatch.setattr(notebook_kernels, "RESET_CODE", "raise ValueError('không đặt lại được')")
+    outcome = []
+
+    def job(target):
+        def run(kernel):
+            try:
+                report.execute_notebook(fine, target, {}, kernel)
+                outcome.append("ok")
+            except report.ReportError as error:
+                outcome.append(str(error))
+        return run
+
+    with notebook_kernels.Kernels(1) as kernels:
+        kernels.run([job(tmp_path / f"{i}.ipynb") for i in range(3)])
+    assert outcome[0] == "ok" and outcome[2] == "ok"  # the third chapter has a new kernel: nothing to reset
+    assert "fine.ipynb: không chạy được" in outcome[1] and "không đặt lại được" in outcome[1]

@@ -13,7 +13,8 @@ What stays is only what was imported. So a chapter's outputs do not depend on wh
 it in the same kernel; ``tests/test_notebook_kernels.py`` runs chapters in new kernels and in one shared
 kernel and compares their outputs.
 
-A kernel that died (or timed out) is replaced by a new one for the next chapter. ``Kernels`` is a context
+A kernel that died, or failed in any other way than a cell's error, is replaced by a new one for the next
+chapter; the chapter it failed in is reported (:class:`KernelError` when the reset itself failed). ``Kernels`` is a context
 manager: on leaving it every kernel is shut down. One ``Kernels`` can serve several documents
 (``capnuoc report all`` runs the plan's and the evaluation's chapters in the same kernels).
 """
@@ -55,37 +56,20 @@ class Kernel:
     def __init__(self, kernel_name: str = KERNEL):
         self.kernel_name = kernel_name
         self.manager = None
+        self.fresh = True
 
     def prepare(self):
-        """The kernel manager for the next chapter: this kernel reset to a new kernel's state, or a new kernel
-        (unstarted: the chapter's client starts it) when there is none, it died or the reset failed."""
+        """The kernel manager for the next chapter: this kernel, or a new one (unstarted: the chapter's client starts
+        it) when there is none or it died. ``fresh`` tells which."""
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        if self.manager is not None and not (self.manager.has_kernel and run_sync(self.manager.is_alive)() and self._reset()):
+        if self.manager is not None and not (self.manager.has_kernel and run_sync(self.manager.is_alive)()):
             self.shutdown()
         if self.manager is None:
             self.manager = AsyncKernelManager(kernel_name=self.kernel_name)
+        self.fresh = not self.manager.has_kernel
         return self.manager
-
-    def _run(self, code: str) -> bool:
-        """Run ``code`` silently, outside the history; whether it succeeded."""
-        from jupyter_client.blocking import BlockingKernelClient
-
-        client = BlockingKernelClient()
-        client.load_connection_info(self.manager.get_connection_info())
-        client.start_channels()
-        try:
-            client.wait_for_ready(timeout=60)
-            reply = client.execute(code, silent=True, store_history=False, reply=True, timeout=60)
-            return reply["content"]["status"] == "ok"
-        except Exception:  # no reply: the kernel is not usable
-            return False
-        finally:
-            client.stop_channels()
-
-    def _reset(self) -> bool:
-        return self._run(RESET_CODE)
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
@@ -101,18 +85,24 @@ class Kernel:
                     pass
 
 
+class KernelError(RuntimeError):
+    """The kernel could not be set up or reset for a chapter."""
+
+
 def _engine():
     """The papermill engine that executes a chapter in a :class:`Kernel` (registered once as "capnuoc-kernels")."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
     from papermill.utils import merge_kwargs, remove_args
 
-    class CapturingClient(PapermillNotebookClient):
+    class ResettingClient(PapermillNotebookClient):
         def papermill_execute_cells(self):
-            if self.capnuoc_new_kernel:  # what the kernel is like before any chapter: what resets return to
-                reply = self.wait_for_reply(self.kc.execute(CAPTURE_CODE, silent=True, store_history=False))
-                if (reply or {}).get("content", {}).get("status") != "ok":
-                    raise RuntimeError(f"kernel set-up failed: {(reply or {}).get('content')}")
+            # a new kernel: note its working folder and warnings filters; a kept one: back to them (module docstring)
+            code = CAPTURE_CODE if self.capnuoc_kernel.fresh else RESET_CODE
+            reply = self.wait_for_reply(self.kc.execute(code, silent=True, store_history=False))
+            content = (reply or {}).get("content", {})
+            if content.get("status") != "ok":
+                raise KernelError(f"{content.get('ename', '')}: {content.get('evalue', '')}".strip(": "))
             super().papermill_execute_cells()
 
     class KernelEngine(NBClientEngine):
@@ -122,15 +112,14 @@ def _engine():
             from papermill.engines import logger
 
             kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
-            manager = capnuoc_kernel.prepare()
-            client = CapturingClient(nb_man, km=manager, **merge_kwargs(
+            client = ResettingClient(nb_man, km=capnuoc_kernel.prepare(), **merge_kwargs(
                 kwargs, timeout=execution_timeout, startup_timeout=start_timeout, kernel_name=kernel_name, log=logger,
                 log_output=log_output, stdout_file=stdout_file, stderr_file=stderr_file))
-            client.capnuoc_new_kernel = not manager.has_kernel
+            client.capnuoc_kernel = capnuoc_kernel
             try:
                 return client.execute()
-            except BaseException:
-                capnuoc_kernel.shutdown()  # a kernel that failed mid-chapter is not trusted with the next one
+            except BaseException:  # a kernel that failed mid-chapter is not trusted with the next one
+                capnuoc_kernel.shutdown()
                 raise
             finally:
                 if client.kc is not None:
@@ -202,4 +191,4 @@ class Kernels:
         self._threads = []
 
 
-__all__ = ["Kernels", "Kernel", "RESET_CODE", "CAPTURE_CODE", "engine_name", "KERNEL"]
+__all__ = ["Kernels", "Kernel", "KernelError", "RESET_CODE", "CAPTURE_CODE", "engine_name", "KERNEL"]

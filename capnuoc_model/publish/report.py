@@ -104,6 +104,7 @@ def has_code(notebook: Path) -> bool:
 def execute_notebook(source: Path, target: Path, parameters: dict, kernel: notebook_kernels.Kernel | None = None) -> None:
     """Execute ``source`` into ``target`` with papermill: in ``kernel`` (kept for the next chapter) or a new kernel."""
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
     engine = {"engine_name": notebook_kernels.engine_name(), "capnuoc_kernel": kernel} if kernel is not None else {}
@@ -117,6 +118,8 @@ def execute_notebook(source: Path, target: Path, parameters: dict, kernel: noteb
     except PapermillExecutionError as error:
         raise ReportError(text("report.cell_failed", notebook=io.display_path(source), cell=error.exec_count,
                                detail=str(error.evalue).strip()[:300], executed=io.display_path(target))) from None
+    except (notebook_kernels.KernelError, DeadKernelError) as error:
+        raise ReportError(text("report.kernel_failed", notebook=io.display_path(source), detail=str(error)[:300])) from None
 
 
 def front_matter(plan, document: str | None) -> dict:
