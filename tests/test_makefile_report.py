@@ -64,3 +64,11 @@ def test_a_missing_document_folder_makes_the_documents_again(fresh_stamp):
 
 def test_no_stamp_runs_the_report(tmp_path):
     assert _would_run(tmp_path / "none.stamp")
+
+
+@pytest.mark.parametrize("changed", ["data/systems.csv", "analysis/scenarios/baseline.yaml", "capnuoc_model/data/schema.py"])
+def test_a_changed_input_checks_the_data_and_writes_the_baseline_again(tmp_path, changed):
+    done = subprocess.run(["make", "-n", "--no-print-directory", "report", f"BASELINE_STAMP={tmp_path / 'future.stamp'}",
+                           "-W", changed], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "capnuoc validate" in done.stdout and "capnuoc baseline --out output/baseline" in done.stdout

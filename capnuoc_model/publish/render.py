@@ -547,17 +547,32 @@ def vega_header_html() -> str:
 VEGA_MARK = "<!-- capnuoc: vega bundle -->"  # pandoc puts this line in the head; the bundle replaces it afterwards
 
 
-def _vega_header(build: Path) -> str:
-    """The bundle's head script, kept beside the build folders (building it takes vl-convert seconds)."""
+def vega_header_file() -> Path:
+    """Where the bundle's head script is kept: in the Python environment that has this vl-convert, named by its version
+    and this module's content (which writes the script), built once by ``make install`` or by the first HTML rendered
+    (building it takes vl-convert seconds)."""
+    import hashlib
+    import sys
+
     import vl_convert
 
-    target = build.parent / f"vega-header-{vl_convert.__version__}.html"
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return Path(sys.prefix) / "share" / "capnuoc" / f"vega-header-{vl_convert.__version__}-{code}.html"
+
+
+def vega_header() -> str:
+    """The bundle's head script: from :func:`vega_header_file`, else built (and kept there when the folder is writable)."""
+    target = vega_header_file()
     if target.is_file():
         return target.read_text(encoding="utf-8")
     header = vega_header_html()
-    partial = target.with_name(target.name + f".{os.getpid()}.part")
-    partial.write_text(header, encoding="utf-8")
-    partial.replace(target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + f".{os.getpid()}.part")
+        partial.write_text(header, encoding="utf-8")
+        partial.replace(target)
+    except OSError:  # a read-only environment: build it again next time
+        pass
     return header
 
 
@@ -606,7 +621,7 @@ def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
     at = page.find(VEGA_MARK)
     if at < 0:
         raise RuntimeError(f"{target}: pandoc left out the head's mark for the Vega bundle")
-    target.write_text(page[:at] + _vega_header(build) + page[at + len(VEGA_MARK) + 1:], encoding="utf-8")
+    target.write_text(page[:at] + vega_header() + page[at + len(VEGA_MARK) + 1:], encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------- PDF/typst
