@@ -14,9 +14,11 @@ it in the same kernel; ``tests/test_notebook_kernels.py`` runs chapters in new k
 kernel and compares their outputs.
 
 A kernel that died, or failed in any other way than a cell's error, is replaced by a new one for the next
-chapter; the chapter it failed in is reported (:class:`KernelError` when the reset itself failed). ``Kernels`` is a context
-manager: on leaving it every kernel is shut down. One ``Kernels`` can serve several documents
-(``capnuoc report all`` runs the plan's and the evaluation's chapters in the same kernels).
+chapter; the chapter it failed in is reported (:class:`KernelError` when the reset itself failed).
+``Kernels`` is a context manager: on leaving it every kernel is shut down. One ``Kernels`` can serve several
+documents (``capnuoc report all`` runs the plan's and the evaluation's chapters in the same kernels).
+:meth:`Kernels.start` can start the kernels and import the libraries while the caller still computes what
+the chapters read (the projection run).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from concurrent.futures import Future
 from typing import Callable
 
 KERNEL = "python3"
+# what papermill and nbclient start a chapter's kernel with: a quiet log, the history in memory
+KERNEL_ARGUMENTS = ["--IPKernelApp.log_level=CRITICAL", "--HistoryManager.hist_file=:memory:"]
 
 # Run in the kernel, silently and outside its history, before each chapter. Keeps sys.modules (the point of
 # reusing the kernel) and nothing a chapter made: see the module docstring.
@@ -70,6 +74,32 @@ class Kernel:
             self.manager = AsyncKernelManager(kernel_name=self.kernel_name)
         self.fresh = not self.manager.has_kernel
         return self.manager
+
+    def warm(self, code: str, cwd: str | None = None) -> None:
+        """Start the kernel now, note its new state (:data:`CAPTURE_CODE`) and run ``code`` (imports) silently, so that
+        its first chapter need not wait; the chapter then resets it like any kept kernel. On any failure the kernel is
+        dropped and the first chapter starts a new one, as without warming."""
+        from jupyter_core.utils import run_sync
+
+        manager = self.prepare()
+        if not self.fresh:
+            return
+        client = None
+        try:
+            run_sync(manager.start_kernel)(extra_arguments=KERNEL_ARGUMENTS, **({"cwd": cwd} if cwd else {}))
+            client = manager.blocking_client()
+            client.start_channels()
+            client.wait_for_ready(timeout=60)
+            for step in (CAPTURE_CODE, code):
+                reply = client.execute(step, silent=True, store_history=False, reply=True, timeout=300)
+                if reply["content"]["status"] != "ok":
+                    raise KernelError(reply["content"].get("evalue", ""))
+            self.fresh = False
+        except Exception:  # noqa: BLE001 - warming is only a head start
+            self.shutdown()
+        finally:
+            if client is not None:
+                client.stop_channels()
 
     def shutdown(self) -> None:
         from jupyter_core.utils import run_sync
@@ -148,9 +178,20 @@ class Kernels:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def _work(self) -> None:
+    def start(self, warm: str | None = None, cwd: str | None = None) -> None:
+        """Start every worker now; with ``warm`` (code, e.g. imports) each first starts its kernel and runs it
+        (:meth:`Kernel.warm`), while the caller goes on (computing what the chapters read). Once started, no-op."""
+        while len(self._threads) < self.workers:
+            thread = threading.Thread(target=self._work, args=(warm, cwd), name=f"capnuoc-kernel-{len(self._threads) + 1}",
+                                      daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _work(self, warm: str | None = None, cwd: str | None = None) -> None:
         kernel = Kernel()
         try:
+            if warm:
+                kernel.warm(warm, cwd)
             while True:
                 item = self._jobs.get()
                 if item is None:
@@ -191,4 +232,4 @@ class Kernels:
         self._threads = []
 
 
-__all__ = ["Kernels", "Kernel", "KernelError", "RESET_CODE", "CAPTURE_CODE", "engine_name", "KERNEL"]
+__all__ = ["Kernels", "Kernel", "KernelError", "RESET_CODE", "CAPTURE_CODE", "engine_name", "KERNEL", "KERNEL_ARGUMENTS"]

@@ -101,6 +101,14 @@ OWN_LABEL = re.compile(r"^(Biểu|Bảng|Hình|Phụ lục)\s+[\w.]+?\.\s+")  # 
 LABEL_KEY = "capnuoc-label"  # output metadata: the label this module wrote, renumbered by number_captions
 
 
+def warm_up() -> None:
+    """What a kernel's first chart would pay (vl-convert's start, the fonts), paid before its first chapter."""
+    import vl_convert
+
+    _register_fonts()
+    vl_convert.vegalite_to_png({"data": {"values": [{"x": 1}]}, "mark": "bar", "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+
+
 def reset() -> None:
     """This module's state as on import (no chapter, chart ids from 1, the plain unit space), for a kernel that
     executes the next chapter (:mod:`capnuoc_model.publish.notebook_kernels`). The fonts stay registered."""
