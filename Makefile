@@ -50,14 +50,21 @@ $(REPORT_STAMP): $(STAMP) $(REPORT_INPUTS) $(REPORT_OUTPUTS)
 report: install $(BASELINE_STAMP) $(REPORT_STAMP)
 	@echo "Các tài liệu trong output/report/ và output/evaluation/ (HTML, PDF, DOCX) khớp với dữ liệu, giả định, notebook và mã hiện tại."
 
-# the suite on every core (pytest-xdist); each test file stays on one worker, so a module's fixtures are built once
-test: install
-	$(BIN)/python -m pytest -n auto --dist loadfile
+# Both test targets write Python's bytecode caches (__pycache__, ignored by git) even where the environment sets
+# PYTHONDONTWRITEBYTECODE: without them every worker compiles the library and rewrites the tests' asserts again on
+# every run, seconds of each run's start.
+TEST_ENV := PYTHONDONTWRITEBYTECODE=
 
-# for developers: the fast tier, without notebook execution, rendering, CLI subprocesses and long hypothesis
-# searches (tests marked `slow`); under a minute on 2 cores
+# the suite on every core (pytest-xdist); each test file stays on one worker, so a module's fixtures are built once
+# (the plan-text modules share one worker: tests/conftest.py)
+test: install
+	$(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile
+
+# for developers: the fast tier, without notebook execution, rendering, whole commands that make a projection and
+# CLI subprocesses (tests marked `slow`), with a few examples of each property test and a few cases of each table of
+# cases that load a package; under a minute on 2 cores
 test-fast: install
-	$(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
+	$(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
 help:
 	@echo "make report     set up .venv if needed, check the data, write the baseline tables, render the plan and the evaluation (HTML, PDF, DOCX)"

@@ -9,16 +9,68 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from xdist.scheduler import LoadFileScheduling
 
-from capnuoc_model.data import io
-
+# (the library is imported where it is used: `make test-fast`'s controller process, which runs no test, starts
+# before its workers do and so never waits for pandas and pandera)
 REPO = Path(__file__).resolve().parent.parent
 DATA = REPO / "data"
 
 
 @pytest.fixture(scope="session")
-def package() -> io.DataPackage:
+def package():
+    """The shipped data package (capnuoc_model.data.DataPackage)."""
+    from capnuoc_model.data import io
+
     return io.load_package(DATA)
+
+
+# ------------------------------------------------------------------ hypothesis: every example in `make test`, a few in the fast tier
+# `make test` runs each property test with the number of examples its @settings asks for (hypothesis' default of
+# 100 when it asks for none). The fast tier (a mark expression that leaves out `slow`, as `make test-fast`) loads the
+# profile "fast": at most FAST_EXAMPLES examples per test, so that the edit-test loop stays short; CI and `make test`
+# still search as widely as before. `--hypothesis-profile=default` (or `fast`) chooses either one explicitly.
+FAST_EXAMPLES = 4
+settings.register_profile("fast", max_examples=FAST_EXAMPLES)
+
+
+def fast_tier(config) -> bool:
+    """Whether this run is the fast tier: its mark expression leaves the ``slow`` tests out."""
+    return "not slow" in " ".join((config.getoption("markexpr", "") or "").split())
+
+
+def pytest_configure(config):
+    if fast_tier(config) and not config.getoption("--hypothesis-profile", None):
+        settings.load_profile("fast")
+
+
+def examples(count: int) -> int:
+    """A property test's number of examples: ``count`` in `make test`, at most FAST_EXAMPLES in the fast tier.
+
+    For ``@settings(max_examples=examples(40))``; a test that names no number gets the profile's own.
+    """
+    return min(count, FAST_EXAMPLES) if settings.get_current_profile_name() == "fast" else count
+
+
+def some_cases_fast(cases: list, keep: int | tuple[int, ...]) -> list:
+    """The cases of a parametrized test, ``keep`` of them in the fast tier and all of them in `make test`.
+
+    The same idea as :func:`examples`, for a table of cases where each costs a package load or more (a rule over every
+    column, every group, every broken cell): the cases kept are spread over the table, its first and last included
+    (or ``keep`` names their positions); the others carry the ``slow`` marker. A case is a tuple of the test's
+    arguments (or one value, or a pytest.param). Run by its path (no mark expression), a module runs every case.
+    """
+    chosen = set(keep) if isinstance(keep, tuple) else {round(i * (len(cases) - 1) / max(keep - 1, 1)) for i in range(keep)}
+    out = []
+    for i, case in enumerate(cases):
+        if i in chosen:
+            out.append(case)
+        elif isinstance(case, type(pytest.param(None))):
+            out.append(pytest.param(*case.values, marks=[*case.marks, pytest.mark.slow], id=case.id))
+        else:
+            out.append(pytest.param(*(case if isinstance(case, tuple) else (case,)), marks=pytest.mark.slow))
+    return out
 
 
 @pytest.fixture()
@@ -52,6 +104,61 @@ def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
         [sys.executable, "-m", "capnuoc_model.cli", *args],
         cwd=cwd, env=env, capture_output=True, text=True, timeout=300,
     )
+
+
+# ------------------------------------------------------------------ a report's inputs, computed once a session
+# Tests of the plan's tables and sentences need a scenario's report inputs (package, projection run, baseline).
+# They are computed once per session and scenario, at REPORT_DRAWS draws and REPORT_SENSITIVITY_DRAWS draws for each
+# end of each assumption in the sensitivity table (they check how the text follows the numbers, not the numbers of
+# the shipped run: the rendered documents, at DOCUMENT_DRAWS and the shipped sensitivity draws, do that), and kept
+# in load_report_inputs' own cache, keyed by content (data, code, scenario, draws, seed), in a folder that every
+# xdist worker of the session shares. Each module unpickles its own copy, so a test may change what it was given.
+REPORT_DRAWS, REPORT_SEED, REPORT_SENSITIVITY_DRAWS = 300, 20260515, 20
+
+
+def session_folder(tmp_path_factory, name: str) -> Path:
+    """A folder of this test session shared by its xdist workers (each worker's own base folder sits in the session's)."""
+    root = tmp_path_factory.getbasetemp()
+    folder = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / name
+    folder.mkdir(exist_ok=True)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def report_inputs_cache(tmp_path_factory) -> Path:
+    """load_report_inputs' cache for :func:`report_inputs`; it holds only runs with REPORT_SENSITIVITY_DRAWS."""
+    return session_folder(tmp_path_factory, f"report-inputs-sensitivity-{REPORT_SENSITIVITY_DRAWS}")
+
+
+def xdist_scope(nodeid: str) -> str:
+    """The work unit of a test under `--dist loadfile` (make test, make test-fast): its module, except that the
+    plan-text modules (tests/test_plan_text*.py), which use the same report inputs, are one unit, so that one worker
+    computes each scenario's inputs once (two workers starting on them at the same time would both compute them)."""
+    module = nodeid.split("::", 1)[0]
+    return "tests/test_plan_text*.py" if Path(module).name.startswith("test_plan_text") else module
+
+
+class PlanTextTogether(LoadFileScheduling):
+    def _split_scope(self, nodeid: str) -> str:
+        return xdist_scope(nodeid)
+
+
+@pytest.hookimpl(optionalhook=True)  # a hook of pytest-xdist: unknown (and unused) with -p no:xdist
+def pytest_xdist_make_scheduler(config, log):
+    return PlanTextTogether(config, log) if config.getoption("dist") == "loadfile" else None
+
+
+def report_inputs(cache: Path, scenario: str = "baseline", sets: tuple[str, ...] = ()):
+    """The report's inputs of ``analysis/scenarios/<scenario>.yaml`` with ``sets`` (publish.ReportInputs), from ``cache``.
+
+    The sensitivity's draws are not part of the cache key, hence a cache of their own (``report_inputs_cache``).
+    """
+    from capnuoc_model.model import projection
+    from capnuoc_model.publish.report_inputs import load_report_inputs
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(projection, "SENSITIVITY_DRAWS", REPORT_SENSITIVITY_DRAWS)
+        return load_report_inputs(f"analysis/scenarios/{scenario}.yaml", list(sets), REPORT_DRAWS, REPORT_SEED, "data", cache)
 
 
 # ------------------------------------------------------------------ the two documents, rendered once a session

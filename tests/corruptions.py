@@ -20,6 +20,7 @@ import re
 import shutil
 import traceback
 from collections import Counter
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -277,19 +278,29 @@ def every_command(data: Path, work: Path, draws: int = 100) -> list[tuple[str, O
         ["template", "--data", data, "--out", work / "mau.xlsx"],
         ["evaluate", "--data", data, "--actuals", example, "--to", "none", "--draws", d, "--out", work / "evaluate"],
     ]
-    from unittest import mock
-
-    from capnuoc_model.publish import eval_build
-
-    from capnuoc_model.model import projection
-
-    build = eval_build.build_evaluation
-    # fast settings: a few sensitivity draws, and the run cache of this work folder (shared by evaluate and the report)
-    with mock.patch.object(projection, "SENSITIVITY_DRAWS", draws), \
-            mock.patch.object(eval_build, "build_evaluation", lambda *a, **k: build(*a, **{**k, "cache_dir": work / "cache"})):
+    with few_sensitivity_draws(work / "cache", draws):  # the run cache of this work folder, shared by evaluate and the report
         results = [(" ".join(str(a) for a in c[:1]), invoke(c)) for c in commands]
         results.append(_report_data_outcome(data, baseline, draws, work / "cache"))
     return results
+
+
+@contextmanager
+def few_sensitivity_draws(cache: Path, draws: int = 100):
+    """Commands run in-process with ``draws`` draws per end of each assumption in the sensitivity table (instead of
+    projection.SENSITIVITY_DRAWS), and ``evaluate`` keeps its projection run in ``cache``.
+
+    The cache key of a run does not hold the sensitivity's draws: such a run must never reach the repository's
+    output/.cache, where `capnuoc report` would take it for one with the full sensitivity.
+    """
+    from unittest import mock
+
+    from capnuoc_model.model import projection
+    from capnuoc_model.publish import eval_build
+
+    build = eval_build.build_evaluation
+    with mock.patch.object(projection, "SENSITIVITY_DRAWS", draws), \
+            mock.patch.object(eval_build, "build_evaluation", lambda *a, **k: build(*a, **{**k, "cache_dir": cache})):
+        yield
 
 
 def _report_data_outcome(data: Path, scenario: Path, draws: int, cache: Path) -> tuple[str, Outcome]:
@@ -489,4 +500,4 @@ def check_manifest(published: Path, operation: str, seed: int) -> tuple[Tally, l
 
 __all__ = ["apply_operation", "check_package", "corrupt_scenario", "corrupt_manifest", "invoke", "rejected_properly", "Tally",
            "PACKAGE_OPERATIONS", "PLAN_TABLE", "SCENARIO_OPERATIONS", "MANIFEST_OPERATIONS", "every_command", "check_scenario_file",
-           "check_manifest", "publish_baseline"]
+           "check_manifest", "publish_baseline", "few_sensitivity_draws"]

@@ -158,24 +158,27 @@ def _declared_all(init: Path) -> set[str]:
 
 # ---------------------------------------------------------------------------- the package as it is
 
-GRAPH = import_graph(ROOT)
+@pytest.fixture(scope="module")
+def graph() -> dict[str, set[str]]:
+    """The package's import graph (read when a test needs it, not when every worker collects this module)."""
+    return import_graph(ROOT)
 
 
-def test_the_package_has_the_four_layers():
-    assert {layer(m) for m in GRAPH} - {None} == set(LAYERS)
-    assert len(GRAPH) > 40
+def test_the_package_has_the_four_layers(graph):
+    assert {layer(m) for m in graph} - {None} == set(LAYERS)
+    assert len(graph) > 40
 
 
-def test_imports_point_down_the_layers():
-    assert layer_violations(GRAPH) == []
+def test_imports_point_down_the_layers(graph):
+    assert layer_violations(graph) == []
 
 
-def test_no_module_imports_one_that_imports_it_back():
-    assert cycles(GRAPH) == []
+def test_no_module_imports_one_that_imports_it_back(graph):
+    assert cycles(graph) == []
 
 
-def test_the_package_root_imports_nothing_of_the_package():
-    assert GRAPH[PACKAGE] == set()
+def test_the_package_root_imports_nothing_of_the_package(graph):
+    assert graph[PACKAGE] == set()
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=lambda p: p.name)
@@ -193,13 +196,13 @@ def test_every_public_name_exists():
             assert getattr(package, name) is not None, f"{sub}.{name}"
 
 
-def test_code_hashes_cover_every_subpackage(tmp_path, monkeypatch):
+def test_code_hashes_cover_every_subpackage(graph, tmp_path, monkeypatch):
     """Manifests, the projection cache and the report cache hash every module, subpackages included."""
     from capnuoc_model.data import manifest as mf
     from capnuoc_model.publish import report
 
     files = mf.code_files()
-    assert {module_name(f, ROOT) for f in files} == set(GRAPH)
+    assert {module_name(f, ROOT) for f in files} == set(graph)
     before, code = report._code_hash(), mf.code_hash()
     extra = tmp_path / "x.py"
     extra.write_text("X = 1\n", encoding="utf-8")

@@ -9,7 +9,7 @@ import typer
 
 from capnuoc_model.cli import app
 
-from .conftest import REPO
+from .conftest import REPO, some_cases_fast
 from .corruptions import invoke
 
 COMMANDS = sorted(typer.main.get_command(app).commands)
@@ -86,11 +86,11 @@ def test_version():
     assert outcome.exit_code == 0 and outcome.output.strip() == f"capnuoc phiên bản {capnuoc_model.__version__}"
 
 
-@pytest.mark.parametrize("args", [
+@pytest.mark.parametrize("args", some_cases_fast([
     ["evaluate", "--actuals", "khong_co", "--to", "NONE"],
     ["evaluate", "--actuals", "khong_co", "--to", "HTML,Pdf"],
     ["EVALUATE", "--actuals", "khong_co", "--to", "none"],
-])
+], 2))
 def test_option_values_and_command_names_are_case_insensitive(args):
     """The format passes (the error is then about the missing reports, not about the format)."""
     outcome = invoke(args)

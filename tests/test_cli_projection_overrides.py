@@ -23,7 +23,7 @@ from capnuoc_model.publish import narrative
 from capnuoc_model.model import projection, projection_run
 from capnuoc_model.model.scenario import load_scenario
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, examples, run_cli
 
 pytestmark = pytest.mark.integration
 
@@ -66,7 +66,7 @@ def test_check_without_overrides_says_so():
 # ----------------------------------------------------------------------------- headline figure vs verdict
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(draws=st.lists(st.floats(80, 95, allow_nan=False), min_size=1, max_size=300),
        target=st.integers(800, 950).map(lambda t: t / 10), at_least=st.booleans())
 def test_the_verdict_never_contradicts_the_printed_median(draws, target, at_least):

@@ -11,39 +11,48 @@ from openpyxl import load_workbook
 
 from capnuoc_model.data import outputs
 
-from capnuoc_model.model import projection
-
 from .conftest import REPO
-from .corruptions import invoke
+from .corruptions import few_sensitivity_draws, invoke
 
 SNAKE = re.compile(r"^[a-z][a-z0-9_]*$")
 
 
-@pytest.fixture(scope="module")
-def folders(tmp_path_factory) -> dict[str, Path]:
-    root = tmp_path_factory.mktemp("outputs")
-    saved = projection.SENSITIVITY_DRAWS
-    projection.SENSITIVITY_DRAWS = 100  # the fast setting: every table, few draws
-    try:
-        runs = {
-            "baseline": ["baseline", "--out", root / "baseline"],
-            "project": ["project", "--draws", "100", "--out", root / "project"],
-            "evaluate": ["evaluate", "--actuals", REPO / "data/examples/thuc_hien_2026_minh_hoa", "--to", "none",
-                         "--draws", "100", "--out", root / "evaluate"],
-        }
-        for name, args in runs.items():
-            outcome = invoke(args)
+RUNS = {  # each command's arguments below the output root, and its folder of tables there
+    "baseline": (lambda root: ["baseline", "--out", root / "baseline"], "baseline"),
+    "project": (lambda root: ["project", "--draws", "100", "--out", root / "project"], "project"),
+    "evaluate": (lambda root: ["evaluate", "--actuals", REPO / "data/examples/thuc_hien_2026_minh_hoa", "--to", "none",
+                               "--draws", "100", "--out", root / "evaluate"], "evaluate/bang_danh_gia"),
+}
+# project and evaluate make a projection run (seconds): their cases are in the slow tier, baseline's in both
+COMMANDS = ["baseline", pytest.param("project", marks=pytest.mark.slow), pytest.param("evaluate", marks=pytest.mark.slow)]
+
+
+class Folders:
+    """The output folder of each command, made by running it (in-process) the first time a test asks for it."""
+
+    def __init__(self, root: Path):
+        self.root, self.made = root, {}
+
+    def __getitem__(self, command: str) -> Path:
+        if command not in self.made:
+            arguments, folder = RUNS[command]
+            with few_sensitivity_draws(self.root / "cache"):  # the fast setting: every table, few draws
+                outcome = invoke(arguments(self.root))
             assert outcome.exit_code == 0 and not outcome.traceback, outcome.output
-    finally:
-        projection.SENSITIVITY_DRAWS = saved
-    return {"baseline": root / "baseline", "project": root / "project", "evaluate": root / "evaluate" / "bang_danh_gia"}
+            self.made[command] = self.root / folder
+        return self.made[command]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory) -> Folders:
+    return Folders(tmp_path_factory.mktemp("outputs"))
 
 
 def csv_tables(folder: Path) -> dict[str, pd.DataFrame]:
     return {p.stem: pd.read_csv(p, encoding="utf-8-sig") for p in sorted(folder.glob("*.csv"))}
 
 
-@pytest.mark.parametrize("command", ["baseline", "project", "evaluate"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_csvs_are_utf8_with_bom_snake_case_and_decimal_points(folders, command):
     for path in sorted(folders[command].glob("*.csv")):
         raw = path.read_bytes()
@@ -55,7 +64,7 @@ def test_csvs_are_utf8_with_bom_snake_case_and_decimal_points(folders, command):
             assert pd.api.types.is_numeric_dtype(frame[column])
 
 
-@pytest.mark.parametrize("command", ["baseline", "project", "evaluate"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_one_workbook_of_all_tables_with_vietnamese_headers(folders, command):
     folder = folders[command]
     workbook = folder / outputs.WORKBOOK_NAMES[command]
@@ -73,6 +82,7 @@ def test_one_workbook_of_all_tables_with_vietnamese_headers(folders, command):
         assert ws.max_row == len(frame) + 2, name
 
 
+@pytest.mark.slow  # the project command
 def test_workbook_people_are_whole_and_numbers_formatted(folders):
     wb = load_workbook(folders["project"] / outputs.WORKBOOK_NAMES["project"])
     ws = wb["Toàn tỉnh"]
@@ -96,11 +106,12 @@ def test_biểu_tables_have_names_in_csv_and_vietnamese_headers_in_the_workbook(
                                        "Tỷ lệ bao phủ (%)", "Mức độ bao phủ"]
 
 
-@pytest.mark.parametrize("command", ["baseline", "project", "evaluate"])
+@pytest.mark.parametrize("command", COMMANDS)
 def test_registry_describes_every_output_column(folders, command):
     assert outputs.unknown_columns(csv_tables(folders[command])) == []
 
 
+@pytest.mark.slow  # the project command
 def test_manifests_list_the_workbook_and_reproduce_still_matches(folders):
     import json
 

@@ -18,13 +18,13 @@ from capnuoc_model.model import engine, projection
 from capnuoc_model.model import baseline as bl
 from capnuoc_model.model.scenario import load_scenario
 
-from .conftest import REPO
+from .conftest import REPO, examples
 
 BASELINE = REPO / "analysis" / "scenarios" / "baseline.yaml"
 PEOPLE_PROJECTS = ("pac_mieu_supply", "dong_khe_supply", "tra_linh_renovation", "hoa_an_capacity")
 CAPACITY_PROJECTS = {"hoa_an": "hoa_an_capacity", "dong_khe": "dong_khe_supply"}  # area/system id -> project
 TOL = 1e-9
-HYPOTHESIS = settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+HYPOTHESIS = settings(max_examples=examples(40), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
 @pytest.fixture(scope="module")
@@ -166,7 +166,7 @@ def test_invariants_over_many_random_draws_at_once(s):
     assert np.all(r.served <= np.maximum(r.served[:, :1], draws["demand.max_coverage_pct"][:, None, None] / 100 * r.population) + TOL)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seed=st.integers(0, 2**32 - 1))
 def test_probabilities_and_invariants_of_a_small_monte_carlo(package, scenario, seed):
     p = projection.project(package, scenario, draws=200, seed=seed)
@@ -258,7 +258,7 @@ def test_the_plans_loss_programme_lowers_losses_in_every_projected_year(s):
     assert np.all(r.province_loss_pct[1, 1:] < r.province_loss_pct[0, 1:] - 0.5)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=examples(50), deadline=None)
 @given(final=st.floats(0, 1), midpoint=st.floats(0.5, 24), steepness=st.floats(0.1, 5))
 def test_uptake_share_is_monotone_in_months_and_bounded_by_final(final, midpoint, steepness):
     months = np.linspace(-12, 120, 1321).reshape(-1, 1)

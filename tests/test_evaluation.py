@@ -19,7 +19,7 @@ from capnuoc_model.model import projection_run
 from capnuoc_model.model.scenario import load_scenario
 from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO
 
-from .conftest import DATA
+from .conftest import DATA, examples
 
 YEAR = 2026
 EXAMPLE = DATA / "examples" / "thuc_hien_2026_minh_hoa"
@@ -295,7 +295,7 @@ def test_evaluation_without_a_projection(package):
 def test_extremes_is_exact(package):
     """Dinkelbach's extremes equal the brute-force min and max over every choice of one option per unit."""
 
-    @settings(max_examples=150, deadline=None)
+    @settings(max_examples=examples(150), deadline=None)
     @given(st.lists(st.lists(st.tuples(st.floats(0, 100), st.floats(0.5, 100)), min_size=1, max_size=4), min_size=1, max_size=4))
     def check(option_lists):
         units = [ev.Unit(str(i), str(i), len(o) == 1, tuple((n * d / 100, d) for n, d in o)) for i, o in enumerate(option_lists)]
@@ -386,7 +386,7 @@ def _decided(evaluation: ev.Evaluation) -> dict[str, str]:
 
 
 @pytest.mark.slow
-@settings(max_examples=18, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(18), deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(st.data())
 def test_no_status_changes_when_a_missing_report_takes_either_end_of_its_range(package, data):
     """Issue 11, "Done when": partial reports, each target with no, some or all reports missing; a Đạt or Không đạt never
@@ -484,7 +484,7 @@ def test_an_area_without_a_target_is_not_applicable_whatever_it_reports(package)
         assert (areas.loc[areas["target_pct"] > 0, "status"] != ev.NOT_APPLICABLE).all()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(25), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(utilisation=st.floats(35, 130), in_use=st.booleans())
 def test_utilisation_is_judged_the_same_way_for_every_system(package, utilisation, in_use):
     """Issue 11.3: Hòa An and Đông Khê, both near capacity in 2025 with a capacity project, get the same status for the
@@ -575,7 +575,7 @@ def test_the_evaluation_says_which_projection_it_used(tmp_path):
 # ---------------------------------------------------------------------------- issue 11: figures as shown
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(now=st.floats(-200, 200, allow_nan=False), before=st.floats(-200, 200, allow_nan=False))
 def test_a_change_is_the_difference_of_the_figures_shown(now, before):
     """Issue 11.12: 13,5 → 13,6 shows +0,1, never 0,0; no "−0,0" anywhere."""

@@ -15,7 +15,7 @@ from capnuoc_model.publish import eval_build, render
 
 from capnuoc_model.evaluation import template
 
-from .conftest import DATA, REPO, run_cli
+from .conftest import DATA, REPO, examples, run_cli
 
 pytestmark = pytest.mark.integration
 DRAWS = 1000
@@ -362,7 +362,7 @@ def test_value_labels_never_sit_on_the_target_line():
 
     from capnuoc_model.publish import eval_charts as ec
 
-    @settings(max_examples=300, deadline=None)
+    @settings(max_examples=examples(300), deadline=None)
     @given(values=st.lists(st.floats(0.5, 100), min_size=2, max_size=4), target=st.floats(0.5, 100),
            ranged=st.one_of(st.none(), st.tuples(st.floats(0.5, 100), st.floats(0, 10))))
     def check(values, target, ranged):

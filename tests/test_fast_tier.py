@@ -12,7 +12,8 @@ import sys
 
 import pytest
 
-from .conftest import _REFUSED, RENDERING_FIXTURES, SlowWorkInFastTest
+from .conftest import (_REFUSED, FAST_EXAMPLES, RENDERING_FIXTURES, PlanTextTogether, SlowWorkInFastTest, examples, fast_tier,
+                       pytest_xdist_make_scheduler, some_cases_fast, xdist_scope)
 
 
 @pytest.fixture()
@@ -71,3 +72,91 @@ def test_rendering_and_subprocess_tests_are_slow(request):
     assert not unmarked, unmarked
     if "not slow" in (request.config.getoption("markexpr") or ""):
         assert all(item.get_closest_marker("slow") is None for item in request.session.items)
+
+
+# ---------------------------------------------------------------------------- fewer examples and cases, in the fast tier only
+
+
+class _Config:
+    def __init__(self, markexpr):
+        self.markexpr = markexpr
+
+    def getoption(self, name, default=None):
+        return self.markexpr if name == "markexpr" else default
+
+
+@pytest.mark.parametrize("markexpr, fast", [("not slow", True), ("not  slow and not integration", True), ("", False),
+                                            ("slow", False), ("integration", False)])
+def test_the_fast_tier_is_a_mark_expression_without_slow(markexpr, fast):
+    assert fast_tier(_Config(markexpr)) is fast
+
+
+def test_property_tests_search_fully_unless_the_fast_profile_is_loaded():
+    from hypothesis import settings
+
+    current = settings.get_current_profile_name()
+    try:
+        settings.load_profile("default")
+        assert (examples(3), examples(400)) == (3, 400)
+        settings.load_profile("fast")
+        assert (examples(3), examples(400)) == (min(3, FAST_EXAMPLES), FAST_EXAMPLES)
+        assert settings().max_examples == FAST_EXAMPLES  # a test that names no number
+    finally:
+        settings.load_profile(current)
+
+
+def test_this_run_uses_the_profile_of_its_tier(request):
+    from hypothesis import settings
+
+    explicit = request.config.getoption("--hypothesis-profile", None)
+    expected = explicit or ("fast" if fast_tier(request.config) else "default")
+    assert settings.get_current_profile_name() == expected
+
+
+def test_some_cases_fast_marks_the_others_slow_and_keeps_every_case():
+    cases = [(i, str(i)) for i in range(10)]
+    spread = some_cases_fast(cases, 3)
+    assert len(spread) == len(cases)
+    kept = [i for i, case in enumerate(spread) if case == cases[i]]
+    assert kept == [0, 4, 9]  # spread over the table, first and last included
+    for i, case in enumerate(spread):
+        if i not in kept:
+            assert tuple(case.values) == cases[i] and [m.name for m in case.marks] == ["slow"]
+    chosen = some_cases_fast(["a", pytest.param("b", marks=pytest.mark.integration, id="b"), "c"], (0,))
+    assert chosen[0] == "a"
+    assert chosen[1].id == "b" and {m.name for m in chosen[1].marks} == {"integration", "slow"}
+    assert tuple(chosen[2].values) == ("c",)
+
+
+def test_the_plan_text_modules_go_to_one_worker_and_every_other_module_to_its_own():
+    scheduler = object.__new__(PlanTextTogether)  # its rule alone (a real one needs the controller's workers)
+    for scope in (xdist_scope, scheduler._split_scope):
+        assert scope("tests/test_plan_text_summary.py::test_a[baseline]") == scope("tests/test_plan_text_counts.py::test_b")
+        assert scope("tests/test_plan_text.py::test_d") == scope("tests/test_plan_text_counts.py::test_b")
+        assert scope("tests/test_plan.py::test_c") == "tests/test_plan.py"
+        assert scope("tests/test_validation.py::test_e[x::y]") == "tests/test_validation.py"
+
+
+def test_make_uses_the_scheduler_for_loadfile_only():
+    class Config:
+        def __init__(self, dist):
+            self.dist = dist
+
+        def getoption(self, name, default=None):
+            return self.dist if name == "dist" else default
+
+    assert pytest_xdist_make_scheduler(Config("load"), None) is None
+    assert pytest_xdist_make_scheduler(Config("loadgroup"), None) is None
+
+
+@pytest.mark.slow  # a pytest run in a subprocess
+def test_the_suite_collects_without_xdist():
+    """The scheduler hook is optional: with -p no:xdist (one process) the suite still collects."""
+    import os
+
+    from .conftest import REPO
+
+    result = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:xdist", "-p", "no:cacheprovider", "--collect-only", "-q",
+                             "tests/test_fast_tier.py"], cwd=REPO, capture_output=True, text=True, timeout=300,
+                            env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]

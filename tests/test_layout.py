@@ -24,7 +24,7 @@ from capnuoc_model.publish import charts, eval_charts, notebook_output, render
 from capnuoc_model.data import fmt
 
 from . import layout_checks as lc
-from .conftest import REPO
+from .conftest import REPO, examples
 
 pdfplumber = pytest.importorskip("pdfplumber")
 docx = pytest.importorskip("docx")
@@ -47,7 +47,7 @@ words = st.text(alphabet="abcdeđghiklmnoơưy", min_size=1, max_size=14)
 cells = st.lists(words, min_size=1, max_size=6).map(" ".join)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.integers(min_value=1, max_value=12).flatmap(
     lambda n: st.tuples(st.lists(words, min_size=n, max_size=n, unique=True),
                         st.lists(st.lists(cells, min_size=n, max_size=n), min_size=1, max_size=6))))
@@ -70,7 +70,7 @@ def test_column_widths_follow_content(table):
                 assert widths[a] >= widths[b] - 1e-9
 
 
-@settings(max_examples=100)
+@settings(max_examples=examples(100))
 @given(st.text(alphabet="ab_./ -c1", max_size=120))
 def test_long_tokens_get_places_to_break_and_nothing_else_changes(text):
     broken = notebook_output.breakable(text)
@@ -182,7 +182,7 @@ def test_the_plan_numbers_no_chapter_and_the_evaluation_letters_its_appendix():
 
 
 # ------------------------------------------------------------------------- 13: units, keeping together
-@settings(max_examples=80)
+@settings(max_examples=examples(80))
 @given(st.floats(min_value=-1e9, max_value=1e9, allow_nan=False), st.sampled_from(["pct", "persons", "m3_per_day", "billion_vnd"]))
 def test_documents_join_numbers_and_units_with_a_no_break_space(value, shape):
     try:

@@ -14,7 +14,7 @@ from capnuoc_model.data import io
 from capnuoc_model.data import plan as plan_module
 from capnuoc_model.data.errors import CapnuocInputError
 
-from .conftest import edit_cell
+from .conftest import edit_cell, examples, some_cases_fast
 
 
 def _problems(data_dir) -> list[str]:
@@ -72,14 +72,14 @@ def _printed_by_decimal(value: float) -> float:
     return float(Decimal(repr(float(value))).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(st.floats(min_value=-1000, max_value=1000, allow_nan=False, allow_infinity=False))
 def test_printed_is_what_the_documents_print(value):
     """The vectorised rounding agrees with the documents' (fmt.vn: Decimal of the value's text, half up)."""
     assert plan_module.printed(value) == _printed_by_decimal(value)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=examples(200), deadline=None)
 @given(st.integers(min_value=0, max_value=10_000))
 def test_ties_round_away_from_zero(tenths):
     value = tenths / 10 + 0.05  # 87,35 is stored as 87,3499…; it prints 87,4
@@ -107,7 +107,7 @@ def test_missing_plan_file(data_copy):
     assert any("plan.yaml: tệp bị thiếu" in m for m in _problems(data_copy))
 
 
-@pytest.mark.parametrize("change, fragment", [
+@pytest.mark.parametrize("change, fragment", some_cases_fast([
     (lambda d: d["years"].update(plan=2024), "years: base 2025, plan 2024, horizon 2030 (cần: base < plan ≤ horizon"),
     (lambda d: d["years"].update(horizon=2025), "base < plan ≤ horizon"),
     (lambda d: d.update(source="no_such_source"), "source: mã nguồn không có trong sources.csv 'no_such_source'"),
@@ -118,7 +118,7 @@ def test_missing_plan_file(data_copy):
     (lambda d: d["sections"].pop("tasks"), "thiếu khóa: tasks"),
     (lambda d: d.update(report_deadline="November"), "report_deadline: giá trị không hợp lệ 'November'"),
     (lambda d: d.update(evaluation_example="examples/nowhere"), "evaluation_example: không tìm thấy 'examples/nowhere'"),
-])
+], 4))
 def test_plan_file_problems_are_located(data_copy, change, fragment):
     _edit_plan(data_copy, change)
     problems = _problems(data_copy)
@@ -140,7 +140,7 @@ def test_plan_problems_come_with_the_tables_problems(data_copy):
 # ---------------------------------------------------------------------------- validation of the targets
 
 
-@pytest.mark.parametrize("target, column, value, fragment", [
+@pytest.mark.parametrize("target, column, value, fragment", some_cases_fast([
     ("coverage", "target_min", "-5", "giá trị không thể có -5 (cần: một số từ 0 đến 100"),
     ("coverage", "target_min", "1e308", "'1e308' quá lớn"),  # rejected when the table is read (no number that large)
     ("coverage", "target_min", "120", "giá trị không thể có 120"),
@@ -154,7 +154,7 @@ def test_plan_problems_come_with_the_tables_problems(data_copy):
     ("loss", "unit", "pct_population", "đơn vị 'pct_population' không đúng với mục tiêu 'loss'"),
     ("loss", "applies_to", "province;operator", "'operator' không áp dụng được cho mục tiêu 'loss'"),
     ("water_quality", "target_id", "drinking_water", "mã mục tiêu không được mô hình hỗ trợ 'drinking_water'"),
-])
+], 5))
 def test_impossible_or_unknown_targets_are_located(data_copy, target, column, value, fragment):
     line = edit_cell(data_copy / "targets_province.csv", "target_id", target, column, value)
     problems = _problems(data_copy)

@@ -16,6 +16,8 @@ from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.data.plan import strip_accents
 from tests.document_text import docx_footnotes, docx_text, html_text, normalise, pdf_text, seed_items, unmarked
 
+from .conftest import examples
+
 DATA = io.REPO_ROOT / "data"
 SEED = DATA / "derivation" / "ke_hoach_ban_trich.txt"  # the plan's text as extracted from the signed document
 
@@ -72,7 +74,7 @@ def _with_plan_yaml(tmp_path: Path, extra: str) -> Path:
     return folder
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(word=st.sampled_from(["Phần đầu", "đầu nổi", "Kế hoạch", "công trình"]),
        replacement=st.text(alphabet="abcxyzđêô ", min_size=1, max_size=8))
 def test_a_correction_that_changes_letters_is_refused(tmp_path_factory, word, replacement):

@@ -8,12 +8,13 @@ import pytest
 from capnuoc_model.data import fmt
 
 from capnuoc_model.publish import narrative
-from capnuoc_model.publish.report_inputs import load_report_inputs
+
+from .conftest import report_inputs
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    return load_report_inputs("analysis/scenarios/baseline.yaml", [], 200, 20260515, "data", str(tmp_path_factory.mktemp("cache")))
+def ctx(report_inputs_cache):
+    return report_inputs(report_inputs_cache)
 
 
 def test_the_plain_sum_and_the_areas_that_cannot_take_their_beneficiaries(ctx):

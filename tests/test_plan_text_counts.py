@@ -16,13 +16,13 @@ from hypothesis import strategies as st
 
 from capnuoc_model.model.baseline import system_state
 from capnuoc_model.publish import report_tables as rt
-from capnuoc_model.publish.report_inputs import load_report_inputs
+
+from .conftest import examples, report_inputs
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    return load_report_inputs("analysis/scenarios/baseline.yaml", [], 200, 20260515, "data",
-                        str(tmp_path_factory.mktemp("cache")))
+def ctx(report_inputs_cache):
+    return report_inputs(report_inputs_cache)
 
 
 def _orientation_text(ctx) -> str:
@@ -82,7 +82,7 @@ def test_the_note_explains_the_stations_of_one_work_and_the_works_without_output
     assert "Trà Lĩnh (ngừng cấp nước)" in note
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=examples(15), deadline=None)
 @given(st.data())
 def test_splitting_a_work_into_stations_keeps_the_count(package, data):
     """The class: however many stations the data package splits a work into, the table counts the plan's works."""

@@ -17,16 +17,16 @@ from hypothesis import strategies as st
 from capnuoc_model.data.io import REPO_ROOT
 from capnuoc_model.publish import notebook_output as show
 from capnuoc_model.publish import report_tables as rt
-from capnuoc_model.publish.report_inputs import load_report_inputs
+
+from .conftest import examples, report_inputs
 
 SYSTEM_COLUMNS = ("design_capacity_m3_per_day", "production_m3_per_day", "billed_m3_per_day")
 AREA_COLUMNS = ("population_base_persons", "served_base_persons")
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    return load_report_inputs("analysis/scenarios/baseline.yaml", [], 200, 20260515, "data",
-                        str(tmp_path_factory.mktemp("cache")))
+def ctx(report_inputs_cache):
+    return report_inputs(report_inputs_cache)
 
 
 def _with_sources(ctx, systems_given: dict, areas_given: dict, targets_given: set):
@@ -48,7 +48,7 @@ def _estimated(table: pd.DataFrame, key: str, column: str) -> pd.Series:
     return table.set_index(key)[f"{column}_source"].astype(str).str.startswith("estimate:")
 
 
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=examples(12), deadline=None)
 @given(st.data())
 def test_the_marked_cells_are_exactly_the_estimated_values(ctx, data):
     running = list(ctx.systems.loc[ctx.systems["status"] == "operating", "system_id"])
@@ -105,7 +105,7 @@ def test_every_value_of_the_shipped_bieu_is_an_estimate(ctx):
         assert mask.iloc[:, 1 if name != "bieu01" else 2:].to_numpy().all(), name
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(st.data())
 def test_the_marks_are_rendered_in_markdown_and_html_exactly_where_estimated(data):
     rows, cols = data.draw(st.integers(1, 5)), data.draw(st.integers(1, 4))

@@ -13,6 +13,8 @@ from capnuoc_model.data import fmt
 from capnuoc_model.data.io import REPO_ROOT
 from capnuoc_model.publish import narrative
 
+from .conftest import examples
+
 
 def test_every_group_of_equal_populations_is_explained(package):
     areas, methods = package.urban_areas, package.methods
@@ -22,7 +24,7 @@ def test_every_group_of_equal_populations_is_explained(package):
             assert fmt.persons(value) in text and all(name in text for name in group["name_vi"])
 
 
-@settings(max_examples=10, deadline=None)
+@settings(max_examples=examples(10), deadline=None)
 @given(st.integers(1, 5000))
 def test_distinct_values_need_no_explanation(package, offset):
     areas = package.urban_areas.copy()

@@ -10,12 +10,13 @@ import pytest
 
 from capnuoc_model.data.io import REPO_ROOT
 from capnuoc_model.publish import report_tables as rt
-from capnuoc_model.publish.report_inputs import load_report_inputs
+
+from .conftest import report_inputs
 
 
 @pytest.fixture(scope="module")
-def ctx(tmp_path_factory):
-    return load_report_inputs("analysis/scenarios/baseline.yaml", [], 400, 20260515, "data", str(tmp_path_factory.mktemp("cache")))
+def ctx(report_inputs_cache):
+    return report_inputs(report_inputs_cache)
 
 
 def test_area_forecasts_agree_with_their_probabilities(ctx):

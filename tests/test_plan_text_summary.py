@@ -14,13 +14,13 @@ from capnuoc_model.data import fmt
 from capnuoc_model.data.io import REPO_ROOT
 from capnuoc_model.publish import narrative, render
 from capnuoc_model.publish import report_tables as rt
-from capnuoc_model.publish.report_inputs import load_report_inputs
+
+from .conftest import report_inputs
 
 
 @pytest.fixture(scope="module", params=["baseline", "projects_slip"])
-def ctx(request, tmp_path_factory):
-    return load_report_inputs(f"analysis/scenarios/{request.param}.yaml", [], 300, 20260515, "data",
-                        str(tmp_path_factory.mktemp("cache")))
+def ctx(request, report_inputs_cache):
+    return report_inputs(report_inputs_cache, request.param)
 
 
 def test_each_headline_target_gets_forecast_range_probability_verdict_and_what_it_takes(ctx):

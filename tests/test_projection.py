@@ -19,6 +19,7 @@ from .conftest import REPO
 
 BASELINE = REPO / "analysis" / "scenarios" / "baseline.yaml"
 DRAWS = 300
+SENSITIVITY_DRAWS = 10  # for the test of determinism: the same draws twice, however many
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +34,13 @@ def run(package, scenario):
 
 @pytest.fixture(scope="module")
 def sensitivity(run):
-    return projection.sensitivity_table(run.projection, draws=200)
+    return projection.sensitivity_table(run.projection, draws=100)  # the directions below hold draw by draw (common random numbers)
 
 
 def _tables(p: projection.Projection) -> dict[str, pd.DataFrame]:
     return {"province": projection.province_table(p), "areas": projection.areas_table(p),
             "systems": projection.systems_table(p), "targets": projection.targets_table(p),
-            "sensitivity": projection.sensitivity_table(p, draws=200)}
+            "sensitivity": projection.sensitivity_table(p, draws=SENSITIVITY_DRAWS)}
 
 
 def _written(tables: dict[str, pd.DataFrame], folder) -> dict[str, bytes]:
@@ -50,6 +51,7 @@ def _written(tables: dict[str, pd.DataFrame], folder) -> dict[str, bytes]:
 # ----------------------------------------------------------------------------- determinism
 
 
+@pytest.mark.slow  # two projections and two sensitivity tables; test_full_run_tables_are_identical_between_runs is the fast check
 def test_same_scenario_and_seed_write_identical_files(package, scenario, tmp_path):
     first = _written(_tables(projection.project(package, scenario, DRAWS, 77)), tmp_path / "a")
     second = _written(_tables(projection.project(package, load_scenario(BASELINE), DRAWS, 77)), tmp_path / "b")

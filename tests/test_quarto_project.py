@@ -169,6 +169,7 @@ def test_authors_have_no_dash_for_the_typst_title_page():
 
 
 # ----------------------------------------------------------------------------- HTML, typst, DOCX
+@pytest.mark.slow  # bundles the Vega scripts (vl-convert): seconds
 def test_html_gets_the_vega_bundle_from_a_local_header():
     html = _config("plan")["format"]["html"]
     includes = html["include-in-header"] if isinstance(html["include-in-header"], list) else [html["include-in-header"]]
@@ -243,6 +244,7 @@ def _executed_copy(folder: Path, source: Path) -> Path:
     return target
 
 
+@pytest.mark.slow  # writes the Vega header: bundles the Vega scripts (vl-convert), seconds
 def test_pre_render_indexes_the_executed_chapters_of_the_active_profile(tmp_path, monkeypatch):
     from capnuoc_model.publish import eval_build, report
 

@@ -22,7 +22,7 @@ from capnuoc_model.data.schema import TABLES
 from capnuoc_model.evaluation import actuals_io
 from capnuoc_model.model.scenario import load_scenario
 
-from .conftest import DATA, REPO, run_cli
+from .conftest import DATA, REPO, examples, run_cli, some_cases_fast
 
 
 TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"  # grave, acute, tilde, hook above, dot below
@@ -84,7 +84,7 @@ def same_tables(a: io.DataPackage, b: io.DataPackage, numbers_only: bool = False
         pd.testing.assert_frame_equal(frame, other, check_dtype=True, obj=table.name)
 
 
-@pytest.mark.parametrize("encoding", ["cp1258", "utf-8-sig", "utf-16"])
+@pytest.mark.parametrize("encoding", some_cases_fast(["cp1258", "utf-8-sig", "utf-16"], 2))
 def test_vietnamese_excel_resave_loads_to_the_same_numbers(tmp_path, package, encoding):
     target = tmp_path / "data"
     shutil.copytree(DATA, target)
@@ -94,12 +94,12 @@ def test_vietnamese_excel_resave_loads_to_the_same_numbers(tmp_path, package, en
     same_tables(package, io.load_package(target), numbers_only=encoding == "cp1258")
 
 
-@pytest.mark.parametrize("mutate", [
+@pytest.mark.parametrize("mutate", some_cases_fast([
     pytest.param(lambda t: t.replace("\n", "\r\n"), id="CRLF line ends"),
     pytest.param(lambda t: t + "\n\n,,,\n", id="blank trailing rows"),
     pytest.param(lambda t: "\n".join(line + ",," for line in t.splitlines()) + "\n", id="empty trailing columns"),
     pytest.param(lambda t: unicodedata.normalize("NFD", t), id="decomposed Unicode (NFD)"),
-])
+], 2))
 def test_harmless_variations(data_copy, package, mutate):
     path = data_copy / "urban_areas.csv"
     path.write_text(mutate(path.read_text(encoding="utf-8")), encoding="utf-8")
@@ -193,7 +193,7 @@ def corrupt(data: bytes, rng: random.Random, how: str) -> bytes:
     return b"\n".join(lines)
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(name=st.sampled_from(CSV_FILES), how=st.sampled_from(["flip", "delete", "insert", "truncate", "shuffle"]),
        seed=st.integers(0, 2**32 - 1), times=st.integers(1, 4))
 @pytest.mark.slow
@@ -217,7 +217,7 @@ SCENARIO_TEXT = (REPO / "analysis" / "scenarios" / "projects_slip.yaml").read_te
 
 
 @pytest.mark.slow
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=examples(150), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(seed=st.integers(0, 2**32 - 1), how=st.sampled_from(["flip", "delete", "insert", "truncate", "shuffle"]))
 def test_fuzzed_scenario_gives_located_messages(tmp_path_factory, seed, how):
     path = tmp_path_factory.mktemp("scenario") / "broken.yaml"

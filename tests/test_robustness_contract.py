@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from . import corruptions as c
-from .conftest import DATA, REPO
+from .conftest import DATA, REPO, examples
 
 TABLE_NAMES = sorted(p.stem for p in DATA.glob("*.csv")) + [c.PLAN_TABLE]  # the tables and the plan file
 SCENARIOS = sorted((REPO / "analysis" / "scenarios").glob("*.yaml"))
@@ -25,7 +25,8 @@ operations = st.lists(st.tuples(st.sampled_from(c.PACKAGE_OPERATIONS), st.sample
                       min_size=1, max_size=2)
 
 
-@settings(SLOW, max_examples=8)
+@pytest.mark.slow  # an accepted corruption runs every command (about 10 s an example)
+@settings(SLOW, max_examples=examples(8))
 @given(operations=operations)
 def test_corrupted_data_package(tmp_path_factory, operations):
     tally, problems = c.check_package(DATA, tmp_path_factory.mktemp("package"), operations)
@@ -33,7 +34,8 @@ def test_corrupted_data_package(tmp_path_factory, operations):
     assert not problems, "\n\n".join(problems)
 
 
-@settings(SLOW, max_examples=12)
+@pytest.mark.slow  # an accepted corruption runs check and compare
+@settings(SLOW, max_examples=examples(12))
 @given(source=st.sampled_from(SCENARIOS), operation=st.sampled_from(c.SCENARIO_OPERATIONS), seed=st.integers(0, 2**31 - 1))
 def test_corrupted_scenario_file(tmp_path_factory, source, operation, seed):
     tally, problems = c.check_scenario_file(source, operation, seed, tmp_path_factory.mktemp("scenario"))
@@ -46,7 +48,7 @@ def published(tmp_path_factory):
     return c.publish_baseline(tmp_path_factory.mktemp("published") / "baseline")
 
 
-@settings(SLOW, max_examples=15)
+@settings(SLOW, max_examples=examples(15))
 @given(operation=st.sampled_from(c.MANIFEST_OPERATIONS), seed=st.integers(0, 2**31 - 1))
 def test_corrupted_manifest(published, operation, seed):
     tally, problems = c.check_manifest(published, operation, seed)
@@ -54,10 +56,15 @@ def test_corrupted_manifest(published, operation, seed):
     assert not problems, "\n\n".join(problems)
 
 
-def test_the_corruptions_cover_both_outcomes(tmp_path):
-    """The machinery itself: a shuffled table is accepted and runs everywhere, a header-only one is rejected."""
+@pytest.mark.slow  # runs every command on the accepted package
+def test_a_harmless_corruption_is_accepted_and_runs_everywhere(tmp_path):
+    """The machinery itself: a shuffled table is accepted and runs everywhere."""
     ran, problems = c.check_package(DATA, tmp_path / "a", [("shuffle_rows", "urban_areas", 3)])
     assert (ran.ran, ran.rejected, ran.tracebacks, problems) == (1, 0, 0, [])
+
+
+def test_a_breaking_corruption_is_rejected_with_located_messages(tmp_path):
+    """The machinery itself: a header-only table is rejected (by validate, before any other command runs)."""
     rejected, problems = c.check_package(DATA, tmp_path / "b", [("header_only", "systems", 3)])
     assert (rejected.ran, rejected.rejected, rejected.tracebacks, problems) == (0, 1, 0, [])
     for tally in TALLIES.values():

@@ -13,8 +13,8 @@ import yaml
 from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.publish import render, report
 
-from .conftest import REPO
-from .corruptions import invoke, rejected_properly
+from .conftest import REPO, some_cases_fast
+from .corruptions import few_sensitivity_draws, invoke, rejected_properly
 
 QUARTO = REPO / "_quarto.yml"
 
@@ -39,12 +39,12 @@ def run_report(monkeypatch, quarto: Path, *args: str):
     return invoke(["report", "plan", "--to", "html", "--draws", "100", *args])
 
 
-@pytest.mark.parametrize("content, line", [
+@pytest.mark.parametrize("content, line", some_cases_fast([
     ('{"cells": [}', 1),
     ("", 1),
     ('{\n  "cells": [\n    {"cell_type": "code",\n', 4),
     ("[" * 3000 + "]" * 3000, None),
-])
+], 2))
 def test_notebook_that_is_not_json(tmp_path, monkeypatch, content, line):
     broken = tmp_path / "hong.ipynb"
     broken.write_text(content, encoding="utf-8")
@@ -68,7 +68,7 @@ def test_every_missing_chapter_is_named(tmp_path, monkeypatch):
         assert f"chương {missing} được liệt kê nhưng không có tệp này" in outcome.output
 
 
-@pytest.mark.parametrize("text", ["- a\n- b\n", "book: [1, 2]\n", "book:\n  title: X\n  chapters: notebooks\n", "{{{"])
+@pytest.mark.parametrize("text", some_cases_fast(["- a\n- b\n", "book: [1, 2]\n", "book:\n  title: X\n  chapters: notebooks\n", "{{{"], 2))
 def test_project_file_of_the_wrong_shape(tmp_path, monkeypatch, text):
     path = tmp_path / "_quarto.yml"
     path.write_text(text, encoding="utf-8")
@@ -119,11 +119,13 @@ def test_templates_are_not_read_on_import(templates, monkeypatch):
     assert info.value.has("render.template_missing")
 
 
+@pytest.mark.slow  # the whole evaluate command: a projection run, the evaluation and its tables
 def test_evaluate_tables_only_needs_no_template(templates, tmp_path):
     for path in templates.iterdir():
         path.unlink()
-    outcome = invoke(["evaluate", "--actuals", REPO / "data/examples/thuc_hien_2026_minh_hoa", "--to", "none",
-                      "--draws", "100", "--out", tmp_path / "danh_gia"])
+    with few_sensitivity_draws(tmp_path / "cache"):
+        outcome = invoke(["evaluate", "--actuals", REPO / "data/examples/thuc_hien_2026_minh_hoa", "--to", "none",
+                          "--draws", "100", "--out", tmp_path / "danh_gia"])
     assert outcome.exit_code == 0 and not outcome.traceback, outcome.output
     assert (tmp_path / "danh_gia" / "bang_danh_gia" / "chi_tieu.csv").is_file()
 
@@ -185,7 +187,8 @@ def test_reproduce_on_broken_manifests(tmp_path, text, fragment):
 
 @pytest.mark.parametrize("text", [
     "a:\n" + "".join("  " * i + f"k{i}:\n" for i in range(1, 2000)) + "  " * 2000 + "x: 1\n",
-    "name: x\ndescription: y\noverrides: " + "[" * 2000 + "]" * 2000 + "\n",
+    pytest.param("name: x\ndescription: y\noverrides: " + "[" * 2000 + "]" * 2000 + "\n",
+                 marks=pytest.mark.slow),  # PyYAML's scanner takes seconds over 2000 open brackets
     "name: x\ndescription: y\noverrides: " + "{a: " * 2000 + "1" + "}" * 2000 + "\n",
 ])
 def test_scenario_nested_2000_deep(tmp_path, text):

@@ -14,6 +14,8 @@ from scipy import stats
 from capnuoc_model.data.errors import CapnuocInputError
 from capnuoc_model.model import scenario as sc
 
+from .conftest import examples
+
 FIX = Path(__file__).resolve().parent / "fixtures" / "scenario"
 DEFAULTS = FIX / "defaults.yaml"
 
@@ -310,7 +312,7 @@ def distributions(draw) -> dict:
     return {"kind": kind, "alpha": draw(st.floats(0.05, 50)), "beta": draw(st.floats(0.05, 50)), "low": low, "high": high}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(distributions(), st.integers(0, 2**32 - 1))
 def test_draws_stay_in_the_support(dist, seed):
     a = _leaf(dist)

@@ -16,7 +16,7 @@ from capnuoc_model.model import projection
 from capnuoc_model.model import scenario as sc
 from capnuoc_model.model.limits import physical_limit
 
-from .conftest import REPO, run_cli
+from .conftest import REPO, examples, run_cli
 
 BASELINE = REPO / "analysis" / "scenarios" / "baseline.yaml"
 DEFAULTS = REPO / "analysis" / "assumptions" / "defaults.yaml"
@@ -101,7 +101,7 @@ def _inside(values: np.ndarray, limit) -> bool:
 
 
 @pytest.mark.slow
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(sets=overrides())
 def test_accepted_overrides_never_leave_the_physical_domain(package, sets):
     try:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from capnuoc_model.model import projection
 from capnuoc_model.model import scenario as sc
 
-from .conftest import REPO
+from .conftest import REPO, examples
 
 FIX = Path(__file__).resolve().parent / "fixtures" / "scenario"
 DEFAULTS = FIX / "defaults.yaml"
@@ -49,7 +49,7 @@ def distribution_and_bounds(draw):
     return d, lower, upper, value
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=examples(400), deadline=None)
 @given(distribution_and_bounds())
 def test_a_moved_distribution_is_centred_on_the_value_keeps_its_width_and_stays_within_the_limits(case):
     d, lower, upper, value = case

@@ -620,7 +620,8 @@ def swapped_columns(raw: pd.DataFrame, table: Table, file_label: str,
     for v in problems:
         if v.severity == "error" and v.row is not None and v.row > 1 and v.column in fields:
             reported[v.column] = reported.get(v.column, 0) + 1
-    candidates = [a for a in present if reported.get(a, 0) * 2 >= max(1, raw[a].notna().sum()) and _mostly_misfits(raw[a], fields[a])]
+    candidates = [a for a in present if a in reported  # (first: a column without a reported cell costs nothing)
+                  and reported[a] * 2 >= max(1, raw[a].notna().sum()) and _mostly_misfits(raw[a], fields[a])]
     out, swapped = [], set()
     for a in candidates:
         for b in present:
@@ -653,13 +654,26 @@ def pandera_schema(table: Table) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(columns, unique=list(table.key) if len(table.key) > 1 else None)
 
 
+_SCHEMAS: dict[tuple[int, tuple[str, ...]], tuple[Table, pa.DataFrameSchema]] = {}
+
+
+def _schema_of(table: Table, present: tuple[str, ...]) -> pa.DataFrameSchema:
+    """The pandera schema of ``table`` for its ``present`` columns, built once: building and selecting columns
+    (a deep copy) cost as much as the validation of a table itself, and a run checks the same tables many times."""
+    key = (id(table), present)
+    cached = _SCHEMAS.get(key)
+    if cached is None or cached[0] is not table:
+        schema = pandera_schema(table)
+        cached = _SCHEMAS[key] = (table, schema.select_columns(list(present)) if present else schema)
+    return cached[1]
+
+
 def check_rules(typed: pd.DataFrame, table: Table, file_label: str, unparsed: set[tuple[int, str]]) -> list[Violation]:
     """Run the pandera schema lazily and turn its failure cases into violations."""
     from capnuoc_model.data.errors import violation
 
-    schema = pandera_schema(table)
-    present = [c for c in schema.columns if c in typed.columns]
-    schema = schema.select_columns(present) if present else schema
+    present = [f.name for f in table.columns() if f.name in typed.columns]
+    schema = _schema_of(table, tuple(present))
     try:
         schema.validate(typed[present], lazy=True)
         return []

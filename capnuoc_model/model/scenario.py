@@ -681,15 +681,31 @@ def _walk_defaults(doc: _Doc, data: Any, loc: Loc, leaves: dict[str, Assumption]
             _walk_defaults(doc, sub, here, leaves, out)
 
 
+_DEFAULTS: dict[tuple[Path, str], AssumptionTree] = {}  # (file, hash of its bytes) -> its tree
+
+
 def load_defaults(path: Path | str = DEFAULTS_FILE) -> AssumptionTree:
-    """The validated defaults tree; every problem of the file in one CapnuocInputError."""
+    """The validated defaults tree; every problem of the file in one CapnuocInputError.
+
+    A valid file is parsed once per content (a command reads it for the scenario, its checks and the setup); the
+    tree is immutable, so every caller may share it.
+    """
+    try:
+        key = (Path(path).resolve(), hashlib.sha256(Path(path).read_bytes()).hexdigest())
+    except OSError:
+        key = None  # unreadable: _read says why
+    if key in _DEFAULTS:
+        return _DEFAULTS[key]
     doc, out = _read(Path(path))
     leaves: dict[str, Assumption] = {}
     if doc.ok:
         _walk_defaults(doc, doc.data, (), leaves, out)
     if out:
         raise CapnuocInputError(out, _t("summary.assumptions", count=len(set(out)), file=doc.label))
-    return AssumptionTree(Path(path).resolve(), leaves, {_dot(loc): line for loc, line in doc.lines.items() if loc})
+    tree = AssumptionTree(Path(path).resolve(), leaves, {_dot(loc): line for loc, line in doc.lines.items() if loc})
+    if key is not None:
+        _DEFAULTS[key] = tree
+    return tree
 
 
 def _read_chain(path: Path, out: list[Violation]) -> list[_Doc]:
