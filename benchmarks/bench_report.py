@@ -12,8 +12,9 @@ The breakdown of the cold run:
 
 * each command's own timing lines (``capnuoc report`` prints its steps: reading, the model run,
   the notebooks, rendering), as printed;
-* per notebook: papermill's wall time, the part spent in cells, and the rest (kernel start-up and
-  shut-down); the first code cell after the parameters is the imports plus loading the shared run;
+* per notebook: papermill's wall time, the part spent in cells, and the rest (starting the kernel for the first
+  chapter a kernel runs, resetting it for the others, papermill's own work); the first code cell after the
+  parameters is the imports (in a kernel's first chapter) plus loading the shared run;
 * the model run alone (one full projection run in this process, as the report computes it);
 * rendering per format: each document rendered again from the executed chapters, one format at a
   time, into a temporary folder.
@@ -87,7 +88,7 @@ def notebook_breakdown() -> None:
     executed = sorted((CACHE / "executed").glob("*.ipynb"), key=lambda p: p.stat().st_mtime)
     if not executed:
         return
-    print("\nnotebooks (papermill; 'kernel' = wall − cells: kernel start-up, shut-down, papermill's own work)")
+    print("\nnotebooks (papermill; 'kernel' = wall − cells: a kernel's start (its first chapter) or its reset, papermill's own work)")
     print(f"  {'notebook':32} {'wall':>6} {'cells':>6} {'kernel':>6} {'1st cell':>8}")
     totals = [0.0, 0.0, 0.0, 0.0]
     for path in executed:

@@ -380,23 +380,27 @@ def report_command(
         _evaluate(_example_actuals(data), None, default, None, draws, seed, formats, out, data, renderer,
                   plan=_published_plan(None, default, data=data))
         return
-    try:
-        result = _with_progress(lambda step: report.build_report(
-            scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer))
-    except report.ReportError as error:
-        err_console.print(f"[bold red]{text('cli.report_failed')}[/] {error}", soft_wrap=True, markup=False)
-        err_console.print(text("cli.previous_kept"))
-        raise typer.Exit(EXIT_BAD_INPUT) from None
-    for label, seconds in result.timings.steps:
-        out_console.print(text("cli.timing", seconds=fmt.vn(seconds, 1), step=label), soft_wrap=True)
-    state = text("cli.reused" if result.reused else "cli.made")
-    for fmt_name, path in result.outputs.items():
-        out_console.print(text("cli.document", format=fmt_name.upper(), state=state, path=io.display_path(path)), soft_wrap=True)
-    if document == "all":
-        evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
-        plan = result.folder / "manifest.json"
-        _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, evaluation_out, data,
-                  renderer, plan=plan if plan.is_file() else None)
+    from capnuoc_model.publish import notebook_kernels
+
+    with notebook_kernels.Kernels(report.WORKERS) as kernels:  # the plan's and the evaluation's chapters share kernels
+        try:
+            result = _with_progress(lambda step: report.build_report(
+                scenario, set_, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer,
+                kernels=kernels))
+        except report.ReportError as error:
+            err_console.print(f"[bold red]{text('cli.report_failed')}[/] {error}", soft_wrap=True, markup=False)
+            err_console.print(text("cli.previous_kept"))
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+        for label, seconds in result.timings.steps:
+            out_console.print(text("cli.timing", seconds=fmt.vn(seconds, 1), step=label), soft_wrap=True)
+        state = text("cli.reused" if result.reused else "cli.made")
+        for fmt_name, path in result.outputs.items():
+            out_console.print(text("cli.document", format=fmt_name.upper(), state=state, path=io.display_path(path)), soft_wrap=True)
+        if document == "all":
+            evaluation_out = None if out is None else out.with_name(out.name + "-danh-gia")
+            plan = result.folder / "manifest.json"
+            _evaluate(_example_actuals(data), None, io.default_scenario(data), None, draws, seed, formats, evaluation_out, data,
+                      renderer, plan=plan if plan.is_file() else None, kernels=kernels)
 
 
 def _check_renderer(renderer: str | None) -> None:
@@ -442,14 +446,16 @@ def _published_plan(plan: Path | None, scenario: Path, sets: list[str] | None = 
 
 def _evaluate(actuals: Path, year: int | None, scenario: Path, sets: list[str] | None, draws: int, seed: int,
               formats: tuple[str, ...], out: Path | None, data: Path, renderer: str | None = None,
-              data_date: str | None = None, plan: Path | None = None) -> None:
-    """Check the reports, evaluate, write the tables and render the document; print the targets and the paths."""
+              data_date: str | None = None, plan: Path | None = None, kernels=None) -> None:
+    """Check the reports, evaluate, write the tables and render the document; print the targets and the paths.
+
+    ``kernels``: the kernels that execute the chapters (shared with the plan's in ``report all``); None: new ones."""
     from capnuoc_model.publish import eval_build, eval_report, report
 
     try:
         result = _with_progress(lambda step: eval_build.build_evaluation(
             actuals, year, scenario, sets, draws, seed, formats=formats, out=out, data_dir=data, step=step, renderer=renderer,
-            data_date=data_date, plan_manifest=plan))
+            data_date=data_date, plan_manifest=plan, kernels=kernels))
     except report.ReportError as error:
         err_console.print(f"[bold red]{text('cli.evaluation_failed')}[/] {error}", soft_wrap=True, markup=False)
         err_console.print(text("cli.previous_kept"))

@@ -132,7 +132,7 @@ def test_evaluate_tables_only_needs_no_template(templates, tmp_path):
 
 @pytest.mark.slow
 def test_a_failing_notebook_exits_2_with_its_cell(tmp_path, monkeypatch):
-    def fails(source, target, parameters):
+    def fails(source, target, parameters, kernel=None):
         raise report.ReportError(report.text("report.cell_failed", notebook="notebooks/05_du_bao.ipynb", cell=7,
                                              detail="'system_id'", executed=str(target)))
 

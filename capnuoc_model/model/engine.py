@@ -520,9 +520,16 @@ def _running_shares(W: np.ndarray, active: np.ndarray) -> np.ndarray:
     A linked system that is not running passes its share to the area's running systems, in proportion
     to their shares; an area with no running system has no row (all zero).
     """
-    running = np.where(active[:, None, :], W[None], 0.0)
+    # the draws share few patterns of running systems: compute each pattern once (the same arithmetic per row)
+    if active.shape[1] < 63:  # each row's pattern as one integer (a bit per system): fast to sort
+        keys = active.astype(np.int64) @ (np.int64(1) << np.arange(active.shape[1], dtype=np.int64))
+    else:
+        keys = np.unique(active, axis=0, return_inverse=True)[1]
+    _, first, row_pattern = np.unique(keys, return_index=True, return_inverse=True)
+    running = np.where(active[first][:, None, :], W[None], 0.0)
     total = running.sum(axis=2, keepdims=True)
-    return np.divide(running, total, out=np.zeros_like(running), where=total > 0)
+    shares = np.divide(running, total, out=np.zeros_like(running), where=total > 0)
+    return shares[np.asarray(row_pattern).reshape(-1)]
 
 
 def _persons(people: np.ndarray, shares: np.ndarray) -> np.ndarray:

@@ -6,6 +6,8 @@ functions turn it into the frames that ``capnuoc project`` writes.
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -69,10 +71,10 @@ def setup(package: DataPackage, scenario: Scenario) -> Setup:
     return Setup(inputs, fit, scenario, targets, reference, plan)
 
 
-def deterministic(s: Setup, values: dict[str, object] | None = None) -> engine.Results:
-    """Every assumption at its value, population at the fitted rate."""
+def deterministic(s: Setup, values: dict[str, object] | None = None, years: tuple[int, ...] | None = None) -> engine.Results:
+    """Every assumption at its value, population at the fitted rate; ``years`` as :func:`engine.run` takes them."""
     growth = np.full((1, s.inputs.n_areas), s.fit.growth_pct_per_year / 100)
-    return engine.run(s.inputs, engine.Params(values or s.values, 1, reference=s.reference), growth)
+    return engine.run(s.inputs, engine.Params(values or s.values, 1, reference=s.reference), growth, years)
 
 
 def draws_for(s: Setup, n: int, seed: int) -> tuple[dict[str, np.ndarray], np.ndarray]:
@@ -83,11 +85,13 @@ def draws_for(s: Setup, n: int, seed: int) -> tuple[dict[str, np.ndarray], np.nd
     return samples, growth
 
 
-def monte_carlo(s: Setup, n: int, seed: int, fixed: dict[str, float] | None = None) -> engine.Results:
+def monte_carlo(s: Setup, n: int, seed: int, fixed: dict[str, float] | None = None,
+                years: tuple[int, ...] | None = None) -> engine.Results:
+    """``n`` draws; ``years`` as :func:`engine.run` takes them (default every year of the plan)."""
     samples, growth = draws_for(s, n, seed)
     for path, value in (fixed or {}).items():
         samples[path] = np.full(n, float(value))
-    return engine.run(s.inputs, engine.Params(s.values, n, samples, reference=s.reference), growth)
+    return engine.run(s.inputs, engine.Params(s.values, n, samples, reference=s.reference), growth, years)
 
 
 @dataclass(frozen=True)
@@ -256,6 +260,10 @@ def targets_table(p: Projection) -> pd.DataFrame:
     return frame
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def sensitivity_table(p: Projection, draws: int | None = None) -> pd.DataFrame:
     """For each uncertain assumption: the headline probabilities and values with it held at the low and high end of its range.
 
@@ -264,14 +272,26 @@ def sensitivity_table(p: Projection, draws: int | None = None) -> pd.DataFrame:
     """
     s = p.setup
     draws = draws or SENSITIVITY_DRAWS  # read when called, so a fast test setting can lower it
-    rows = []
-    for path in s.scenario.uncertain_paths():
+
+    # the headline is the plan year's: the runs stop there (a year depends only on the years before it)
+    years = tuple(year for year in s.inputs.years if year <= s.plan_year)
+
+    def ends_of(path: str) -> dict:
         low, high = support(s.scenario.get(path).distribution)
         ends = {}
         for end, value in (("low", low), ("high", high)):
-            h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}), s.plan)
-            point = headline(deterministic(s, {**s.values, path: value}), s.plan)
+            h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}, years=years), s.plan)
+            point = headline(deterministic(s, {**s.values, path: value}, years), s.plan)
             ends[end] = (value, h, point)
+        return ends
+
+    paths = s.scenario.uncertain_paths()
+    # the assumptions on every core: numpy releases the GIL in the runs' array arithmetic (same numbers, in order)
+    with ThreadPoolExecutor(max_workers=_cores()) as pool:
+        all_ends = list(pool.map(ends_of, paths))
+    rows = []
+    for path, ends in zip(paths, all_ends):
+        low, high = support(s.scenario.get(path).distribution)
         row = {"scenario": s.scenario.label, "assumption": path, "unit": s.scenario.get(path).unit,
                "value": float(s.scenario.value(path)), "low": low, "high": high}
         for end, (value, h, point) in ends.items():

@@ -141,10 +141,12 @@ def build_evaluation(
     renderer: str | None = None,
     data_date: str | dt.date | None = None,
     plan_manifest: Path | str | None = None,
+    kernels=None,
 ) -> EvaluationResult:
     """Check the reports, evaluate them, write the tables and (unless ``formats`` is empty) render the document.
 
     ``plan_manifest``: the published plan's ``manifest.json``; its scenario, draws and seed replace the given ones.
+    ``kernels`` execute the chapters (:class:`capnuoc_model.publish.notebook_kernels.Kernels`; None: new ones).
     """
     timings: list[tuple[str, float]] = []
     started = time.perf_counter()
@@ -192,7 +194,7 @@ def build_evaluation(
         extra_parameters={"actuals": str(path.resolve()), "data_date": date.strftime("%d/%m/%Y"),
                           "plan_manifest": str(Path(plan_manifest).resolve()) if plan_manifest else ""},
         inputs=tuple(inputs) + ((Path(plan_manifest),) if plan_manifest else ()), book_changes=book_changes(evaluation),
-        write_extra=extra)
+        write_extra=extra, kernels=kernels)
     if result.reused:
         written = sorted((target / TABLES_FOLDER).glob("*"))
     return EvaluationResult(evaluation, result.folder, written, result.outputs, result.reused, timings + result.timings.steps,

@@ -73,12 +73,19 @@ def class_scale(colours: dict[str, str]) -> alt.Scale:
     return alt.Scale(domain=list(colours), range=list(colours.values()))
 
 
+_fonts_registered = False  # per process: vl-convert keeps the font folders it was given
+
+
 def _register_fonts() -> None:
+    global _fonts_registered
+    if _fonts_registered:
+        return
     import vl_convert
 
     for directory in font_dirs():
         if Path(directory).is_dir():
             vl_convert.register_font_directory(directory)
+    _fonts_registered = True
 
 
 @dataclass
@@ -92,6 +99,23 @@ _state = _Counter()
 _ids = itertools.count(1)
 OWN_LABEL = re.compile(r"^(Biểu|Bảng|Hình|Phụ lục)\s+[\w.]+?\.\s+")  # "Biểu 01. ...": the caption is labelled already
 LABEL_KEY = "capnuoc-label"  # output metadata: the label this module wrote, renumbered by number_captions
+
+
+def warm_up() -> None:
+    """What a kernel's first chart would pay (vl-convert's start, the fonts), paid before its first chapter."""
+    import vl_convert
+
+    _register_fonts()
+    vl_convert.vegalite_to_png({"data": {"values": [{"x": 1}]}, "mark": "bar", "encoding": {"x": {"field": "x", "type": "quantitative"}}})
+
+
+def reset() -> None:
+    """This module's state as on import (no chapter, chart ids from 1, the plain unit space), for a kernel that
+    executes the next chapter (:mod:`capnuoc_model.publish.notebook_kernels`). The fonts stay registered."""
+    global _state, _ids
+    _state = _Counter()
+    _ids = itertools.count(1)
+    fmt.join_units(False)
 
 
 def start_chapter(number: int | str) -> None:

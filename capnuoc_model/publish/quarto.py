@@ -70,7 +70,7 @@ def quarto_notebook(executed: Path) -> str:
 def write_vega_header(target: Path) -> Path:
     """vl-convert's vegaEmbed bundle as a head ``<script>``: the one the offline renderer inlines."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    text = render.vega_header_html()
+    text = render.vega_header()
     if not target.is_file() or target.read_text(encoding="utf-8") != text:
         target.write_text(text, encoding="utf-8")
     return target

@@ -55,6 +55,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -417,26 +418,42 @@ def _prepare(nb, flavour: str, prefix: str):
     return nb
 
 
-def notebook_markdown(notebook: Path, flavour: str, build_dir: Path, prefix: str) -> str:
-    """One executed notebook as Markdown; its images are written to ``build_dir/<prefix>_files``."""
-    import nbformat
+_exporters = threading.local()  # per thread: an exporter is not shared between threads
+
+
+def _exporter(flavour: str, template: str):
+    """nbconvert's Markdown exporter of a flavour, with our template; compiling it takes longer than a chapter's export,
+    so it is built once per flavour and template text."""
     from jinja2 import DictLoader
     from nbconvert import MarkdownExporter
     from traitlets.config import Config
+
+    cache = getattr(_exporters, "cache", None)
+    if cache is None:
+        cache = _exporters.cache = {}
+    if (flavour, template) not in cache:
+        config = Config()
+        config.NbConvertBase.display_data_priority = HTML_PRIORITY if flavour == "html" else PRINT_PRIORITY
+        config.TemplateExporter.exclude_input = True
+        config.TemplateExporter.exclude_input_prompt = True
+        config.TemplateExporter.exclude_output_prompt = True
+        exporter = MarkdownExporter(config=config, extra_loaders=[DictLoader({"capnuoc.md.j2": template})],
+                                    template_file="capnuoc.md.j2")
+        if flavour == "print":
+            exporter.raw_mimetypes = ["text/markdown", ""]
+        cache[(flavour, template)] = exporter
+    return cache[(flavour, template)]
+
+
+def notebook_markdown(notebook: Path, flavour: str, build_dir: Path, prefix: str) -> str:
+    """One executed notebook as Markdown; its images are written to ``build_dir/<prefix>_files``."""
+    import nbformat
 
     try:
         nb = nbformat.read(notebook, as_version=4)
     except Exception:  # noqa: BLE001 - any unreadable notebook is an input problem
         raise CapnuocInputError([violation(str(notebook), None, None, "render.notebook_invalid")]) from None
-    config = Config()
-    config.NbConvertBase.display_data_priority = HTML_PRIORITY if flavour == "html" else PRINT_PRIORITY
-    config.TemplateExporter.exclude_input = True
-    config.TemplateExporter.exclude_input_prompt = True
-    config.TemplateExporter.exclude_output_prompt = True
-    exporter = MarkdownExporter(config=config, extra_loaders=[DictLoader({"capnuoc.md.j2": _template("capnuoc.md.j2")})],
-                                template_file="capnuoc.md.j2")
-    if flavour == "print":
-        exporter.raw_mimetypes = ["text/markdown", ""]
+    exporter = _exporter(flavour, _template("capnuoc.md.j2"))
     resources = {"output_files_dir": f"{prefix}_files", "unique_key": prefix}
     body, resources = exporter.from_notebook_node(_prepare(nb, flavour, prefix), resources=resources)
     for name, blob in resources.get("outputs", {}).items():
@@ -527,13 +544,36 @@ def vega_header_html() -> str:
     return f'<script type="text/javascript">\n(function () {{\n{_bundle()}\n}})();\n</script>\n'
 
 
-def _vega_header(build: Path) -> Path:
+VEGA_MARK = "<!-- capnuoc: vega bundle -->"  # pandoc puts this line in the head; the bundle replaces it afterwards
+
+
+def vega_header_file() -> Path:
+    """Where the bundle's head script is kept: in the Python environment that has this vl-convert, named by its version
+    and this module's content (which writes the script), built once by ``make install`` or by the first HTML rendered
+    (building it takes vl-convert seconds)."""
+    import hashlib
+    import sys
+
     import vl_convert
 
-    target = build / f"vega-header-{vl_convert.__version__}.html"
-    if not target.exists():
-        target.write_text(vega_header_html(), encoding="utf-8")
-    return target
+    code = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
+    return Path(sys.prefix) / "share" / "capnuoc" / f"vega-header-{vl_convert.__version__}-{code}.html"
+
+
+def vega_header() -> str:
+    """The bundle's head script: from :func:`vega_header_file`, else built (and kept there when the folder is writable)."""
+    target = vega_header_file()
+    if target.is_file():
+        return target.read_text(encoding="utf-8")
+    header = vega_header_html()
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        partial = target.with_name(target.name + f".{os.getpid()}.part")
+        partial.write_text(header, encoding="utf-8")
+        partial.replace(target)
+    except OSError:  # a read-only environment: build it again next time
+        pass
+    return header
 
 
 def page_mark_html(text: str) -> str:
@@ -570,9 +610,18 @@ _CSS_BODY_FIRST = ("\nbody { display: flex; flex-direction: column; } body > nav
 def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
     css = _template("capnuoc.css") + (_template("capnuoc-numbers.css") if number else "") + ("" if book.title_page else _CSS_BODY_FIRST)
     (build / "capnuoc.css").write_text(css, encoding="utf-8")  # --css also drops pandoc's default CSS
+    mark = build / "vega-mark.html"
+    mark.write_text(VEGA_MARK + "\n", encoding="utf-8")
+    # pandoc embeds the CSS; the Vega bundle (900 kB of script) goes in afterwards, unchanged: pandoc would spend
+    # seconds reading it for resources it does not have, and indent its lines
     _pandoc(_common(book, build, "html.md", "html") + [
-        "-t", "html5", "--standalone", "--embed-resources", "--include-in-header", str(_vega_header(build)),
+        "-t", "html5", "--standalone", "--embed-resources", "--include-in-header", str(mark),
         *_page_mark_html(book, build), "--css", "capnuoc.css", "--section-divs", "-o", str(target)], build, "HTML")
+    page = target.read_text(encoding="utf-8")
+    at = page.find(VEGA_MARK)
+    if at < 0:
+        raise RuntimeError(f"{target}: pandoc left out the head's mark for the Vega bundle")
+    target.write_text(page[:at] + vega_header() + page[at + len(VEGA_MARK) + 1:], encoding="utf-8")
 
 
 # ---------------------------------------------------------------------------- PDF/typst

@@ -22,7 +22,7 @@ import json
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
@@ -33,7 +33,7 @@ from capnuoc_model.data.messages import text
 from capnuoc_model.data.outputs import WORKBOOK_NAMES
 from capnuoc_model.model import projection_run
 from capnuoc_model.model.scenario import load_scenario
-from capnuoc_model.publish import quarto, render
+from capnuoc_model.publish import notebook_kernels, quarto, render
 from capnuoc_model.publish.report_inputs import BASELINE_SCENARIO, DEFAULT_CACHE, cached_run, run_key
 
 QUARTO_FILE = "_quarto.yml"
@@ -41,6 +41,11 @@ KERNEL = "python3"
 # notebooks executed at once: one kernel per core (each is mostly CPU: start-up, imports, tables, charts), at least 2
 WORKERS = min(8, max(2, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 2)))
 RENDERERS = ("quarto", "offline")  # `capnuoc report --renderer`
+# run in each kernel before its first chapter, while the projection runs: the libraries the chapters import, vl-convert
+WARM_CODE = "\n".join(["import importlib as _i"] + [f"_i.import_module({m!r})" for m in (
+    "capnuoc_model.publish.report_tables", "capnuoc_model.publish.charts", "capnuoc_model.publish.narrative",
+    "capnuoc_model.publish.eval_report", "capnuoc_model.publish.eval_charts")]
+    + ["_i.import_module('capnuoc_model.publish.notebook_output').warm_up()", "del _i"])
 NOTEBOOKS_ONLY = "none"  # execute the chapters, render nothing (what plain `quarto render` needs first)
 EVALUATION = "evaluation"  # the profile of the evaluation document (_quarto-evaluation.yml); None: the plan
 
@@ -102,19 +107,25 @@ def has_code(notebook: Path) -> bool:
     return any(cell.get("cell_type") == "code" for cell in cells if isinstance(cell, dict))
 
 
-def execute_notebook(source: Path, target: Path, parameters: dict) -> None:
+def execute_notebook(source: Path, target: Path, parameters: dict, kernel: notebook_kernels.Kernel | None = None) -> None:
+    """Execute ``source`` into ``target`` with papermill: in ``kernel`` (kept for the next chapter) or a new kernel."""
     import papermill
+    from nbclient.exceptions import DeadKernelError
     from papermill.exceptions import PapermillExecutionError
 
+    engine = {"engine_name": notebook_kernels.engine_name(), "capnuoc_kernel": kernel} if kernel is not None else {}
     try:
         papermill.execute_notebook(
             str(source), str(target), parameters=parameters, kernel_name=KERNEL, cwd=str(io.REPO_ROOT),
             progress_bar=False, log_output=False, request_save_on_cell_execute=False,
             extra_arguments=["--IPKernelApp.log_level=CRITICAL"],  # kernel start-up/shut-down chatter is not for the user
+            **engine,
         )
     except PapermillExecutionError as error:
         raise ReportError(text("report.cell_failed", notebook=io.display_path(source), cell=error.exec_count,
                                detail=str(error.evalue).strip()[:300], executed=io.display_path(target))) from None
+    except (notebook_kernels.KernelError, DeadKernelError) as error:
+        raise ReportError(text("report.kernel_failed", notebook=io.display_path(source), detail=str(error)[:300])) from None
 
 
 def front_matter(plan, document: str | None) -> dict:
@@ -150,6 +161,7 @@ def build_report(
     inputs: tuple[Path, ...] = (),
     book_changes: dict | None = None,
     write_extra: Callable[[Path], None] | None = None,
+    kernels: notebook_kernels.Kernels | None = None,
 ) -> ReportResult:
     """Render the book, or ``document`` (a profile of _quarto.yml, ``_quarto-<document>.yml``, e.g. "evaluation").
 
@@ -157,7 +169,8 @@ def build_report(
     part of the cache keys; ``book_changes`` override the document's front matter; ``write_extra(folder)``
     adds files to the output folder before it replaces the previous one. ``renderer`` is "quarto",
     "offline" or None (Quarto when installed, unless ``use_quarto`` is False); "none" executes the
-    chapters and renders nothing (the result's ``executed``).
+    chapters and renders nothing (the result's ``executed``). ``kernels`` executes the chapters (kernels kept
+    from one chapter to the next, :mod:`capnuoc_model.publish.notebook_kernels`); None: kernels for this call only.
     """
     sets = list(sets or [])
     timings = Timings()
@@ -183,10 +196,7 @@ def build_report(
 
     started = time.perf_counter()
     step(text("progress.simulate"))
-    cached_run(package, chosen, draws, seed, cache)
-    key = run_key(package, chosen, draws, seed)
-    timings.step(text("timing.simulate"), started)
-
+    key = run_key(package, chosen, draws, seed)  # the run's content key: the chapters' keys need only this
     parameters = {"scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed, "year": year,
                   "data_dir": str(io.resolve(data_dir)), "cache_dir": str(cache), **(extra_parameters or {})}
     code = _code_hash()
@@ -202,61 +212,72 @@ def build_report(
         if all(p.exists() for p in outputs.values()):
             timings.step(text("timing.unchanged"), started)
             return ReportResult(outputs, target, True, timings, tuple(executed), tuple(notebooks), renderer)
-
-    started = time.perf_counter()
     todo = [(nb, ex) for nb, ex in zip(notebooks, executed) if not ex.exists()]
-    step(f"Chạy {len(todo)} notebook bằng papermill")
+    with ExitStack() as resources:
+        if any(has_code(nb) for nb, _ in todo):  # the kernels start and import while the projection runs
+            if kernels is None:
+                kernels = resources.enter_context(notebook_kernels.Kernels(WORKERS))
+            kernels.start(warm=WARM_CODE, cwd=str(io.REPO_ROOT))
+        cached_run(package, chosen, draws, seed, cache)
+        timings.step(text("timing.simulate"), started)
 
-    def run_one(pair: tuple[Path, Path]) -> None:
-        notebook, target_nb = pair
-        target_nb.parent.mkdir(parents=True, exist_ok=True)
-        partial = target_nb.with_name(target_nb.stem + ".running.ipynb")
-        if has_code(notebook):
-            execute_notebook(notebook, partial, parameters)
-        else:  # text only (the home page): nothing to run, no kernel to start
-            shutil.copyfile(notebook, partial)
-        partial.replace(target_nb)
+        started = time.perf_counter()
+        step(f"Chạy {len(todo)} notebook bằng papermill")
 
-    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
-        for future in [pool.submit(run_one, pair) for pair in todo]:
-            future.result()
-    # caption labels through the body of a document whose chapters are not numbered (notebook_output.number_captions)
-    from capnuoc_model.publish import notebook_output  # altair and pandas: only when there is a document
+        def job(notebook: Path, target_nb: Path) -> Callable[[notebook_kernels.Kernel], None]:
+            def run_one(kernel: notebook_kernels.Kernel) -> None:
+                target_nb.parent.mkdir(parents=True, exist_ok=True)
+                partial = target_nb.with_name(target_nb.stem + ".running.ipynb")
+                if has_code(notebook):
+                    execute_notebook(notebook, partial, parameters, kernel)
+                else:  # text only (the home page): nothing to run
+                    shutil.copyfile(notebook, partial)
+                partial.replace(target_nb)
+            return run_one
 
-    executed = notebook_output.number_captions(executed, cache / "numbered" / _hash([p.name for p in executed]),
-                                       through=not book.number_sections)
-    timings.step(f"chạy notebook ({len(todo)} mới, {len(notebooks) - len(todo)} dùng lại)", started)
-    if renderer == NOTEBOOKS_ONLY:
-        return ReportResult({}, target, False, timings, tuple(executed), tuple(notebooks), renderer)
+        jobs = [job(notebook, target_nb) for notebook, target_nb in todo]
+        if kernels is not None:
+            kernels.run(jobs)
+        else:  # text-only chapters, copied: no kernel
+            for run_one in jobs:
+                run_one(None)
+        # caption labels through the body of a document whose chapters are not numbered (notebook_output.number_captions)
+        from capnuoc_model.publish import notebook_output  # altair and pandas: only when there is a document
 
-    started = time.perf_counter()
-    step(text("progress.render_quarto" if renderer == "quarto" else "progress.render"))
-    with io.AtomicFolder(target) as folder:
-        if renderer == "quarto":  # one `quarto render` of a generated project holding the executed chapters
-            try:
-                outputs = quarto.render_project(quarto_exe, book, list(zip(book.chapters, executed)), folder, formats,
-                                                work=cache / "quarto" / document_key, config_file=io.REPO_ROOT / QUARTO_FILE)
-            except quarto.QuartoError as error:
-                raise ReportError(str(error)) from None
-        else:
-            outputs = render.render_document(executed, book, folder, formats=formats,
-                                             build_dir=cache / "build" / document_key)
-        outputs = {fmt: target / Path(path).name for fmt, path in outputs.items()}
-        (folder / ".capnuoc-report.json").write_text(
-            json.dumps({"key": document_key, "outputs": {f: p.name for f, p in outputs.items()}}), encoding="utf-8")
-        # the numbers behind the document, with what it takes to reproduce them (capnuoc reproduce)
-        run = cached_run(package, chosen, draws, seed, cache)
-        io.write_tables(run.tables, folder / "data", workbook=WORKBOOK_NAMES["project"],
-                        title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
-                                   last=package.plan.horizon_year))
-        io.write_json(projection_run.manifest(run, package, "report", {
-            "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
-            "data": str(package.directory.resolve())}), folder / "manifest.json")
-        shutil.copyfile(io.REPO_ROOT / QUARTO_FILE, folder / Path(QUARTO_FILE).name)
-        profile = render.profile_file(io.REPO_ROOT / QUARTO_FILE, book.profile) if book.profile else None
-        if profile is not None:  # the document's own part of the configuration
-            shutil.copyfile(profile, folder / profile.name)
-        if write_extra is not None:
-            write_extra(folder)
-    timings.step(text("timing.render_quarto" if renderer == "quarto" else "timing.render", formats=", ".join(formats)), started)
-    return ReportResult(outputs, target, False, timings, tuple(executed), tuple(notebooks), renderer)
+        executed = notebook_output.number_captions(executed, cache / "numbered" / _hash([p.name for p in executed]),
+                                           through=not book.number_sections)
+        timings.step(f"chạy notebook ({len(todo)} mới, {len(notebooks) - len(todo)} dùng lại)", started)
+        if renderer == NOTEBOOKS_ONLY:
+            return ReportResult({}, target, False, timings, tuple(executed), tuple(notebooks), renderer)
+
+        started = time.perf_counter()
+        step(text("progress.render_quarto" if renderer == "quarto" else "progress.render"))
+        with io.AtomicFolder(target) as folder:
+            if renderer == "quarto":  # one `quarto render` of a generated project holding the executed chapters
+                try:
+                    outputs = quarto.render_project(quarto_exe, book, list(zip(book.chapters, executed)), folder, formats,
+                                                    work=cache / "quarto" / document_key, config_file=io.REPO_ROOT / QUARTO_FILE)
+                except quarto.QuartoError as error:
+                    raise ReportError(str(error)) from None
+            else:
+                outputs = render.render_document(executed, book, folder, formats=formats,
+                                                 build_dir=cache / "build" / document_key)
+            outputs = {fmt: target / Path(path).name for fmt, path in outputs.items()}
+            (folder / ".capnuoc-report.json").write_text(
+                json.dumps({"key": document_key, "outputs": {f: p.name for f, p in outputs.items()}}), encoding="utf-8")
+            # the numbers behind the document, with what it takes to reproduce them (capnuoc reproduce)
+            run = cached_run(package, chosen, draws, seed, cache)
+            io.write_tables(run.tables, folder / "data", workbook=WORKBOOK_NAMES["project"],
+                            title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
+                                       last=package.plan.horizon_year))
+            io.write_json(projection_run.manifest(run, package, "report", {
+                "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
+                "data": str(package.directory.resolve())}), folder / "manifest.json")
+            shutil.copyfile(io.REPO_ROOT / QUARTO_FILE, folder / Path(QUARTO_FILE).name)
+            profile = render.profile_file(io.REPO_ROOT / QUARTO_FILE, book.profile) if book.profile else None
+            if profile is not None:  # the document's own part of the configuration
+                shutil.copyfile(profile, folder / profile.name)
+            if write_extra is not None:
+                write_extra(folder)
+        timings.step(text("timing.render_quarto" if renderer == "quarto" else "timing.render", formats=", ".join(formats)), started)
+        return ReportResult(outputs, target, False, timings, tuple(executed), tuple(notebooks), renderer)

@@ -1,0 +1,74 @@
+"""`make report` makes the documents again exactly when something they are made from changed.
+
+`make -n` (nothing is run) with `-W <file>` (that file as if just edited) shows whether `capnuoc report all`
+would run. The stamp of the last run is a temporary file here, so the checkout's own outputs are not touched.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")]
+
+# one of each kind of input the documents are made from
+INPUTS = ["data/systems.csv", "data/plan.yaml", "analysis/scenarios/baseline.yaml", "notebooks/04_du_an.ipynb",
+          "_quarto.yml", "_quarto-evaluation.yml", "capnuoc_model/model/engine.py",
+          "report/templates/capnuoc.typ", "report/quarto/post_render.py", "capnuoc_model/data/messages.yaml"]
+
+
+def _would_run(stamp: Path, *make_args: str) -> bool:
+    done = subprocess.run(["make", "-n", "--no-print-directory", "report", f"REPORT_STAMP={stamp}", *make_args],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return "capnuoc report all" in done.stdout
+
+
+@pytest.fixture
+def fresh_stamp(tmp_path):
+    """A stamp newer than every input, listing two output files that exist."""
+    outputs = [tmp_path / "plan" / "manifest.json", tmp_path / "evaluation" / "manifest.json"]
+    for path in outputs:
+        path.parent.mkdir()
+        path.write_text("{}")
+    stamp = tmp_path / "report-all.stamp"
+    stamp.write_text("\n".join(map(str, outputs)) + "\n")
+    future = time.time() + 3600
+    for path in (*outputs, stamp):
+        os.utime(path, (future, future))
+    return stamp, outputs
+
+
+def test_unchanged_inputs_run_nothing(fresh_stamp):
+    stamp, _ = fresh_stamp
+    assert not _would_run(stamp)
+
+
+@pytest.mark.parametrize("changed", INPUTS)
+def test_a_changed_input_makes_the_documents_again(fresh_stamp, changed):
+    assert (REPO / changed).is_file(), changed
+    assert _would_run(fresh_stamp[0], "-W", changed)
+
+
+def test_a_missing_document_folder_makes_the_documents_again(fresh_stamp):
+    stamp, outputs = fresh_stamp
+    shutil.rmtree(outputs[1].parent)
+    assert _would_run(stamp)
+
+
+def test_no_stamp_runs_the_report(tmp_path):
+    assert _would_run(tmp_path / "none.stamp")
+
+
+@pytest.mark.parametrize("changed", ["data/systems.csv", "analysis/scenarios/baseline.yaml", "capnuoc_model/data/schema.py"])
+def test_a_changed_input_checks_the_data_and_writes_the_baseline_again(tmp_path, changed):
+    done = subprocess.run(["make", "-n", "--no-print-directory", "report", f"BASELINE_STAMP={tmp_path / 'future.stamp'}",
+                           "-W", changed], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "capnuoc validate" in done.stdout and "capnuoc baseline --out output/baseline" in done.stdout
