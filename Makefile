@@ -56,7 +56,7 @@ report: install $(BASELINE_STAMP) $(REPORT_STAMP)
 TEST_ENV := PYTHONDONTWRITEBYTECODE=
 
 # the suite on every core (pytest-xdist); each test file stays on one worker, so a module's fixtures are built once
-# (the plan-text modules share one worker: tests/conftest.py)
+# (the modules that use the rendered documents or the report inputs share one: xdist_scope in tests/conftest.py)
 test: install
 	$(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile
 
