@@ -276,22 +276,21 @@ def sensitivity_table(p: Projection, draws: int | None = None) -> pd.DataFrame:
     # the headline is the plan year's: the runs stop there (a year depends only on the years before it)
     years = tuple(year for year in s.inputs.years if year <= s.plan_year)
 
-    def ends_of(path: str) -> dict:
+    def ends_of(path: str) -> tuple[float, float, dict]:
         low, high = support(s.scenario.get(path).distribution)
         ends = {}
         for end, value in (("low", low), ("high", high)):
             h = headline(monte_carlo(s, draws, p.seed, fixed={path: value}, years=years), s.plan)
             point = headline(deterministic(s, {**s.values, path: value}, years), s.plan)
             ends[end] = (value, h, point)
-        return ends
+        return low, high, ends
 
     paths = s.scenario.uncertain_paths()
     # the assumptions on every core: numpy releases the GIL in the runs' array arithmetic (same numbers, in order)
     with ThreadPoolExecutor(max_workers=_cores()) as pool:
         all_ends = list(pool.map(ends_of, paths))
     rows = []
-    for path, ends in zip(paths, all_ends):
-        low, high = support(s.scenario.get(path).distribution)
+    for path, (low, high, ends) in zip(paths, all_ends):
         row = {"scenario": s.scenario.label, "assumption": path, "unit": s.scenario.get(path).unit,
                "value": float(s.scenario.value(path)), "low": low, "high": high}
         for end, (value, h, point) in ends.items():

@@ -565,12 +565,11 @@ def vega_header() -> str:
     target = vega_header_file()
     if target.is_file():
         return target.read_text(encoding="utf-8")
+    from capnuoc_model.data import io
+
     header = vega_header_html()
     try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_name(target.name + f".{os.getpid()}.part")
-        partial.write_text(header, encoding="utf-8")
-        partial.replace(target)
+        io.write_bytes(header.encode("utf-8"), target)  # atomic: renders at once never read half a file
     except OSError:  # a read-only environment: build it again next time
         pass
     return header
