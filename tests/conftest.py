@@ -33,6 +33,9 @@ def package():
 # 100 when it asks for none). The fast tier (a mark expression that leaves out `slow`, as `make test-fast`) loads the
 # profile "fast": at most FAST_EXAMPLES examples per test, so that the edit-test loop stays short; CI and `make test`
 # still search as widely as before. `--hypothesis-profile=default` (or `fast`) chooses either one explicitly.
+# Hypothesis loads a profile of its own first: "default", or "ci" where the environment says CI (no deadline,
+# derandomized); the fast tier's profile inherits that one's settings and lowers only the number of examples.
+OWN_PROFILE = settings.get_current_profile_name()
 FAST_EXAMPLES = 4
 settings.register_profile("fast", max_examples=FAST_EXAMPLES)
 

@@ -12,7 +12,7 @@ import sys
 
 import pytest
 
-from .conftest import (_REFUSED, FAST_EXAMPLES, RENDERING_FIXTURES, REPO, SHARED_FIXTURES, SHARED_SCOPE, SharedFixturesTogether, SlowWorkInFastTest, examples, fast_tier,
+from .conftest import (_REFUSED, FAST_EXAMPLES, OWN_PROFILE, RENDERING_FIXTURES, REPO, SHARED_FIXTURES, SHARED_SCOPE, SharedFixturesTogether, SlowWorkInFastTest, examples, fast_tier,
                        pytest_xdist_make_scheduler, some_cases_fast, uses_shared_fixtures, xdist_scope)
 
 
@@ -109,7 +109,7 @@ def test_this_run_uses_the_profile_of_its_tier(request):
     from hypothesis import settings
 
     explicit = request.config.getoption("--hypothesis-profile", None)
-    expected = explicit or ("fast" if fast_tier(request.config) else "default")
+    expected = explicit or ("fast" if fast_tier(request.config) else OWN_PROFILE)
     assert settings.get_current_profile_name() == expected
 
 
