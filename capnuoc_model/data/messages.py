@@ -16,7 +16,7 @@ import string
 from pathlib import Path
 from typing import Any
 
-import yaml
+from capnuoc_model.data.yaml_reading import safe_load
 
 CATALOGUE_FILE = Path(__file__).resolve().parent / "messages.yaml"
 
@@ -24,8 +24,7 @@ CATALOGUE_FILE = Path(__file__).resolve().parent / "messages.yaml"
 @functools.lru_cache(maxsize=1)
 def catalogue() -> dict[str, Any]:
     """id -> template (text) or {problem, expected} (a located input problem)."""
-    with CATALOGUE_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return safe_load(CATALOGUE_FILE.read_text(encoding="utf-8"))
 
 
 def _fill(template: str, key: str, params: dict[str, Any]) -> str:

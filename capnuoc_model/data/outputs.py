@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-import yaml
+from capnuoc_model.data.yaml_reading import safe_load
 
 REGISTRY_FILE = Path(__file__).resolve().parent / "outputs.yaml"
 DICTIONARY_FILE = Path(__file__).resolve().parents[2] / "data" / "OUTPUTS.md"
@@ -36,8 +36,7 @@ class OutputColumn:
 
 @functools.lru_cache(maxsize=1)
 def registry() -> dict:
-    with REGISTRY_FILE.open(encoding="utf-8") as handle:
-        return yaml.safe_load(handle)
+    return safe_load(REGISTRY_FILE.read_text(encoding="utf-8"))
 
 
 def _column(name: str, spec: dict) -> OutputColumn:

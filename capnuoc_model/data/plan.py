@@ -44,6 +44,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from capnuoc_model.data import yaml_reading
 from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import pair, text
 
@@ -407,7 +408,7 @@ def read_plan_file(data_dir: Path, label: str) -> tuple[_PlanFile | None, list[V
     if not path.exists():
         return None, [violation(label, None, None, "plan.file_missing")]
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yaml_reading.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         line = getattr(getattr(exc, "problem_mark", None), "line", None)
         return None, [violation(label, None if line is None else line + 1, None, "plan.not_yaml")]

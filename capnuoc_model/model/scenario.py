@@ -67,7 +67,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, FiniteFloat, StringConstraints, ValidationError, field_validator
 from pydantic_core import PydanticCustomError
 
-from capnuoc_model.data import fmt
+from capnuoc_model.data import fmt, yaml_reading
 from capnuoc_model.data.errors import CapnuocInputError, Violation
 from capnuoc_model.data.messages import unit_vi
 from capnuoc_model.data.messages import pair as _pair
@@ -472,7 +472,7 @@ def _build(node: yaml.Node, loc: Loc, loader: yaml.SafeLoader, doc: _Doc, out: l
         for i, item in enumerate(node.value):
             doc.lines[loc + (i,)] = item.start_mark.line + 1
         return [_build(item, loc + (i,), loader, doc, out) for i, item in enumerate(node.value)]
-    if node.tag == "tag:yaml.org,2002:str" and node.style is None and EXPONENT_NUMBER.fullmatch(node.value):
+    if node.tag == "tag:yaml.org,2002:str" and not node.style and EXPONENT_NUMBER.fullmatch(node.value):  # plain: None or ''
         return float(node.value)
     return loader.construct_object(node, True)
 
@@ -482,8 +482,13 @@ def _parse(text: str, doc: _Doc) -> list[Violation]:
     out: list[Violation] = []
     loader = None
     try:
-        loader = yaml.SafeLoader(text)  # the reader already rejects control characters here
-        node = loader.get_single_node()
+        try:
+            loader = yaml_reading.loader(text)  # the reader already rejects control characters here
+            node = loader.get_single_node()
+        except yaml.YAMLError:  # libyaml's error: compose again for PyYAML's, in the words _yaml_problem knows
+            loader.dispose()
+            loader = yaml_reading.loader(text, fast=False)
+            node = loader.get_single_node()
         doc.data = None if node is None else _build(node, (), loader, doc, out)
     except RecursionError:  # nested far deeper than any scenario: the YAML composer runs out of stack
         doc.ok, doc.data = False, None

@@ -61,6 +61,7 @@ from pathlib import Path
 
 import yaml
 
+from capnuoc_model.data import yaml_reading
 from capnuoc_model.data.errors import CapnuocInputError, Violation, violation
 from capnuoc_model.data.messages import text
 
@@ -108,7 +109,7 @@ class Book:
 
 def _load_yaml(path: Path) -> dict:
     try:
-        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        data = yaml_reading.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     except OSError as exc:
         from capnuoc_model.data.io import os_reason
 
@@ -356,7 +357,7 @@ def _cell_options(source: str) -> dict:
     """Quarto ``#|`` cell options at the top of a code cell (YAML)."""
     lines = [line[2:] for line in itertools.takewhile(lambda x: x.startswith("#|"), source.splitlines())]
     try:
-        options = yaml.safe_load("\n".join(lines)) if lines else {}
+        options = yaml_reading.safe_load("\n".join(lines)) if lines else {}
     except yaml.YAMLError:
         return {}
     return options if isinstance(options, dict) else {}
