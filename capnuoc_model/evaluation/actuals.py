@@ -58,6 +58,9 @@ class Column(Field):
     target: str = ""  # the target of the plan (target_id of targets_province.csv) this column reports on
 
 
+HELP_SHEET = "Hướng dẫn"  # the template workbook's first sheet (capnuoc template), which the reader passes over
+
+
 @dataclass(frozen=True)
 class ActualsTable(Table):
     """A reported table: one CSV file or one workbook sheet."""
@@ -699,5 +702,5 @@ def volumes_m3_per_day(systems: pd.DataFrame, year: int) -> pd.DataFrame:
 
 __all__ = [
     "ACTUALS_TABLES", "ACTUALS_BY_NAME", "Actuals", "ActualsTable", "Column", "RawActuals",
-    "validate_actuals", "volumes_m3_per_day", "columns_of", "is_illustrative", "BOOL_LABELS",
+    "validate_actuals", "volumes_m3_per_day", "columns_of", "is_illustrative", "BOOL_LABELS", "HELP_SHEET",
 ]

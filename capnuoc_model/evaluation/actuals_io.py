@@ -17,12 +17,12 @@ from capnuoc_model.data.messages import text
 from capnuoc_model.evaluation.actuals import (
     ACTUALS_BY_NAME,
     ACTUALS_TABLES,
+    HELP_SHEET,
     RawActuals,
     _fold,
     columns_of,
     validate_actuals,
 )
-from capnuoc_model.evaluation.template import HELP_SHEET
 
 
 def actuals_files(path: Path | str) -> list[Path]:

@@ -28,6 +28,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from capnuoc_model.evaluation.actuals import (
     ACTUALS_TABLES,
     BOOL_LABELS,
+    HELP_SHEET,
     NO,
     YES,
     Actuals,
@@ -39,7 +40,6 @@ from capnuoc_model.evaluation.actuals import (
 if TYPE_CHECKING:  # pragma: no cover
     from capnuoc_model.data.io import DataPackage
 
-HELP_SHEET = "Hướng dẫn"
 TITLE_ROW, HEADER_ROW, ID_ROW, FIRST_DATA_ROW = 1, 2, 3, 4
 SPARE_ROWS = 10  # formatted empty rows under the pre-filled ones
 BANNER = "SỐ LIỆU MINH HỌA — không phải kết quả thực tế"
