@@ -214,7 +214,7 @@ window.addEventListener("load", () => setTimeout(() => {
     const walker = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
     for (let node = walker.nextNode(); node; node = walker.nextNode()) {
       for (const m of node.data.matchAll(/[^ \\t\\n\\r\\u200b\\u00ad]+/g)) {
-        if (/[–—\\-\/]/.test(m[0])) continue;
+        if (/[–—\\-\\/]/.test(m[0])) continue;
         const range = document.createRange();
         range.setStart(node, m.index);
         range.setEnd(node, m.index + m[0].length);

@@ -40,3 +40,24 @@ def test_the_check_finds_an_undefined_name(tmp_path):
     planted = tmp_path / "planted.py"
     planted.write_text("def f():\n    return Violation('x')\n", encoding="utf-8")
     assert undefined_names(planted) == [f"{planted}:2: undefined name 'Violation'"]
+
+
+def compile_warnings(path: Path) -> list[str]:
+    """What Python warns of while compiling a file (an invalid escape such as "\\-" in a string: a fault in Python 3.12)."""
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        compile(path.read_text(encoding="utf-8"), str(path), "exec")
+    return [f"{w.filename}:{w.lineno}: {w.message}" for w in caught]
+
+
+def test_no_file_compiles_with_a_warning():
+    assert [w for path in SOURCES for w in compile_warnings(path)] == []
+
+
+def test_the_compile_check_finds_an_invalid_escape(tmp_path):
+    planted = tmp_path / "planted.py"
+    planted.write_text('PATTERN = "[\\\\d\\-]"\n', encoding="utf-8")
+    assert planted.read_text(encoding="utf-8") == 'PATTERN = "[\\\\d\\-]"\n'
+    assert len(compile_warnings(planted)) == 1
