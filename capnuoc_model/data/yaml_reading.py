@@ -4,13 +4,17 @@ PyYAML's pure-Python parser takes 0,2-0,3 s for the message catalogue or the sce
 process (the CLI, each notebook kernel); libyaml takes a tenth of that. The two build documents the same way
 (the constructor and the tag resolver are PyYAML's own Python in both), but they describe errors in their own
 words, so a document the C parser rejects is read again by the Python parser, whose error is the one raised and
-reported as before. Text holding a character the Python reader refuses (a control character) goes to the Python
-parser directly, so that nothing it rejected is now accepted. One difference is visible in composed nodes: a
+reported as before. Text holding a character the Python reader refuses (a control character), a byte-order mark or
+a line break other than \\n and \\r goes to the Python parser directly, so that nothing it rejected is now accepted
+and nothing is read otherwise (``tests/test_yaml_reading.py`` compares the two on generated text). What remains
+different: libyaml accepts a few constructs PyYAML's parser refuses (a comment right after a block scalar's ``|``);
+such a document is read as libyaml reads it, by every command alike. One difference is visible in composed nodes: a
 plain scalar's ``style`` is ``''`` from libyaml and ``None`` from Python (test it with ``not node.style``).
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -18,8 +22,14 @@ import yaml
 FAST_LOADER = getattr(yaml, "CSafeLoader", None)  # None: PyYAML built without libyaml
 
 
+# Characters the two parsers may treat differently: whatever the Python reader refuses (control characters), the
+# byte-order mark (libyaml drops one anywhere in a document) and the line breaks of YAML 1.1 other than \n and \r
+# (NEL, LS, PS). Text holding one goes to the Python parser.
+_NOT_FOR_LIBYAML = re.compile("[^\t\n\r\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+
+
 def _fast(text: str) -> bool:
-    return FAST_LOADER is not None and yaml.reader.Reader.NON_PRINTABLE.search(text) is None
+    return FAST_LOADER is not None and _NOT_FOR_LIBYAML.search(text) is None
 
 
 def safe_load(text: str) -> Any:

@@ -486,7 +486,9 @@ def _parse(text: str, doc: _Doc) -> list[Violation]:
             loader = yaml_reading.loader(text)  # the reader already rejects control characters here
             node = loader.get_single_node()
         except yaml.YAMLError:  # libyaml's error: compose again for PyYAML's, in the words _yaml_problem knows
-            loader.dispose()
+            if loader is not None:
+                loader.dispose()
+            loader = None
             loader = yaml_reading.loader(text, fast=False)
             node = loader.get_single_node()
         doc.data = None if node is None else _build(node, (), loader, doc, out)
