@@ -286,3 +286,36 @@ def test_number_depth_keeps_deeper_headings_unnumbered(tmp_path):
     pdf = render.render_document([path], book, tmp_path / "out", formats=("pdf",))["pdf"]
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "1 Hiện trạng" in text and "I. Căn cứ" in text and "1.1 I. Căn cứ" not in text
+
+
+# ------------------------------------------------------------------ PDF and DOCX written from the print text read once
+def test_the_shared_filters_do_not_ask_the_format():
+    """print_ast runs them once with FORMAT "json" for PDF and DOCX: a filter that asked FORMAT would act otherwise."""
+    for name in (*render.FILTERS, "number-depth.lua"):
+        assert "FORMAT" not in (render.TEMPLATES_DIR / name).read_text(encoding="utf-8"), name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt,writer", [("typst", ["-t", "typst", "--standalone", "--wrap=none"]), ("docx", ["-t", "docx"])])
+def test_the_print_text_read_once_writes_what_reading_it_per_format_wrote(rendered, tmp_path, fmt, writer):
+    """The same typst, and the same DOCX body, as when each format read print.md with the filters itself."""
+    import shutil
+    import zipfile
+
+    build = tmp_path / "build"
+    shutil.copytree(rendered["build"], build)
+    after = render._filters("landscape.lua") + writer
+    render.print_ast(BOOK, build)
+    render._pandoc(render._from_print_ast(build) + render._writing(BOOK, fmt) + after + ["-o", "once.out"], build, "once")
+    render._pandoc(render._reading(BOOK, build, "print.md", fmt) + render._writing(BOOK, fmt) + after + ["-o", "each.out"],
+                   build, "each")
+
+    def body(name: str) -> str:
+        if fmt == "docx":
+            return zipfile.ZipFile(build / name).read("word/document.xml").decode("utf-8")
+        return (build / name).read_text(encoding="utf-8")
+
+    once = body("once.out")
+    # the chapters' text, its number joined to its unit by the filter (typst writes the no-break space as "~")
+    assert ("17,9\u00a0%" in once or "17,9~%" in once) and "Ỷ ỷ" in once
+    assert once == body("each.out")

@@ -68,6 +68,7 @@ from capnuoc_model.data.messages import text
 __all__ = ["Book", "read_book", "find_quarto", "notebook_markdown", "render_document"]
 
 FORMATS = ("html", "pdf", "docx")
+PRINT = "print"  # the flavour of PDF and DOCX: one Markdown text, read once (print_ast) for both
 HTML_PRIORITY = ["text/html", "text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain"]
 PRINT_PRIORITY = ["text/markdown", "image/svg+xml", "image/png", "image/jpeg", "text/plain"]
 _RICH = ("text/markdown", "image/svg+xml", "image/png", "image/jpeg")
@@ -391,7 +392,7 @@ def _prepare(nb, flavour: str, prefix: str):
             if out.output_type == "stream":
                 continue
             data = out.get("data", {})
-            if flavour == "print" and "text/html" in data:
+            if flavour == PRINT and "text/html" in data:
                 if not any(m in data for m in _RICH):
                     continue  # an HTML-only output has no printable form (text/plain is a repr)
                 del data["text/html"]
@@ -440,7 +441,7 @@ def _exporter(flavour: str, template: str):
         config.TemplateExporter.exclude_output_prompt = True
         exporter = MarkdownExporter(config=config, extra_loaders=[DictLoader({"capnuoc.md.j2": template})],
                                     template_file="capnuoc.md.j2")
-        if flavour == "print":
+        if flavour == PRINT:
             exporter.raw_mimetypes = ["text/markdown", ""]
         cache[(flavour, template)] = exporter
     return cache[(flavour, template)]
@@ -490,7 +491,7 @@ def _metadata(book: Book, build: Path, fmt: str, abstract: tuple[str, str] | Non
     "ỦY BAN NHÂN DÂN TỈNH CAO BẰNG") is not listed again.
     """
     meta = {"title": book.title, "lang": book.lang, "toc-title": "Mục lục"}
-    apart = fmt in ("typst", "docx")  # these two put the organisation above the title themselves
+    apart = fmt in ("typst", "docx", PRINT)  # these two put the organisation above the title themselves
     authors = cover_authors(book) if apart or book.organisation else list(book.authors)
     if book.organisation and not apart:
         authors = [book.organisation, *authors]
@@ -516,16 +517,36 @@ def _filters(*names: str) -> list[str]:
     return [a for name in names for a in ("--lua-filter", str(TEMPLATES_DIR / name))]
 
 
-def _common(book: Book, build: Path, source: str, fmt: str) -> list[str]:
-    # the PDF's contents are typst's outline, the DOCX's are written by _docx_contents: only HTML asks pandoc
-    toc = ["--toc", "--toc-depth=2"] if fmt == "html" or (fmt == "typst" and book.title_page) else []
+def _reading(book: Book, build: Path, source: str, fmt: str) -> list[str]:
+    """Reading ``source`` with the document's front matter, and the filters every format runs (they ask no FORMAT)."""
     summary = build / f"{Path(source).stem}.summary.md"
     abstract = tuple(summary.read_text(encoding="utf-8").split("\n", 1)) if summary.is_file() else None
-    args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt, abstract)), *toc,
+    args = [source, "-f", "markdown", "--metadata-file", str(_metadata(book, build, fmt, abstract)),
             "--resource-path", str(build), *_filters(*FILTERS)]
     if book.number_sections and book.number_depth:  # pandoc has no number-depth: the filter Quarto's typst needs too
         args += _filters("number-depth.lua")
-    return args + (["--number-sections"] if book.number_sections else [])
+    return args
+
+
+def _writing(book: Book, fmt: str) -> list[str]:
+    """The writer's options every format shares: the contents and the section numbers."""
+    # the PDF's contents are typst's outline, the DOCX's are written by _docx_contents: only HTML asks pandoc
+    toc = ["--toc", "--toc-depth=2"] if fmt == "html" or (fmt == "typst" and book.title_page) else []
+    return toc + (["--number-sections"] if book.number_sections else [])
+
+
+PRINT_AST = "print.json"
+
+
+def print_ast(book: Book, build: Path) -> Path:
+    """The print text read once, with the shared filters applied, as pandoc's JSON: what the PDF and the DOCX are
+    written from (reading and filtering took half of each of their pandoc runs)."""
+    _pandoc(_reading(book, build, "print.md", PRINT) + ["-t", "json", "-o", PRINT_AST], build, "JSON")
+    return build / PRINT_AST
+
+
+def _from_print_ast(build: Path) -> list[str]:
+    return [PRINT_AST, "-f", "json", "--resource-path", str(build)]
 
 
 # -------------------------------------------------------------------------------- HTML
@@ -614,7 +635,7 @@ def _render_html(book: Book, build: Path, target: Path, number: bool) -> None:
     mark.write_text(VEGA_MARK + "\n", encoding="utf-8")
     # pandoc embeds the CSS; the Vega bundle (900 kB of script) goes in afterwards, unchanged: pandoc would spend
     # seconds reading it for resources it does not have, and indent its lines
-    _pandoc(_common(book, build, "html.md", "html") + [
+    _pandoc(_reading(book, build, "html.md", "html") + _writing(book, "html") + [
         "-t", "html5", "--standalone", "--embed-resources", "--include-in-header", str(mark),
         *_page_mark_html(book, build), "--css", "capnuoc.css", "--section-divs", "-o", str(target)], build, "HTML")
     page = target.read_text(encoding="utf-8")
@@ -661,7 +682,7 @@ def _render_pdf(book: Book, build: Path, target: Path, number: bool) -> None:
     typ = build / f"{book.basename}.typ"
     # --wrap=none: typst breaks a heading's line where pandoc wrapped its source (at half the width)
     labelled = [] if number else _filters("table-captions.lua")  # the caption a sticky block: it stays with its table
-    _pandoc(_common(book, build, "print.md", "typst") + labelled + _filters("landscape.lua") + [
+    _pandoc(_from_print_ast(build) + _writing(book, "typst") + labelled + _filters("landscape.lua") + [
         "-t", "typst", "--standalone", "--wrap=none", "--template", str(template), "--include-in-header", str(TYPST_FONTS),
         "-o", str(typ)]
         + ([] if number else ["-V", "capnuoc-unnumbered"]) + ([] if book.title_page else ["-V", "capnuoc-compact"])
@@ -773,7 +794,7 @@ def _render_docx(book: Book, build: Path, target: Path, number: bool) -> None:
 
     from capnuoc_model.publish import docx_layout
 
-    _pandoc(_common(book, build, "print.md", "docx") + _filters("landscape.lua") + [
+    _pandoc(_from_print_ast(build) + _writing(book, "docx") + _filters("landscape.lua") + [
         "-t", "docx+native_numbering" if number else "docx", "--reference-doc", str(reference_docx(build)), "-o", str(target)], build, "DOCX")
     doc = Document(str(target))  # Word fills the caption numbers and the contents' page numbers when the file is opened
     docx_layout.finish(doc, book.organisation, book.title_page)
@@ -839,7 +860,7 @@ def render_document(executed: list[Path], book: Book, out_dir: Path, formats=FOR
     build = Path(build_dir).resolve() if build_dir else out_dir / "_build"
     out_dir.mkdir(parents=True, exist_ok=True)
     build.mkdir(parents=True, exist_ok=True)
-    flavours = (["html"] if "html" in formats else []) + (["print"] if set(formats) - {"html"} else [])
+    flavours = (["html"] if "html" in formats else []) + ([PRINT] if set(formats) - {"html"} else [])
     summary = next((i for i, nb in enumerate(executed) if book.summary is not None and _copy_of(Path(nb), book.summary)), None)
     texts = {}
     for flavour in flavours:
@@ -852,11 +873,19 @@ def render_document(executed: list[Path], book: Book, out_dir: Path, formats=FOR
         (build / f"{flavour}.md").write_text(texts[flavour], encoding="utf-8")
     number = not any(_LABELLED.search(text) for text in texts.values())  # the notebooks label captions
     renderers = {"html": _render_html, "pdf": _render_pdf, "docx": _render_docx}
-    # the formats at once: each is mostly pandoc (a process) and writes its own files in the build folder
+    # the formats at once: each is mostly pandoc (a process) and writes its own files in the build folder; PDF and
+    # DOCX are written from the print text read once (print_ast), HTML from its own
     from concurrent.futures import ThreadPoolExecutor
 
-    with ThreadPoolExecutor(max_workers=len(formats) or 1) as pool:
-        jobs = [pool.submit(renderers[fmt], book, build, out_dir / f"{book.basename}.{fmt}", number) for fmt in formats]
+    with ThreadPoolExecutor(max_workers=len(formats) + 1) as pool:
+        ast = pool.submit(print_ast, book, build) if PRINT in flavours else None
+
+        def render(fmt: str) -> None:
+            if fmt != "html":
+                ast.result()
+            renderers[fmt](book, build, out_dir / f"{book.basename}.{fmt}", number)
+
+        jobs = [pool.submit(render, fmt) for fmt in formats]
         for job in jobs:  # in format order: the first failure is the one reported
             job.result()
     return {fmt: out_dir / f"{book.basename}.{fmt}" for fmt in formats}
