@@ -41,9 +41,30 @@ local function joins(left, right)
   return (is_number(last) and is_unit(right)) or (last == "điểm" and right:sub(1, 1) == "%")
 end
 
+local function first_join(inlines)
+  -- the first Str that joins the Str after the next Space, if any
+  for i = 1, #inlines - 2 do
+    local a = inlines[i]
+    if a.t == "Str" then
+      local space, b = inlines[i + 1], inlines[i + 2]
+      if space.t == "Space" and b.t == "Str" and joins(a.text, b.text) then
+        return i
+      end
+    end
+  end
+  return nil
+end
+
 function Inlines(inlines)
+  local first = first_join(inlines)
+  if first == nil then
+    return nil  -- most lists: nothing to join, and handing them back unchanged costs pandoc nothing
+  end
   local out = pandoc.Inlines({})
-  local i = 1
+  for j = 1, first - 1 do
+    out:insert(inlines[j])
+  end
+  local i = first
   while i <= #inlines do
     local a = inlines[i]
     if a.t == "Str" then
