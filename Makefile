@@ -20,6 +20,11 @@ install: $(STAMP)
 # The data check and the baseline tables are redone only when something they are made from changed (the data
 # package, the assumptions and scenarios, the code, the installed packages), or when the baseline folder is gone.
 # The two commands run at once (each mostly starts Python and reads the package); their messages are shown in order.
+# Every command here writes Python's bytecode caches (__pycache__, ignored by git) even where the environment sets
+# PYTHONDONTWRITEBYTECODE: without them each process (capnuoc, the notebook kernels, every test worker) compiles
+# the modules changed since the last cache again, and the tests' asserts are rewritten again on every run.
+PY_ENV := PYTHONDONTWRITEBYTECODE=
+
 BASELINE_INPUTS := $(shell find data analysis capnuoc_model -type f \( -name '*.csv' -o -name '*.yaml' -o -name '*.py' \) 2>/dev/null)
 BASELINE_STAMP  := output/.cache/baseline.stamp
 LOGS            := output/.cache/logs
@@ -28,8 +33,8 @@ output/baseline/manifest.json: ;
 $(BASELINE_STAMP): $(STAMP) $(BASELINE_INPUTS) output/baseline/manifest.json
 	@echo "$(BIN)/capnuoc validate & $(BIN)/capnuoc baseline --out output/baseline"
 	@mkdir -p $(LOGS); \
-	$(BIN)/capnuoc validate > $(LOGS)/validate.txt 2>&1 & check=$$!; \
-	$(BIN)/capnuoc baseline --out output/baseline > $(LOGS)/baseline.txt 2>&1; tables=$$?; \
+	$(PY_ENV) $(BIN)/capnuoc validate > $(LOGS)/validate.txt 2>&1 & check=$$!; \
+	$(PY_ENV) $(BIN)/capnuoc baseline --out output/baseline > $(LOGS)/baseline.txt 2>&1; tables=$$?; \
 	wait $$check; checked=$$?; cat $(LOGS)/validate.txt $(LOGS)/baseline.txt; \
 	test $$checked -eq 0 && test $$tables -eq 0 && touch $@
 
@@ -44,27 +49,23 @@ $(REPORT_OUTPUTS): ;
 endif
 
 $(REPORT_STAMP): $(STAMP) $(REPORT_INPUTS) $(REPORT_OUTPUTS)
-	$(BIN)/capnuoc report all
+	$(PY_ENV) $(BIN)/capnuoc report all
 	@mkdir -p $(dir $@) && ls -d output/report/baseline/manifest.json output/evaluation/*/manifest.json > $@ 2>/dev/null || true
 
 report: install $(BASELINE_STAMP) $(REPORT_STAMP)
 	@echo "Các tài liệu trong output/report/ và output/evaluation/ (HTML, PDF, DOCX) khớp với dữ liệu, giả định, notebook và mã hiện tại."
 
-# Both test targets write Python's bytecode caches (__pycache__, ignored by git) even where the environment sets
-# PYTHONDONTWRITEBYTECODE: without them every worker compiles the library and rewrites the tests' asserts again on
-# every run, seconds of each run's start.
-TEST_ENV := PYTHONDONTWRITEBYTECODE=
 
 # the suite on every core (pytest-xdist); each test file stays on one worker, so a module's fixtures are built once
 # (the modules that use the rendered documents or the report inputs share one: xdist_scope in tests/conftest.py)
 test: install
-	$(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile
+	$(PY_ENV) $(BIN)/python -m pytest -n auto --dist loadfile
 
 # for developers: the fast tier, without notebook execution, rendering, whole commands that make a projection and
 # CLI subprocesses (tests marked `slow`), with a few examples of each property test and a few cases of each table of
 # cases that load a package; under a minute on 2 cores
 test-fast: install
-	$(TEST_ENV) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
+	$(PY_ENV) $(BIN)/python -m pytest -n auto --dist loadfile -m "not slow"
 
 help:
 	@echo "make report     set up .venv if needed, check the data, write the baseline tables, render the plan and the evaluation (HTML, PDF, DOCX)"

@@ -54,6 +54,7 @@ def run_job(label: str) -> tuple[float, float, list[tuple[str, float, list[str]]
     rows: list[tuple[str, float, list[str]]] = []
     started = wall0
     for line in process.stdout:
+        line = re.sub(r"^[A-Z_]+= ", "", line)  # an environment setting before the command (PYTHONDONTWRITEBYTECODE=)
         if line.startswith(str(Path(".venv") / "bin")) or line.startswith(".venv/bin/"):  # make echoes each command
             now = time.perf_counter()
             if rows:
