@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, replace
@@ -41,6 +42,18 @@ class ReportInputs:
 
     def table(self, name: str) -> pd.DataFrame:
         return self.run.tables[name]
+
+    # The base-year water balance and its uncertainty, computed once per chapter rather than once per table that
+    # shows them (the loss chapter's tables asked for them twenty-six times, 1 s). Shared: read them, never change them.
+    @functools.cached_property
+    def balance(self) -> pd.DataFrame:
+        """:func:`capnuoc_model.model.baseline.balance_state` of the package."""
+        return bl.balance_state(self.package)
+
+    @functools.cached_property
+    def balance_uncertainty(self):
+        """:func:`capnuoc_model.model.baseline.balance_uncertainty` of the package."""
+        return bl.balance_uncertainty(self.package)
 
 
 def content_key(data_dir: Path, **parts: object) -> str:

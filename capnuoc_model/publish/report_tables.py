@@ -565,7 +565,7 @@ def iwa_balance_province(ctx: ReportInputs) -> pd.DataFrame:
     Columns are the diagram's levels, rows its leaves; a box that spans several leaves is
     written in its first row. Each box: its Vietnamese term, m³/ngày đêm and % of input.
     """
-    total = bl.balance_state(ctx.package).sum(numeric_only=True)
+    total = ctx.balance.sum(numeric_only=True)
     siv = total["system_input_m3_per_day"]
 
     def box(key: str) -> str:
@@ -590,14 +590,14 @@ def iwa_balance_province(ctx: ReportInputs) -> pd.DataFrame:
 def iwa_balance_province_estimated(ctx: ReportInputs) -> pd.DataFrame:
     """Every box with a value is a sum over systems whose balances have estimated inputs."""
     frame = iwa_balance_province(ctx)
-    state = bl.balance_state(ctx.package)
+    state = ctx.balance
     any_estimate = bool(balance_input_estimates(ctx.package).reindex(state.index, fill_value=False).any())
     return frame.map(lambda v: any_estimate and bool(re.search(r"\d", str(v)))).astype(bool)
 
 
 def iwa_balance_systems(ctx: ReportInputs) -> pd.DataFrame:
     """The balance of every operating system, one row each, components as columns (m³/ngày đêm)."""
-    b = bl.balance_state(ctx.package)
+    b = ctx.balance
     return pd.DataFrame({
         "Công trình": b.index.map(_names(ctx)),
         "Đầu vào": b["system_input_m3_per_day"],
@@ -616,8 +616,8 @@ def iwa_balance_systems(ctx: ReportInputs) -> pd.DataFrame:
 
 def iwa_indicator_frame(ctx: ReportInputs) -> pd.DataFrame:
     """Indicators and their ±95 % ranges per operating system (numbers, for the chart and the tables)."""
-    b = bl.balance_state(ctx.package)
-    ranges = bl.balance_uncertainty(ctx.package).ranges
+    b = ctx.balance
+    ranges = ctx.balance_uncertainty.ranges
     network = ctx.package.system_network.set_index("system_id")
     out = b.join(ranges[[c for c in ranges.columns if c.endswith(("_low", "_high"))]])
     out["name_vi"] = b.index.map(_names(ctx))
@@ -630,7 +630,7 @@ def iwa_indicator_frame(ctx: ReportInputs) -> pd.DataFrame:
 def iwa_network_inputs(ctx: ReportInputs) -> pd.DataFrame:
     """The balance's network and apparent-loss inputs per operating system (data/system_network.csv)."""
     n = ctx.package.system_network.set_index("system_id")
-    n = n.reindex(bl.balance_state(ctx.package).index)
+    n = n.reindex(ctx.balance.index)
     return pd.DataFrame({
         "Công trình": n.index.map(_names(ctx)),
         "Đấu nối": n["service_connections"].astype(float),
@@ -731,7 +731,7 @@ def iwa_uncertainty(ctx: ReportInputs) -> pd.DataFrame:
     from capnuoc_model.data.water_balance import INPUT_LABELS_VI
 
     f = iwa_indicator_frame(ctx)
-    shares = bl.balance_uncertainty(ctx.package).variance_shares
+    shares = ctx.balance_uncertainty.variance_shares
     ili_shares = shares[shares["output"] == "ili"]
     top = ili_shares.loc[ili_shares.groupby("row")["share_pct"].idxmax()].set_index("row")
     return pd.DataFrame({
@@ -751,7 +751,7 @@ def iwa_variance_shares(ctx: ReportInputs, output: str = "ili") -> pd.DataFrame:
     """Long frame for the chart: each input's share of the variance of ``output`` in each system."""
     from capnuoc_model.data.water_balance import INPUT_LABELS_VI
 
-    shares = bl.balance_uncertainty(ctx.package).variance_shares
+    shares = ctx.balance_uncertainty.variance_shares
     shares = shares[shares["output"] == output].copy()
     shares["name_vi"] = shares["row"].map(_names(ctx))
     shares["input_vi"] = shares["input"].map(INPUT_LABELS_VI)
@@ -829,7 +829,7 @@ def nrw_matrix_note(ctx: ReportInputs) -> str:
 def money_frame(ctx: ReportInputs) -> pd.DataFrame:
     """Prices and money figures of each operating system (numbers, for the chart and the tables)."""
     money = bl.money_state(ctx.package)
-    balance = bl.balance_state(ctx.package)
+    balance = ctx.balance
     out = money.join(balance[["nrw_pct", "nrw_m3_per_day"]])
     out["name_vi"] = out.index.map(_names(ctx))
     return out.reset_index()
