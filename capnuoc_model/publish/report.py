@@ -107,6 +107,15 @@ def has_code(notebook: Path) -> bool:
     return any(cell.get("cell_type") == "code" for cell in cells if isinstance(cell, dict))
 
 
+def code_size(notebook: Path) -> int:
+    """How much code a chapter has (characters of its code cells): what predicts, roughly, how long it runs."""
+    try:
+        cells = json.loads(Path(notebook).read_text(encoding="utf-8")).get("cells", [])
+        return sum(len("".join(cell.get("source", ""))) for cell in cells if cell.get("cell_type") == "code")
+    except (OSError, ValueError, AttributeError, TypeError):
+        return 0
+
+
 def execute_notebook(source: Path, target: Path, parameters: dict, kernel: notebook_kernels.Kernel | None = None) -> None:
     """Execute ``source`` into ``target`` with papermill: in ``kernel`` (kept for the next chapter) or a new kernel."""
     import papermill
@@ -236,8 +245,8 @@ def build_report(
             return run_one
 
         jobs = [job(notebook, target_nb) for notebook, target_nb in todo]
-        if kernels is not None:
-            kernels.run(jobs)
+        if kernels is not None:  # the longest chapters first, so that no worker waits alone for the last long one
+            kernels.run(jobs, start_order=sorted(range(len(todo)), key=lambda i: -code_size(todo[i][0])))
         else:  # text-only chapters, copied: no kernel
             for run_one in jobs:
                 run_one(None)
