@@ -30,13 +30,17 @@ BASELINE_STAMP  := output/.cache/baseline.stamp
 LOGS            := output/.cache/logs
 
 output/baseline/manifest.json: ;
+# Their messages wait in $(LOGS) while the documents are made beside them (see `report`), and are shown once both are
+# done; at once, on standard error, if one failed (validate's alone when the data failed it: baseline says the same).
 $(BASELINE_STAMP): $(STAMP) $(BASELINE_INPUTS) output/baseline/manifest.json
 	@echo "$(BIN)/capnuoc validate & $(BIN)/capnuoc baseline --out output/baseline"
-	@mkdir -p $(LOGS); \
+	@mkdir -p $(LOGS); rm -f $(LOGS)/shown; \
 	$(PY_ENV) $(BIN)/capnuoc validate > $(LOGS)/validate.txt 2>&1 & check=$$!; \
 	$(PY_ENV) $(BIN)/capnuoc baseline --out output/baseline > $(LOGS)/baseline.txt 2>&1; tables=$$?; \
-	wait $$check; checked=$$?; cat $(LOGS)/validate.txt $(LOGS)/baseline.txt; \
-	test $$checked -eq 0 && test $$tables -eq 0 && touch $@
+	wait $$check; checked=$$?; \
+	if test $$checked -eq 0 && test $$tables -eq 0; then touch $@; \
+	elif test $$checked -ne 0; then cat $(LOGS)/validate.txt >&2; touch $(LOGS)/shown; exit 1; \
+	else cat $(LOGS)/baseline.txt >&2; touch $(LOGS)/shown; exit 1; fi
 
 # The documents are made again only when something they are made from changed (the data package, the assumptions and
 # scenarios, the notebooks, _quarto*.yml, the code, the templates in report/, the installed packages), or when a document
@@ -49,10 +53,15 @@ $(REPORT_OUTPUTS): ;
 endif
 
 $(REPORT_STAMP): $(STAMP) $(REPORT_INPUTS) $(REPORT_OUTPUTS)
-	$(PY_ENV) $(BIN)/capnuoc report all
+	@echo "$(BIN)/capnuoc report all"
+	@$(PY_ENV) $(BIN)/capnuoc report all
 	@mkdir -p $(dir $@) && ls -d output/report/baseline/manifest.json output/evaluation/*/manifest.json > $@ 2>/dev/null || true
 
-report: install $(BASELINE_STAMP) $(REPORT_STAMP)
+# The baseline tables and the documents are made side by side (make -j2): the documents' job leaves a core idle for
+# seconds at a time (starting, reading, a document's last chapter, writing), which `validate` and `baseline` fill.
+report: install
+	@$(MAKE) --no-print-directory --silent -j2 $(BASELINE_STAMP) $(REPORT_STAMP)
+	@if test -f $(LOGS)/validate.txt && ! test -f $(LOGS)/shown; then cat $(LOGS)/validate.txt $(LOGS)/baseline.txt; touch $(LOGS)/shown; fi
 	@echo "Các tài liệu trong output/report/ và output/evaluation/ (HTML, PDF, DOCX) khớp với dữ liệu, giả định, notebook và mã hiện tại."
 
 

@@ -2,6 +2,8 @@
 
 `make -n` (nothing is run) with `-W <file>` (that file as if just edited) shows whether `capnuoc report all`
 would run. The stamp of the last run is a temporary file here, so the checkout's own outputs are not touched.
+`make report` hands both stamps to a second make that builds them side by side (-j2), and make passes no `-W`
+down: these checks ask for the stamps themselves, and one check reads what `make report` hands down.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ INPUTS = ["data/systems.csv", "data/plan.yaml", "analysis/scenarios/baseline.yam
 
 
 def _would_run(stamp: Path, *make_args: str) -> bool:
-    done = subprocess.run(["make", "-n", "--no-print-directory", "report", f"REPORT_STAMP={stamp}", *make_args],
+    done = subprocess.run(["make", "-n", "--no-print-directory", f"REPORT_STAMP={stamp}", *make_args, str(stamp)],
                           cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     return "capnuoc report all" in done.stdout
@@ -68,7 +70,29 @@ def test_no_stamp_runs_the_report(tmp_path):
 
 @pytest.mark.parametrize("changed", ["data/systems.csv", "analysis/scenarios/baseline.yaml", "capnuoc_model/data/schema.py"])
 def test_a_changed_input_checks_the_data_and_writes_the_baseline_again(tmp_path, changed):
-    done = subprocess.run(["make", "-n", "--no-print-directory", "report", f"BASELINE_STAMP={tmp_path / 'future.stamp'}",
-                           "-W", changed], cwd=REPO, capture_output=True, text=True)
+    stamp = tmp_path / "baseline.stamp"
+    stamp.write_text("")
+    future = time.time() + 3600
+    os.utime(stamp, (future, future))
+    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}", "-W", changed, str(stamp)],
+                          cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "capnuoc validate" in done.stdout and "capnuoc baseline --out output/baseline" in done.stdout
+
+
+def test_an_unchanged_input_leaves_the_baseline_alone(tmp_path):
+    stamp = tmp_path / "baseline.stamp"
+    stamp.write_text("")
+    future = time.time() + 3600
+    os.utime(stamp, (future, future))
+    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}", str(stamp)],
+                          cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "capnuoc validate" not in done.stdout
+
+
+def test_make_report_builds_both_stamps_side_by_side():
+    done = subprocess.run(["make", "-n", "--no-print-directory", "report"], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    handed_down = [line for line in done.stdout.splitlines() if "-j2" in line]
+    assert handed_down and "baseline.stamp" in handed_down[0] and "report-all.stamp" in handed_down[0]
