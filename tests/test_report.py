@@ -151,6 +151,7 @@ def test_failed_notebook_keeps_previous_outputs(tmp_path, cache, monkeypatch):
     assert "RuntimeError" not in message  # the exception's text, not its Python name
     assert (out / "previous.html").read_text(encoding="utf-8") == "bản cũ"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".out")) == []
+    assert list(cache.glob("tables-*")) == []  # the tables written beside the chapters are dropped too
 
 
 def test_cli_report_prints_paths_and_timings(tmp_path):

@@ -423,6 +423,12 @@ def _prepare(nb, flavour: str, prefix: str):
 _exporters = threading.local()  # per thread: an exporter is not shared between threads
 
 
+def warm_up() -> None:
+    """Import what rendering uses (nbconvert alone takes 0,9 s), e.g. in a thread while the chapters run."""
+    import nbconvert  # noqa: F401
+    import pypandoc  # noqa: F401
+
+
 def _exporter(flavour: str, template: str):
     """nbconvert's Markdown exporter of a flavour, with our template; compiling it takes longer than a chapter's export,
     so it is built once per flavour and template text."""

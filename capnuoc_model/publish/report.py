@@ -22,6 +22,8 @@ import json
 import os
 import shutil
 import time
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -227,8 +229,17 @@ def build_report(
             if kernels is None:
                 kernels = resources.enter_context(notebook_kernels.Kernels(WORKERS))
             kernels.start(warm=WARM_CODE, cwd=str(io.REPO_ROOT))
-        cached_run(package, chosen, draws, seed, cache)
+        run = cached_run(package, chosen, draws, seed, cache)
         timings.step(text("timing.simulate"), started)
+        if renderer != NOTEBOOKS_ONLY:  # while the chapters run, this process writes the tables and readies rendering
+            cache.mkdir(parents=True, exist_ok=True)
+            staged = Path(tempfile.mkdtemp(prefix="tables-", dir=cache))
+            resources.callback(shutil.rmtree, staged, ignore_errors=True)  # moved into the folder, or dropped
+            side = resources.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="capnuoc-side"))  # done first
+            tables = side.submit(io.write_tables, run.tables, staged, workbook=WORKBOOK_NAMES["project"],
+                                 title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
+                                            last=package.plan.horizon_year))
+            side.submit(render.warm_up)
 
         started = time.perf_counter()
         step(f"Chạy {len(todo)} notebook bằng papermill")
@@ -274,11 +285,10 @@ def build_report(
             outputs = {fmt: target / Path(path).name for fmt, path in outputs.items()}
             (folder / ".capnuoc-report.json").write_text(
                 json.dumps({"key": document_key, "outputs": {f: p.name for f, p in outputs.items()}}), encoding="utf-8")
-            # the numbers behind the document, with what it takes to reproduce them (capnuoc reproduce)
-            run = cached_run(package, chosen, draws, seed, cache)
-            io.write_tables(run.tables, folder / "data", workbook=WORKBOOK_NAMES["project"],
-                            title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
-                                       last=package.plan.horizon_year))
+            # the numbers behind the document (written beside the chapters), with what it takes to reproduce them
+            # (capnuoc reproduce)
+            tables.result()
+            shutil.move(staged, folder / "data")
             io.write_json(projection_run.manifest(run, package, "report", {
                 "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
                 "data": str(package.directory.resolve())}), folder / "manifest.json")
