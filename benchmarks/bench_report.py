@@ -4,9 +4,10 @@
 
 Cold: ``output/`` is removed first (the documents, the tables and every cache the job keeps in
 ``output/.cache``: the projection run, the executed notebooks, the build folders). Warm: the same
-again, nothing changed. It runs ``make report`` itself (on an installed checkout), timing each command
-make echoes until the next, in wall time, and the whole in CPU time too (user + system of every process it
-starts: capnuoc, kernels, pandoc, typst), because the machine may be shared and wall times are noisy.
+again, nothing changed. It runs ``make report`` itself (on an installed checkout), noting when each command
+make echoes starts (the data check and baseline run beside ``capnuoc report all``), the whole in wall time and
+in CPU time too (user + system of every process it starts: capnuoc, kernels, pandoc, typst), because the
+machine may be shared and wall times are noisy.
 
 The breakdown of the cold run:
 
@@ -47,26 +48,22 @@ def children_cpu() -> float:
 
 
 def run_job(label: str) -> tuple[float, float, list[tuple[str, float, list[str]]]]:
-    """``make report``, its output read line by line: (wall, cpu, [(command make echoed, wall until the next, its output)])."""
+    """``make report``, its output read line by line: (wall, cpu, [(command make echoed, when it started, the output after it)]).
+
+    make runs the data check and baseline beside ``capnuoc report all``: a command's output is what was printed after it
+    was echoed, and the baseline's messages come last (make shows them once both are done)."""
     cpu0, wall0 = children_cpu(), time.perf_counter()
     process = subprocess.Popen(["make", "--no-print-directory", "report"], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                text=True, env=dict(os.environ, COLUMNS="200"))
     rows: list[tuple[str, float, list[str]]] = []
-    started = wall0
     for line in process.stdout:
         line = re.sub(r"^[A-Z_]+= ", "", line)  # an environment setting before the command (PYTHONDONTWRITEBYTECODE=)
         if line.startswith(str(Path(".venv") / "bin")) or line.startswith(".venv/bin/"):  # make echoes each command
-            now = time.perf_counter()
-            if rows:
-                rows[-1] = (rows[-1][0], now - started, rows[-1][2])
-            rows.append((line.strip().replace(".venv/bin/", ""), 0.0, []))
-            started = now
+            rows.append((line.strip().replace(".venv/bin/", ""), time.perf_counter() - wall0, []))
         elif rows:
             rows[-1][2].append(line.rstrip())
     code = process.wait()
     wall, cpu = time.perf_counter() - wall0, children_cpu() - cpu0
-    if rows:
-        rows[-1] = (rows[-1][0], time.perf_counter() - started, rows[-1][2])
     if code != 0:
         sys.exit(f"{label}: make report failed ({code}):\n" + "\n".join(l for r in rows for l in r[2]))
     return wall, cpu, rows
@@ -74,11 +71,11 @@ def run_job(label: str) -> tuple[float, float, list[tuple[str, float, list[str]]
 
 def print_job(label: str, wall: float, cpu: float, rows, steps: bool) -> None:
     print(f"\n{label}: {wall:6.1f} s wall, {cpu:6.1f} s CPU (make report, every process it started)")
-    for command, w, output in rows:
-        print(f"  {w:6.1f} s wall  {command}")
+    for command, start, output in rows:
+        print(f"  from {start:5.1f} s  {command}")
         if steps:  # the command's own timing lines ("  1,2 giây — step")
             for line in output:
-                if "giây" in line and "—" in line:
+                if "giây" in line and ("—" in line or "Đã ghi" in line):
                     print(f"      {line.strip()}")
     if not rows:
         print("  (nothing to do: make found every target up to date)")
