@@ -178,7 +178,8 @@ def build_report(
 
     ``extra_parameters`` go to every notebook with the scenario's; the contents of ``inputs`` (files) are
     part of the cache keys; ``book_changes`` override the document's front matter; ``write_extra(folder)``
-    adds files to the output folder before it replaces the previous one. ``renderer`` is "quarto",
+    adds files to the output folder before it replaces the previous one (it writes them while the chapters run,
+    into a folder of its own, in a second thread; they then replace the folder's files of the same name). ``renderer`` is "quarto",
     "offline" or None (Quarto when installed, unless ``use_quarto`` is False); "none" executes the
     chapters and renders nothing (the result's ``executed``). ``kernels`` executes the chapters (kernels kept
     from one chapter to the next, :mod:`capnuoc_model.publish.notebook_kernels`); None: kernels for this call only.
@@ -236,9 +237,16 @@ def build_report(
             staged = Path(tempfile.mkdtemp(prefix="tables-", dir=cache))
             resources.callback(shutil.rmtree, staged, ignore_errors=True)  # moved into the folder, or dropped
             side = resources.enter_context(ThreadPoolExecutor(max_workers=1, thread_name_prefix="capnuoc-side"))  # done first
-            tables = side.submit(io.write_tables, run.tables, staged, workbook=WORKBOOK_NAMES["project"],
-                                 title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
-                                            last=package.plan.horizon_year))
+
+            def stage() -> None:
+                io.write_tables(run.tables, staged / "data", workbook=WORKBOOK_NAMES["project"],
+                                title=text("workbook.title_project", scenario=chosen.name, first=package.plan.base_year,
+                                           last=package.plan.horizon_year))
+                if write_extra is not None:
+                    (staged / "extra").mkdir()
+                    write_extra(staged / "extra")
+
+            tables = side.submit(stage)
             side.submit(render.warm_up)
 
         started = time.perf_counter()
@@ -288,7 +296,7 @@ def build_report(
             # the numbers behind the document (written beside the chapters), with what it takes to reproduce them
             # (capnuoc reproduce)
             tables.result()
-            shutil.move(staged, folder / "data")
+            shutil.move(staged / "data", folder / "data")
             io.write_json(projection_run.manifest(run, package, "report", {
                 "scenario": str(scenario_file), "sets": sets, "draws": draws, "seed": seed,
                 "data": str(package.directory.resolve())}), folder / "manifest.json")
@@ -296,7 +304,8 @@ def build_report(
             profile = render.profile_file(io.REPO_ROOT / QUARTO_FILE, book.profile) if book.profile else None
             if profile is not None:  # the document's own part of the configuration
                 shutil.copyfile(profile, folder / profile.name)
-            if write_extra is not None:
-                write_extra(folder)
+            if write_extra is not None:  # what it wrote beside the chapters, over what is there (its manifest.json)
+                for item in sorted((staged / "extra").iterdir()):
+                    os.replace(item, folder / item.name)
         timings.step(text("timing.render_quarto" if renderer == "quarto" else "timing.render", formats=", ".join(formats)), started)
         return ReportResult(outputs, target, False, timings, tuple(executed), tuple(notebooks), renderer)
