@@ -29,17 +29,19 @@ BASELINE_INPUTS := $(shell find data analysis capnuoc_model -type f \( -name '*.
 BASELINE_STAMP  := output/.cache/baseline.stamp
 LOGS            := output/.cache/logs
 
-output/baseline/manifest.json: ;
+BASELINE_OUT    := output/baseline
+
+$(BASELINE_OUT)/manifest.json: ;
 # They run at a lower priority (nice): the documents' job waits for nothing they make, while its projection and its
 # chapters are what everything else waits for; the two take the CPU the documents leave idle.
 SIDE := $(shell command -v nice >/dev/null 2>&1 && echo nice -n 10)
 # Their messages wait in $(LOGS) while the documents are made beside them (see `report`), and are shown once both are
 # done; at once, on standard error, if one failed (validate's alone when the data failed it: baseline says the same).
-$(BASELINE_STAMP): $(STAMP) $(BASELINE_INPUTS) output/baseline/manifest.json
-	@echo "$(BIN)/capnuoc validate & $(BIN)/capnuoc baseline --out output/baseline"
+$(BASELINE_STAMP): $(STAMP) $(BASELINE_INPUTS) $(BASELINE_OUT)/manifest.json
+	@echo "$(BIN)/capnuoc validate & $(BIN)/capnuoc baseline --out $(BASELINE_OUT)"
 	@mkdir -p $(LOGS); rm -f $(LOGS)/shown; \
 	$(PY_ENV) $(SIDE) $(BIN)/capnuoc validate > $(LOGS)/validate.txt 2>&1 & check=$$!; \
-	$(PY_ENV) $(SIDE) $(BIN)/capnuoc baseline --out output/baseline > $(LOGS)/baseline.txt 2>&1; tables=$$?; \
+	$(PY_ENV) $(SIDE) $(BIN)/capnuoc baseline --out $(BASELINE_OUT) > $(LOGS)/baseline.txt 2>&1; tables=$$?; \
 	wait $$check; checked=$$?; \
 	if test $$checked -eq 0 && test $$tables -eq 0; then touch $@; \
 	elif test $$checked -ne 0; then cat $(LOGS)/validate.txt >&2; touch $(LOGS)/shown; exit 1; \

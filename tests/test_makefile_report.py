@@ -81,12 +81,15 @@ def test_a_changed_input_checks_the_data_and_writes_the_baseline_again(tmp_path,
 
 
 def test_an_unchanged_input_leaves_the_baseline_alone(tmp_path):
-    stamp = tmp_path / "baseline.stamp"
-    stamp.write_text("")
-    future = time.time() + 3600
-    os.utime(stamp, (future, future))
-    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}", str(stamp)],
-                          cwd=REPO, capture_output=True, text=True)
+    """With the baseline's folder there (a clean checkout has none: its first run makes it)."""
+    stamp, written = tmp_path / "baseline.stamp", tmp_path / "baseline" / "manifest.json"
+    written.parent.mkdir()
+    future = time.time() + 3600  # the stamp as new as the folder it stands for
+    for path in (stamp, written):
+        path.write_text("")
+        os.utime(path, (future, future))
+    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}", f"BASELINE_OUT={written.parent}",
+                           str(stamp)], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     assert "capnuoc validate" not in done.stdout
 
@@ -96,3 +99,14 @@ def test_make_report_builds_both_stamps_side_by_side():
     assert done.returncode == 0, done.stderr
     handed_down = [line for line in done.stdout.splitlines() if "-j2" in line]
     assert handed_down and "baseline.stamp" in handed_down[0] and "report-all.stamp" in handed_down[0]
+
+
+def test_a_missing_baseline_folder_writes_it_again(tmp_path):
+    stamp = tmp_path / "baseline.stamp"
+    stamp.write_text("")
+    future = time.time() + 3600
+    os.utime(stamp, (future, future))
+    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}",
+                           f"BASELINE_OUT={tmp_path / 'gone'}", str(stamp)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert f"capnuoc baseline --out {tmp_path / 'gone'}" in done.stdout
