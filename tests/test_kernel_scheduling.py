@@ -58,3 +58,22 @@ def test_the_longest_chapter_by_its_code_comes_first(tmp_path):
     nbformat.write(new_notebook(cells=[new_markdown_cell("chữ " * 900)]), text)
     assert sorted([short, long, text], key=lambda p: -report.code_size(p)) == [long, short, text]
     assert report.code_size(tmp_path / "missing.ipynb") == 0
+
+
+def test_kernels_start_early_only_when_a_chapter_was_never_executed(tmp_path, monkeypatch):
+    from capnuoc_model.data import io
+    from capnuoc_model.publish import render
+
+    cache = tmp_path / "cache"
+    assert report._never_executed(None, cache)  # nothing executed yet: the chapters will run
+    (cache / "executed").mkdir(parents=True)
+    chapters = [io.resolve(n) for n in render.read_book(io.REPO_ROOT / report.QUARTO_FILE, None).notebooks()]
+    for chapter in chapters:  # an executed copy of every chapter, of any key: the exact check decides later
+        (cache / "executed" / f"{chapter.stem}-0123456789abcdef01234567.ipynb").write_text("{}", encoding="utf-8")
+    assert not report._never_executed(None, cache)
+    (cache / "executed" / f"{chapters[-1].stem}-0123456789abcdef01234567.ipynb").unlink()
+    assert report._never_executed(None, cache) == report.has_code(chapters[-1])
+    broken = tmp_path / "_quarto.yml"
+    broken.write_text("book: [", encoding="utf-8")
+    monkeypatch.setattr(report, "QUARTO_FILE", str(broken))
+    assert not report._never_executed(None, tmp_path / "empty")  # unclear: no head start, the usual order reports it

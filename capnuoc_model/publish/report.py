@@ -17,6 +17,7 @@ the previous documents as they were.
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 import os
@@ -109,6 +110,17 @@ def has_code(notebook: Path) -> bool:
     return any(cell.get("cell_type") == "code" for cell in cells if isinstance(cell, dict))
 
 
+def _never_executed(document: str | None, cache: Path) -> bool:
+    """Whether a chapter with code has no executed notebook at all in the cache (any key): it will surely run, so
+    the kernels may start before anything is read. Anything unclear (a broken _quarto.yml) says no: the usual
+    order then reports it."""
+    try:
+        chapters = [io.resolve(n) for n in render.read_book(io.REPO_ROOT / QUARTO_FILE, document).notebooks()]
+        return any(has_code(n) and not any((cache / "executed").glob(f"{glob.escape(n.stem)}-*.ipynb")) for n in chapters)
+    except Exception:  # noqa: BLE001 - only a head start
+        return False
+
+
 def code_size(notebook: Path) -> int:
     """How much code a chapter has (characters of its code cells): what predicts, roughly, how long it runs."""
     try:
@@ -192,6 +204,8 @@ def build_report(
 
     started = time.perf_counter()
     step(text("progress.read_inputs"))
+    if kernels is not None and _never_executed(document, cache):
+        kernels.start(warm=WARM_CODE, cwd=str(io.REPO_ROOT))  # they start and import while the package is read
     package = io.load_package(io.resolve(data_dir))
     year = year or package.plan.plan_year
     chosen = load_scenario(scenario_file, sets)
