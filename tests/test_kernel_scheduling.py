@@ -77,3 +77,5 @@ def test_kernels_start_early_only_when_a_chapter_was_never_executed(tmp_path, mo
     broken.write_text("book: [", encoding="utf-8")
     monkeypatch.setattr(report, "QUARTO_FILE", str(broken))
     assert not report._never_executed(None, tmp_path / "empty")  # unclear: no head start, the usual order reports it
+    broken.write_text("book:\n  title: Thử\n  chapters:\n    - notebooks/khong_co.ipynb\n", encoding="utf-8")
+    assert not report._never_executed(None, tmp_path / "empty")  # a missing chapter: reported before any kernel starts

@@ -112,10 +112,12 @@ def has_code(notebook: Path) -> bool:
 
 def _never_executed(document: str | None, cache: Path) -> bool:
     """Whether a chapter with code has no executed notebook at all in the cache (any key): it will surely run, so
-    the kernels may start before anything is read. Anything unclear (a broken _quarto.yml) says no: the usual
-    order then reports it."""
+    the kernels may start before anything is read. Anything wrong (a broken _quarto.yml, a missing or broken
+    chapter) says no: the usual order then reports it, before any kernel starts."""
     try:
-        chapters = [io.resolve(n) for n in render.read_book(io.REPO_ROOT / QUARTO_FILE, document).notebooks()]
+        book = render.read_book(io.REPO_ROOT / QUARTO_FILE, document)
+        render.check_chapters(book, io.REPO_ROOT)
+        chapters = [io.resolve(n) for n in book.notebooks()]
         return any(has_code(n) and not any((cache / "executed").glob(f"{glob.escape(n.stem)}-*.ipynb")) for n in chapters)
     except Exception:  # noqa: BLE001 - only a head start
         return False
