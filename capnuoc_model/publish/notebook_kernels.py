@@ -134,7 +134,8 @@ class Kernel:
 
     def shutdown(self) -> None:
         """Stop the kernel at once: it holds nothing to save (its history is in memory, the chapters wrote their
-        notebooks), and a polite shutdown request waited 0,7 s for the kernel to wind down."""
+        notebooks), and a polite shutdown request waits for the kernel to wind down: 0,1 s to 2,6 s measured on a
+        busy machine, against 0,1 s for stopping it."""
         from jupyter_core.utils import run_sync
 
         self._stop_client()
