@@ -22,8 +22,8 @@ import hashlib
 import json
 import os
 import shutil
-import time
 import tempfile
+import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass, field, replace
@@ -322,6 +322,6 @@ def build_report(
                 shutil.copyfile(profile, folder / profile.name)
             if write_extra is not None:  # what it wrote beside the chapters, over what is there (its manifest.json)
                 for item in sorted((staged / "extra").iterdir()):
-                    os.replace(item, folder / item.name)
+                    shutil.move(item, folder / item.name)  # a rename, or a copy when --out is on another disk
         timings.step(text("timing.render_quarto" if renderer == "quarto" else "timing.render", formats=", ".join(formats)), started)
         return ReportResult(outputs, target, False, timings, tuple(executed), tuple(notebooks), renderer)
