@@ -43,11 +43,26 @@ def safe_load(text: str) -> Any:
 
 
 def loader(text: str, fast: bool = True) -> yaml.SafeLoader:
-    """A safe loader over ``text`` for composing nodes (with their lines): libyaml's when it may read the text.
-
-    On a ``yaml.YAMLError`` from a fast loader, compose again with ``loader(text, fast=False)`` for the error
-    as the Python parser words it."""
+    """A safe loader over ``text`` for composing nodes (with their lines): libyaml's when it may read the text."""
     return FAST_LOADER(text) if fast and _fast(text) else yaml.SafeLoader(text)
 
 
-__all__ = ["safe_load", "loader", "FAST_LOADER"]
+def compose(text: str) -> tuple[yaml.SafeLoader, yaml.Node | None]:
+    """The text's root node (its nodes carry their lines) and the loader that composed it, to construct values with
+    and then dispose of: libyaml's when it may read the text. On libyaml's error the Python parser composes the text
+    again, so that the error raised is PyYAML's own, as in :func:`safe_load`."""
+    for fast in ((True, False) if _fast(text) else (False,)):
+        composer = loader(text, fast)
+        try:
+            return composer, composer.get_single_node()
+        except yaml.YAMLError:
+            composer.dispose()
+            if not fast:
+                raise
+        except BaseException:
+            composer.dispose()
+            raise
+    raise AssertionError("unreachable: the Python parser returns or raises")
+
+
+__all__ = ["safe_load", "loader", "compose", "FAST_LOADER"]

@@ -482,15 +482,8 @@ def _parse(text: str, doc: _Doc) -> list[Violation]:
     out: list[Violation] = []
     loader = None
     try:
-        try:
-            loader = yaml_reading.loader(text)  # the reader already rejects control characters here
-            node = loader.get_single_node()
-        except yaml.YAMLError:  # libyaml's error: compose again for PyYAML's, in the words _yaml_problem knows
-            if loader is not None:
-                loader.dispose()
-            loader = None
-            loader = yaml_reading.loader(text, fast=False)
-            node = loader.get_single_node()
+        # its errors are PyYAML's, in the words _yaml_problem knows; the reader rejects control characters
+        loader, node = yaml_reading.compose(text)
         doc.data = None if node is None else _build(node, (), loader, doc, out)
     except RecursionError:  # nested far deeper than any scenario: the YAML composer runs out of stack
         doc.ok, doc.data = False, None
