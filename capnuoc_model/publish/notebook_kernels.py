@@ -215,7 +215,10 @@ class Kernels:
     def start(self, warm: str | None = None, cwd: str | None = None) -> None:
         """Start every worker now; with ``warm`` (code, e.g. imports) each first starts its kernel and runs it
         (:meth:`Kernel.warm`), while the caller goes on (computing what the chapters read). Once started, no-op."""
-        while len(self._threads) < self.workers:
+        self._add_workers(self.workers, warm, cwd)
+
+    def _add_workers(self, count: int, warm: str | None = None, cwd: str | None = None) -> None:
+        while len(self._threads) < count:
             thread = threading.Thread(target=self._work, args=(warm, cwd), name=f"capnuoc-kernel-{len(self._threads) + 1}",
                                       daemon=True)
             thread.start()
@@ -245,10 +248,7 @@ class Kernels:
 
         ``start_order``: the jobs' indices in the order they are started (the longest first keeps every worker busy
         to the end); by default the jobs' own order."""
-        while len(self._threads) < min(self.workers, len(jobs)):
-            thread = threading.Thread(target=self._work, name=f"capnuoc-kernel-{len(self._threads) + 1}", daemon=True)
-            thread.start()
-            self._threads.append(thread)
+        self._add_workers(min(self.workers, len(jobs)))
         futures: list[Future] = [Future() for _ in jobs]
         order = list(range(len(jobs))) if start_order is None else list(start_order)
         if sorted(order) != list(range(len(jobs))):
