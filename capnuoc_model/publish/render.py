@@ -497,7 +497,7 @@ def _metadata(book: Book, build: Path, fmt: str, abstract: tuple[str, str] | Non
     "ỦY BAN NHÂN DÂN TỈNH CAO BẰNG") is not listed again.
     """
     meta = {"title": book.title, "lang": book.lang, "toc-title": "Mục lục"}
-    apart = fmt in ("typst", "docx", PRINT)  # these two put the organisation above the title themselves
+    apart = fmt != "html"  # the PDF's and the DOCX's covers put the organisation above the title themselves
     authors = cover_authors(book) if apart or book.organisation else list(book.authors)
     if book.organisation and not apart:
         authors = [book.organisation, *authors]
