@@ -41,15 +41,17 @@ local function joins(left, right)
   return (is_number(last) and is_unit(right)) or (last == "điểm" and right:sub(1, 1) == "%")
 end
 
+local function joins_next(inlines, i, text)
+  -- whether ``text`` (the Str at i, with what it has joined so far) joins the Str after the next Space
+  local space, b = inlines[i + 1], inlines[i + 2]
+  return space ~= nil and space.t == "Space" and b ~= nil and b.t == "Str" and joins(text, b.text)
+end
+
 local function first_join(inlines)
   -- the first Str that joins the Str after the next Space, if any
   for i = 1, #inlines - 2 do
-    local a = inlines[i]
-    if a.t == "Str" then
-      local space, b = inlines[i + 1], inlines[i + 2]
-      if space.t == "Space" and b.t == "Str" and joins(a.text, b.text) then
-        return i
-      end
+    if inlines[i].t == "Str" and joins_next(inlines, i, inlines[i].text) then
+      return i
     end
   end
   return nil
@@ -69,8 +71,7 @@ function Inlines(inlines)
     local a = inlines[i]
     if a.t == "Str" then
       local text = a.text
-      while inlines[i + 1] and inlines[i + 1].t == "Space" and inlines[i + 2] and inlines[i + 2].t == "Str"
-        and joins(text, inlines[i + 2].text) do
+      while joins_next(inlines, i, text) do
         text = text .. NBSP .. inlines[i + 2].text  -- "17,9 %", "2.600 người", "2,5 điểm %"
         i = i + 2
       end
