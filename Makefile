@@ -19,7 +19,8 @@ install: $(STAMP)
 
 # The data check and the baseline tables are redone only when something they are made from changed (the data
 # package, the assumptions and scenarios, the code, the installed packages), or when the baseline folder is gone.
-# The two commands run at once (each mostly starts Python and reads the package); their messages are shown in order.
+# The two commands run at once (each mostly starts Python and reads the package).
+
 # Every command here writes Python's bytecode caches (__pycache__, ignored by git) even where the environment sets
 # PYTHONDONTWRITEBYTECODE: without them each process (capnuoc, the notebook kernels, every test worker) compiles
 # the modules changed since the last cache again, and the tests' asserts are rewritten again on every run.
@@ -30,11 +31,12 @@ BASELINE_STAMP  := output/.cache/baseline.stamp
 LOGS            := output/.cache/logs
 
 BASELINE_OUT    := output/baseline
-
 $(BASELINE_OUT)/manifest.json: ;
+
 # They run at a lower priority (nice): the documents' job waits for nothing they make, while its projection and its
 # chapters are what everything else waits for; the two take the CPU the documents leave idle.
 SIDE := $(shell command -v nice >/dev/null 2>&1 && echo nice -n 10)
+
 # Their messages wait in $(LOGS) while the documents are made beside them (see `report`), and are shown once both are
 # done; at once, on standard error, if one failed (validate's alone when the data failed it: baseline says the same).
 $(BASELINE_STAMP): $(STAMP) $(BASELINE_INPUTS) $(BASELINE_OUT)/manifest.json
