@@ -32,6 +32,16 @@ def _would_run(stamp: Path, *make_args: str) -> bool:
     return "capnuoc report all" in done.stdout
 
 
+def _future(*paths: Path) -> None:
+    """Files (made if missing) newer than every input, all with the same time: make compares them with each other too."""
+    future = time.time() + 3600
+    for path in paths:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not path.exists():
+            path.write_text("")
+        os.utime(path, (future, future))
+
+
 @pytest.fixture
 def fresh_stamp(tmp_path):
     """A stamp newer than every input, listing two output files that exist."""
@@ -41,9 +51,7 @@ def fresh_stamp(tmp_path):
         path.write_text("{}")
     stamp = tmp_path / "report-all.stamp"
     stamp.write_text("\n".join(map(str, outputs)) + "\n")
-    future = time.time() + 3600
-    for path in (*outputs, stamp):
-        os.utime(path, (future, future))
+    _future(*outputs, stamp)
     return stamp, outputs
 
 
@@ -68,30 +76,26 @@ def test_no_stamp_runs_the_report(tmp_path):
     assert _would_run(tmp_path / "none.stamp")
 
 
+def _baseline_dry_run(tmp_path: Path, *make_args: str, folder: bool = True) -> tuple[str, Path]:
+    """What `make -n` would run for a baseline stamp newer than every input, with (or without) its folder there (a clean
+    checkout has none: its first run makes it); and the folder."""
+    stamp, written = tmp_path / "baseline.stamp", tmp_path / "baseline"
+    _future(stamp, *([written / "manifest.json"] if folder else []))
+    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}", f"BASELINE_OUT={written}",
+                           *make_args, str(stamp)], cwd=REPO, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    return done.stdout, written
+
+
 @pytest.mark.parametrize("changed", ["data/systems.csv", "analysis/scenarios/baseline.yaml", "capnuoc_model/data/schema.py"])
 def test_a_changed_input_checks_the_data_and_writes_the_baseline_again(tmp_path, changed):
-    stamp = tmp_path / "baseline.stamp"
-    stamp.write_text("")
-    future = time.time() + 3600
-    os.utime(stamp, (future, future))
-    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}", "-W", changed, str(stamp)],
-                          cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "capnuoc validate" in done.stdout and "capnuoc baseline --out output/baseline" in done.stdout
+    commands, written = _baseline_dry_run(tmp_path, "-W", changed)
+    assert "capnuoc validate" in commands and f"capnuoc baseline --out {written}" in commands
 
 
 def test_an_unchanged_input_leaves_the_baseline_alone(tmp_path):
-    """With the baseline's folder there (a clean checkout has none: its first run makes it)."""
-    stamp, written = tmp_path / "baseline.stamp", tmp_path / "baseline" / "manifest.json"
-    written.parent.mkdir()
-    future = time.time() + 3600  # the stamp as new as the folder it stands for
-    for path in (stamp, written):
-        path.write_text("")
-        os.utime(path, (future, future))
-    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}", f"BASELINE_OUT={written.parent}",
-                           str(stamp)], cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert "capnuoc validate" not in done.stdout
+    commands, _ = _baseline_dry_run(tmp_path)
+    assert "capnuoc validate" not in commands
 
 
 def test_make_report_builds_both_stamps_side_by_side():
@@ -102,11 +106,5 @@ def test_make_report_builds_both_stamps_side_by_side():
 
 
 def test_a_missing_baseline_folder_writes_it_again(tmp_path):
-    stamp = tmp_path / "baseline.stamp"
-    stamp.write_text("")
-    future = time.time() + 3600
-    os.utime(stamp, (future, future))
-    done = subprocess.run(["make", "-n", "--no-print-directory", f"BASELINE_STAMP={stamp}",
-                           f"BASELINE_OUT={tmp_path / 'gone'}", str(stamp)], cwd=REPO, capture_output=True, text=True)
-    assert done.returncode == 0, done.stderr
-    assert f"capnuoc baseline --out {tmp_path / 'gone'}" in done.stdout
+    commands, written = _baseline_dry_run(tmp_path, folder=False)
+    assert f"capnuoc baseline --out {written}" in commands
